@@ -1,0 +1,2 @@
+// The helpers are static inline in the header; this file gives the target a translation unit.
+#include "descent_support.h"

@@ -1,0 +1,28 @@
+/// A seeded split of `count` rows into test, validation and training parts.
+///
+/// Rows are taken in the order of an ``IndexPermutation`` keyed by the seed: the first
+/// `testCount` positions are the test set (`ceil(testFraction * count)`, as scikit-learn's
+/// `train_test_split` counts them), the next `validationCount` the validation set, the rest
+/// training. Row order inside each part is the permutation's.
+public struct DataSplit: Sendable {
+    public let count: Int
+    public let testCount: Int
+    public let validationCount: Int
+    public var trainCount: Int { count - testCount - validationCount }
+    @usableFromInline let permutation: IndexPermutation
+
+    public init(count: Int, testFraction: Double, validationFraction: Double = 0, seed: UInt64) {
+        self.count = count
+        testCount = testFraction > 0 ? min(count, Int((testFraction * Double(count)).rounded(.up))) : 0
+        let remaining = count - testCount
+        validationCount = validationFraction > 0 ? min(remaining, Int((validationFraction * Double(remaining)).rounded(.up))) : 0
+        permutation = IndexPermutation(count: count, rng: CounterRNG(seed: seed), stream: .split)
+    }
+
+    /// The source row of test row `i`.
+    @inlinable public func testRow(_ i: Int) -> Int { permutation[i] }
+    /// The source row of validation row `i`.
+    @inlinable public func validationRow(_ i: Int) -> Int { permutation[testCount + i] }
+    /// The source row of training row `i`.
+    @inlinable public func trainRow(_ i: Int) -> Int { permutation[testCount + validationCount + i] }
+}

@@ -1,0 +1,104 @@
+/// Labelled rows stored as structure of arrays, in blocks of one chunk each, placed on the
+/// NUMA node of the shard that owns them.
+///
+/// Chunk c is a block of `(featureCount + 1) * chunkRows` scalars: feature 0 of the chunk's
+/// rows, then feature 1, ..., then the labels (a class index stored as a float: 0 or 1 for
+/// binary problems). The bias is the last weight of the model; the tutorial's column of
+/// ones is implied by the kernels and never stored. The last chunk is padded with zeros.
+public final class Dataset<T: KernelScalar>: @unchecked Sendable {
+    public let rowCount: Int
+    public let featureCount: Int
+    public let classCount: Int
+    public let chunks: ChunkPlan
+    public let placement: PlacementPlan
+    /// One buffer per shard.
+    public let buffers: [NodeBuffer]
+    /// The block of each chunk.
+    @usableFromInline let blocks: UnsafeMutablePointer<UnsafeMutablePointer<T>>
+
+    /// Scalars between one feature's column and the next inside a block.
+    @inlinable public var blockStride: Int { chunks.chunkRows }
+    /// Bytes of feature and label data per row (what a full-batch epoch reads).
+    public var bytesPerRow: Int { (featureCount + 1) * MemoryLayout<T>.stride }
+
+    /// Allocates the dataset's shards and fills each chunk on its shard's node.
+    ///
+    /// - Parameters:
+    ///   - fill: called once per chunk, from the thread bound to the chunk's node, with the
+    ///     chunk's global rows and its block (`block[j * stride + i]` is feature j of local
+    ///     row i; `block[featureCount * stride + i]` is its label). It must be safe to call
+    ///     concurrently for different chunks.
+    public init(rowCount: Int, featureCount: Int, classCount: Int, chunkRows: Int = ChunkPlan.defaultChunkRows,
+                placement policy: NUMAPolicy = .auto, topology: Topology = .current, executor: ShardedExecutor,
+                fill: (_ rows: Range<Int>, _ block: UnsafeMutablePointer<T>, _ stride: Int) -> Void) {
+        precondition(featureCount >= 1 && classCount >= 1, "a dataset needs features and classes")
+        self.rowCount = rowCount
+        self.featureCount = featureCount
+        self.classCount = classCount
+        chunks = ChunkPlan(rowCount: rowCount, chunkRows: chunkRows)
+        let plan = PlacementPlan(chunkCount: chunks.chunkCount, shardCount: executor.threads,
+                                 topology: topology, policy: policy)
+        placement = plan
+        let blockScalars = (featureCount + 1) * chunkRows
+        let chunkCount = chunks.chunkCount
+        buffers = plan.shards.map { shard in
+            let where_: MemoryPlacement = plan.interleaved ? .interleaved : (shard.node.map { .node($0) } ?? .anywhere)
+            return NodeBuffer(byteCount: shard.chunks.count * blockScalars * MemoryLayout<T>.stride, placement: where_)
+        }
+        blocks = .allocate(capacity: max(1, chunkCount))
+        for (shard, buffer) in zip(plan.shards, buffers) {
+            let base = buffer.pointer.bindMemory(to: T.self, capacity: shard.chunks.count * blockScalars)
+            for (k, chunk) in shard.chunks.enumerated() { blocks[chunk] = base + k * blockScalars }
+        }
+        let plan_ = plan, chunks_ = chunks, blocks_ = blocks
+        executor.run(iterations: plan.shards.count, node: { plan_.node(ofShard: $0) }) { s in
+            for chunk in plan_.shards[s].chunks {
+                let block = blocks_[chunk]
+                block.initialize(repeating: 0, count: blockScalars)
+                fill(chunks_.rows(ofChunk: chunk), block, chunkRows)
+            }
+        }
+    }
+
+    deinit { blocks.deallocate() }
+
+    /// The block holding chunk `chunk`.
+    @inlinable @inline(__always)
+    public func block(_ chunk: Int) -> UnsafeMutablePointer<T> { blocks[chunk] }
+
+    /// Feature `feature` of row `row`.
+    @inlinable
+    public func feature(_ row: Int, _ feature: Int) -> T {
+        blocks[row / chunks.chunkRows][feature * chunks.chunkRows + row % chunks.chunkRows]
+    }
+
+    /// The label (class index) of row `row`.
+    @inlinable
+    public func label(_ row: Int) -> Int {
+        Int(blocks[row / chunks.chunkRows][featureCount * chunks.chunkRows + row % chunks.chunkRows])
+    }
+
+    /// Row `row` as an array of its features.
+    public func features(ofRow row: Int) -> [T] { (0..<featureCount).map { feature(row, $0) } }
+
+    /// Applies `transform(feature, value)` to every feature value in place.
+    public func transformFeatures(executor: ShardedExecutor, _ transform: @escaping @Sendable (Int, T) -> T) {
+        let plan = placement, chunks = self.chunks, d = featureCount, stride = blockStride, blocks = self.blocks
+        executor.run(iterations: plan.shards.count, node: { plan.node(ofShard: $0) }) { s in
+            for chunk in plan.shards[s].chunks {
+                let rows = chunks.rows(ofChunk: chunk).count
+                for j in 0..<d {
+                    let column = blocks[chunk] + j * stride
+                    for i in 0..<rows { column[i] = transform(j, column[i]) }
+                }
+            }
+        }
+    }
+
+    /// Rows of each class.
+    public func classCounts() -> [Int] {
+        var counts = [Int](repeating: 0, count: classCount)
+        for row in 0..<rowCount { counts[label(row)] += 1 }
+        return counts
+    }
+}

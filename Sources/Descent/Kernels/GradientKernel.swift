@@ -1,0 +1,211 @@
+import CDescentSupport
+
+/// The fused gradient-and-loss kernel: each chunk is read from memory once, and while it
+/// sits in L1 three short passes compute its scores, its per-row losses and loss
+/// derivatives, and its gradient sums.
+///
+/// The arithmetic order is fixed. Local row r of a chunk lives in lane r % lanes of vector
+/// r / lanes. Scores are `x_0 w_0 + x_1 w_1 + ... + b`, left to right. The loss sum runs
+/// over vectors in order; each gradient sum runs over vectors in four interleaved
+/// accumulators (vector v into accumulator v % 4), combined as (a0 + a1) + (a2 + a3); lanes
+/// are then summed by ``KernelScalar/horizontalSum(_:)``. A partial last vector runs the
+/// same code, its empty lanes replaced by zero. Gathered batches are copied into a chunk
+/// block first and go through the same code, so a row contributes the same bits wherever it
+/// is computed.
+///
+/// Partials are laid out as the weights are, `outputs x (features + 1)` with the bias last
+/// in each row, followed by one loss value.
+public enum GradientKernel {
+    /// Scalars in one partial result.
+    @inlinable
+    public static func partialStride(features: Int, outputs: Int) -> Int { outputs * (features + 1) + 1 }
+
+    /// Accumulates the first `rows` rows of a chunk block into `partial` (overwriting it).
+    ///
+    /// - Parameters:
+    ///   - block: feature j of row i at `block[j * stride + i]`, label at
+    ///     `block[features * stride + i]`. Readable up to the next multiple of the vector
+    ///     width past `rows` (chunk blocks are padded to a whole chunk).
+    @inlinable
+    public static func contiguous<T: KernelScalar, L: LossKernel>(
+        _ loss: L.Type, weights: UnsafePointer<T>, features: Int, outputs: Int,
+        block: UnsafePointer<T>, stride: Int, rows: Int, into partial: UnsafeMutablePointer<T>,
+        prefetching next: UnsafePointer<T>? = nil
+    ) {
+        let lanes = T.lanes
+        let vectors = (rows + lanes - 1) / lanes
+        let width = features + 1
+        guard vectors > 0 else {
+            for k in 0..<partialStride(features: features, outputs: outputs) { partial[k] = 0 }
+            return
+        }
+        @inline(__always) func load(_ column: Int, _ vector: Int) -> T.Vector {
+            UnsafeRawPointer(block + column * stride + vector * lanes).loadUnaligned(as: T.Vector.self)
+        }
+        withUnsafeTemporaryAllocation(of: T.Vector.self, capacity: outputs * vectors) { buffer in
+            let z = buffer.baseAddress!
+            // Pass 1: scores, one output unit at a time, feature by feature.
+            for k in 0..<outputs {
+                let w = weights + k * width
+                let zk = z + k * vectors
+                let w0 = T.Vector(repeating: w[0])
+                for v in 0..<vectors { zk[v] = load(0, v) * w0 }
+                for j in 1..<width - 1 {
+                    let wj = T.Vector(repeating: w[j])
+                    for v in 0..<vectors { zk[v] = zk[v] + load(j, v) * wj }
+                }
+                let bias = T.Vector(repeating: w[features])
+                for v in 0..<vectors { zk[v] = zk[v] + bias }
+            }
+            // Pass 2: losses and dLoss/dz, row vectors independent of each other. While it
+            // computes, the next chunk's block is prefetched, so memory and arithmetic overlap.
+            let nextLines = next == nil ? 0 : ((features + 1) * stride * MemoryLayout<T>.stride + 63) / 64
+            let linesPerVector = (nextLines + vectors - 1) / vectors
+            let nextBytes = next.map { UnsafeRawPointer($0) }
+            var lossSum = T.Vector(repeating: 0)
+            // Four row vectors per step: their exp and division chains are independent, and
+            // written side by side they overlap in the pipeline instead of waiting in turn.
+            var v = 0
+            while v + 4 < vectors {
+                if let nextBytes {
+                    for line in (v * linesPerVector)..<min(nextLines, (v + 4) * linesPerVector) {
+                        descent_prefetch(nextBytes + line * 64)
+                    }
+                }
+                let l0 = L.apply(z + v, stride: vectors, outputs: outputs, labels: load(features, v), as: T.self)
+                let l1 = L.apply(z + v + 1, stride: vectors, outputs: outputs, labels: load(features, v + 1), as: T.self)
+                let l2 = L.apply(z + v + 2, stride: vectors, outputs: outputs, labels: load(features, v + 2), as: T.self)
+                let l3 = L.apply(z + v + 3, stride: vectors, outputs: outputs, labels: load(features, v + 3), as: T.self)
+                lossSum = lossSum + l0
+                lossSum = lossSum + l1
+                lossSum = lossSum + l2
+                lossSum = lossSum + l3
+                v += 4
+            }
+            while v < vectors - 1 {
+                lossSum = lossSum + L.apply(z + v, stride: vectors, outputs: outputs, labels: load(features, v), as: T.self)
+                v += 1
+            }
+            do {
+                let v = vectors - 1
+                var last = L.apply(z + v, stride: vectors, outputs: outputs, labels: load(features, v), as: T.self)
+                let filled = rows - v * lanes
+                if filled < lanes {
+                    last = T.keepingLanes(last, below: filled)
+                    for k in 0..<outputs { z[k * vectors + v] = T.keepingLanes(z[k * vectors + v], below: filled) }
+                }
+                lossSum = lossSum + last
+            }
+            // Pass 3: gradient sums, four interleaved accumulators per weight.
+            for k in 0..<outputs {
+                let zk = z + k * vectors
+                for j in 0...features {
+                    var a0 = T.Vector(repeating: 0), a1 = a0, a2 = a0, a3 = a0
+                    var v = 0
+                    if j < features {
+                        while v + 4 <= vectors {
+                            a0 = a0 + zk[v] * load(j, v)
+                            a1 = a1 + zk[v + 1] * load(j, v + 1)
+                            a2 = a2 + zk[v + 2] * load(j, v + 2)
+                            a3 = a3 + zk[v + 3] * load(j, v + 3)
+                            v += 4
+                        }
+                        if v < vectors { a0 = a0 + zk[v] * load(j, v) }
+                        if v + 1 < vectors { a1 = a1 + zk[v + 1] * load(j, v + 1) }
+                        if v + 2 < vectors { a2 = a2 + zk[v + 2] * load(j, v + 2) }
+                    } else {
+                        while v + 4 <= vectors {
+                            a0 = a0 + zk[v]; a1 = a1 + zk[v + 1]; a2 = a2 + zk[v + 2]; a3 = a3 + zk[v + 3]
+                            v += 4
+                        }
+                        if v < vectors { a0 = a0 + zk[v] }
+                        if v + 1 < vectors { a1 = a1 + zk[v + 1] }
+                        if v + 2 < vectors { a2 = a2 + zk[v + 2] }
+                    }
+                    partial[k * width + j] = T.horizontalSum((a0 + a1) + (a2 + a3))
+                }
+            }
+            partial[outputs * width] = T.horizontalSum(lossSum)
+        }
+    }
+
+    /// Accumulates the rows `rowIndices[0..<count]` (count <= the chunk size) of `dataset`,
+    /// in that order, into `partial` (overwriting it). The rows are copied into a chunk
+    /// block and go through ``contiguous(_:weights:features:outputs:block:stride:rows:into:)``,
+    /// so the rows of one chunk in stored order give exactly the full-batch bits.
+    @inlinable
+    public static func gathered<T: KernelScalar, L: LossKernel>(
+        _ loss: L.Type, weights: UnsafePointer<T>, features: Int, outputs: Int,
+        dataset: Dataset<T>, rowIndices: UnsafePointer<Int32>, count rows: Int, into partial: UnsafeMutablePointer<T>
+    ) {
+        let chunkRows = dataset.chunks.chunkRows
+        precondition(rows <= chunkRows, "a gathered chunk holds at most one chunk of rows")
+        let shift = chunkRows.trailingZeroBitCount
+        let mask = chunkRows - 1
+        let blocks = dataset.blocks
+        let lanes = T.lanes
+        let padded = (rows + lanes - 1) / lanes * lanes
+        let stride = max(padded, lanes)
+        withUnsafeTemporaryAllocation(of: T.self, capacity: (features + 1) * stride) { buffer in
+            let block = buffer.baseAddress!
+            for i in 0..<rows {
+                let row = Int(rowIndices[i])
+                let source = blocks[row &>> shift] + (row & mask)
+                for j in 0...features { block[j * stride + i] = source[j * chunkRows] }
+            }
+            if rows < padded {
+                for j in 0...features { (block + j * stride + rows).initialize(repeating: 0, count: padded - rows) }
+            }
+            contiguous(loss, weights: weights, features: features, outputs: outputs,
+                       block: block, stride: stride, rows: rows, into: partial)
+        }
+    }
+}
+
+/// Predicted classes for rows, counted into a confusion matrix.
+public enum PredictionKernel {
+    /// Adds the predictions for `rows` consecutive rows of a block to `confusion`
+    /// (row = true class, column = predicted class, `classes x classes`).
+    ///
+    /// Binary models predict 1 when sigmoid(z) > 0.5, as the tutorial's `predict` does;
+    /// multi-class models predict the first output with the largest score.
+    @inlinable
+    public static func countContiguous<T: KernelScalar>(
+        weights: UnsafePointer<T>, features: Int, outputs: Int, classes: Int,
+        block: UnsafePointer<T>, stride: Int, rows: Int, into confusion: UnsafeMutablePointer<Int>
+    ) {
+        let width = features + 1
+        let lanes = T.lanes
+        var start = 0
+        while start < rows {
+            let count = min(lanes, rows - start)
+            @inline(__always) func load(_ column: Int) -> T.Vector {
+                if count == lanes { return UnsafeRawPointer(block + column * stride + start).loadUnaligned(as: T.Vector.self) }
+                var v = T.Vector(repeating: 0)
+                for lane in 0..<count { v[lane] = block[column * stride + start + lane] }
+                return v
+            }
+            var best = T.Vector(repeating: 0)
+            var bestScore = T.Vector(repeating: 0)
+            for k in 0..<outputs {
+                var score = load(0) * T.Vector(repeating: weights[k * width])
+                for j in 1..<width - 1 { score = score + load(j) * T.Vector(repeating: weights[k * width + j]) }
+                score = score + T.Vector(repeating: weights[k * width + features])
+                if outputs == 1 {
+                    best = T.indicatorPositive(T.vectorSigmoid(score) - T.Vector(repeating: 0.5))
+                } else if k == 0 {
+                    bestScore = score
+                } else {
+                    let better = T.indicatorPositive(score - bestScore)
+                    best = best + (T.Vector(repeating: T(k)) - best) * better
+                    bestScore = T.maximum(score, bestScore)
+                }
+            }
+            for lane in 0..<count {
+                let truth = Int(block[features * stride + start + lane])
+                confusion[truth * classes + Int(best[lane])] += 1
+            }
+            start += lanes
+        }
+    }
+}

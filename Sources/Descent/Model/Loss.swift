@@ -1,0 +1,25 @@
+/// The loss a model is trained on (`--loss`).
+public enum Loss: String, Sendable, Codable, CaseIterable {
+    /// The tutorial's: sum of (p - y)^2 over rows, p = sigmoid(w . x + b); binary.
+    case squaredError = "squared-error"
+    /// Binary cross-entropy: -[y log p + (1 - y) log(1 - p)]; gradient X^T (p - y).
+    case logLoss = "log-loss"
+    /// Softmax regression: -log softmax(z)_y over K output units.
+    case crossEntropy = "cross-entropy"
+    /// Multi-class SVM (Weston-Watkins): sum over k != y of max(0, z_k - z_y + 1).
+    case hinge
+
+    /// Whether the model has one sigmoid output (binary) rather than one output per class.
+    public var isBinary: Bool { self == .squaredError || self == .logLoss }
+
+    /// The number of output units for `classCount` classes.
+    public func outputCount(classCount: Int) -> Int { isBinary ? 1 : classCount }
+}
+
+/// How per-row gradients are combined (`--gradient`).
+public enum GradientReduction: String, Sendable, Codable, CaseIterable {
+    /// The tutorial's: the plain sum over rows (loss is a sum too).
+    case sum
+    /// The sum divided by the rows in the batch, so alpha means the same at any size.
+    case mean
+}

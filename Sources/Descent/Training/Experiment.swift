@@ -1,0 +1,78 @@
+import Dispatch
+
+/// Everything a `descent train` run produced.
+public struct ExperimentResult<T: KernelScalar>: Sendable {
+    public var data: PreparedData<T>
+    public var loss: Loss
+    public var outputs: Int
+    public var training: TrainingResult<T>
+    /// Test-set report (nil when training diverged).
+    public var report: ClassificationReport?
+    public var prepareSeconds: Double
+    public var trainSeconds: Double
+}
+
+/// Runs the whole pipeline: data, training, evaluation. The command-line tool and
+/// `descent verify` call it; it prints nothing.
+public enum Experiment {
+    /// The number of threads a configuration asks for: `--threads`, else the CPUs this process may use.
+    public static func threadCount(_ configuration: RunConfiguration) -> Int {
+        configuration.threads ?? Topology.current.usableCPUCount
+    }
+
+    /// Prepares the data named by `configuration`.
+    public static func prepare<T: KernelScalar>(_ configuration: RunConfiguration, as type: T.Type) throws -> PreparedData<T> {
+        try DataPreparation.prepare(configuration, as: type, executor: ShardedExecutor(threads: threadCount(configuration)))
+    }
+
+    /// Trains on prepared data and evaluates on its test set.
+    public static func run<T: KernelScalar>(_ configuration: RunConfiguration, data: PreparedData<T>, prepareSeconds: Double = 0,
+                                            onStart: (Trainer<T>) -> Void = { _ in },
+                                            onEpoch: (EpochRecord) -> Void = { _ in }) throws -> ExperimentResult<T> {
+        let loss = try configuration.resolvedLoss(classCount: data.classCount)
+        if configuration.trainFile != nil, loss.isBinary, data.classCount > 2 {
+            throw DescentError.input("the labels go up to \(data.classCount - 1), but --loss \(loss.rawValue) needs labels 0 and 1; use --loss cross-entropy or hinge for more classes")
+        }
+        var training = configuration.training
+        training.loss = loss
+        if training.optimizer == .sgd, training.dropLast, training.batchSize > data.train.rowCount {
+            throw DescentError.configuration("--batch-size \(training.batchSize) is larger than the \(data.train.rowCount) training rows, and --drop-last would leave no batch")
+        }
+        let executor = ShardedExecutor(threads: threadCount(configuration))
+        let trainer = Trainer<T>(configuration: training, train: data.train, validation: data.validation, executor: executor)
+        let outputs = loss.outputCount(classCount: data.classCount)
+        let initial: [T]
+        if let path = configuration.initWeights {
+            initial = try ModelFile.readWeights(path: path, outputs: outputs, features: data.train.featureCount).map { T($0) }
+        } else {
+            initial = Trainer<T>.initialWeights(count: trainer.parameterCount, seed: training.seed)
+        }
+        onStart(trainer)
+        let started = DispatchTime.now().uptimeNanoseconds
+        let result = trainer.run(initialWeights: initial, onEpoch: onEpoch)
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        var report: ClassificationReport?
+        if case .diverged = result.stopReason {} else {
+            let evaluator = GradientEvaluator(dataset: data.test, loss: loss, executor: executor)
+            report = ClassificationReport(confusion: evaluator.confusion(weights: result.weights))
+        }
+        return ExperimentResult(data: data, loss: loss, outputs: outputs, training: result, report: report,
+                                prepareSeconds: prepareSeconds, trainSeconds: seconds)
+    }
+
+    /// The predicted class of one point under `weights` (for plots and small checks); the
+    /// same arithmetic as the prediction kernel.
+    public static func predict<T: KernelScalar>(_ point: [Double], weights: [T], outputs: Int) -> Int {
+        let d = point.count, width = d + 1
+        var best = 0
+        var bestScore = -T.infinity
+        for k in 0..<outputs {
+            var score = T(point[0]) * weights[k * width]
+            for j in 1..<d { score = score + T(point[j]) * weights[k * width + j] }
+            score = score + weights[k * width + d]
+            if outputs == 1 { return T.vectorSigmoid(T.Vector(repeating: score))[0] > 0.5 ? 1 : 0 }
+            if score > bestScore { bestScore = score; best = k }
+        }
+        return best
+    }
+}

@@ -1,0 +1,133 @@
+/// Computes loss and gradient over a whole dataset or one batch of it: the kernel over
+/// chunks in parallel, then the fixed-order reduction.
+///
+/// It owns the partial buffers so that the epoch loop allocates nothing.
+public final class GradientEvaluator<T: KernelScalar> {
+    public let dataset: Dataset<T>
+    public let loss: Loss
+    public let outputs: Int
+    public let executor: ShardedExecutor
+    public let stride: Int
+    public var parameterCount: Int { stride - 1 }
+    @usableFromInline let partials: UnsafeMutablePointer<T>
+    let partialCapacity: Int
+
+    public init(dataset: Dataset<T>, loss: Loss, executor: ShardedExecutor, maximumBatchRows: Int = 0) {
+        self.dataset = dataset
+        self.loss = loss
+        self.executor = executor
+        outputs = loss.outputCount(classCount: dataset.classCount)
+        stride = GradientKernel.partialStride(features: dataset.featureCount, outputs: outputs)
+        let batchChunks = (maximumBatchRows + dataset.chunks.chunkRows - 1) / dataset.chunks.chunkRows
+        partialCapacity = max(1, dataset.chunks.chunkCount, batchChunks)
+        partials = .allocate(capacity: partialCapacity * stride)
+        partials.initialize(repeating: 0, count: partialCapacity * stride)
+    }
+
+    deinit { partials.deallocate() }
+
+    /// Loss and gradient sums over every row. The gradient goes to `gradient`
+    /// (`parameterCount` values); the summed loss is returned.
+    @_specialize(where T == Double)
+    @_specialize(where T == Float)
+    public func fullBatch(weights: UnsafePointer<T>, gradient: UnsafeMutablePointer<T>) -> T {
+        switch loss {
+        case .squaredError: return fullBatch(SquaredErrorKernel.self, weights: weights, gradient: gradient)
+        case .logLoss: return fullBatch(LogLossKernel.self, weights: weights, gradient: gradient)
+        case .crossEntropy: return fullBatch(CrossEntropyKernel.self, weights: weights, gradient: gradient)
+        case .hinge: return fullBatch(HingeKernel.self, weights: weights, gradient: gradient)
+        }
+    }
+
+    /// Loss and gradient sums over the rows `rows[0..<count]`, in that order, split over
+    /// threads when `parallel` is true. Returns the summed loss.
+    @_specialize(where T == Double)
+    @_specialize(where T == Float)
+    public func batch(weights: UnsafePointer<T>, rows: UnsafePointer<Int32>, count: Int, parallel: Bool,
+                      gradient: UnsafeMutablePointer<T>) -> T {
+        switch loss {
+        case .squaredError: return batch(SquaredErrorKernel.self, weights, rows, count, parallel, gradient)
+        case .logLoss: return batch(LogLossKernel.self, weights, rows, count, parallel, gradient)
+        case .crossEntropy: return batch(CrossEntropyKernel.self, weights, rows, count, parallel, gradient)
+        case .hinge: return batch(HingeKernel.self, weights, rows, count, parallel, gradient)
+        }
+    }
+
+    @inline(__always)
+    func fullBatch<L: LossKernel>(_ kind: L.Type, weights: UnsafePointer<T>, gradient: UnsafeMutablePointer<T>) -> T {
+        let dataset = self.dataset, plan = dataset.placement, chunks = dataset.chunks
+        let features = dataset.featureCount, outputs = self.outputs, stride = self.stride
+        let partials = UncheckedBox(self.partials), weights = UncheckedBox(weights)
+        executor.run(iterations: plan.shards.count, node: { plan.node(ofShard: $0) }) { s in
+            let range = plan.shards[s].chunks
+            for chunk in range {
+                GradientKernel.contiguous(kind, weights: weights.value, features: features, outputs: outputs,
+                                          block: dataset.block(chunk), stride: chunks.chunkRows,
+                                          rows: chunks.rows(ofChunk: chunk).count,
+                                          into: partials.value + chunk * stride,
+                                          prefetching: chunk + 1 < range.upperBound ? UnsafePointer(dataset.block(chunk + 1)) : nil)
+            }
+        }
+        return finish(count: chunks.chunkCount, gradient: gradient)
+    }
+
+    @inline(__always)
+    func batch<L: LossKernel>(_ kind: L.Type, _ weights: UnsafePointer<T>, _ rows: UnsafePointer<Int32>, _ count: Int,
+                              _ parallel: Bool, _ gradient: UnsafeMutablePointer<T>) -> T {
+        let chunkRows = dataset.chunks.chunkRows
+        let chunkCount = (count + chunkRows - 1) / chunkRows
+        precondition(chunkCount <= partialCapacity, "batch larger than the evaluator was made for")
+        let dataset = self.dataset, features = dataset.featureCount, outputs = self.outputs, stride = self.stride
+        let partials = UncheckedBox(self.partials), weights = UncheckedBox(weights), rows = UncheckedBox(rows)
+        let iterations = parallel ? min(executor.threads, chunkCount) : 1
+        let plan = dataset.placement
+        executor.run(iterations: iterations, node: { plan.shards.indices.contains($0) ? plan.node(ofShard: $0) : nil }) { s in
+            for chunk in (s * chunkCount / iterations)..<((s + 1) * chunkCount / iterations) {
+                let start = chunk * chunkRows
+                GradientKernel.gathered(kind, weights: weights.value, features: features, outputs: outputs,
+                                        dataset: dataset, rowIndices: rows.value + start,
+                                        count: min(chunkRows, count - start), into: partials.value + chunk * stride)
+            }
+        }
+        return finish(count: chunkCount, gradient: gradient)
+    }
+
+    @inline(__always)
+    func finish(count: Int, gradient: UnsafeMutablePointer<T>) -> T {
+        FixedOrderReduction.reduce(partials, count: max(1, count), stride: stride)
+        if count == 0 {
+            for k in 0..<parameterCount { gradient[k] = 0 }
+            return 0
+        }
+        for k in 0..<parameterCount { gradient[k] = partials[k] }
+        return partials[parameterCount]
+    }
+
+    /// The confusion matrix (true class x predicted class) of `weights` over the dataset.
+    @_specialize(where T == Double)
+    @_specialize(where T == Float)
+    public func confusion(weights: [T]) -> [[Int]] {
+        let dataset = self.dataset, plan = dataset.placement, chunks = dataset.chunks
+        let classes = dataset.classCount, features = dataset.featureCount, outputs = self.outputs
+        let counts = UnsafeMutablePointer<Int>.allocate(capacity: plan.shards.count * classes * classes)
+        counts.initialize(repeating: 0, count: plan.shards.count * classes * classes)
+        defer { counts.deallocate() }
+        let box = UncheckedBox(counts)
+        weights.withUnsafeBufferPointer { w in
+            let w = UncheckedBox(w.baseAddress!)
+            executor.run(iterations: plan.shards.count, node: { plan.node(ofShard: $0) }) { s in
+                for chunk in plan.shards[s].chunks {
+                    PredictionKernel.countContiguous(weights: w.value, features: features, outputs: outputs, classes: classes,
+                                                     block: dataset.block(chunk), stride: chunks.chunkRows,
+                                                     rows: chunks.rows(ofChunk: chunk).count,
+                                                     into: box.value + s * classes * classes)
+                }
+            }
+        }
+        var matrix = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
+        for s in 0..<plan.shards.count {
+            for t in 0..<classes { for p in 0..<classes { matrix[t][p] += counts[(s * classes + t) * classes + p] } }
+        }
+        return matrix
+    }
+}

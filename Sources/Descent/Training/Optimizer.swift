@@ -1,0 +1,49 @@
+/// Momentum, dampening, Nesterov and L2 weight decay, with exactly the update rules of
+/// `torch.optim.SGD`:
+///
+///     g = grad + weight_decay * w
+///     if momentum != 0:
+///         b = g                                  (first step)
+///         b = momentum * b + (1 - dampening) * g (later steps)
+///         g = g + momentum * b  if nesterov  else  b
+///     w = w - lr * g
+///
+/// With no momentum and no weight decay this is the tutorial's `W += -alpha * gradient`
+/// (in IEEE arithmetic `w + (-(lr * g))` and `w - lr * g` are the same bits). Weight decay
+/// applies to the bias too, as PyTorch's does to every parameter it is given.
+public struct Optimizer<T: KernelScalar> {
+    public let momentum: T
+    public let dampening: T
+    public let nesterov: Bool
+    public let weightDecay: T
+    /// The momentum buffer, one value per weight.
+    public private(set) var velocity: [T]
+    public private(set) var steps = 0
+
+    public init(parameterCount: Int, momentum: Double, dampening: Double, nesterov: Bool, weightDecay: Double) {
+        self.momentum = T(momentum)
+        self.dampening = T(dampening)
+        self.nesterov = nesterov
+        self.weightDecay = T(weightDecay)
+        velocity = [T](repeating: 0, count: parameterCount)
+    }
+
+    /// Applies one update to `weights` from `gradient` with learning rate `rate`.
+    public mutating func step(weights: UnsafeMutablePointer<T>, gradient: UnsafePointer<T>, rate: T) {
+        let first = steps == 0
+        let keep = 1 - dampening
+        let momentum = self.momentum, nesterov = self.nesterov, weightDecay = self.weightDecay
+        velocity.withUnsafeMutableBufferPointer { buffer in
+            for i in 0..<buffer.count {
+                var g = gradient[i]
+                if weightDecay != 0 { g = g + weightDecay * weights[i] }
+                if momentum != 0 {
+                    buffer[i] = first ? g : momentum * buffer[i] + keep * g
+                    g = nesterov ? g + momentum * buffer[i] : buffer[i]
+                }
+                weights[i] = weights[i] - rate * g
+            }
+        }
+        steps += 1
+    }
+}

@@ -1,0 +1,220 @@
+import Dispatch
+
+/// One epoch's record, as printed and written to the loss CSV.
+public struct EpochRecord: Sendable, Codable, Equatable {
+    /// 1-based epoch number.
+    public var epoch: Int
+    /// Full-batch GD: the loss over the training set at the weights the epoch started with
+    /// (the tutorial's). SGD: the mean of the epoch's batch losses, or with `--full-loss` the
+    /// loss over the training set at the epoch's final weights.
+    public var loss: Double
+    public var learningRate: Double
+    public var validationLoss: Double?
+    public var seconds: Double
+}
+
+/// Why training stopped.
+public enum StopReason: Sendable, Equatable, Codable {
+    case epochsCompleted
+    case targetLossReached(epoch: Int)
+    case noImprovement(epoch: Int)
+    case diverged(epoch: Int)
+
+    public var summary: String {
+        switch self {
+        case .epochsCompleted: return "completed all epochs"
+        case .targetLossReached(let e): return "target loss reached at epoch \(e)"
+        case .noImprovement(let e): return "no improvement for the patience window, stopped at epoch \(e)"
+        case .diverged(let e): return "diverged at epoch \(e)"
+        }
+    }
+}
+
+/// The outcome of a training run.
+public struct TrainingResult<T: KernelScalar>: Sendable {
+    public var weights: [T]
+    public var history: [EpochRecord]
+    public var stopReason: StopReason
+    /// The epoch whose weights were kept (the best validation epoch with early stopping).
+    public var keptEpoch: Int
+}
+
+/// Trains a linear model by full-batch gradient descent or mini-batch SGD.
+///
+/// The trainer sees losses and gradients, never threads: every thread count gives the same
+/// chunks, the same reduction tree, and so the same bits.
+public final class Trainer<T: KernelScalar> {
+    public let configuration: TrainingConfiguration
+    public let train: Dataset<T>
+    public let validation: Dataset<T>?
+    public let executor: ShardedExecutor
+    let evaluator: GradientEvaluator<T>
+    let validationEvaluator: GradientEvaluator<T>?
+
+    public init(configuration: TrainingConfiguration, train: Dataset<T>, validation: Dataset<T>? = nil, executor: ShardedExecutor) {
+        self.configuration = configuration
+        self.train = train
+        self.validation = validation
+        self.executor = executor
+        let batchRows = configuration.optimizer == .sgd ? min(configuration.batchSize, train.rowCount) : 0
+        evaluator = GradientEvaluator(dataset: train, loss: configuration.loss, executor: executor, maximumBatchRows: batchRows)
+        validationEvaluator = validation.map { GradientEvaluator(dataset: $0, loss: configuration.loss, executor: executor) }
+    }
+
+    /// Weights of the model: `outputs x (features + 1)`, bias last in each row.
+    public var parameterCount: Int { evaluator.parameterCount }
+
+    /// Standard normal initial weights from the seed (the tutorial's `np.random.randn`).
+    public static func initialWeights(count: Int, seed: UInt64) -> [T] {
+        let rng = CounterRNG(seed: seed)
+        return (0..<count).map { T(rng.normal(.initialWeights, UInt64($0))) }
+    }
+
+    /// Runs training from `initialWeights`, calling `onEpoch` after every epoch.
+    public func run(initialWeights: [T], onEpoch: (EpochRecord) -> Void = { _ in }) -> TrainingResult<T> {
+        precondition(initialWeights.count == parameterCount, "expected \(parameterCount) initial weights")
+        let config = configuration
+        var weights = initialWeights
+        var gradient = [T](repeating: 0, count: parameterCount)
+        var optimizer = Optimizer<T>(parameterCount: parameterCount, momentum: config.momentum, dampening: config.dampening,
+                                     nesterov: config.nesterov, weightDecay: config.weightDecay)
+        var history: [EpochRecord] = []
+        var best = Double.infinity
+        var bestWeights = weights
+        var bestEpoch = 0
+        var sinceImprovement = 0
+        var stop = StopReason.epochsCompleted
+        let order = config.optimizer == .sgd ? ShuffleOrder(count: train.rowCount, executor: executor) : nil
+
+        for epoch in 0..<config.epochs {
+            let started = DispatchTime.now().uptimeNanoseconds
+            let rate = config.learningRate(epoch: epoch)
+            var loss: Double
+            switch config.optimizer {
+            case .gd:
+                loss = epochFullBatch(weights: &weights, gradient: &gradient, optimizer: &optimizer, rate: T(rate))
+            case .sgd:
+                order!.prepare(epoch: epoch, shuffle: config.shuffle, seed: config.seed)
+                loss = epochSGD(order: order!, weights: &weights, gradient: &gradient, optimizer: &optimizer, rate: T(rate))
+                if config.fullLoss { loss = lossOverTrainingSet(weights: weights) }
+            }
+            let validationLoss = validationEvaluator.map { Double(lossOf($0, weights: weights)) }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            let record = EpochRecord(epoch: epoch + 1, loss: loss, learningRate: rate, validationLoss: validationLoss, seconds: seconds)
+            history.append(record)
+            onEpoch(record)
+
+            if !loss.isFinite || !weights.allSatisfy({ $0.isFinite }) || (validationLoss.map { !$0.isFinite } ?? false) {
+                stop = .diverged(epoch: epoch + 1)
+                break
+            }
+            let watched = validationLoss ?? loss
+            if watched < best {
+                best = watched
+                sinceImprovement = 0
+                if validation != nil { bestWeights = weights; bestEpoch = epoch + 1 }
+            } else {
+                sinceImprovement += 1
+            }
+            if let target = config.targetLoss, loss <= target {
+                stop = .targetLossReached(epoch: epoch + 1)
+                break
+            }
+            if let patience = config.patience, sinceImprovement >= patience {
+                stop = .noImprovement(epoch: epoch + 1)
+                break
+            }
+        }
+        if validation != nil, bestEpoch > 0, stop != .diverged(epoch: history.count) {
+            return TrainingResult(weights: bestWeights, history: history, stopReason: stop, keptEpoch: bestEpoch)
+        }
+        return TrainingResult(weights: weights, history: history, stopReason: stop, keptEpoch: history.count)
+    }
+
+    /// The loss (summed or mean, as configured) of `weights` over the training set.
+    public func lossOverTrainingSet(weights: [T]) -> Double { Double(lossOf(evaluator, weights: weights)) }
+
+    func lossOf(_ evaluator: GradientEvaluator<T>, weights: [T]) -> T {
+        var scratch = [T](repeating: 0, count: evaluator.parameterCount)
+        let loss = weights.withUnsafeBufferPointer { w in
+            scratch.withUnsafeMutableBufferPointer { evaluator.fullBatch(weights: w.baseAddress!, gradient: $0.baseAddress!) }
+        }
+        return configuration.gradient == .mean ? loss / T(evaluator.dataset.rowCount) : loss
+    }
+
+    func epochFullBatch(weights: inout [T], gradient: inout [T], optimizer: inout Optimizer<T>, rate: T) -> Double {
+        let count = T(train.rowCount)
+        let mean = configuration.gradient == .mean
+        return weights.withUnsafeMutableBufferPointer { w in
+            gradient.withUnsafeMutableBufferPointer { g in
+                var loss = evaluator.fullBatch(weights: w.baseAddress!, gradient: g.baseAddress!)
+                if mean {
+                    for k in 0..<g.count { g[k] = g[k] / count }
+                    loss = loss / count
+                }
+                optimizer.step(weights: w.baseAddress!, gradient: g.baseAddress!, rate: rate)
+                return Double(loss)
+            }
+        }
+    }
+
+    func epochSGD(order: ShuffleOrder, weights: inout [T], gradient: inout [T], optimizer: inout Optimizer<T>, rate: T) -> Double {
+        let n = train.rowCount
+        let size = configuration.batchSize
+        let batches = configuration.dropLast ? n / size : (n + size - 1) / size
+        let mean = configuration.gradient == .mean
+        let threshold = configuration.parallelBatchRows
+        let parallel = executor.threads > 1
+        var total = 0.0
+        weights.withUnsafeMutableBufferPointer { w in
+            gradient.withUnsafeMutableBufferPointer { g in
+                for b in 0..<batches {
+                    let start = b * size
+                    let count = min(size, n - start)
+                    var loss = evaluator.batch(weights: w.baseAddress!, rows: order.rows + start, count: count,
+                                               parallel: parallel && count >= threshold, gradient: g.baseAddress!)
+                    if mean {
+                        let c = T(count)
+                        for k in 0..<g.count { g[k] = g[k] / c }
+                        loss = loss / c
+                    }
+                    optimizer.step(weights: w.baseAddress!, gradient: g.baseAddress!, rate: rate)
+                    total += Double(loss)
+                }
+            }
+        }
+        return batches > 0 ? total / Double(batches) : 0
+    }
+}
+
+/// The order in which an SGD epoch visits the training rows: a permutation that depends
+/// only on (seed, epoch), materialized in parallel at the start of each epoch.
+public final class ShuffleOrder: @unchecked Sendable {
+    public let count: Int
+    public let rows: UnsafeMutablePointer<Int32>
+    let executor: ShardedExecutor
+    var identity = false
+
+    public init(count: Int, executor: ShardedExecutor) {
+        precondition(count < Int(Int32.max), "SGD supports up to 2^31 - 1 training rows")
+        self.count = count
+        self.executor = executor
+        rows = .allocate(capacity: max(1, count))
+    }
+
+    deinit { rows.deallocate() }
+
+    /// Fills the order for `epoch`: the stored order when `shuffle` is false.
+    public func prepare(epoch: Int, shuffle: Bool, seed: UInt64) {
+        if !shuffle && identity { return }
+        let permutation = IndexPermutation(count: count, rng: CounterRNG(seed: seed), stream: .shuffle, round: UInt64(epoch))
+        let parts = max(1, min(executor.threads, count / 65_536))
+        let rows = UncheckedBox(self.rows), count = self.count
+        executor.run(iterations: parts) { p in
+            for i in ChunkPlan.split(count, into: parts)[p] {
+                rows.value[i] = Int32(truncatingIfNeeded: shuffle ? permutation[i] : i)
+            }
+        }
+        identity = !shuffle
+    }
+}

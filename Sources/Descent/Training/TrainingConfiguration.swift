@@ -1,0 +1,77 @@
+/// Which optimizer updates the weights (`--optimizer`).
+public enum OptimizerKind: String, Sendable, Codable, CaseIterable {
+    /// Full-batch gradient descent: one update per epoch (the tutorial's).
+    case gd
+    /// Mini-batch stochastic gradient descent: one update per batch.
+    case sgd
+}
+
+/// How the learning rate changes over epochs (`--schedule`).
+public enum ScheduleKind: String, Sendable, Codable, CaseIterable {
+    case constant
+    /// alpha * gamma^floor(t / step-size).
+    case step
+    /// alpha / (1 + decay * t).
+    case inverseTime = "inverse-time"
+    /// alpha * (1 + cos(pi * t / epochs)) / 2.
+    case cosine
+}
+
+/// Everything the trainer needs to know, resolved from flags and configuration files.
+public struct TrainingConfiguration: Sendable, Codable, Equatable {
+    public var loss: Loss = .squaredError
+    public var gradient: GradientReduction = .sum
+    public var optimizer: OptimizerKind = .gd
+    public var epochs: Int = 100
+    public var alpha: Double = 0.01
+    public var batchSize: Int = 32
+    public var shuffle: Bool = true
+    public var dropLast: Bool = false
+    public var fullLoss: Bool = false
+    public var momentum: Double = 0
+    public var dampening: Double = 0
+    public var nesterov: Bool = false
+    public var weightDecay: Double = 0
+    public var schedule: ScheduleKind = .constant
+    public var stepSize: Int = 30
+    public var gamma: Double = 0.1
+    public var decay: Double = 0.01
+    public var targetLoss: Double?
+    public var patience: Int?
+    /// Seed 3 draws blob centers as far apart as the tutorial's make_blobs(random_state=1)
+    /// draws them, so the default run has the tutorial's shape (loss 156 at epoch 1, 0.51 at 100).
+    public var seed: UInt64 = 3
+    /// Batches with at least this many rows are split over threads; smaller ones run on
+    /// one core. Either way the bits are the same (the chunks and the tree do not change).
+    public var parallelBatchRows: Int = TrainingConfiguration.defaultParallelBatchRows
+
+    /// Chosen by measurement (BENCHMARKS.md, "SGD batch sizes"): below two chunks there is
+    /// nothing to split, and 2048-row batches already gain from a second core.
+    public static let defaultParallelBatchRows = 2048
+
+    public init() {}
+
+    /// The learning rate for epoch `epoch` (0-based).
+    public func learningRate(epoch: Int) -> Double {
+        switch schedule {
+        case .constant:
+            return alpha
+        case .step:
+            var rate = alpha
+            for _ in 0..<(epoch / max(1, stepSize)) { rate *= gamma }
+            return rate
+        case .inverseTime:
+            return alpha / (1 + decay * Double(epoch))
+        case .cosine:
+            return alpha * (1 + cosine(Double.pi * Double(epoch) / Double(max(1, epochs)))) / 2
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+private func cosine(_ x: Double) -> Double { Glibc.cos(x) }
+#else
+import Darwin
+private func cosine(_ x: Double) -> Double { Darwin.cos(x) }
+#endif

@@ -1,0 +1,144 @@
+import ArgumentParser
+import Descent
+import Foundation
+
+extension Loss: ExpressibleByArgument {}
+extension GradientReduction: ExpressibleByArgument {}
+extension OptimizerKind: ExpressibleByArgument {}
+extension ScheduleKind: ExpressibleByArgument {}
+extension Precision: ExpressibleByArgument {}
+extension NUMAPolicy: ExpressibleByArgument {}
+
+/// The options shared by `train`, `verify` and (partly) `bench`: a configuration file and
+/// the flags that override it. Every option is optional, so only flags that are given
+/// override the file.
+struct RunOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("JSON configuration file; its keys are these flags' names (see Configs/).", valueName: "file"))
+    var config: String?
+
+    // Data
+    @Option(help: "Points to generate (make_blobs n_samples). Default 1000.") var samples: Int?
+    @Option(help: "Features per point. Default 2.") var features: Int?
+    @Option(help: "Blob centers, one class each. Default 2.") var centers: Int?
+    @Option(name: .customLong("cluster-std"), help: "Standard deviation of each blob. Default 1.5.") var clusterStd: Double?
+    @Option(name: .customLong("center-box"), help: ArgumentHelp("Box the centers are drawn in, as LOW,HIGH. Default -10,10.", valueName: "low,high"))
+    var centerBox: String?
+    @Option(name: .customLong("test-fraction"), help: "Fraction of points held out for testing. Default 0.5.") var testFraction: Double?
+    @Option(name: .customLong("validation-fraction"), help: "Fraction of the training points held out for early stopping (with --patience). Default 0.")
+    var validationFraction: Double?
+    @Option(help: ArgumentHelp("Training data CSV (header row; features and a label column) instead of blobs.", valueName: "file"))
+    var train: String?
+    @Option(help: ArgumentHelp("Test data CSV with the same header; without it --test-fraction of --train is held out.", valueName: "file"))
+    var test: String?
+    @Option(name: .customLong("label-column"), help: "CSV label column, by header name or 0-based index. Default: the last.")
+    var labelColumn: String?
+    @Flag(name: .long, inversion: .prefixedNo, help: "Scale CSV features by the training set's mean and standard deviation.")
+    var standardize: Bool?
+    @Option(help: "Seed for data, split, initial weights and shuffles. Default 3.") var seed: Int?
+
+    // Model and training
+    @Option(help: "squared-error (the tutorial's), log-loss, cross-entropy (softmax) or hinge. Default: squared-error for 2 classes, cross-entropy for more.")
+    var loss: Loss?
+    @Option(help: "sum (the tutorial's) or mean over the rows of a batch. Default sum.") var gradient: GradientReduction?
+    @Option(help: "gd (full batch, one update per epoch) or sgd (mini-batches). Default gd.") var optimizer: OptimizerKind?
+    @Option(help: "Epochs to train. Default 100.") var epochs: Int?
+    @Option(help: "Learning rate. Default 0.01.") var alpha: Double?
+    @Option(name: .customLong("batch-size"), help: "Rows per SGD batch. Default 32.") var batchSize: Int?
+    @Flag(name: .long, inversion: .prefixedNo, help: "Shuffle the rows each SGD epoch (by seed and epoch). Default on.") var shuffle: Bool?
+    @Flag(name: .customLong("drop-last"), help: "Skip the last, shorter SGD batch.") var dropLast = false
+    @Flag(name: .customLong("full-loss"), help: "SGD: report the loss over the whole training set after each epoch instead of the mean batch loss.")
+    var fullLoss = false
+    @Option(help: "Momentum (torch.optim.SGD). Default 0.") var momentum: Double?
+    @Option(help: "Dampening of the momentum (torch.optim.SGD). Default 0.") var dampening: Double?
+    @Flag(name: .long, inversion: .prefixedNo, help: "Nesterov momentum (needs --momentum > 0, --dampening 0).") var nesterov: Bool?
+    @Option(name: .customLong("weight-decay"), help: "L2 weight decay added to the gradient (torch.optim.SGD). Default 0.") var weightDecay: Double?
+    @Option(help: "Learning-rate schedule: constant, step, inverse-time or cosine. Default constant.") var schedule: ScheduleKind?
+    @Option(name: .customLong("step-size"), help: "step schedule: epochs between rate cuts. Default 30.") var stepSize: Int?
+    @Option(help: "step schedule: factor applied at each cut. Default 0.1.") var gamma: Double?
+    @Option(help: "inverse-time schedule: alpha / (1 + decay * epoch). Default 0.01.") var decay: Double?
+    @Option(name: .customLong("target-loss"), help: "Stop once the epoch's loss is at or below this.") var targetLoss: Double?
+    @Option(help: "Stop when the loss (validation loss with --validation-fraction) has not improved for this many epochs.")
+    var patience: Int?
+    @Option(name: .customLong("init-weights"), help: ArgumentHelp("Initial weights: a CSV line of features+1 numbers (bias last) per output, or a model.json.", valueName: "file"))
+    var initWeights: String?
+
+    // Running
+    @Option(help: "float32 or float64. Default float64.") var precision: Precision?
+    @Option(help: "Threads (concurrentPerform iterations). Default: the CPUs this process may use. Any value gives the same bits.")
+    var threads: Int?
+    @Option(help: "NUMA placement: auto, off or interleave. Default auto. Results are identical under all three.") var numa: NUMAPolicy?
+    @Option(help: ArgumentHelp("Folder for loss.csv, loss.svg, data.svg, metrics.json and model.json.", valueName: "dir"))
+    var output: String?
+
+    /// The configuration: defaults, then the file, then the flags given.
+    func makeConfiguration() throws -> RunConfiguration {
+        var c = RunConfiguration()
+        if let path = config { try c.apply(jsonFile: path) }
+        if let v = samples { c.samples = v }
+        if let v = features { c.features = v }
+        if let v = centers { c.centers = v }
+        if let v = clusterStd { c.clusterStd = v }
+        if let v = centerBox {
+            let parts = v.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard parts.count == 2, parts[0] < parts[1] else {
+                throw DescentError.configuration("--center-box must be LOW,HIGH with LOW < HIGH, for example --center-box=-10,10 (got '\(v)')")
+            }
+            c.centerBox = parts[0]...parts[1]
+        }
+        if let v = testFraction { c.testFraction = v }
+        if let v = validationFraction { c.validationFraction = v }
+        if let v = train { c.trainFile = v }
+        if let v = test { c.testFile = v }
+        if let v = labelColumn { c.labelColumn = v }
+        if let v = standardize { c.standardize = v }
+        if let v = seed {
+            guard v >= 0 else { throw DescentError.configuration("--seed must be a whole number >= 0 (got \(v))") }
+            c.training.seed = UInt64(v)
+        }
+        if let v = loss { c.loss = v }
+        if let v = gradient { c.training.gradient = v }
+        if let v = optimizer { c.training.optimizer = v }
+        if let v = epochs { c.training.epochs = v }
+        if let v = alpha { c.training.alpha = v }
+        if let v = batchSize { c.training.batchSize = v }
+        if let v = shuffle { c.training.shuffle = v }
+        if dropLast { c.training.dropLast = true }
+        if fullLoss { c.training.fullLoss = true }
+        if let v = momentum { c.training.momentum = v }
+        if let v = dampening { c.training.dampening = v }
+        if let v = nesterov { c.training.nesterov = v }
+        if let v = weightDecay { c.training.weightDecay = v }
+        if let v = schedule { c.training.schedule = v }
+        if let v = stepSize { c.training.stepSize = v }
+        if let v = gamma { c.training.gamma = v }
+        if let v = decay { c.training.decay = v }
+        if let v = targetLoss { c.training.targetLoss = v }
+        if let v = patience { c.training.patience = v }
+        if let v = initWeights { c.initWeights = v }
+        if let v = precision { c.precision = v }
+        if let v = threads { c.threads = v }
+        if let v = numa { c.numa = v }
+        if let v = output { c.output = v }
+        try c.validate()
+        return c
+    }
+}
+
+/// Exit statuses: 0 success, 2 bad input or configuration, 3 training diverged,
+/// 4 outputs could not be written, 1 verification found a difference.
+enum Exit {
+    static func fail(_ error: Error) -> ExitCode {
+        let message = "\(error)"
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        switch error {
+        case DescentError.diverged: return ExitCode(3)
+        case DescentError.output: return ExitCode(4)
+        default: return ExitCode(2)
+        }
+    }
+}
+
+/// Writes to standard error.
+func note(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}

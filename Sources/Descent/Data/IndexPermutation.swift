@@ -1,12 +1,13 @@
 /// A pseudo-random permutation of 0..<count that needs no memory: position i maps to
-/// `self[i]` through a keyed Feistel network on the smallest even-bit power-of-two domain
+/// `self[i]` through a keyed Feistel network on the smallest power-of-two domain
 /// that holds `count`, with cycle walking to stay below `count`.
 ///
 /// Descent uses it for the train/test split and the per-epoch shuffle: both depend only
 /// on (seed, stream, epoch), never on how many threads evaluate them.
 public struct IndexPermutation: Sendable {
     public let count: Int
-    @usableFromInline let halfBits: Int
+    @usableFromInline let lowBits: UInt64
+    @usableFromInline let highBits: UInt64
     @usableFromInline let keys: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)
 
     /// - Parameters:
@@ -17,26 +18,41 @@ public struct IndexPermutation: Sendable {
     public init(count: Int, rng: CounterRNG, stream: CounterRNG.Stream, round: UInt64 = 0) {
         precondition(count >= 0, "permutation size must not be negative")
         self.count = count
-        var bits = 2
-        while bits < 62 && (1 << bits) < count { bits += 2 }
-        halfBits = bits / 2
+        // The smallest power-of-two domain that holds count (at least 4), split into a low
+        // and a high part; cycle walking then needs fewer than two steps on average.
+        var bits: UInt64 = 2
+        while bits < 62 && (1 << bits) < count { bits += 1 }
+        lowBits = bits / 2
+        highBits = bits - bits / 2
         let base = round &* 8
         keys = (rng.bits(stream, base), rng.bits(stream, base + 1), rng.bits(stream, base + 2),
                 rng.bits(stream, base + 3), rng.bits(stream, base + 4), rng.bits(stream, base + 5))
     }
 
+    /// One keyed round function: the top `bits` bits of a multiply-xorshift of `value`.
+    @inlinable @inline(__always)
+    static func scramble(_ value: UInt64, _ key: UInt64, bits: UInt64) -> UInt64 {
+        var z = (value ^ key) &* 0x9E37_79B9_7F4A_7C15
+        z ^= z &>> 29
+        z = z &* 0xBF58_476D_1CE4_E5B9
+        return z &>> (64 - bits)
+    }
+
+    /// Six alternating Feistel half-rounds: the high part absorbs a function of the low
+    /// part, then the low part of the high. Each half-round is invertible, so the whole is
+    /// a bijection of the domain whatever the two parts' sizes.
     @inlinable @inline(__always)
     func feistel(_ value: UInt64) -> UInt64 {
-        let mask: UInt64 = (1 << UInt64(halfBits)) - 1
-        var left = value >> UInt64(halfBits)
-        var right = value & mask
-        @inline(__always) func round(_ key: UInt64) {
-            let next = left ^ (CounterRNG.mix(right ^ key) & mask)
-            left = right
-            right = next
-        }
-        round(keys.0); round(keys.1); round(keys.2); round(keys.3); round(keys.4); round(keys.5)
-        return (left << UInt64(halfBits)) | right
+        let lowMask: UInt64 = (1 << lowBits) - 1
+        var low = value & lowMask
+        var high = value &>> lowBits
+        high ^= IndexPermutation.scramble(low, keys.0, bits: highBits)
+        low ^= IndexPermutation.scramble(high, keys.1, bits: lowBits)
+        high ^= IndexPermutation.scramble(low, keys.2, bits: highBits)
+        low ^= IndexPermutation.scramble(high, keys.3, bits: lowBits)
+        high ^= IndexPermutation.scramble(low, keys.4, bits: highBits)
+        low ^= IndexPermutation.scramble(high, keys.5, bits: lowBits)
+        return (high &<< lowBits) | low
     }
 
     /// The element at position `position` of the permutation.

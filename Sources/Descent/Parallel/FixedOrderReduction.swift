@@ -23,9 +23,9 @@ public enum FixedOrderReduction {
         }
     }
 
-    /// The same tree, summing in the order partials finish instead of by index: a
-    /// deliberately broken reduction, kept so the determinism harness can show that it
-    /// detects order dependence. Never used by training.
+    /// Sums partials left to right in the given order (the order threads finished them)
+    /// instead of by the tree: a deliberately broken reduction, kept so the determinism
+    /// harness can show that it detects order dependence. Never used by training.
     public static func reduceInArrivalOrder<T: KernelScalar>(_ partials: UnsafeMutablePointer<T>, order: [Int], stride: Int) {
         guard let first = order.first else { return }
         var total = [T](repeating: 0, count: stride)

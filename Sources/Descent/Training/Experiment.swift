@@ -6,6 +6,10 @@ public struct ExperimentResult<T: KernelScalar>: Sendable {
     public var loss: Loss
     public var outputs: Int
     public var training: TrainingResult<T>
+    /// The weights training started from.
+    public var initialWeights: [T]
+    /// The trainer's configuration, with the loss resolved.
+    public var trainingConfiguration: TrainingConfiguration
     /// Test-set report (nil when training diverged).
     public var report: ClassificationReport?
     public var prepareSeconds: Double
@@ -56,7 +60,8 @@ public enum Experiment {
             let evaluator = GradientEvaluator(dataset: data.test, loss: loss, executor: executor)
             report = ClassificationReport(confusion: evaluator.confusion(weights: result.weights))
         }
-        return ExperimentResult(data: data, loss: loss, outputs: outputs, training: result, report: report,
+        return ExperimentResult(data: data, loss: loss, outputs: outputs, training: result, initialWeights: initial,
+                                trainingConfiguration: training, report: report,
                                 prepareSeconds: prepareSeconds, trainSeconds: seconds)
     }
 

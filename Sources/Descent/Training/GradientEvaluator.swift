@@ -11,6 +11,9 @@ public final class GradientEvaluator<T: KernelScalar> {
     public var parameterCount: Int { stride - 1 }
     @usableFromInline let partials: UnsafeMutablePointer<T>
     let partialCapacity: Int
+    /// How partials are combined. Only the determinism harness's self-test changes it, to
+    /// show that the harness catches an order-dependent reduction.
+    var reduction = ReductionOrder.fixedTree
 
     public init(dataset: Dataset<T>, loss: Loss, executor: ShardedExecutor, maximumBatchRows: Int = 0) {
         self.dataset = dataset
@@ -94,7 +97,17 @@ public final class GradientEvaluator<T: KernelScalar> {
 
     @inline(__always)
     func finish(count: Int, gradient: UnsafeMutablePointer<T>) -> T {
-        FixedOrderReduction.reduce(partials, count: max(1, count), stride: stride)
+        if reduction == .threadCompletionOrder && count == dataset.chunks.chunkCount {
+            // Chunks in the order threads running in lockstep finish them: round-robin over shards.
+            let shards = dataset.placement.shards
+            var order: [Int] = []
+            for step in 0..<(shards.map(\.chunks.count).max() ?? 0) {
+                for shard in shards where step < shard.chunks.count { order.append(shard.chunks.lowerBound + step) }
+            }
+            FixedOrderReduction.reduceInArrivalOrder(partials, order: order, stride: stride)
+        } else {
+            FixedOrderReduction.reduce(partials, count: max(1, count), stride: stride)
+        }
         if count == 0 {
             for k in 0..<parameterCount { gradient[k] = 0 }
             return 0
@@ -130,4 +143,13 @@ public final class GradientEvaluator<T: KernelScalar> {
         }
         return matrix
     }
+}
+
+/// How per-chunk partials are combined.
+enum ReductionOrder {
+    /// The fixed pairwise tree over chunk index (what training always uses).
+    case fixedTree
+    /// In the order threads finish their chunks when they run in lockstep: the sum then
+    /// depends on the thread count. For the harness's self-test only.
+    case threadCompletionOrder
 }

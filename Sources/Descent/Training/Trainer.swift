@@ -49,6 +49,11 @@ public final class Trainer<T: KernelScalar> {
     public let validation: Dataset<T>?
     public let executor: ShardedExecutor
     let evaluator: GradientEvaluator<T>
+    /// How the full-batch partials are combined (the harness self-test changes it).
+    var reduction: ReductionOrder {
+        get { evaluator.reduction }
+        set { evaluator.reduction = newValue }
+    }
     let validationEvaluator: GradientEvaluator<T>?
 
     public init(configuration: TrainingConfiguration, train: Dataset<T>, validation: Dataset<T>? = nil, executor: ShardedExecutor) {

@@ -1,0 +1,53 @@
+/// Where the pages of a dataset's shards actually are, asked of the kernel page by page
+/// (`get_mempolicy` with `MPOL_F_NODE | MPOL_F_ADDR`), compared with the placement plan.
+public struct PlacementReport: Sendable {
+    public struct Shard: Sendable {
+        public var index: Int
+        public var plannedNode: Int?
+        /// Pages found on each node (node id -> count); -1 counts pages the kernel could not place.
+        public var pagesByNode: [Int: Int]
+    }
+
+    public var policy: NUMAPolicy
+    public var shards: [Shard]
+    public var pageSize: Int
+
+    /// Pages per node over all shards.
+    public var pagesByNode: [Int: Int] {
+        shards.reduce(into: [:]) { total, shard in for (node, count) in shard.pagesByNode { total[node, default: 0] += count } }
+    }
+
+    /// Problems found: pages off their planned node, or an interleaved buffer that misses a node.
+    public func problems(topology: Topology) -> [String] {
+        var out: [String] = []
+        guard topology.libnumaActive else { return out }
+        for shard in shards {
+            if let planned = shard.plannedNode {
+                let wrong = shard.pagesByNode.filter { $0.key != planned }.reduce(0) { $0 + $1.value }
+                if wrong > 0 { out.append("shard \(shard.index): \(wrong) pages are not on planned node \(planned): \(shard.pagesByNode)") }
+            }
+        }
+        if policy == .interleave && topology.nodes.count > 1 {
+            let nodes = pagesByNode
+            for node in topology.nodes where node.memoryBytes > 0 && (nodes[node.id] ?? 0) == 0 {
+                out.append("interleave: no page on node \(node.id): \(nodes)")
+            }
+        }
+        return out
+    }
+
+    /// Asks the kernel where every page of every shard buffer of `dataset` lives.
+    public static func inspect<T: KernelScalar>(_ dataset: Dataset<T>) -> PlacementReport {
+        let page = NodeMemory.pageSize
+        let shards = zip(dataset.placement.shards, dataset.buffers).map { shard, buffer in
+            var counts: [Int: Int] = [:]
+            var offset = 0
+            while offset < buffer.byteCount {
+                counts[NodeMemory.nodeOfPage(buffer.pointer + offset) ?? -1, default: 0] += 1
+                offset += page
+            }
+            return Shard(index: shard.index, plannedNode: shard.node, pagesByNode: counts)
+        }
+        return PlacementReport(policy: dataset.placement.policy, shards: shards, pageSize: page)
+    }
+}

@@ -1,0 +1,133 @@
+import ArgumentParser
+import Descent
+import Foundation
+
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check that every thread count gives the serial run's bits, and that the plain reference agrees.",
+        discussion: """
+        Trains the same configuration (the flags and --config of `descent train`) once per \
+        thread count in --threads-list, the first being the serial run (1 thread), and once \
+        with the plain reference implementation (row by row, float64, libm exp and log, no \
+        chunks, no SIMD, no threads). Prints, per thread count: the final loss, a hash of the \
+        final weights' bits, whether loss curve and weights are bit-identical to the serial \
+        run, the first epoch at which they differ, and the largest relative difference from \
+        the reference.
+
+        Exit status: 0 when every thread count matches the serial run bit for bit and the \
+        reference agrees within the tolerance (float64 1e-9, float32 1e-3); 1 otherwise; 2 \
+        for bad input.
+        """
+    )
+
+    @OptionGroup var options: RunOptions
+
+    @Option(name: .customLong("threads-list"), help: "Comma-separated thread counts; 1 is added first if missing. Oversubscribing is fine.")
+    var threadsList: String = "1,2,3,4,8,16"
+
+    @Flag(help: "Print the report as JSON.") var json = false
+
+    func run() throws {
+        do {
+            let configuration = try options.makeConfiguration()
+            let counts = try parseThreadCounts()
+            let passed: Bool
+            switch configuration.precision {
+            case .float64: passed = try verify(configuration, counts, as: Double.self)
+            case .float32: passed = try verify(configuration, counts, as: Float.self)
+            }
+            if !passed { throw ExitCode(1) }
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            throw Exit.fail(error)
+        }
+    }
+
+    func parseThreadCounts() throws -> [Int] {
+        let parts = threadsList.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let counts = try parts.map { part -> Int in
+            guard let n = Int(part), n >= 1 else {
+                throw DescentError.configuration("--threads-list must be thread counts >= 1 separated by commas, like 1,2,4 (got '\(threadsList)')")
+            }
+            return n
+        }
+        var out = [1]
+        for n in counts where !out.contains(n) { out.append(n) }
+        return out
+    }
+
+    func verify<T: KernelScalar>(_ base: RunConfiguration, _ counts: [Int], as type: T.Type) throws -> Bool {
+        var records: [RunRecord] = []
+        var serial: ExperimentResult<T>?
+        for threads in counts {
+            var configuration = base
+            configuration.threads = threads
+            let data = try Experiment.prepare(configuration, as: type)
+            let result = try Experiment.run(configuration, data: data)
+            if case .diverged(let epoch) = result.training.stopReason, serial == nil {
+                throw DescentError.diverged("the serial run diverged at epoch \(epoch); verify a configuration that trains (try a smaller --alpha)")
+            }
+            records.append(RunRecord(threads: threads, history: result.training.history, weights: result.training.weights))
+            if serial == nil { serial = result }
+            if !json { note("[INFO] \(threads) thread\(threads == 1 ? "" : "s"): \(result.training.history.count) epochs in \(String(format: "%.3f", result.trainSeconds)) s") }
+        }
+        let first = serial!
+        let reference = PlainReference.train(first.trainingConfiguration, dataset: first.data.train,
+                                             initial: first.initialWeights, epochs: first.training.history.count)
+        // With early stopping on validation data the run keeps its best weights, which the
+        // reference does not track: compare the loss curves then.
+        let keptFinal = first.training.keptEpoch == first.training.history.count
+        let rows = Verifier.rows(serial: records[0], runs: Array(records.dropFirst()),
+                                 reference: (reference.losses, keptFinal ? reference.weights : records[0].weights))
+        let tolerance = Verifier.tolerance(for: base.precision)
+        let identical = rows.allSatisfy(\.identicalToSerial)
+        let agrees = rows[0].referenceDifference <= tolerance
+        let passed = identical && agrees
+
+        if json {
+            let object: [String: Any] = [
+                "precision": T.precisionName, "epochs": first.training.history.count, "tolerance": tolerance,
+                "identical": identical, "reference-agrees": agrees, "passed": passed,
+                "reference-final-loss": reference.losses.last ?? 0,
+                "runs": rows.map { r -> [String: Any] in
+                    var o: [String: Any] = ["threads": r.threads, "final-loss": r.finalLoss, "weights-hash": r.weightsHash,
+                                            "identical-to-serial": r.identicalToSerial, "reference-difference": r.referenceDifference]
+                    if let e = r.firstDifferentEpoch { o["first-different-epoch"] = e }
+                    return o
+                },
+            ]
+            print(String(decoding: try AtomicFile.json(object), as: UTF8.self))
+        } else {
+            print("verify: \(T.precisionName), \(first.trainingConfiguration.optimizer.rawValue), \(first.loss.rawValue), \(first.data.train.rowCount) training rows, \(first.training.history.count) epochs")
+            print("threads  final loss           weights hash      same bits as serial  first difference  vs reference")
+            for r in rows {
+                let same = r.threads == 1 ? "yes (serial)" : (r.identicalToSerial ? "yes" : "NO")
+                let firstDifference = r.firstDifferentEpoch.map { "epoch \($0)" } ?? "-"
+                print(pad(String(r.threads), 7) + "  " + String(format: "%-19.12g", r.finalLoss) + "  " + r.weightsHash + "  "
+                      + same.padding(toLength: 19, withPad: " ", startingAt: 0) + "  "
+                      + firstDifference.padding(toLength: 16, withPad: " ", startingAt: 0) + "  "
+                      + String(format: "%.2e", r.referenceDifference))
+            }
+            print("plain reference: final loss \(String(format: "%.12g", reference.losses.last ?? 0)); tolerance \(String(format: "%.0e", tolerance)) relative")
+            print(passed ? "PASS: every thread count gives the serial run's bits; the reference agrees within the tolerance"
+                         : "FAIL: " + (identical ? "" : "some thread counts differ from the serial run; ")
+                            + (agrees ? "" : "the plain reference differs by \(String(format: "%.2e", rows[0].referenceDifference))"))
+        }
+        if let directory = base.output {
+            try AtomicFile.makeDirectory(directory)
+            for (record, threads) in zip(records, counts) {
+                var csv = "epoch,loss\n"
+                for (i, loss) in record.losses.enumerated() { csv += "\(i + 1),\(loss)\n" }
+                try AtomicFile.write(csv, to: (directory as NSString).appendingPathComponent("loss-threads-\(threads).csv"))
+            }
+            var csv = "epoch,loss\n"
+            for (i, loss) in reference.losses.enumerated() { csv += "\(i + 1),\(loss)\n" }
+            try AtomicFile.write(csv, to: (directory as NSString).appendingPathComponent("loss-reference.csv"))
+        }
+        return passed
+    }
+
+    func pad(_ s: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
+}

@@ -1,0 +1,35 @@
+import Foundation
+import Testing
+import DescentTestSupport
+
+struct VerifyCommandTests {
+    @Test func verifyTutorialPasses() throws {
+        let out = CLI.temporaryDirectory().path
+        let result = try CLI.run(["verify", "--config", CLI.packageRoot.appendingPathComponent("Configs/tutorial.json").path, "--output", out])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("same bits as serial"))
+        for threads in [1, 2, 3, 4, 8, 16] {
+            #expect(FileManager.default.fileExists(atPath: out + "/loss-threads-\(threads).csv"))
+        }
+        #expect(result.stdout.contains("PASS"))
+        let rows = result.stdout.split(separator: "\n").filter { $0.range(of: #"^\s+\d+\s"#, options: .regularExpression) != nil }
+        #expect(rows.count == 6)
+        #expect(Set(rows.map { $0.split(separator: " ", omittingEmptySubsequences: true)[2] }).count == 1, "one weights hash")
+    }
+
+    @Test func verifySGDAsJSON() throws {
+        let result = try CLI.run(["verify", "--samples", "20000", "--optimizer", "sgd", "--batch-size", "4096", "--momentum", "0.9",
+                                  "--nesterov", "--gradient", "mean", "--alpha", "0.5", "--epochs", "3", "--precision", "float32",
+                                  "--threads-list", "2,5", "--json"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        #expect(object["passed"] as? Bool == true)
+        #expect((object["runs"] as! [[String: Any]]).map { $0["threads"] as! Int } == [1, 2, 5])
+    }
+
+    @Test func badThreadsListIsRejected() throws {
+        let result = try CLI.run(["verify", "--threads-list", "1,zero"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("--threads-list must be thread counts >= 1"))
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+@testable import Descent
+import DescentTestSupport
+
+/// Expected weight hashes for small versions of every configuration in Configs/ (at most
+/// 20,000 samples and 5 epochs), committed in GoldenHashes.json. A change to the arithmetic
+/// fails here; updating the file is a deliberate commit that says why:
+///
+///     DESCENT_UPDATE_GOLDEN=1 swift test --filter GoldenHashTests
+struct GoldenHashTests {
+    static let goldenFile = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("GoldenHashes.json")
+
+    static func smallVersion(of file: String) throws -> RunConfiguration {
+        var c = RunConfiguration()
+        try c.apply(jsonFile: CLI.packageRoot.appendingPathComponent("Configs").appendingPathComponent(file).path)
+        c.samples = min(c.samples, 20_000)
+        c.training.epochs = min(c.training.epochs, 5)
+        c.threads = 3
+        return c
+    }
+
+    static func hash(_ c: RunConfiguration) throws -> String {
+        func run<T: KernelScalar>(_ type: T.Type) throws -> String {
+            let result = try Experiment.run(c, data: try Experiment.prepare(c, as: type))
+            return RunRecord(threads: 3, history: result.training.history, weights: result.training.weights).weightsHash
+        }
+        return c.precision == .float64 ? try run(Double.self) : try run(Float.self)
+    }
+
+    @Test func configurationsGiveTheCommittedHashes() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: CLI.packageRoot.appendingPathComponent("Configs").path)
+            .filter { $0.hasSuffix(".json") }.sorted()
+        var hashes: [String: String] = [:]
+        for file in files {
+            var c = try GoldenHashTests.smallVersion(of: file)
+            hashes[file] = try GoldenHashTests.hash(c)
+            c.precision = c.precision == .float64 ? .float32 : .float64
+            hashes[file.replacingOccurrences(of: ".json", with: "") + "+" + c.precision.rawValue] = try GoldenHashTests.hash(c)
+        }
+        if ProcessInfo.processInfo.environment["DESCENT_UPDATE_GOLDEN"] == "1" {
+            let data = try JSONSerialization.data(withJSONObject: hashes, options: [.prettyPrinted, .sortedKeys])
+            try data.write(to: GoldenHashTests.goldenFile)
+            return
+        }
+        let golden = try JSONSerialization.jsonObject(with: Data(contentsOf: GoldenHashTests.goldenFile)) as! [String: String]
+        #expect(Set(golden.keys) == Set(hashes.keys), "every configuration has a committed hash")
+        for (name, hash) in hashes.sorted(by: { $0.key < $1.key }) {
+            #expect(golden[name] == hash, "\(name): \(hash), committed \(golden[name] ?? "none")")
+        }
+    }
+}

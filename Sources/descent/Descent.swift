@@ -14,7 +14,7 @@ struct DescentCommand: ParsableCommand {
         the NUMA layout and shard placement.
         """,
         version: descentVersion,
-        subcommands: [TrainCommand.self, VerifyCommand.self, TopologyCommand.self],
+        subcommands: [TrainCommand.self, VerifyCommand.self, BenchCommand.self, TopologyCommand.self],
         defaultSubcommand: nil
     )
 }

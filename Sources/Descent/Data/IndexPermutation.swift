@@ -29,13 +29,12 @@ public struct IndexPermutation: Sendable {
                 rng.bits(stream, base + 3), rng.bits(stream, base + 4), rng.bits(stream, base + 5))
     }
 
-    /// One keyed round function: the top `bits` bits of a multiply-xorshift of `value`.
+    /// One keyed round function: the top `bits` bits of (value + key) squared-and-mixed by
+    /// one multiply. The key is odd, so distinct values give distinct products.
     @inlinable @inline(__always)
     static func scramble(_ value: UInt64, _ key: UInt64, bits: UInt64) -> UInt64 {
-        var z = (value ^ key) &* 0x9E37_79B9_7F4A_7C15
-        z ^= z &>> 29
-        z = z &* 0xBF58_476D_1CE4_E5B9
-        return z &>> (64 - bits)
+        let z = (value &+ key) &* (key | 1)
+        return ((z ^ (z &>> 32)) &* 0x9E37_79B9_7F4A_7C15) &>> (64 - bits)
     }
 
     /// Six alternating Feistel half-rounds: the high part absorbs a function of the low
@@ -59,8 +58,14 @@ public struct IndexPermutation: Sendable {
     @inlinable
     public subscript(position: Int) -> Int {
         precondition(position >= 0 && position < count, "position out of range")
-        var value = feistel(UInt64(position))
+        return unchecked(position)
+    }
+
+    /// The element at `position`, which the caller guarantees is in 0..<count.
+    @inlinable @inline(__always)
+    public func unchecked(_ position: Int) -> Int {
+        var value = feistel(UInt64(truncatingIfNeeded: position))
         while value >= UInt64(count) { value = feistel(value) }
-        return Int(value)
+        return Int(truncatingIfNeeded: value)
     }
 }

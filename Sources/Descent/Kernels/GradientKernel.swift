@@ -148,10 +148,20 @@ public enum GradientKernel {
         let stride = max(padded, lanes)
         withUnsafeTemporaryAllocation(of: T.self, capacity: (features + 1) * stride) { buffer in
             let block = buffer.baseAddress!
-            for i in 0..<rows {
+            // Shuffled rows are random reads, one cache line per column: prefetch the rows
+            // a few places ahead so their misses overlap instead of queueing.
+            let ahead = 16
+            @inline(__always) func prefetch(_ i: Int) {
                 let row = Int(rowIndices[i])
                 let source = blocks[row &>> shift] + (row & mask)
-                for j in 0...features { block[j * stride + i] = source[j * chunkRows] }
+                for j in 0...features { descent_prefetch(source + j * chunkRows) }
+            }
+            for i in 0..<min(rows, ahead) { prefetch(i) }
+            for i in 0..<rows {
+                if i + ahead < rows { prefetch(i + ahead) }
+                let row = Int(rowIndices[i])
+                let source = blocks[row &>> shift] + (row & mask)
+                for j in 0...features { block[j &* stride &+ i] = source[j &* chunkRows] }
             }
             if rows < padded {
                 for j in 0...features { (block + j * stride + rows).initialize(repeating: 0, count: padded - rows) }

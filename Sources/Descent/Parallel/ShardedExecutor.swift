@@ -53,7 +53,7 @@ public struct ShardedExecutor: Sendable {
     }
 
     #if os(Linux)
-    nonisolated(unsafe) static let boundNodeKey: pthread_key_t = {
+    static let boundNodeKey: pthread_key_t = {
         var key = pthread_key_t()
         pthread_key_create(&key, nil)
         return key

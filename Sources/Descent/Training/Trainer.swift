@@ -76,6 +76,10 @@ public final class Trainer<T: KernelScalar> {
     }
 
     /// Runs training from `initialWeights`, calling `onEpoch` after every epoch.
+    // Specialized here: the trainer is generic and its callers live in other modules, where
+    // unspecialized code would go through witness tables on every SGD step.
+    @_specialize(where T == Double)
+    @_specialize(where T == Float)
     public func run(initialWeights: [T], onEpoch: (EpochRecord) -> Void = { _ in }) -> TrainingResult<T> {
         precondition(initialWeights.count == parameterCount, "expected \(parameterCount) initial weights")
         let config = configuration
@@ -173,9 +177,15 @@ public final class Trainer<T: KernelScalar> {
         var total = 0.0
         weights.withUnsafeMutableBufferPointer { w in
             gradient.withUnsafeMutableBufferPointer { g in
+                // Small batches: prefetch the rows a few batches ahead (16 rows at most).
+                let lookahead = size < 16 ? 16 / size : 0
                 for b in 0..<batches {
                     let start = b * size
                     let count = min(size, n - start)
+                    if lookahead > 0 {
+                        let next = start + lookahead * size
+                        if next < n { evaluator.prefetch(rows: order.rows + next, count: min(size, n - next)) }
+                    }
                     var loss = evaluator.batch(weights: w.baseAddress!, rows: order.rows + start, count: count,
                                                parallel: parallel && count >= threshold, gradient: g.baseAddress!)
                     if mean {
@@ -217,7 +227,7 @@ public final class ShuffleOrder: @unchecked Sendable {
         let rows = UncheckedBox(self.rows), count = self.count
         executor.run(iterations: parts) { p in
             for i in ChunkPlan.split(count, into: parts)[p] {
-                rows.value[i] = Int32(truncatingIfNeeded: shuffle ? permutation[i] : i)
+                rows.value[i] = Int32(truncatingIfNeeded: shuffle ? permutation.unchecked(i) : i)
             }
         }
         identity = !shuffle

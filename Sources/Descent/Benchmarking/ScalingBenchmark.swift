@@ -1,0 +1,92 @@
+import Dispatch
+
+/// One measured point of a scaling benchmark.
+public struct ScalingPoint: Sendable, Codable, Equatable {
+    public var mode: String
+    public var precision: String
+    public var optimizer: String
+    public var batchSize: Int?
+    public var threads: Int
+    public var rows: Int
+    public var bytesPerRow: Int
+    /// Rows per second over the timed epochs: median, min, max.
+    public var rowsPerSecondMedian: Double
+    public var rowsPerSecondMin: Double
+    public var rowsPerSecondMax: Double
+    /// Bytes of rows read per second (median), and that as a fraction of the measured bandwidth.
+    public var gigabytesPerSecond: Double
+    public var fractionOfBandwidth: Double
+    /// Median rate over the 1-thread rate of the same series; parallel efficiency = speedup / threads.
+    public var speedup: Double
+    public var efficiency: Double
+    public var epochs: Int
+    public var generateSeconds: Double
+}
+
+/// Strong and weak scaling of training epochs over thread counts.
+///
+/// The data is generated before timing starts (its placement follows each thread count),
+/// warm-up epochs are run and dropped, and every timed epoch is one sample.
+public enum ScalingBenchmark {
+    public struct Series: Sendable {
+        public var precision: Precision
+        public var optimizer: OptimizerKind
+        public var batchSize: Int
+        public init(precision: Precision, optimizer: OptimizerKind, batchSize: Int = 0) {
+            self.precision = precision; self.optimizer = optimizer; self.batchSize = batchSize
+        }
+    }
+
+    /// Measures one point: `rows` training rows of `features` features at `threads` threads.
+    public static func measure(series: Series, mode: String, rows: Int, features: Int, threads: Int,
+                               epochs: Int, warmup: Int, bandwidth: Double) throws -> ScalingPoint {
+        switch series.precision {
+        case .float64: return try measure(Double.self, series, mode, rows, features, threads, epochs, warmup, bandwidth)
+        case .float32: return try measure(Float.self, series, mode, rows, features, threads, epochs, warmup, bandwidth)
+        }
+    }
+
+    static func measure<T: KernelScalar>(_ type: T.Type, _ series: Series, _ mode: String, _ rows: Int, _ features: Int,
+                                         _ threads: Int, _ epochs: Int, _ warmup: Int, _ bandwidth: Double) throws -> ScalingPoint {
+        let executor = ShardedExecutor(threads: threads)
+        let generator = BlobGenerator(samples: rows, features: features, centers: 2, clusterStd: 1.5, seed: 3)
+        let started = DispatchTime.now().uptimeNanoseconds
+        let dataset = Dataset<T>(rowCount: rows, featureCount: features, classCount: 2, executor: executor) { range, block, stride in
+            for (local, row) in range.enumerated() {
+                for j in 0..<features { block[j * stride + local] = T(generator.value(row, j)) }
+                block[features * stride + local] = T(generator.label(row))
+            }
+        }
+        let generateSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        var t = TrainingConfiguration()
+        t.optimizer = series.optimizer
+        t.batchSize = max(1, series.batchSize)
+        t.gradient = .mean
+        t.alpha = series.optimizer == .gd ? 0.5 : 0.05
+        t.epochs = warmup + epochs
+        let trainer = Trainer<T>(configuration: t, train: dataset, executor: executor)
+        let result = trainer.run(initialWeights: Trainer<T>.initialWeights(count: trainer.parameterCount, seed: 3))
+        let rates = result.history.dropFirst(warmup).map { Double(rows) / $0.seconds }.sorted()
+        let median = rates.count % 2 == 1 ? rates[rates.count / 2] : (rates[rates.count / 2 - 1] + rates[rates.count / 2]) / 2
+        let bytesPerRow = dataset.bytesPerRow
+        return ScalingPoint(mode: mode, precision: T.precisionName, optimizer: series.optimizer.rawValue,
+                            batchSize: series.optimizer == .sgd ? series.batchSize : nil, threads: threads, rows: rows,
+                            bytesPerRow: bytesPerRow, rowsPerSecondMedian: median, rowsPerSecondMin: rates.first ?? 0,
+                            rowsPerSecondMax: rates.last ?? 0, gigabytesPerSecond: median * Double(bytesPerRow) / 1e9,
+                            fractionOfBandwidth: bandwidth > 0 ? median * Double(bytesPerRow) / bandwidth : 0,
+                            speedup: 1, efficiency: 1, epochs: rates.count, generateSeconds: generateSeconds)
+    }
+
+    /// Fills in speedup and efficiency relative to the 1-thread point of each series.
+    public static func relate(_ points: [ScalingPoint]) -> [ScalingPoint] {
+        points.map { p in
+            var p = p
+            if let base = points.first(where: { $0.mode == p.mode && $0.precision == p.precision && $0.optimizer == p.optimizer
+                                                 && $0.batchSize == p.batchSize && $0.threads == 1 }) {
+                p.speedup = p.rowsPerSecondMedian / base.rowsPerSecondMedian
+                p.efficiency = p.speedup / Double(p.threads)
+            }
+            return p
+        }
+    }
+}

@@ -1,0 +1,166 @@
+import ArgumentParser
+import Descent
+import Foundation
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure how training scales with threads, against the machine's memory read bandwidth.",
+        discussion: """
+        Strong scaling keeps --rows fixed; weak scaling gives each thread --rows-per-thread. \
+        For each point, the data is generated first (outside the timing), --warmup epochs are \
+        dropped, and --epochs epochs are timed one by one: rows/s and GB/s are the median \
+        with min and max, next to the read bandwidth measured at the start with a STREAM-style \
+        probe over all threads. Speedup is against 1 thread of the same series; efficiency is \
+        speedup / threads.
+        """
+    )
+
+    @Option(help: "Training rows for strong scaling.") var rows = 10_000_000
+    @Option(name: .customLong("rows-per-thread"), help: "Training rows per thread for weak scaling.") var rowsPerThread = 5_000_000
+    @Option(help: "Features per row.") var features = 2
+    @Option(help: "strong, weak or both.") var mode: Mode = .strong
+    @Option(help: "Comma-separated precisions.") var precision = "float64,float32"
+    @Option(help: "gd, sgd or both.") var optimizer = "gd"
+    @Option(name: .customLong("batch-sizes"), help: "Comma-separated SGD batch sizes.") var batchSizes = "32,4096,65536"
+    @Option(name: .customLong("threads-list"), help: "Comma-separated thread counts. Default: 1, 2, 4, ... up to the usable CPUs.")
+    var threadsList: String?
+    @Option(help: "Timed epochs per point.") var epochs = 10
+    @Option(help: "Warm-up epochs per point (not timed).") var warmup = 2
+    @Option(name: .customLong("probe-bytes"), help: "Bytes read by the bandwidth probe.") var probeBytes = 1 << 30
+    @Option(help: "table, csv or json.") var format: OutputFormat = .table
+    @Option(help: ArgumentHelp("Folder for bench.csv, bench.json and speedup.svg.", valueName: "dir")) var output: String?
+
+    enum Mode: String, ExpressibleByArgument, CaseIterable { case strong, weak, both }
+    enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case table, csv, json }
+
+    func list(_ text: String, _ name: String) throws -> [String] {
+        let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !parts.isEmpty else { throw ValidationError("--\(name) needs at least one value") }
+        return parts
+    }
+
+    func run() throws {
+        do {
+            guard rows >= 1, rowsPerThread >= 1, features >= 1, epochs >= 1, warmup >= 0 else {
+                throw DescentError.configuration("--rows, --rows-per-thread, --features and --epochs must be at least 1, --warmup at least 0")
+            }
+            let precisions = try list(precision, "precision").map { p -> Precision in
+                guard let v = Precision(rawValue: p) else { throw DescentError.configuration("--precision takes float32 and float64 (got '\(p)')") }
+                return v
+            }
+            let optimizers: [OptimizerKind] = try {
+                switch optimizer {
+                case "gd": return [.gd]
+                case "sgd": return [.sgd]
+                case "both": return [.gd, .sgd]
+                default: throw DescentError.configuration("--optimizer takes gd, sgd or both (got '\(optimizer)')")
+                }
+            }()
+            let batches = try list(batchSizes, "batch-sizes").map { b -> Int in
+                guard let v = Int(b), v >= 1 else { throw DescentError.configuration("--batch-sizes must be whole numbers >= 1 (got '\(b)')") }
+                return v
+            }
+            let usable = Topology.current.usableCPUCount
+            let threads: [Int] = try threadsList.map { text in
+                try list(text, "threads-list").map { t -> Int in
+                    guard let v = Int(t), v >= 1 else { throw DescentError.configuration("--threads-list must be thread counts >= 1 (got '\(t)')") }
+                    return v
+                }
+            } ?? {
+                var out = [1]
+                while out.last! * 2 <= usable { out.append(out.last! * 2) }
+                if out.last! != usable { out.append(usable) }
+                return out
+            }()
+            var series: [ScalingBenchmark.Series] = []
+            for p in precisions {
+                for o in optimizers {
+                    if o == .gd { series.append(.init(precision: p, optimizer: .gd)) }
+                    else { for b in batches { series.append(.init(precision: p, optimizer: .sgd, batchSize: b)) } }
+                }
+            }
+            let modes: [String] = mode == .both ? ["strong", "weak"] : [mode.rawValue]
+            note("[INFO] measuring read bandwidth with \(threads.max()!) threads over \(probeBytes >> 20) MiB")
+            let bandwidth = BandwidthProbe.read(bytes: probeBytes, threads: threads.max()!)
+            let bandwidthOne = BandwidthProbe.read(bytes: probeBytes, threads: 1)
+            var points: [ScalingPoint] = []
+            let total = modes.count * series.count * threads.count
+            for m in modes {
+                for s in series {
+                    for t in threads {
+                        let n = m == "strong" ? rows : rowsPerThread * t
+                        note("[PROGRESS] point \(points.count + 1)/\(total): \(m) \(s.precision.rawValue) \(s.optimizer.rawValue)"
+                             + (s.optimizer == .sgd ? " batch \(s.batchSize)" : "") + ", \(t) thread\(t == 1 ? "" : "s"), \(Format.count(n)) rows")
+                        points.append(try ScalingBenchmark.measure(series: s, mode: m, rows: n, features: features, threads: t,
+                                                                   epochs: epochs, warmup: warmup, bandwidth: bandwidth))
+                    }
+                }
+            }
+            points = ScalingBenchmark.relate(points)
+            try report(points, bandwidth: bandwidth, bandwidthOne: bandwidthOne)
+        } catch let exit as ExitCode {
+            throw exit
+        } catch let error as ValidationError {
+            throw Exit.fail(DescentError.configuration(error.message))
+        } catch {
+            throw Exit.fail(error)
+        }
+    }
+
+    func csv(_ points: [ScalingPoint]) -> String {
+        var out = "mode,precision,optimizer,batch_size,threads,rows,bytes_per_row,rows_per_s_median,rows_per_s_min,rows_per_s_max,gb_per_s,percent_of_bandwidth,speedup,efficiency,epochs\n"
+        for p in points {
+            out += "\(p.mode),\(p.precision),\(p.optimizer),\(p.batchSize.map(String.init) ?? ""),\(p.threads),\(p.rows),\(p.bytesPerRow),"
+                + String(format: "%.0f,%.0f,%.0f,%.3f,%.1f,%.3f,%.3f,", p.rowsPerSecondMedian, p.rowsPerSecondMin, p.rowsPerSecondMax,
+                         p.gigabytesPerSecond, p.fractionOfBandwidth * 100, p.speedup, p.efficiency) + "\(p.epochs)\n"
+        }
+        return out
+    }
+
+    func json(_ points: [ScalingPoint], bandwidth: Double, bandwidthOne: Double) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        struct Report: Encodable {
+            var readBandwidthGBps: Double
+            var readBandwidthOneThreadGBps: Double
+            var points: [ScalingPoint]
+        }
+        return try encoder.encode(Report(readBandwidthGBps: bandwidth / 1e9, readBandwidthOneThreadGBps: bandwidthOne / 1e9, points: points))
+    }
+
+    func report(_ points: [ScalingPoint], bandwidth: Double, bandwidthOne: Double) throws {
+        switch format {
+        case .csv: print(csv(points), terminator: "")
+        case .json: print(String(decoding: try json(points, bandwidth: bandwidth, bandwidthOne: bandwidthOne), as: UTF8.self))
+        case .table:
+            print(String(format: "read bandwidth (STREAM-style probe): %.1f GB/s with %d threads, %.1f GB/s with 1", bandwidth / 1e9,
+                         points.map(\.threads).max() ?? 1, bandwidthOne / 1e9))
+            print("mode    precision  optimizer     threads  rows         rows/s median (min-max)         GB/s   % bw  speedup  efficiency")
+            for p in points {
+                let name = p.optimizer + (p.batchSize.map { " b\($0)" } ?? "")
+                print(p.mode.padding(toLength: 8, withPad: " ", startingAt: 0) + p.precision.padding(toLength: 11, withPad: " ", startingAt: 0)
+                      + name.padding(toLength: 14, withPad: " ", startingAt: 0) + String(format: "%7d  ", p.threads)
+                      + Format.count(p.rows).padding(toLength: 11, withPad: " ", startingAt: 0) + "  "
+                      + "\(Format.rate(p.rowsPerSecondMedian)) (\(Format.rate(p.rowsPerSecondMin))-\(Format.rate(p.rowsPerSecondMax)))".padding(toLength: 30, withPad: " ", startingAt: 0)
+                      + String(format: "%6.2f  %5.1f  %7.2f  %10.2f", p.gigabytesPerSecond, p.fractionOfBandwidth * 100, p.speedup, p.efficiency))
+            }
+        }
+        if let directory = output {
+            try AtomicFile.makeDirectory(directory)
+            try AtomicFile.write(csv(points), to: (directory as NSString).appendingPathComponent("bench.csv"))
+            try AtomicFile.write(try json(points, bandwidth: bandwidth, bandwidthOne: bandwidthOne), to: (directory as NSString).appendingPathComponent("bench.json"))
+            var groups: [String: [ScalingPoint]] = [:]
+            for p in points { groups["\(p.mode) \(p.precision) \(p.optimizer)\(p.batchSize.map { " b\($0)" } ?? "")", default: []].append(p) }
+            var series = groups.keys.sorted().enumerated().map { i, key in
+                SVGPlot.Series(label: key, points: groups[key]!.map { (Double($0.threads), $0.speedup) },
+                               color: SVGPlot.palette[i % SVGPlot.palette.count])
+            }
+            let maxThreads = Double(points.map(\.threads).max() ?? 1)
+            series.append(SVGPlot.Series(label: "ideal", points: [(1, 1), (maxThreads, maxThreads)], color: "#000000", dashed: true))
+            let svg = SVGPlot(title: "Speedup over 1 thread", xLabel: "threads", yLabel: "speedup").lines(series)
+            try AtomicFile.write(svg, to: (directory as NSString).appendingPathComponent("speedup.svg"))
+            if format == .table { print("[INFO] wrote \(directory)/bench.csv, bench.json, speedup.svg") }
+        }
+    }
+}

@@ -1,0 +1,33 @@
+import Foundation
+import Testing
+import DescentTestSupport
+
+struct BenchCommandTests {
+    /// A tiny run end to end: the table, CSV/JSON and the plot.
+    @Test func benchWritesTableCSVJSONAndPlot() throws {
+        let out = CLI.temporaryDirectory().appendingPathComponent("bench").path
+        let result = try CLI.run(["bench", "--rows", "50000", "--threads-list", "1,2", "--epochs", "2", "--warmup", "1",
+                                  "--precision", "float32", "--optimizer", "both", "--batch-sizes", "4096",
+                                  "--probe-bytes", "16777216", "--output", out])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("read bandwidth (STREAM-style probe)"))
+        let csv = try String(contentsOfFile: out + "/bench.csv", encoding: .utf8).split(separator: "\n")
+        #expect(csv.count == 1 + 4, "header and 2 series x 2 thread counts")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/bench.json"))) as! [String: Any]
+        let points = json["points"] as! [[String: Any]]
+        #expect(points.count == 4)
+        for p in points {
+            #expect((p["rowsPerSecondMedian"] as! Double) > 0)
+            #expect((p["rowsPerSecondMin"] as! Double) <= (p["rowsPerSecondMedian"] as! Double))
+        }
+        #expect(points.filter { $0["threads"] as! Int == 1 }.allSatisfy { $0["speedup"] as! Double == 1 })
+        let svg = try String(contentsOfFile: out + "/speedup.svg", encoding: .utf8)
+        #expect(svg.contains("ideal") && svg.hasSuffix("</svg>\n"))
+    }
+
+    @Test func badBenchArgumentsAreRejected() throws {
+        let result = try CLI.run(["bench", "--precision", "float16"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("--precision takes float32 and float64"))
+    }
+}

@@ -26,7 +26,7 @@ public enum FixedOrderReduction {
     /// Sums partials left to right in the given order (the order threads finished them)
     /// instead of by the tree: a deliberately broken reduction, kept so the determinism
     /// harness can show that it detects order dependence. Never used by training.
-    public static func reduceInArrivalOrder<T: KernelScalar>(_ partials: UnsafeMutablePointer<T>, order: [Int], stride: Int) {
+    public static func reduceInOrder<T: KernelScalar>(_ partials: UnsafeMutablePointer<T>, order: [Int], stride: Int) {
         guard let first = order.first else { return }
         var total = [T](repeating: 0, count: stride)
         for k in 0..<stride { total[k] = partials[first * stride + k] }

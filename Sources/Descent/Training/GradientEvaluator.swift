@@ -117,7 +117,7 @@ public final class GradientEvaluator<T: KernelScalar> {
             for step in 0..<(shards.map(\.chunks.count).max() ?? 0) {
                 for shard in shards where step < shard.chunks.count { order.append(shard.chunks.lowerBound + step) }
             }
-            FixedOrderReduction.reduceInArrivalOrder(partials, order: order, stride: stride)
+            FixedOrderReduction.reduceInOrder(partials, order: order, stride: stride)
         } else {
             FixedOrderReduction.reduce(partials, count: max(1, count), stride: stride)
         }

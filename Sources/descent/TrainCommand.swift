@@ -42,9 +42,10 @@ struct TrainCommand: ParsableCommand {
              + (data.validation.map { ", \(Format.count($0.rowCount)) validation" } ?? "")
              + " rows; \(data.train.featureCount) features, \(data.classCount) classes; \(T.precisionName); \(threads) thread\(threads == 1 ? "" : "s")"
              + " (\(configuration.trainFile == nil ? "generated" : "loaded") in \(String(format: "%.3f", prepareSeconds)) s)")
+        let setup = try Experiment.setup(configuration, data: data)
         print("[INFO] training...")
         let progress = Progress(totalEpochs: configuration.training.epochs, rowsPerEpoch: data.train.rowCount)
-        let result = try Experiment.run(configuration, data: data, prepareSeconds: prepareSeconds, onEpoch: { record in
+        let result = try Experiment.run(configuration, data: data, setup: setup, prepareSeconds: prepareSeconds, onEpoch: { record in
             if record.epoch == 1 || record.epoch % 5 == 0 {
                 progress.finish()
                 print("[INFO] epoch=\(record.epoch), loss=\(String(format: "%.7f", record.loss))"

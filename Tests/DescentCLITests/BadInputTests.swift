@@ -52,6 +52,7 @@ struct BadInputTests {
         #expect(result.status == 2, "\(arguments): status \(result.status)")
         #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
         #expect(result.stderr.split(separator: "\n").contains { $0.hasPrefix("error: ") }, "\(arguments)")
+        #expect(!result.stdout.contains("[INFO] training..."), "\(arguments): rejected before the run starts")
         for crash in ["Fatal error", "Stack dump", "Current stack trace", "Segmentation"] {
             #expect(!result.stderr.contains(crash), "\(arguments) crashed: \(result.stderr)")
         }

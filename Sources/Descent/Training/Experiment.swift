@@ -29,29 +29,43 @@ public enum Experiment {
         try DataPreparation.prepare(configuration, as: type, executor: ShardedExecutor(threads: threadCount(configuration)))
     }
 
-    /// Trains on prepared data and evaluates on its test set.
-    public static func run<T: KernelScalar>(_ configuration: RunConfiguration, data: PreparedData<T>, prepareSeconds: Double = 0,
-                                            onStart: (Trainer<T>) -> Void = { _ in },
-                                            onEpoch: (EpochRecord) -> Void = { _ in }) throws -> ExperimentResult<T> {
+    /// What a run will train, checked against the data: the resolved loss, the trainer's
+    /// configuration and the initial weights (from --init-weights or the seed).
+    public struct Setup<T: KernelScalar> {
+        public var loss: Loss
+        public var training: TrainingConfiguration
+        public var initialWeights: [T]
+    }
+
+    /// Checks `configuration` against `data` and reads the initial weights, so a command can
+    /// report a bad combination before it starts printing a run.
+    public static func setup<T: KernelScalar>(_ configuration: RunConfiguration, data: PreparedData<T>) throws -> Setup<T> {
         let loss = try configuration.resolvedLoss(classCount: data.classCount)
-        if configuration.trainFile != nil, loss.isBinary, data.classCount > 2 {
-            throw DescentError.input("the labels go up to \(data.classCount - 1), but --loss \(loss.rawValue) needs labels 0 and 1; use --loss cross-entropy or hinge for more classes")
-        }
         var training = configuration.training
         training.loss = loss
         if training.optimizer == .sgd, training.dropLast, training.batchSize > data.train.rowCount {
             throw DescentError.configuration("--batch-size \(training.batchSize) is larger than the \(data.train.rowCount) training rows, and --drop-last would leave no batch")
         }
-        let executor = ShardedExecutor(threads: threadCount(configuration))
-        let trainer = Trainer<T>(configuration: training, train: data.train, validation: data.validation, executor: executor)
         let outputs = loss.outputCount(classCount: data.classCount)
         let initial: [T]
         if let path = configuration.initWeights {
             initial = try ModelFile.readWeights(path: path, outputs: outputs, features: data.train.featureCount).map { T($0) }
         } else {
-            initial = Trainer<T>.initialWeights(count: trainer.parameterCount, seed: training.seed)
+            initial = Trainer<T>.initialWeights(count: outputs * (data.train.featureCount + 1), seed: training.seed)
         }
-        onStart(trainer)
+        return Setup(loss: loss, training: training, initialWeights: initial)
+    }
+
+    /// Trains on prepared data and evaluates on its test set (`setup` is made from the
+    /// configuration when not given).
+    public static func run<T: KernelScalar>(_ configuration: RunConfiguration, data: PreparedData<T>, setup given: Setup<T>? = nil,
+                                            prepareSeconds: Double = 0,
+                                            onEpoch: (EpochRecord) -> Void = { _ in }) throws -> ExperimentResult<T> {
+        let setup = try given ?? self.setup(configuration, data: data)
+        let loss = setup.loss, training = setup.training, initial = setup.initialWeights
+        let executor = ShardedExecutor(threads: threadCount(configuration))
+        let trainer = Trainer<T>(configuration: training, train: data.train, validation: data.validation, executor: executor)
+        let outputs = loss.outputCount(classCount: data.classCount)
         let started = DispatchTime.now().uptimeNanoseconds
         let result = trainer.run(initialWeights: initial, onEpoch: onEpoch)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9

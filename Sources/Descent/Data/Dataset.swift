@@ -81,20 +81,6 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
     /// Row `row` as an array of its features.
     public func features(ofRow row: Int) -> [T] { (0..<featureCount).map { feature(row, $0) } }
 
-    /// Applies `transform(feature, value)` to every feature value in place.
-    public func transformFeatures(executor: ShardedExecutor, _ transform: @escaping @Sendable (Int, T) -> T) {
-        let plan = placement, chunks = self.chunks, d = featureCount, stride = blockStride, blocks = self.blocks
-        executor.run(iterations: plan.shards.count, node: { plan.node(ofShard: $0) }) { s in
-            for chunk in plan.shards[s].chunks {
-                let rows = chunks.rows(ofChunk: chunk).count
-                for j in 0..<d {
-                    let column = blocks[chunk] + j * stride
-                    for i in 0..<rows { column[i] = transform(j, column[i]) }
-                }
-            }
-        }
-    }
-
     /// Rows of each class.
     public func classCounts() -> [Int] {
         var counts = [Int](repeating: 0, count: classCount)

@@ -1,3 +1,5 @@
+import CDescentSupport
+
 /// Labelled rows stored as structure of arrays, in blocks of one chunk each, placed on the
 /// NUMA node of the shard that owns them.
 ///
@@ -15,6 +17,8 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
     public let buffers: [NodeBuffer]
     /// The block of each chunk.
     @usableFromInline let blocks: UnsafeMutablePointer<UnsafeMutablePointer<T>>
+    /// log2 of the chunk size (a power of two), so a row's chunk is a shift away.
+    @usableFromInline let chunkShift: Int
 
     /// Scalars between one feature's column and the next inside a block.
     @inlinable public var blockStride: Int { chunks.chunkRows }
@@ -36,6 +40,7 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
         self.featureCount = featureCount
         self.classCount = classCount
         chunks = ChunkPlan(rowCount: rowCount, chunkRows: chunkRows)
+        chunkShift = chunkRows.trailingZeroBitCount
         let plan = PlacementPlan(chunkCount: chunks.chunkCount, shardCount: executor.threads,
                                  topology: topology, policy: policy)
         placement = plan
@@ -66,17 +71,28 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
     @inlinable @inline(__always)
     public func block(_ chunk: Int) -> UnsafeMutablePointer<T> { blocks[chunk] }
 
+    /// Where row `row` starts: feature j is at `rowBase(row)[j * chunkRows]` and the label at
+    /// `rowBase(row)[featureCount * chunkRows]`.
+    @inlinable @inline(__always)
+    public func rowBase(_ row: Int) -> UnsafeMutablePointer<T> {
+        blocks[row &>> chunkShift] + (row & (chunks.chunkRows - 1))
+    }
+
+    /// Asks the CPU to start loading every column of row `row` (one cache line each): a
+    /// shuffled row is a random read, and prefetching rows ahead overlaps their misses.
+    @inlinable @inline(__always)
+    public func prefetchRow(_ row: Int) {
+        let base = rowBase(row)
+        for j in 0...featureCount { descent_prefetch(base + j &* chunks.chunkRows) }
+    }
+
     /// Feature `feature` of row `row`.
     @inlinable
-    public func feature(_ row: Int, _ feature: Int) -> T {
-        blocks[row / chunks.chunkRows][feature * chunks.chunkRows + row % chunks.chunkRows]
-    }
+    public func feature(_ row: Int, _ feature: Int) -> T { rowBase(row)[feature * chunks.chunkRows] }
 
     /// The label (class index) of row `row`.
     @inlinable
-    public func label(_ row: Int) -> Int {
-        Int(blocks[row / chunks.chunkRows][featureCount * chunks.chunkRows + row % chunks.chunkRows])
-    }
+    public func label(_ row: Int) -> Int { Int(rowBase(row)[featureCount * chunks.chunkRows]) }
 
     /// Row `row` as an array of its features.
     public func features(ofRow row: Int) -> [T] { (0..<featureCount).map { feature(row, $0) } }

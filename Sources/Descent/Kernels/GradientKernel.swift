@@ -140,27 +140,17 @@ public enum GradientKernel {
     ) {
         let chunkRows = dataset.chunks.chunkRows
         precondition(rows <= chunkRows, "a gathered chunk holds at most one chunk of rows")
-        let shift = chunkRows.trailingZeroBitCount
-        let mask = chunkRows - 1
-        let blocks = dataset.blocks
         let lanes = T.lanes
         let padded = (rows + lanes - 1) / lanes * lanes
         let stride = max(padded, lanes)
         withUnsafeTemporaryAllocation(of: T.self, capacity: (features + 1) * stride) { buffer in
             let block = buffer.baseAddress!
-            // Shuffled rows are random reads, one cache line per column: prefetch the rows
-            // a few places ahead so their misses overlap instead of queueing.
+            // Prefetch 16 rows ahead so the random reads of shuffled rows overlap.
             let ahead = 16
-            @inline(__always) func prefetch(_ i: Int) {
-                let row = Int(rowIndices[i])
-                let source = blocks[row &>> shift] + (row & mask)
-                for j in 0...features { descent_prefetch(source + j * chunkRows) }
-            }
-            for i in 0..<min(rows, ahead) { prefetch(i) }
+            for i in 0..<min(rows, ahead) { dataset.prefetchRow(Int(rowIndices[i])) }
             for i in 0..<rows {
-                if i + ahead < rows { prefetch(i + ahead) }
-                let row = Int(rowIndices[i])
-                let source = blocks[row &>> shift] + (row & mask)
+                if i + ahead < rows { dataset.prefetchRow(Int(rowIndices[i + ahead])) }
+                let source = dataset.rowBase(Int(rowIndices[i]))
                 for j in 0...features { block[j &* stride &+ i] = source[j &* chunkRows] }
             }
             if rows < padded {

@@ -1,4 +1,3 @@
-import CDescentSupport
 /// Computes loss and gradient over a whole dataset or one batch of it: the kernel over
 /// chunks in parallel, then the fixed-order reduction.
 ///
@@ -96,16 +95,11 @@ public final class GradientEvaluator<T: KernelScalar> {
         return finish(count: chunkCount, gradient: gradient)
     }
 
-    /// Asks the CPU to start loading rows `rows[0..<count]` (every column), so that a
-    /// following small batch does not wait on memory for each shuffled row in turn.
+    /// Asks the CPU to start loading rows `rows[0..<count]`, so that a following small batch
+    /// does not wait on memory for each shuffled row in turn.
     @inline(__always)
     func prefetch(rows: UnsafePointer<Int32>, count: Int) {
-        let chunkRows = dataset.chunks.chunkRows, shift = chunkRows.trailingZeroBitCount, mask = chunkRows - 1
-        for i in 0..<count {
-            let row = Int(rows[i])
-            let source = dataset.blocks[row &>> shift] + (row & mask)
-            for j in 0...dataset.featureCount { descent_prefetch(source + j &* chunkRows) }
-        }
+        for i in 0..<count { dataset.prefetchRow(Int(rows[i])) }
     }
 
     @inline(__always)

@@ -23,6 +23,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Comma-separated precisions.") var precision = "float64,float32"
     @Option(help: "gd, sgd or both.") var optimizer = "gd"
     @Option(name: .customLong("batch-sizes"), help: "Comma-separated SGD batch sizes.") var batchSizes = "32,4096,65536"
+    @Option(help: "SGD: comma-separated worker counts K (--workers of train); each is a series. Default 1.") var workers = "1"
+    @Option(name: .customLong("sync-every"), help: "SGD with workers: batches between averagings. Default: as train.") var syncEvery: Int?
     @Option(name: .customLong("threads-list"), help: "Comma-separated thread counts. Default: 1, 2, 4, ... up to the usable CPUs.")
     var threadsList: String?
     @Option(help: "Timed epochs per point.") var epochs = 10
@@ -61,6 +63,14 @@ struct BenchCommand: ParsableCommand {
                 guard let v = Int(b), v >= 1 else { throw DescentError.configuration("--batch-sizes must be whole numbers >= 1 (got '\(b)')") }
                 return v
             }
+            let workerCounts = try list(workers, "workers").map { w -> Int in
+                guard let v = Int(w), v >= 1 else { throw DescentError.configuration("--workers must be whole numbers >= 1 (got '\(w)')") }
+                return v
+            }
+            if let s = syncEvery, s < 1 { throw DescentError.configuration("--sync-every must be at least 1 batch (got \(s))") }
+            if !optimizers.contains(.sgd) && (workerCounts != [1] || syncEvery != nil) {
+                throw DescentError.configuration("--workers and --sync-every need --optimizer sgd or both")
+            }
             let usable = Topology.current.usableCPUCount
             let threads: [Int] = try threadsList.map { text in
                 try list(text, "threads-list").map { t -> Int in
@@ -77,7 +87,11 @@ struct BenchCommand: ParsableCommand {
             for p in precisions {
                 for o in optimizers {
                     if o == .gd { series.append(.init(precision: p, optimizer: .gd)) }
-                    else { for b in batches { series.append(.init(precision: p, optimizer: .sgd, batchSize: b)) } }
+                    else {
+                        for b in batches {
+                            for k in workerCounts { series.append(.init(precision: p, optimizer: .sgd, batchSize: b, workers: k, syncEvery: syncEvery)) }
+                        }
+                    }
                 }
             }
             let modes: [String] = mode == .both ? ["strong", "weak"] : [mode.rawValue]
@@ -91,7 +105,7 @@ struct BenchCommand: ParsableCommand {
                     for t in threads {
                         let n = m == "strong" ? rows : rowsPerThread * t
                         note("[PROGRESS] point \(points.count + 1)/\(total): \(m) \(s.precision.rawValue) \(s.optimizer.rawValue)"
-                             + (s.optimizer == .sgd ? " batch \(s.batchSize)" : "") + ", \(t) thread\(t == 1 ? "" : "s"), \(Format.count(n)) rows")
+                             + (s.optimizer == .sgd ? " batch \(s.batchSize)" + (s.workers > 1 ? " workers \(s.workers)" : "") : "") + ", \(t) thread\(t == 1 ? "" : "s"), \(Format.count(n)) rows")
                         points.append(try ScalingBenchmark.measure(series: s, mode: m, rows: n, features: features, threads: t,
                                                                    epochs: epochs, warmup: warmup, bandwidth: bandwidth))
                     }
@@ -109,11 +123,12 @@ struct BenchCommand: ParsableCommand {
     }
 
     func csv(_ points: [ScalingPoint]) -> String {
-        var out = "mode,precision,optimizer,batch_size,threads,rows,bytes_per_row,rows_per_s_median,rows_per_s_min,rows_per_s_max,gb_per_s,percent_of_bandwidth,speedup,efficiency,epochs\n"
+        var out = "mode,precision,optimizer,batch_size,workers,sync_every,threads,rows,bytes_per_row,rows_per_s_median,rows_per_s_min,rows_per_s_max,gb_per_s,percent_of_bandwidth,speedup,efficiency,epochs,epoch_s,shuffle_s,average_s\n"
         for p in points {
-            out += "\(p.mode),\(p.precision),\(p.optimizer),\(p.batchSize.map(String.init) ?? ""),\(p.threads),\(p.rows),\(p.bytesPerRow),"
+            out += "\(p.mode),\(p.precision),\(p.optimizer),\(p.batchSize.map(String.init) ?? ""),\(p.workers),\(p.syncEvery.map(String.init) ?? ""),\(p.threads),\(p.rows),\(p.bytesPerRow),"
                 + String(format: "%.0f,%.0f,%.0f,%.3f,%.1f,%.3f,%.3f,", p.rowsPerSecondMedian, p.rowsPerSecondMin, p.rowsPerSecondMax,
-                         p.gigabytesPerSecond, p.fractionOfBandwidth * 100, p.speedup, p.efficiency) + "\(p.epochs)\n"
+                         p.gigabytesPerSecond, p.fractionOfBandwidth * 100, p.speedup, p.efficiency) + "\(p.epochs),"
+                + String(format: "%.6f,%.6f,%.6f\n", p.epochSeconds, p.shuffleSeconds, p.averageSeconds)
         }
         return out
     }
@@ -136,14 +151,18 @@ struct BenchCommand: ParsableCommand {
         case .table:
             print(String(format: "read bandwidth (STREAM-style probe): %.1f GB/s with %d threads, %.1f GB/s with 1", bandwidth / 1e9,
                          points.map(\.threads).max() ?? 1, bandwidthOne / 1e9))
-            print("mode    precision  optimizer     threads  rows         rows/s median (min-max)         GB/s   % bw  speedup  efficiency")
+            let sgd = points.contains { $0.optimizer == "sgd" }
+            print("mode    precision  optimizer     threads  rows         rows/s median (min-max)         GB/s   % bw  speedup  efficiency"
+                  + (sgd ? "  copy %  avg %" : ""))
             for p in points {
-                let name = p.optimizer + (p.batchSize.map { " b\($0)" } ?? "")
+                let name = p.optimizer + (p.batchSize.map { " b\($0)" } ?? "") + (p.workers > 1 ? " K\(p.workers)" : "")
                 print(p.mode.padding(toLength: 8, withPad: " ", startingAt: 0) + p.precision.padding(toLength: 11, withPad: " ", startingAt: 0)
                       + name.padding(toLength: 14, withPad: " ", startingAt: 0) + String(format: "%7d  ", p.threads)
                       + Format.count(p.rows).padding(toLength: 11, withPad: " ", startingAt: 0) + "  "
                       + "\(Format.rate(p.rowsPerSecondMedian)) (\(Format.rate(p.rowsPerSecondMin))-\(Format.rate(p.rowsPerSecondMax)))".padding(toLength: 30, withPad: " ", startingAt: 0)
-                      + String(format: "%6.2f  %5.1f  %7.2f  %10.2f", p.gigabytesPerSecond, p.fractionOfBandwidth * 100, p.speedup, p.efficiency))
+                      + String(format: "%6.2f  %5.1f  %7.2f  %10.2f", p.gigabytesPerSecond, p.fractionOfBandwidth * 100, p.speedup, p.efficiency)
+                      + (sgd ? String(format: "  %6.1f  %5.1f", p.epochSeconds > 0 ? 100 * p.shuffleSeconds / p.epochSeconds : 0,
+                                      p.epochSeconds > 0 ? 100 * p.averageSeconds / p.epochSeconds : 0) : ""))
             }
         }
         if let directory = output {
@@ -151,7 +170,9 @@ struct BenchCommand: ParsableCommand {
             try AtomicFile.write(csv(points), to: (directory as NSString).appendingPathComponent("bench.csv"))
             try AtomicFile.write(try json(points, bandwidth: bandwidth, bandwidthOne: bandwidthOne), to: (directory as NSString).appendingPathComponent("bench.json"))
             var groups: [String: [ScalingPoint]] = [:]
-            for p in points { groups["\(p.mode) \(p.precision) \(p.optimizer)\(p.batchSize.map { " b\($0)" } ?? "")", default: []].append(p) }
+            for p in points {
+                groups["\(p.mode) \(p.precision) \(p.optimizer)\(p.batchSize.map { " b\($0)" } ?? "")\(p.workers > 1 ? " K\(p.workers)" : "")", default: []].append(p)
+            }
             var series = groups.keys.sorted().enumerated().map { i, key in
                 SVGPlot.Series(label: key, points: groups[key]!.map { (Double($0.threads), $0.speedup) },
                                color: SVGPlot.palette[i % SVGPlot.palette.count])

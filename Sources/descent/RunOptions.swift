@@ -59,6 +59,10 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("target-loss"), help: "Stop once the epoch's loss is at or below this.") var targetLoss: Double?
     @Option(help: "Stop when the loss (validation loss with --validation-fraction) has not improved for this many epochs.")
     var patience: Int?
+    @Option(help: "SGD: logical workers K, each training on 1/K of every epoch and averaged every --sync-every batches (same bits for any thread count). Default 1 (plain SGD).")
+    var workers: Int?
+    @Option(name: .customLong("sync-every"), help: "SGD with --workers: batches each worker runs between averagings. Default: 8192 rows' worth (8192 / batch size, at least 1).")
+    var syncEvery: Int?
     @Option(name: .customLong("init-weights"), help: ArgumentHelp("Initial weights: a CSV line of features+1 numbers (bias last) per output, or a model.json.", valueName: "file"))
     var initWeights: String?
 
@@ -114,6 +118,8 @@ struct RunOptions: ParsableArguments {
         if let v = decay { c.training.decay = v }
         if let v = targetLoss { c.training.targetLoss = v }
         if let v = patience { c.training.patience = v }
+        if let v = workers { c.training.workers = v }
+        if let v = syncEvery { c.training.syncEvery = v }
         if let v = initWeights { c.initWeights = v }
         if let v = precision { c.precision = v }
         if let v = threads { c.threads = v }

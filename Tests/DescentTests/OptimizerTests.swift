@@ -94,19 +94,6 @@ struct SGDTests {
         #expect(bits(split.weights) == bits(whole.weights))
     }
 
-    @Test func shuffleIsAPermutationThatChangesEachEpoch() {
-        let order = ShuffleOrder(count: 10_007, executor: ShardedExecutor(threads: 2))
-        order.prepare(epoch: 0, shuffle: true, seed: 3)
-        let first = Array(UnsafeBufferPointer(start: order.rows, count: order.count))
-        order.prepare(epoch: 1, shuffle: true, seed: 3)
-        let second = Array(UnsafeBufferPointer(start: order.rows, count: order.count))
-        #expect(Set(first).count == 10_007 && Set(second).count == 10_007)
-        #expect(first.min() == 0 && first.max() == 10_006)
-        #expect(first != second)
-        order.prepare(epoch: 5, shuffle: false, seed: 3)
-        #expect(Array(UnsafeBufferPointer(start: order.rows, count: order.count)) == (0..<10_007).map(Int32.init))
-    }
-
     @Test func dropLastSkipsTheShortBatch() {
         let (x, y) = blobRows(samples: 1000, seed: 3)
         let dataset = makeDataset(x, y, as: Double.self)

@@ -21,6 +21,14 @@ public struct ScalingPoint: Sendable, Codable, Equatable {
     public var efficiency: Double
     public var epochs: Int
     public var generateSeconds: Double
+    /// SGD workers (1 for GD and plain SGD) and the batches between averagings.
+    public var workers: Int = 1
+    public var syncEvery: Int?
+    /// Seconds per timed epoch (mean), and how much of it went to materialising the
+    /// shuffled copy and to averaging workers; the rest is compute.
+    public var epochSeconds: Double = 0
+    public var shuffleSeconds: Double = 0
+    public var averageSeconds: Double = 0
 }
 
 /// Strong and weak scaling of training epochs over thread counts.
@@ -32,8 +40,11 @@ public enum ScalingBenchmark {
         public var precision: Precision
         public var optimizer: OptimizerKind
         public var batchSize: Int
-        public init(precision: Precision, optimizer: OptimizerKind, batchSize: Int = 0) {
+        public var workers: Int
+        public var syncEvery: Int?
+        public init(precision: Precision, optimizer: OptimizerKind, batchSize: Int = 0, workers: Int = 1, syncEvery: Int? = nil) {
             self.precision = precision; self.optimizer = optimizer; self.batchSize = batchSize
+            self.workers = workers; self.syncEvery = syncEvery
         }
     }
 
@@ -64,9 +75,17 @@ public enum ScalingBenchmark {
         t.gradient = .mean
         t.alpha = series.optimizer == .gd ? 0.5 : 0.05
         t.epochs = warmup + epochs
+        if series.optimizer == .sgd {
+            t.workers = min(series.workers, rows)
+            t.syncEvery = series.syncEvery
+            // Per-sample SGD diverges at the rate batches use; the bench measures speed only.
+            if t.batchSize == 1 { t.alpha = 0.01 }
+        }
         let trainer = Trainer<T>(configuration: t, train: dataset, executor: executor)
         let result = trainer.run(initialWeights: Trainer<T>.initialWeights(count: trainer.parameterCount, seed: 3))
-        let rates = result.history.dropFirst(warmup).map { Double(rows) / $0.seconds }.sorted()
+        let timed = result.history.dropFirst(warmup)
+        let rates = timed.map { Double(rows) / $0.seconds }.sorted()
+        func mean(_ values: [Double]) -> Double { values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count) }
         let median = rates.count % 2 == 1 ? rates[rates.count / 2] : (rates[rates.count / 2 - 1] + rates[rates.count / 2]) / 2
         let bytesPerRow = dataset.bytesPerRow
         return ScalingPoint(mode: mode, precision: T.precisionName, optimizer: series.optimizer.rawValue,
@@ -74,7 +93,10 @@ public enum ScalingBenchmark {
                             bytesPerRow: bytesPerRow, rowsPerSecondMedian: median, rowsPerSecondMin: rates.first ?? 0,
                             rowsPerSecondMax: rates.last ?? 0, gigabytesPerSecond: median * Double(bytesPerRow) / 1e9,
                             fractionOfBandwidth: bandwidth > 0 ? median * Double(bytesPerRow) / bandwidth : 0,
-                            speedup: 1, efficiency: 1, epochs: rates.count, generateSeconds: generateSeconds)
+                            speedup: 1, efficiency: 1, epochs: rates.count, generateSeconds: generateSeconds,
+                            workers: t.optimizer == .sgd ? t.workers : 1, syncEvery: t.optimizer == .sgd && t.workers > 1 ? t.resolvedSyncEvery : nil,
+                            epochSeconds: mean(timed.map(\.seconds)), shuffleSeconds: mean(timed.map(\.shuffleSeconds)),
+                            averageSeconds: mean(timed.map(\.averageSeconds)))
     }
 
     /// Fills in speedup and efficiency relative to the 1-thread point of each series.
@@ -82,7 +104,8 @@ public enum ScalingBenchmark {
         points.map { p in
             var p = p
             if let base = points.first(where: { $0.mode == p.mode && $0.precision == p.precision && $0.optimizer == p.optimizer
-                                                 && $0.batchSize == p.batchSize && $0.threads == 1 }) {
+                                                 && $0.batchSize == p.batchSize && $0.workers == p.workers
+                                                 && $0.syncEvery == p.syncEvery && $0.threads == 1 }) {
                 p.speedup = p.rowsPerSecondMedian / base.rowsPerSecondMedian
                 p.efficiency = p.speedup / Double(p.threads)
             }

@@ -129,29 +129,27 @@ public enum GradientKernel {
         }
     }
 
-    /// Accumulates the rows `rowIndices[0..<count]` (count <= the chunk size) of `dataset`,
-    /// in that order, into `partial` (overwriting it). The rows are copied into a chunk
-    /// block and go through ``contiguous(_:weights:features:outputs:block:stride:rows:into:)``,
-    /// so the rows of one chunk in stored order give exactly the full-batch bits.
+    /// Accumulates `rows` rows (at most one chunk) into `partial` (overwriting it): row i
+    /// is read through `row(i)`, feature j at `row(i)[j * featureStride]` and the label after
+    /// the features. The rows are copied into a chunk-shaped block in L1 and go through
+    /// ``contiguous(_:weights:features:outputs:block:stride:rows:into:prefetching:)``, so a
+    /// row contributes the same bits as it does in a full-batch epoch at the same local index.
+    ///
+    /// SGD reads its batches this way from the epoch's shuffled row-major copy, and from the
+    /// stored blocks when a batch straddles two chunks.
     @inlinable
-    public static func gathered<T: KernelScalar, L: LossKernel>(
-        _ loss: L.Type, weights: UnsafePointer<T>, features: Int, outputs: Int,
-        dataset: Dataset<T>, rowIndices: UnsafePointer<Int32>, count rows: Int, into partial: UnsafeMutablePointer<T>
+    public static func copied<T: KernelScalar, L: LossKernel>(
+        _ loss: L.Type, weights: UnsafePointer<T>, features: Int, outputs: Int, rows: Int, featureStride: Int,
+        into partial: UnsafeMutablePointer<T>, row: (Int) -> UnsafePointer<T>
     ) {
-        let chunkRows = dataset.chunks.chunkRows
-        precondition(rows <= chunkRows, "a gathered chunk holds at most one chunk of rows")
         let lanes = T.lanes
         let padded = (rows + lanes - 1) / lanes * lanes
         let stride = max(padded, lanes)
         withUnsafeTemporaryAllocation(of: T.self, capacity: (features + 1) * stride) { buffer in
             let block = buffer.baseAddress!
-            // Prefetch 16 rows ahead so the random reads of shuffled rows overlap.
-            let ahead = 16
-            for i in 0..<min(rows, ahead) { dataset.prefetchRow(Int(rowIndices[i])) }
             for i in 0..<rows {
-                if i + ahead < rows { dataset.prefetchRow(Int(rowIndices[i + ahead])) }
-                let source = dataset.rowBase(Int(rowIndices[i]))
-                for j in 0...features { block[j &* stride &+ i] = source[j &* chunkRows] }
+                let source = row(i)
+                for j in 0...features { block[j &* stride &+ i] = source[j &* featureStride] }
             }
             if rows < padded {
                 for j in 0...features { (block + j * stride + rows).initialize(repeating: 0, count: padded - rows) }
@@ -159,6 +157,75 @@ public enum GradientKernel {
             contiguous(loss, weights: weights, features: features, outputs: outputs,
                        block: block, stride: stride, rows: rows, into: partial)
         }
+    }
+
+    /// Accumulates `rows` row-major rows (at most one chunk) into `partial`: row i's feature
+    /// j at `source[i * width + j]`, its label at `source[i * width + features]`, with
+    /// `width = features + 1`. Bit for bit the same as
+    /// ``copied(_:weights:features:outputs:rows:featureStride:into:row:)`` on those rows.
+    @inlinable
+    public static func rowMajor<T: KernelScalar, L: LossKernel>(
+        _ loss: L.Type, weights: UnsafePointer<T>, features: Int, outputs: Int, rows: Int,
+        source: UnsafePointer<T>, into partial: UnsafeMutablePointer<T>
+    ) {
+        let lanes = T.lanes
+        let padded = (rows + lanes - 1) / lanes * lanes
+        let stride = max(padded, lanes)
+        let width = features + 1
+        withUnsafeTemporaryAllocation(of: T.self, capacity: width * stride) { buffer in
+            let block = buffer.baseAddress!
+            // Column by column: strided loads, contiguous stores.
+            for j in 0..<width {
+                let column = block + j &* stride
+                var from = source + j
+                for i in 0..<rows {
+                    column[i] = from.pointee
+                    from += width
+                }
+                if rows < padded { (column + rows).initialize(repeating: 0, count: padded - rows) }
+            }
+            contiguous(loss, weights: weights, features: features, outputs: outputs,
+                       block: block, stride: stride, rows: rows, into: partial)
+        }
+    }
+
+    /// The loss and gradient of one row, for per-sample SGD: bit for bit what
+    /// ``contiguous(_:weights:features:outputs:block:stride:rows:into:prefetching:)`` gives
+    /// for a chunk of that one row, without its three passes over a block.
+    ///
+    /// The score is summed left to right as pass 1 sums it, the loss runs in the lanes of
+    /// one vector (lane 0 is kept), and each gradient value is `0 + dz * x`, which is what the
+    /// kernel's accumulators and horizontal sum leave when every other lane is zero.
+    ///
+    /// - Parameters:
+    ///   - row: feature j at `row[j * featureStride]`, the label after the features.
+    ///   - scores: scratch for `outputs` vectors.
+    ///   - gradient: receives `outputs * (features + 1)` values.
+    /// - Returns: the row's loss.
+    @inlinable @inline(__always)
+    public static func single<T: KernelScalar, L: LossKernel>(
+        _ loss: L.Type, weights: UnsafePointer<T>, features: Int, outputs: Int, row: UnsafePointer<T>, featureStride: Int,
+        scores: UnsafeMutablePointer<T.Vector>, gradient: UnsafeMutablePointer<T>
+    ) -> T {
+        let width = features &+ 1
+        for k in 0..<outputs {
+            let w = weights + k &* width
+            var z = row[0] * w[0]
+            var j = 1
+            while j < features { z = z + row[j &* featureStride] * w[j]; j &+= 1 }
+            z = z + w[features]
+            scores[k] = T.Vector(repeating: z)
+        }
+        let label = row[features &* featureStride]
+        let lossValue = L.apply(scores, stride: 1, outputs: outputs, labels: T.Vector(repeating: label), as: T.self)[0]
+        let zero: T = 0
+        for k in 0..<outputs {
+            let dz = scores[k][0]
+            let g = gradient + k &* width
+            for j in 0..<features { g[j] = zero + dz * row[j &* featureStride] }
+            g[features] = zero + dz
+        }
+        return zero + lossValue
     }
 }
 

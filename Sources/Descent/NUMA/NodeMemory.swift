@@ -25,6 +25,8 @@ public final class NodeBuffer: @unchecked Sendable {
     public let byteCount: Int
     public let placement: MemoryPlacement
     let usesLibnuma: Bool
+    /// Buffers at least this large are advised to use transparent huge pages.
+    static let hugePageBytes = 2 << 20
 
     /// Allocates `byteCount` bytes (at least one page) with the given placement. Pages are
     /// not touched here: the caller writes them from a thread on the right node.
@@ -56,6 +58,13 @@ public final class NodeBuffer: @unchecked Sendable {
         }
         pointer = raw!
         usesLibnuma = libnuma
+        #if os(Linux)
+        // Large buffers ask for transparent huge pages: shuffled SGD reads rows at random,
+        // and with 4 KiB pages nearly every such read also misses the TLB.
+        if bytes >= NodeBuffer.hugePageBytes {
+            _ = madvise(raw!, bytes, MADV_HUGEPAGE)
+        }
+        #endif
         NodeMemory.allocatedBytes.add(bytes, ordering: .relaxed)
     }
 

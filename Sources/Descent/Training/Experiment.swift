@@ -46,6 +46,12 @@ public enum Experiment {
         if training.optimizer == .sgd, training.dropLast, training.batchSize > data.train.rowCount {
             throw DescentError.configuration("--batch-size \(training.batchSize) is larger than the \(data.train.rowCount) training rows, and --drop-last would leave no batch")
         }
+        if training.optimizer == .sgd, training.workers > data.train.rowCount {
+            throw DescentError.configuration("--workers \(training.workers) is more than the \(data.train.rowCount) training rows; each worker needs at least one row (use at most \(data.train.rowCount))")
+        }
+        if training.optimizer == .sgd, training.dropLast, data.train.rowCount / training.workers < training.batchSize {
+            throw DescentError.configuration("--workers \(training.workers) with --drop-last gives each worker \(data.train.rowCount / training.workers) rows, fewer than one --batch-size \(training.batchSize) batch; use fewer workers or a smaller batch")
+        }
         let outputs = loss.outputCount(classCount: data.classCount)
         let initial: [T]
         if let path = configuration.initWeights {

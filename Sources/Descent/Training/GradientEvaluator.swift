@@ -42,17 +42,19 @@ public final class GradientEvaluator<T: KernelScalar> {
         }
     }
 
-    /// Loss and gradient sums over the rows `rows[0..<count]`, in that order, split over
-    /// threads when `parallel` is true. Returns the summed loss.
+    /// Loss and gradient sums over the positions `start ..< start + count` of an epoch's
+    /// rows, split into chunk-sized pieces counted from `start` (each piece's partial in its
+    /// own slot, combined by the fixed tree) and over threads when `parallel` is true.
+    /// Returns the summed loss.
     @_specialize(where T == Double)
     @_specialize(where T == Float)
-    public func batch(weights: UnsafePointer<T>, rows: UnsafePointer<Int32>, count: Int, parallel: Bool,
+    public func batch(weights: UnsafePointer<T>, rows: EpochRows<T>, start: Int, count: Int, parallel: Bool,
                       gradient: UnsafeMutablePointer<T>) -> T {
         switch loss {
-        case .squaredError: return batch(SquaredErrorKernel.self, weights, rows, count, parallel, gradient)
-        case .logLoss: return batch(LogLossKernel.self, weights, rows, count, parallel, gradient)
-        case .crossEntropy: return batch(CrossEntropyKernel.self, weights, rows, count, parallel, gradient)
-        case .hinge: return batch(HingeKernel.self, weights, rows, count, parallel, gradient)
+        case .squaredError: return batch(SquaredErrorKernel.self, weights, rows, start, count, parallel, gradient)
+        case .logLoss: return batch(LogLossKernel.self, weights, rows, start, count, parallel, gradient)
+        case .crossEntropy: return batch(CrossEntropyKernel.self, weights, rows, start, count, parallel, gradient)
+        case .hinge: return batch(HingeKernel.self, weights, rows, start, count, parallel, gradient)
         }
     }
 
@@ -75,31 +77,46 @@ public final class GradientEvaluator<T: KernelScalar> {
     }
 
     @inline(__always)
-    func batch<L: LossKernel>(_ kind: L.Type, _ weights: UnsafePointer<T>, _ rows: UnsafePointer<Int32>, _ count: Int,
+    func batch<L: LossKernel>(_ kind: L.Type, _ weights: UnsafePointer<T>, _ rows: EpochRows<T>, _ start: Int, _ count: Int,
                               _ parallel: Bool, _ gradient: UnsafeMutablePointer<T>) -> T {
         let chunkRows = dataset.chunks.chunkRows
         let chunkCount = (count + chunkRows - 1) / chunkRows
         precondition(chunkCount <= partialCapacity, "batch larger than the evaluator was made for")
-        let dataset = self.dataset, features = dataset.featureCount, outputs = self.outputs, stride = self.stride
-        let partials = UncheckedBox(self.partials), weights = UncheckedBox(weights), rows = UncheckedBox(rows)
+        let features = dataset.featureCount, outputs = self.outputs, stride = self.stride
+        let partials = UncheckedBox(self.partials), weights = UncheckedBox(weights)
         let iterations = parallel ? min(executor.threads, chunkCount) : 1
         let plan = dataset.placement
         executor.run(iterations: iterations, node: { plan.shards.indices.contains($0) ? plan.node(ofShard: $0) : nil }) { s in
             for chunk in (s * chunkCount / iterations)..<((s + 1) * chunkCount / iterations) {
-                let start = chunk * chunkRows
-                GradientKernel.gathered(kind, weights: weights.value, features: features, outputs: outputs,
-                                        dataset: dataset, rowIndices: rows.value + start,
-                                        count: min(chunkRows, count - start), into: partials.value + chunk * stride)
+                let first = start + chunk * chunkRows
+                GradientEvaluator.piece(kind, weights.value, features, outputs, rows, first, min(chunkRows, start + count - first),
+                                        into: partials.value + chunk * stride)
             }
         }
         return finish(count: chunkCount, gradient: gradient)
     }
 
-    /// Asks the CPU to start loading rows `rows[0..<count]`, so that a following small batch
-    /// does not wait on memory for each shuffled row in turn.
+    /// One piece of at most a chunk of positions: from the shuffled copy, or in stored order
+    /// straight from the chunk block when the piece lies inside one (else through a copy).
     @inline(__always)
-    func prefetch(rows: UnsafePointer<Int32>, count: Int) {
-        for i in 0..<count { dataset.prefetchRow(Int(rows[i])) }
+    static func piece<L: LossKernel>(_ kind: L.Type, _ weights: UnsafePointer<T>, _ features: Int, _ outputs: Int,
+                                     _ rows: EpochRows<T>, _ first: Int, _ count: Int, into partial: UnsafeMutablePointer<T>) {
+        if let copy = rows.copy {
+            GradientKernel.rowMajor(kind, weights: weights, features: features, outputs: outputs, rows: count,
+                                    source: copy + first &* rows.width, into: partial)
+            return
+        }
+        let dataset = rows.dataset
+        let chunkRows = dataset.chunks.chunkRows
+        let offset = first & (chunkRows - 1)
+        let padded = (count + T.lanes - 1) / T.lanes * T.lanes
+        if offset + padded <= chunkRows {
+            GradientKernel.contiguous(kind, weights: weights, features: features, outputs: outputs,
+                                      block: dataset.block(first / chunkRows) + offset, stride: chunkRows, rows: count, into: partial)
+        } else {
+            GradientKernel.copied(kind, weights: weights, features: features, outputs: outputs, rows: count, featureStride: chunkRows,
+                                  into: partial) { UnsafePointer(dataset.rowBase(first &+ $0)) }
+        }
     }
 
     @inline(__always)

@@ -28,6 +28,12 @@ public struct Optimizer<T: KernelScalar> {
         velocity = [T](repeating: 0, count: parameterCount)
     }
 
+    /// Calls `body` with the momentum buffer to read or replace it (model averaging sets
+    /// every SGD worker's buffer to the workers' average).
+    public mutating func withVelocity<R>(_ body: (UnsafeMutableBufferPointer<T>) throws -> R) rethrows -> R {
+        try velocity.withUnsafeMutableBufferPointer { try body($0) }
+    }
+
     /// Applies one update to `weights` from `gradient` with learning rate `rate`.
     public mutating func step(weights: UnsafeMutablePointer<T>, gradient: UnsafePointer<T>, rate: T) {
         let first = steps == 0

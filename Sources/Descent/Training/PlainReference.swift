@@ -18,9 +18,14 @@ public enum PlainReference {
         var w = initial.map(Double.init)
         var velocity = [Double](repeating: 0, count: w.count)
         var steps = 0
+        // SGD's K workers: each its own weights, momentum buffer and step count.
+        let shares = ChunkPlan.split(n, into: max(1, c.workers))
+        var workerWeights = [[Double]](repeating: w, count: shares.count)
+        var workerVelocity = [[Double]](repeating: velocity, count: shares.count)
+        var workerSteps = [Int](repeating: 0, count: shares.count)
 
-        /// Loss and gradient sums over `rows`.
-        func lossAndGradient(_ rows: [Int]) -> (Double, [Double]) {
+        /// Loss and gradient sums over `rows` at weights `w`.
+        func lossAndGradient(_ rows: [Int], _ w: [Double]) -> (Double, [Double]) {
             var g = [Double](repeating: 0, count: w.count)
             var total = 0.0
             for r in rows {
@@ -66,7 +71,7 @@ public enum PlainReference {
         }
 
         /// torch.optim.SGD's step, written out.
-        func update(_ gradient: [Double], rate: Double) {
+        func update(_ gradient: [Double], rate: Double, _ w: inout [Double], _ velocity: inout [Double], _ steps: inout Int) {
             for i in w.indices {
                 var g = gradient[i] + c.weightDecay * w[i]
                 if c.momentum != 0 {
@@ -84,21 +89,39 @@ public enum PlainReference {
             let rate = c.learningRate(epoch: epoch)
             switch c.optimizer {
             case .gd:
-                let (loss, g) = lossAndGradient(all)
-                update(g, rate: rate)
+                let (loss, g) = lossAndGradient(all, w)
+                update(g, rate: rate, &w, &velocity, &steps)
                 losses.append(loss)
             case .sgd:
-                let permutation = IndexPermutation(count: n, rng: CounterRNG(seed: c.seed), stream: .shuffle, round: UInt64(epoch))
-                let order = c.shuffle ? all.map { permutation[$0] } : all
-                let batches = c.dropLast ? n / c.batchSize : (n + c.batchSize - 1) / c.batchSize
-                var sum = 0.0
-                for b in 0..<batches {
-                    let rows = Array(order[(b * c.batchSize)..<min(n, (b + 1) * c.batchSize)])
-                    let (loss, g) = lossAndGradient(rows)
-                    update(g, rate: rate)
-                    sum += loss
+                let order = c.shuffle ? EpochShuffle(count: n, seed: c.seed, epoch: epoch).order() : all
+                // Worker k: positions shares[k] of the order, in batches; every worker's
+                // model and momentum replaced by their mean every syncEvery batches.
+                let batchLists = shares.map { share in
+                    let count = c.dropLast ? share.count / c.batchSize : (share.count + c.batchSize - 1) / c.batchSize
+                    return (0..<count).map { b in Array(order[(share.lowerBound + b * c.batchSize)..<min(share.upperBound, share.lowerBound + (b + 1) * c.batchSize)]) }
                 }
-                losses.append(c.fullLoss ? lossAndGradient(all).0 : (batches > 0 ? sum / Double(batches) : 0))
+                let most = batchLists.map(\.count).max() ?? 0
+                let every = shares.count == 1 ? max(1, most) : c.resolvedSyncEvery
+                var sum = 0.0
+                for round in stride(from: 0, to: most, by: every) {
+                    for k in shares.indices {
+                        for rows in batchLists[k].dropFirst(round).prefix(every) {
+                            let (loss, g) = lossAndGradient(rows, workerWeights[k])
+                            update(g, rate: rate, &workerWeights[k], &workerVelocity[k], &workerSteps[k])
+                            sum += loss
+                        }
+                    }
+                    if shares.count > 1 {
+                        for i in w.indices {
+                            let meanWeight = shares.indices.map { workerWeights[$0][i] }.reduce(0, +) / Double(shares.count)
+                            let meanVelocity = shares.indices.map { workerVelocity[$0][i] }.reduce(0, +) / Double(shares.count)
+                            for k in shares.indices { workerWeights[k][i] = meanWeight; workerVelocity[k][i] = meanVelocity }
+                        }
+                    }
+                }
+                w = workerWeights[0]
+                let batches = batchLists.map(\.count).reduce(0, +)
+                losses.append(c.fullLoss ? lossAndGradient(all, w).0 : (batches > 0 ? sum / Double(batches) : 0))
             }
         }
         return (losses, w)

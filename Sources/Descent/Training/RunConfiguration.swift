@@ -41,7 +41,7 @@ public struct RunConfiguration: Sendable, Equatable {
         "train", "test", "label-column", "standardize", "seed",
         "loss", "gradient", "optimizer", "epochs", "alpha", "batch-size", "shuffle", "drop-last", "full-loss",
         "momentum", "dampening", "nesterov", "weight-decay", "schedule", "step-size", "gamma", "decay",
-        "target-loss", "patience", "init-weights", "precision", "threads", "numa", "output",
+        "target-loss", "patience", "workers", "sync-every", "init-weights", "precision", "threads", "numa", "output",
     ]
 
     /// Applies the keys of a JSON configuration file.
@@ -105,6 +105,8 @@ public struct RunConfiguration: Sendable, Equatable {
         if let v = try reader.double("decay") { training.decay = v }
         if let v = try reader.double("target-loss") { training.targetLoss = v }
         if let v = try reader.int("patience") { training.patience = v }
+        if let v = try reader.int("workers") { training.workers = v }
+        if let v = try reader.int("sync-every") { training.syncEvery = v }
         if let v = try reader.string("init-weights") { initWeights = v }
         if let v: Precision = try reader.enumeration("precision") { precision = v }
         if let v = try reader.int("threads") { threads = v }
@@ -137,6 +139,12 @@ public struct RunConfiguration: Sendable, Equatable {
         if !(t.dampening >= 0 && t.dampening <= 1) { try fail("--dampening must be in [0, 1] (got \(t.dampening))") }
         if !(t.weightDecay >= 0) || !t.weightDecay.isFinite { try fail("--weight-decay must be a finite number >= 0 (got \(t.weightDecay))") }
         if t.nesterov && (t.momentum <= 0 || t.dampening != 0) { try fail("--nesterov needs --momentum > 0 and --dampening 0 (as in torch.optim.SGD)") }
+        if t.workers < 1 { try fail("--workers must be at least 1 (got \(t.workers)); 1 is plain sequential SGD") }
+        if let s = t.syncEvery, s < 1 { try fail("--sync-every must be at least 1 batch (got \(s))") }
+        if t.optimizer == .gd && t.workers != 1 {
+            try fail("--workers \(t.workers) needs --optimizer sgd: full-batch gradient descent already uses every thread with the same bits")
+        }
+        if t.optimizer == .gd && t.syncEvery != nil { try fail("--sync-every needs --optimizer sgd and --workers (it sets how often SGD workers average)") }
         if let p = t.patience, p < 1 { try fail("--patience must be at least 1 (got \(p))") }
         if let target = t.targetLoss, !target.isFinite { try fail("--target-loss must be a finite number (got \(target))") }
         if t.stepSize < 1 { try fail("--step-size must be at least 1 (got \(t.stepSize))") }
@@ -174,6 +182,8 @@ public struct RunConfiguration: Sendable, Equatable {
         o["epochs"] = t.epochs; o["alpha"] = t.alpha
         if t.optimizer == .sgd {
             o["batch-size"] = t.batchSize; o["shuffle"] = t.shuffle; o["drop-last"] = t.dropLast; o["full-loss"] = t.fullLoss
+            o["workers"] = t.workers
+            if t.workers > 1 { o["sync-every"] = t.resolvedSyncEvery }
         }
         o["momentum"] = t.momentum; o["dampening"] = t.dampening; o["nesterov"] = t.nesterov; o["weight-decay"] = t.weightDecay
         o["schedule"] = t.schedule.rawValue

@@ -11,6 +11,16 @@ public struct EpochRecord: Sendable, Codable, Equatable {
     public var learningRate: Double
     public var validationLoss: Double?
     public var seconds: Double
+    /// SGD: seconds of `seconds` spent materialising the epoch's shuffled copy.
+    public var shuffleSeconds: Double = 0
+    /// SGD with workers: seconds of `seconds` spent averaging the workers' models.
+    public var averageSeconds: Double = 0
+
+    public init(epoch: Int, loss: Double, learningRate: Double, validationLoss: Double? = nil, seconds: Double,
+                shuffleSeconds: Double = 0, averageSeconds: Double = 0) {
+        self.epoch = epoch; self.loss = loss; self.learningRate = learningRate; self.validationLoss = validationLoss
+        self.seconds = seconds; self.shuffleSeconds = shuffleSeconds; self.averageSeconds = averageSeconds
+    }
 }
 
 /// Why training stopped.
@@ -93,23 +103,24 @@ public final class Trainer<T: KernelScalar> {
         var bestEpoch = 0
         var sinceImprovement = 0
         var stop = StopReason.epochsCompleted
-        let order = config.optimizer == .sgd ? ShuffleOrder(count: train.rowCount, executor: executor) : nil
+        let sgd = config.optimizer == .sgd ? SGDEpochs(trainer: self, initialWeights: weights) : nil
 
         for epoch in 0..<config.epochs {
             let started = DispatchTime.now().uptimeNanoseconds
             let rate = config.learningRate(epoch: epoch)
             var loss: Double
-            switch config.optimizer {
-            case .gd:
-                loss = epochFullBatch(weights: &weights, gradient: &gradient, optimizer: &optimizer, rate: T(rate))
-            case .sgd:
-                order!.prepare(epoch: epoch, shuffle: config.shuffle, seed: config.seed)
-                loss = epochSGD(order: order!, weights: &weights, gradient: &gradient, optimizer: &optimizer, rate: T(rate))
+            var shuffleSeconds = 0.0, averageSeconds = 0.0
+            if let sgd {
+                (loss, shuffleSeconds, averageSeconds) = sgd.run(epoch: epoch, rate: T(rate))
+                weights = sgd.weights
                 if config.fullLoss { loss = lossOverTrainingSet(weights: weights) }
+            } else {
+                loss = epochFullBatch(weights: &weights, gradient: &gradient, optimizer: &optimizer, rate: T(rate))
             }
             let validationLoss = validationEvaluator.map { Double(lossOf($0, weights: weights)) }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-            let record = EpochRecord(epoch: epoch + 1, loss: loss, learningRate: rate, validationLoss: validationLoss, seconds: seconds)
+            let record = EpochRecord(epoch: epoch + 1, loss: loss, learningRate: rate, validationLoss: validationLoss, seconds: seconds,
+                                     shuffleSeconds: shuffleSeconds, averageSeconds: averageSeconds)
             history.append(record)
             onEpoch(record)
 
@@ -165,71 +176,5 @@ public final class Trainer<T: KernelScalar> {
                 return Double(loss)
             }
         }
-    }
-
-    func epochSGD(order: ShuffleOrder, weights: inout [T], gradient: inout [T], optimizer: inout Optimizer<T>, rate: T) -> Double {
-        let n = train.rowCount
-        let size = configuration.batchSize
-        let batches = configuration.dropLast ? n / size : (n + size - 1) / size
-        let mean = configuration.gradient == .mean
-        let threshold = configuration.parallelBatchRows
-        let parallel = executor.threads > 1
-        var total = 0.0
-        weights.withUnsafeMutableBufferPointer { w in
-            gradient.withUnsafeMutableBufferPointer { g in
-                // Small batches: prefetch the rows a few batches ahead (16 rows at most).
-                let lookahead = size < 16 ? 16 / size : 0
-                for b in 0..<batches {
-                    let start = b * size
-                    let count = min(size, n - start)
-                    if lookahead > 0 {
-                        let next = start + lookahead * size
-                        if next < n { evaluator.prefetch(rows: order.rows + next, count: min(size, n - next)) }
-                    }
-                    var loss = evaluator.batch(weights: w.baseAddress!, rows: order.rows + start, count: count,
-                                               parallel: parallel && count >= threshold, gradient: g.baseAddress!)
-                    if mean {
-                        let c = T(count)
-                        for k in 0..<g.count { g[k] = g[k] / c }
-                        loss = loss / c
-                    }
-                    optimizer.step(weights: w.baseAddress!, gradient: g.baseAddress!, rate: rate)
-                    total += Double(loss)
-                }
-            }
-        }
-        return batches > 0 ? total / Double(batches) : 0
-    }
-}
-
-/// The order in which an SGD epoch visits the training rows: a permutation that depends
-/// only on (seed, epoch), materialized in parallel at the start of each epoch.
-public final class ShuffleOrder: @unchecked Sendable {
-    public let count: Int
-    public let rows: UnsafeMutablePointer<Int32>
-    let executor: ShardedExecutor
-    var identity = false
-
-    public init(count: Int, executor: ShardedExecutor) {
-        precondition(count < Int(Int32.max), "SGD supports up to 2^31 - 1 training rows")
-        self.count = count
-        self.executor = executor
-        rows = .allocate(capacity: max(1, count))
-    }
-
-    deinit { rows.deallocate() }
-
-    /// Fills the order for `epoch`: the stored order when `shuffle` is false.
-    public func prepare(epoch: Int, shuffle: Bool, seed: UInt64) {
-        if !shuffle && identity { return }
-        let permutation = IndexPermutation(count: count, rng: CounterRNG(seed: seed), stream: .shuffle, round: UInt64(epoch))
-        let parts = max(1, min(executor.threads, count / 65_536))
-        let rows = UncheckedBox(self.rows), count = self.count
-        executor.run(iterations: parts) { p in
-            for i in ChunkPlan.split(count, into: parts)[p] {
-                rows.value[i] = Int32(truncatingIfNeeded: shuffle ? permutation.unchecked(i) : i)
-            }
-        }
-        identity = !shuffle
     }
 }

@@ -38,6 +38,14 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
     public var decay: Double = 0.01
     public var targetLoss: Double?
     public var patience: Int?
+    /// SGD: the number K of logical workers (`--workers`). Each runs ordinary SGD over its
+    /// own contiguous 1/K share of the epoch's rows, and the K models are averaged in a fixed
+    /// order every ``syncEvery`` batches. K is part of the configuration, never of the
+    /// machine: any thread count gives the same bits. K = 1 is plain sequential SGD.
+    public var workers: Int = 1
+    /// SGD with workers: batches each worker runs between two averagings (`--sync-every`);
+    /// nil means ``defaultSyncEvery(batchSize:)``.
+    public var syncEvery: Int?
     /// Seed 3 draws blob centers as far apart as the tutorial's make_blobs(random_state=1)
     /// draws them, so the default run has the tutorial's shape (loss 156 at epoch 1, 0.51 at 100).
     public var seed: UInt64 = 3
@@ -51,6 +59,19 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
     public static let defaultParallelBatchRows = 8192
 
     public init() {}
+
+    /// Rows each worker trains on between two averagings when `--sync-every` is not given:
+    /// the default sync interval is this many rows, rounded to whole batches. Chosen by
+    /// measurement (BENCHMARKS.md, "Choosing --sync-every"): it keeps the averaging and the
+    /// dispatch below a few percent of the epoch while staying within the accuracy of K = 1.
+    public static let defaultSyncRows = 8192
+
+    /// The default batches between averagings for `batchSize`: ``defaultSyncRows`` rows, at
+    /// least one batch.
+    public static func defaultSyncEvery(batchSize: Int) -> Int { max(1, defaultSyncRows / max(1, batchSize)) }
+
+    /// The batches between averagings this configuration uses.
+    public var resolvedSyncEvery: Int { syncEvery ?? TrainingConfiguration.defaultSyncEvery(batchSize: batchSize) }
 
     /// The learning rate for epoch `epoch` (0-based).
     public func learningRate(epoch: Int) -> Double {

@@ -1,0 +1,224 @@
+import Dispatch
+
+/// One logical SGD worker: its own model, optimizer state, scratch and share of the epoch.
+final class SGDWorker<T: KernelScalar>: @unchecked Sendable {
+    var weights: [T]
+    var gradient: [T]
+    var optimizer: Optimizer<T>
+    let evaluator: GradientEvaluator<T>
+    /// The worker's positions in every epoch's order.
+    let positions: Range<Int>
+    /// Scratch for the per-sample path's score vectors.
+    let scores: UnsafeMutablePointer<T.Vector>
+    /// The sum of this epoch's batch losses, in batch order.
+    var lossTotal = 0.0
+
+    init(weights: [T], optimizer: Optimizer<T>, evaluator: GradientEvaluator<T>, positions: Range<Int>) {
+        self.weights = weights
+        gradient = [T](repeating: 0, count: weights.count)
+        self.optimizer = optimizer
+        self.evaluator = evaluator
+        self.positions = positions
+        scores = .allocate(capacity: max(1, evaluator.outputs))
+    }
+
+    deinit { scores.deallocate() }
+
+    /// Moves the optimizer out (leaving an empty one), so the hot loop mutates a local
+    /// value: no exclusivity check per step and no copy of the momentum buffer.
+    func takeOptimizer() -> Optimizer<T> {
+        let taken = optimizer
+        optimizer = Optimizer<T>(parameterCount: 0, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0)
+        return taken
+    }
+
+    /// The number of batches of `size` rows the worker runs per epoch.
+    func batchCount(size: Int, dropLast: Bool) -> Int {
+        dropLast ? positions.count / size : (positions.count + size - 1) / size
+    }
+}
+
+/// Mini-batch SGD epochs, with K logical workers averaged in a fixed order.
+///
+/// Worker k runs ordinary sequential SGD over positions `k*n/K ..< (k+1)*n/K` of each epoch's
+/// order, in batches of `batchSize`, from the weights all workers share. After every
+/// `syncEvery` batches of each worker, and at the end of the epoch, the K weight vectors (and
+/// momentum buffers) are summed in the fixed pairwise tree over worker index, divided by K,
+/// and every worker continues from the average (model averaging, or local SGD). Threads only
+/// host workers (thread t runs workers `t*K/H ..< (t+1)*K/H` of H = min(threads, K) hosts, one
+/// after another), so the bits never depend on the thread count. K = 1 is plain SGD: one
+/// worker, no averaging, and batches of at least `parallelBatchRows` rows split by chunk
+/// over the threads.
+///
+/// Batches of one row take a per-sample path (``GradientKernel/single(_:weights:features:outputs:row:featureStride:scores:gradient:)``)
+/// that gives the batch kernel's bits without its per-batch set-up.
+final class SGDEpochs<T: KernelScalar> {
+    let configuration: TrainingConfiguration
+    let rows: EpochRows<T>
+    let workers: [SGDWorker<T>]
+    let executor: ShardedExecutor
+    /// Threads that host workers.
+    let hosts: Int
+    /// Scratch for averaging: K vectors of the parameters.
+    var averaging: [T]
+
+    init(trainer: Trainer<T>, initialWeights: [T]) {
+        let c = trainer.configuration
+        configuration = c
+        executor = trainer.executor
+        let n = trainer.train.rowCount
+        let k = c.workers
+        precondition(k >= 1 && k <= max(1, n), "SGD needs 1 to \(n) workers")
+        hosts = min(executor.threads, k)
+        let shares = ChunkPlan.split(n, into: k)
+        rows = EpochRows(dataset: trainer.train, shuffle: c.shuffle, executor: executor)
+        let parameters = trainer.parameterCount
+        workers = shares.enumerated().map { index, share in
+            let evaluator = index == 0 ? trainer.evaluator
+                : GradientEvaluator(dataset: trainer.train, loss: c.loss, executor: ShardedExecutor(threads: 1),
+                                    maximumBatchRows: min(c.batchSize, n))
+            return SGDWorker(weights: initialWeights,
+                             optimizer: Optimizer<T>(parameterCount: parameters, momentum: c.momentum, dampening: c.dampening,
+                                                     nesterov: c.nesterov, weightDecay: c.weightDecay),
+                             evaluator: evaluator, positions: share)
+        }
+        averaging = k > 1 ? [T](repeating: 0, count: k * parameters) : []
+    }
+
+    /// The model after the last epoch (every worker holds it after averaging).
+    var weights: [T] { workers[0].weights }
+
+    /// Runs one epoch at learning rate `rate`. Returns the epoch's loss (the mean of all
+    /// batch losses: per worker in batch order, then over workers in order) and the seconds
+    /// spent on the shuffled copy and on averaging.
+    @_specialize(where T == Double)
+    @_specialize(where T == Float)
+    func run(epoch: Int, rate: T) -> (loss: Double, shuffleSeconds: Double, averageSeconds: Double) {
+        let c = configuration
+        rows.copySeconds = 0
+        if c.shuffle { rows.prepare(epoch: epoch, seed: c.seed) }
+        let size = c.batchSize
+        let counts = workers.map { $0.batchCount(size: size, dropLast: c.dropLast) }
+        let most = counts.max() ?? 0
+        let k = workers.count
+        let every = k == 1 ? max(1, most) : c.resolvedSyncEvery
+        var averageSeconds = 0.0
+        for worker in workers { worker.lossTotal = 0 }
+        var first = 0
+        while first < most {
+            let last = min(first + every, most)
+            let workers = UncheckedBox(self.workers), hosts = self.hosts, plan = rows.dataset.placement
+            let round = first
+            executor.run(iterations: hosts, node: { plan.shards.indices.contains($0) && hosts > 1 ? plan.node(ofShard: $0) : nil }) { host in
+                for index in (host * k / hosts)..<((host + 1) * k / hosts) {
+                    self.runBatches(of: workers.value[index], from: round, to: min(last, counts[index]), rate: rate)
+                }
+            }
+            if k > 1 {
+                let started = DispatchTime.now().uptimeNanoseconds
+                average()
+                averageSeconds += Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            }
+            first = last
+        }
+        var total = workers[0].lossTotal
+        for worker in workers.dropFirst() { total += worker.lossTotal }
+        let batches = counts.reduce(0, +)
+        return (batches > 0 ? total / Double(batches) : 0, rows.copySeconds, averageSeconds)
+    }
+
+    /// Runs batches `from ..< to` of `worker`.
+    func runBatches(of worker: SGDWorker<T>, from: Int, to: Int, rate: T) {
+        guard from < to else { return }
+        let c = configuration
+        let size = c.batchSize
+        if size == 1 {
+            switch c.loss {
+            case .squaredError: perSample(SquaredErrorKernel.self, worker, from, to, rate)
+            case .logLoss: perSample(LogLossKernel.self, worker, from, to, rate)
+            case .crossEntropy: perSample(CrossEntropyKernel.self, worker, from, to, rate)
+            case .hinge: perSample(HingeKernel.self, worker, from, to, rate)
+            }
+            return
+        }
+        let mean = c.gradient == .mean
+        let parallel = workers.count == 1 && executor.threads > 1
+        let threshold = c.parallelBatchRows
+        let end = worker.positions.upperBound
+        var total = worker.lossTotal
+        var optimizer = worker.takeOptimizer()
+        defer { worker.optimizer = optimizer }
+        worker.weights.withUnsafeMutableBufferPointer { w in
+            worker.gradient.withUnsafeMutableBufferPointer { g in
+                for b in from..<to {
+                    let start = worker.positions.lowerBound + b * size
+                    let count = min(size, end - start)
+                    var loss = worker.evaluator.batch(weights: w.baseAddress!, rows: rows, start: start, count: count,
+                                                      parallel: parallel && count >= threshold, gradient: g.baseAddress!)
+                    if mean {
+                        let n = T(count)
+                        for i in 0..<g.count { g[i] = g[i] / n }
+                        loss = loss / n
+                    }
+                    optimizer.step(weights: w.baseAddress!, gradient: g.baseAddress!, rate: rate)
+                    total += Double(loss)
+                }
+            }
+        }
+        worker.lossTotal = total
+    }
+
+    /// Batches of one row: score, loss, gradient and update for each row in turn, with no
+    /// per-batch dispatch (a batch of one is its own mean, so `--gradient` changes nothing).
+    @inline(__always)
+    func perSample<L: LossKernel>(_ kind: L.Type, _ worker: SGDWorker<T>, _ from: Int, _ to: Int, _ rate: T) {
+        let dataset = rows.dataset
+        let features = dataset.featureCount, outputs = worker.evaluator.outputs
+        let copy = rows.copy, width = rows.width, chunkRows = dataset.chunks.chunkRows
+        let featureStride = copy == nil ? chunkRows : 1
+        let scores = worker.scores
+        var total = worker.lossTotal
+        let base = worker.positions.lowerBound
+        var optimizer = worker.takeOptimizer()
+        defer { worker.optimizer = optimizer }
+        worker.weights.withUnsafeMutableBufferPointer { w in
+            worker.gradient.withUnsafeMutableBufferPointer { g in
+                for position in (base + from)..<(base + to) {
+                    let row = copy.map { UnsafePointer($0 + position &* width) } ?? UnsafePointer(dataset.rowBase(position))
+                    let loss = GradientKernel.single(kind, weights: w.baseAddress!, features: features, outputs: outputs,
+                                                     row: row, featureStride: featureStride, scores: scores, gradient: g.baseAddress!)
+                    optimizer.step(weights: w.baseAddress!, gradient: g.baseAddress!, rate: rate)
+                    total += Double(loss)
+                }
+            }
+        }
+        worker.lossTotal = total
+    }
+
+    /// Sets every worker's weights (and momentum buffer) to the workers' average: the sum
+    /// over the fixed pairwise tree of ``FixedOrderReduction``, divided by K.
+    func average() {
+        let k = workers.count, p = workers[0].weights.count
+        let divisor = T(k)
+        averaging.withUnsafeMutableBufferPointer { scratch in
+            let s = scratch.baseAddress!
+            for (index, worker) in workers.enumerated() {
+                worker.weights.withUnsafeBufferPointer { (s + index * p).update(from: $0.baseAddress!, count: p) }
+            }
+            FixedOrderReduction.reduce(s, count: k, stride: p)
+            for i in 0..<p { s[i] = s[i] / divisor }
+            for worker in workers {
+                worker.weights.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: s, count: p) }
+            }
+            guard configuration.momentum != 0 else { return }
+            for (index, worker) in workers.enumerated() {
+                worker.optimizer.withVelocity { (s + index * p).update(from: $0.baseAddress!, count: p) }
+            }
+            FixedOrderReduction.reduce(s, count: k, stride: p)
+            for i in 0..<p { s[i] = s[i] / divisor }
+            for worker in workers {
+                worker.optimizer.withVelocity { $0.baseAddress!.update(from: s, count: p) }
+            }
+        }
+    }
+}

@@ -100,7 +100,9 @@ struct VerifyCommand: ParsableCommand {
             ]
             print(String(decoding: try AtomicFile.json(object), as: UTF8.self))
         } else {
-            print("verify: \(T.precisionName), \(first.trainingConfiguration.optimizer.rawValue), \(first.loss.rawValue), \(first.data.train.rowCount) training rows, \(first.training.history.count) epochs")
+            let t = first.trainingConfiguration
+            let sgd = t.optimizer == .sgd ? " batch \(t.batchSize)" + (t.workers > 1 ? ", workers \(t.workers) averaged every \(t.resolvedSyncEvery) batches" : "") : ""
+            print("verify: \(T.precisionName), \(t.optimizer.rawValue)\(sgd), \(first.loss.rawValue), \(first.data.train.rowCount) training rows, \(first.training.history.count) epochs")
             print("threads  final loss           weights hash      same bits as serial  first difference  vs reference")
             for r in rows {
                 let same = r.threads == 1 ? "yes (serial)" : (r.identicalToSerial ? "yes" : "NO")

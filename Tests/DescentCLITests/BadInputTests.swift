@@ -42,6 +42,14 @@ struct BadInputTests {
             (["train", "--init-weights", weights], "this model needs 1 line of 3 numbers"),
             (["train", "--optimizer", "sgd", "--batch-size", "0"], "--batch-size must be at least 1"),
             (["train", "--momentum", "0.5", "--nesterov", "--dampening", "0.1"], "--nesterov needs --momentum > 0 and --dampening 0"),
+            (["train", "--optimizer", "sgd", "--workers", "0"], "--workers must be at least 1"),
+            (["train", "--optimizer", "sgd", "--samples", "10", "--workers", "6"], "--workers 6 is more than the 5 training rows"),
+            (["train", "--optimizer", "sgd", "--workers", "2", "--sync-every", "0"], "--sync-every must be at least 1 batch"),
+            (["train", "--workers", "4"], "--workers 4 needs --optimizer sgd"),
+            (["train", "--sync-every", "4"], "--sync-every needs --optimizer sgd"),
+            (["train", "--optimizer", "sgd", "--samples", "100", "--workers", "10", "--batch-size", "8", "--drop-last"],
+             "--workers 10 with --drop-last gives each worker 5 rows, fewer than one --batch-size 8 batch"),
+            (["bench", "--optimizer", "gd", "--workers", "2"], "--workers and --sync-every need --optimizer sgd"),
         ]
     }()
 

@@ -27,6 +27,16 @@ struct VerifyCommandTests {
         #expect((object["runs"] as! [[String: Any]]).map { $0["threads"] as! Int } == [1, 2, 5])
     }
 
+    /// verify runs the workers' algorithm at every thread count and in the plain reference.
+    @Test func verifyWorkers() throws {
+        let result = try CLI.run(["verify", "--samples", "6000", "--optimizer", "sgd", "--batch-size", "32", "--workers", "3",
+                                  "--sync-every", "5", "--momentum", "0.9", "--gradient", "mean", "--alpha", "0.05",
+                                  "--epochs", "2", "--threads-list", "2,3,8"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("PASS"))
+        #expect(result.stdout.contains("workers 3"))
+    }
+
     @Test func badThreadsListIsRejected() throws {
         let result = try CLI.run(["verify", "--threads-list", "1,zero"])
         #expect(result.status == 2)

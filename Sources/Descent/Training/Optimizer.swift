@@ -35,6 +35,7 @@ public struct Optimizer<T: KernelScalar> {
     }
 
     /// Applies one update to `weights` from `gradient` with learning rate `rate`.
+    @inline(__always)
     public mutating func step(weights: UnsafeMutablePointer<T>, gradient: UnsafePointer<T>, rate: T) {
         let first = steps == 0
         let keep = 1 - dampening

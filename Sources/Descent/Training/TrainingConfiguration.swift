@@ -64,7 +64,7 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
     /// the default sync interval is this many rows, rounded to whole batches. Chosen by
     /// measurement (BENCHMARKS.md, "Choosing --sync-every"): it keeps the averaging and the
     /// dispatch below a few percent of the epoch while staying within the accuracy of K = 1.
-    public static let defaultSyncRows = 8192
+    public static let defaultSyncRows = 2048
 
     /// The default batches between averagings for `batchSize`: ``defaultSyncRows`` rows, at
     /// least one batch.

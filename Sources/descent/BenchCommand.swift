@@ -23,6 +23,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Comma-separated precisions.") var precision = "float64,float32"
     @Option(help: "gd, sgd or both.") var optimizer = "gd"
     @Option(name: .customLong("batch-sizes"), help: "Comma-separated SGD batch sizes.") var batchSizes = "32,4096,65536"
+    @Option(help: "Binary loss to train: squared-error (the tutorial's) or log-loss (as scikit-learn's SGDClassifier).")
+    var loss: Loss = .squaredError
     @Option(help: "SGD: comma-separated worker counts K (--workers of train); each is a series. Default 1.") var workers = "1"
     @Option(name: .customLong("sync-every"), help: "SGD with workers: batches between averagings. Default: as train.") var syncEvery: Int?
     @Option(name: .customLong("threads-list"), help: "Comma-separated thread counts. Default: 1, 2, 4, ... up to the usable CPUs.")
@@ -63,6 +65,7 @@ struct BenchCommand: ParsableCommand {
                 guard let v = Int(b), v >= 1 else { throw DescentError.configuration("--batch-sizes must be whole numbers >= 1 (got '\(b)')") }
                 return v
             }
+            guard loss.isBinary else { throw DescentError.configuration("--loss takes squared-error or log-loss: bench trains on two blobs") }
             let workerCounts = try list(workers, "workers").map { w -> Int in
                 guard let v = Int(w), v >= 1 else { throw DescentError.configuration("--workers must be whole numbers >= 1 (got '\(w)')") }
                 return v
@@ -86,10 +89,10 @@ struct BenchCommand: ParsableCommand {
             var series: [ScalingBenchmark.Series] = []
             for p in precisions {
                 for o in optimizers {
-                    if o == .gd { series.append(.init(precision: p, optimizer: .gd)) }
+                    if o == .gd { series.append(.init(precision: p, optimizer: .gd, loss: loss)) }
                     else {
                         for b in batches {
-                            for k in workerCounts { series.append(.init(precision: p, optimizer: .sgd, batchSize: b, workers: k, syncEvery: syncEvery)) }
+                            for k in workerCounts { series.append(.init(precision: p, optimizer: .sgd, batchSize: b, workers: k, syncEvery: syncEvery, loss: loss)) }
                         }
                     }
                 }

@@ -42,9 +42,12 @@ public enum ScalingBenchmark {
         public var batchSize: Int
         public var workers: Int
         public var syncEvery: Int?
-        public init(precision: Precision, optimizer: OptimizerKind, batchSize: Int = 0, workers: Int = 1, syncEvery: Int? = nil) {
+        /// The loss trained (binary: squared-error or log-loss).
+        public var loss: Loss
+        public init(precision: Precision, optimizer: OptimizerKind, batchSize: Int = 0, workers: Int = 1, syncEvery: Int? = nil,
+                    loss: Loss = .squaredError) {
             self.precision = precision; self.optimizer = optimizer; self.batchSize = batchSize
-            self.workers = workers; self.syncEvery = syncEvery
+            self.workers = workers; self.syncEvery = syncEvery; self.loss = loss
         }
     }
 
@@ -71,6 +74,7 @@ public enum ScalingBenchmark {
         let generateSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         var t = TrainingConfiguration()
         t.optimizer = series.optimizer
+        t.loss = series.loss
         t.batchSize = max(1, series.batchSize)
         t.gradient = .mean
         t.alpha = series.optimizer == .gd ? 0.5 : 0.05

@@ -208,6 +208,23 @@ public enum GradientKernel {
         scores: UnsafeMutablePointer<T.Vector>, gradient: UnsafeMutablePointer<T>
     ) -> T {
         let width = features &+ 1
+        let label = row[features &* featureStride]
+        let zero: T = 0
+        if outputs == 1 {
+            // One output: the score stays in a register instead of going through memory.
+            var z = row[0] * weights[0]
+            var j = 1
+            while j < features { z = z + row[j &* featureStride] * weights[j]; j &+= 1 }
+            z = z + weights[features]
+            var score = T.Vector(repeating: z)
+            let lossValue = withUnsafeMutablePointer(to: &score) {
+                L.apply($0, stride: 1, outputs: 1, labels: T.Vector(repeating: label), as: T.self)[0]
+            }
+            let dz = score[0]
+            for j in 0..<features { gradient[j] = zero + dz * row[j &* featureStride] }
+            gradient[features] = zero + dz
+            return zero + lossValue
+        }
         for k in 0..<outputs {
             let w = weights + k &* width
             var z = row[0] * w[0]
@@ -216,9 +233,7 @@ public enum GradientKernel {
             z = z + w[features]
             scores[k] = T.Vector(repeating: z)
         }
-        let label = row[features &* featureStride]
         let lossValue = L.apply(scores, stride: 1, outputs: outputs, labels: T.Vector(repeating: label), as: T.self)[0]
-        let zero: T = 0
         for k in 0..<outputs {
             let dz = scores[k][0]
             let g = gradient + k &* width

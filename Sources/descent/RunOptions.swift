@@ -61,7 +61,7 @@ struct RunOptions: ParsableArguments {
     var patience: Int?
     @Option(help: "SGD: logical workers K, each training on 1/K of every epoch and averaged every --sync-every batches (same bits for any thread count). Default 1 (plain SGD).")
     var workers: Int?
-    @Option(name: .customLong("sync-every"), help: "SGD with --workers: batches each worker runs between averagings. Default: 2048 rows' worth (2048 / batch size, at least 1).")
+    @Option(name: .customLong("sync-every"), help: "SGD with --workers: batches each worker runs between averagings. Default: 32768 / (workers x batch size), at least 1.")
     var syncEvery: Int?
     @Option(name: .customLong("init-weights"), help: ArgumentHelp("Initial weights: a CSV line of features+1 numbers (bias last) per output, or a model.json.", valueName: "file"))
     var initWeights: String?

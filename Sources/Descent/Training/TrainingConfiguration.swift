@@ -60,18 +60,22 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
 
     public init() {}
 
-    /// Rows each worker trains on between two averagings when `--sync-every` is not given:
-    /// the default sync interval is this many rows, rounded to whole batches. Chosen by
-    /// measurement (BENCHMARKS.md, "Choosing --sync-every"): it keeps the averaging and the
-    /// dispatch below a few percent of the epoch while staying within the accuracy of K = 1.
-    public static let defaultSyncRows = 2048
+    /// Rows all workers together train on between two averagings when `--sync-every` is not
+    /// given: the default interval is this many rows split over the K workers, rounded to
+    /// whole batches. Each averaging round costs one `concurrentPerform` (a wake-up of the
+    /// hosting threads, ~10 us on the development VM), so a round should hold tens of
+    /// microseconds of work whatever K is. Chosen by measurement (BENCHMARKS.md, "Choosing
+    /// --sync-every"): 2048 rows a worker at K = 16 was as accurate as averaging more often.
+    public static let defaultSyncRows = 32_768
 
-    /// The default batches between averagings for `batchSize`: ``defaultSyncRows`` rows, at
-    /// least one batch.
-    public static func defaultSyncEvery(batchSize: Int) -> Int { max(1, defaultSyncRows / max(1, batchSize)) }
+    /// The default batches between averagings for `workers` workers and `batchSize`:
+    /// ``defaultSyncRows`` / (workers x batch size), at least one batch.
+    public static func defaultSyncEvery(batchSize: Int, workers: Int) -> Int {
+        max(1, defaultSyncRows / max(1, workers * max(1, batchSize)))
+    }
 
     /// The batches between averagings this configuration uses.
-    public var resolvedSyncEvery: Int { syncEvery ?? TrainingConfiguration.defaultSyncEvery(batchSize: batchSize) }
+    public var resolvedSyncEvery: Int { syncEvery ?? TrainingConfiguration.defaultSyncEvery(batchSize: batchSize, workers: workers) }
 
     /// The learning rate for epoch `epoch` (0-based).
     public func learningRate(epoch: Int) -> Double {

@@ -20,7 +20,8 @@ struct BenchCommandTests {
             #expect((p["rowsPerSecondMedian"] as! Double) > 0)
             #expect((p["rowsPerSecondMin"] as! Double) <= (p["rowsPerSecondMedian"] as! Double))
         }
-        #expect(points.filter { $0["threads"] as! Int == 1 }.allSatisfy { $0["speedup"] as! Double == 1 })
+        let single = points.filter { $0["threads"] as! Int == 1 }
+        #expect(single.count == 2 && single.allSatisfy { $0["speedup"] as! Double == 1 })
         let svg = try String(contentsOfFile: out + "/speedup.svg", encoding: .utf8)
         #expect(svg.contains("ideal") && svg.hasSuffix("</svg>\n"))
     }

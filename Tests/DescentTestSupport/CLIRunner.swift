@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Runs the built `descent` binary (next to the test bundle, or $DESCENT_BINARY) and
 /// captures its output.
@@ -49,10 +50,11 @@ public enum CLI {
                          stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
     }
 
-    /// A fresh temporary folder.
+    /// A fresh temporary folder, removed with everything in it when the test process exits.
     public static func temporaryDirectory() -> URL {
         let url = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("descent-test-\(UUID().uuidString)")
         try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        TemporaryFolders.register(url)
         return url
     }
 
@@ -60,5 +62,20 @@ public enum CLI {
         let url = directory.appendingPathComponent(name)
         FileManager.default.createFile(atPath: url.path, contents: Data(text.utf8))
         return url.path
+    }
+}
+
+/// Folders the tests made, removed at exit so that a test run leaves nothing behind.
+enum TemporaryFolders {
+    static let folders = Mutex<[URL]>([])
+    static let cleanUpAtExit: Void = { atexit { TemporaryFolders.removeAll() } }()
+
+    static func register(_ url: URL) {
+        _ = cleanUpAtExit
+        folders.withLock { $0.append(url) }
+    }
+
+    static func removeAll() {
+        for url in folders.withLock({ $0 }) { try? FileManager.default.removeItem(at: url) }
     }
 }

@@ -35,7 +35,7 @@ struct GradientTests {
             let down = evaluate(loss, dataset, weights).0
             weights[i] = saved
             let numeric = (up - down) / (2 * h)
-            worst = max(worst, abs(numeric - scale * analytic[i]) / largest)
+            worst = worse(worst, abs(numeric - scale * analytic[i]) / largest)
         }
         #expect(worst < 1e-6, "\(loss): worst relative difference \(worst)")
         #expect(largest > 1, "the check needs a gradient that is not near zero")

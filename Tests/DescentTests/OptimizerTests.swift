@@ -57,7 +57,8 @@ struct OptimizerTests {
         let initial = Trainer<Double>.initialWeights(count: 3, seed: 1)
         let result = trainLibrary(dataset, t, threads: 2, initial: initial)
         let reference = PlainReference.train(t, dataset: dataset, initial: initial, epochs: 3)
-        for (a, b) in zip(result.weights, reference.weights) { #expect(abs(a - b) <= 1e-10 * max(1, abs(b))) }
+        #expect(result.weights.count == reference.weights.count)
+        #expect(worstRelativeDifference(result.weights, reference.weights, floor: 1) <= 1e-10)
         for (a, b) in zip(result.history.map(\.loss), reference.losses) { #expect(abs(a - b) <= 1e-10 * max(1, abs(b))) }
     }
 }
@@ -138,6 +139,18 @@ struct MultiClassTests {
         #expect(history.count < 200, "patience stopped the run")
         #expect(history[result.training.keptEpoch - 1].validationLoss == best)
         #expect(result.training.stopReason == .noImprovement(epoch: history.count))
+        #expect(result.training.keptEpoch < history.count, "the run went on past its best epoch")
+        // The returned weights are the best epoch's: training the same run for exactly that
+        // many epochs ends on them, and their validation loss is the best one recorded.
+        var upToBest = c
+        upToBest.training.epochs = result.training.keptEpoch
+        upToBest.training.patience = nil
+        let shorter = try Experiment.run(upToBest, data: data)
+        #expect(shorter.training.history.count == result.training.keptEpoch)
+        #expect(bits(result.training.weights) == bits(shorter.training.weights))
+        let validation = try #require(data.validation)
+        let trainer = Trainer<Double>(configuration: result.trainingConfiguration, train: validation, executor: ShardedExecutor(threads: 2))
+        #expect(trainer.lossOverTrainingSet(weights: result.training.weights) == best)
     }
 
     @Test func targetLossStopsTraining() throws {

@@ -1,5 +1,3 @@
-import CDescentSupport
-
 /// Labelled rows stored as structure of arrays, in blocks of one chunk each, placed on the
 /// NUMA node of the shard that owns them.
 ///
@@ -76,14 +74,6 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
     @inlinable @inline(__always)
     public func rowBase(_ row: Int) -> UnsafeMutablePointer<T> {
         blocks[row &>> chunkShift] + (row & (chunks.chunkRows - 1))
-    }
-
-    /// Asks the CPU to start loading every column of row `row` (one cache line each): a
-    /// shuffled row is a random read, and prefetching rows ahead overlaps their misses.
-    @inlinable @inline(__always)
-    public func prefetchRow(_ row: Int) {
-        let base = rowBase(row)
-        for j in 0...featureCount { descent_prefetch(base + j &* chunks.chunkRows) }
     }
 
     /// Feature `feature` of row `row`.

@@ -46,6 +46,9 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         do {
+            guard probeBytes >= 1 << 20 else {
+                throw DescentError.configuration("--probe-bytes must be at least 1048576 (1 MiB) to measure memory rather than cache (got \(probeBytes))")
+            }
             guard rows >= 1, rowsPerThread >= 1, features >= 1, epochs >= 1, warmup >= 0 else {
                 throw DescentError.configuration("--rows, --rows-per-thread, --features and --epochs must be at least 1, --warmup at least 0")
             }

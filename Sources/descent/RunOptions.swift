@@ -83,11 +83,11 @@ struct RunOptions: ParsableArguments {
         if let v = centers { c.centers = v }
         if let v = clusterStd { c.clusterStd = v }
         if let v = centerBox {
-            let parts = v.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
-            guard parts.count == 2, parts[0] < parts[1] else {
+            let parts = v.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard parts.count == 2, let low = parts[0], let high = parts[1], low < high, low.isFinite, high.isFinite else {
                 throw DescentError.configuration("--center-box must be LOW,HIGH with LOW < HIGH, for example --center-box=-10,10 (got '\(v)')")
             }
-            c.centerBox = parts[0]...parts[1]
+            c.centerBox = low...high
         }
         if let v = testFraction { c.testFraction = v }
         if let v = validationFraction { c.validationFraction = v }

@@ -53,6 +53,9 @@ struct VerifyCommand: ParsableCommand {
             }
             return n
         }
+        guard !counts.isEmpty else {
+            throw DescentError.configuration("--threads-list needs at least one thread count to compare with the serial run, like 1,2,4 (got '\(threadsList)')")
+        }
         var out = [1]
         for n in counts where !out.contains(n) { out.append(n) }
         return out

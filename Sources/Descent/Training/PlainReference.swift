@@ -97,8 +97,11 @@ public enum PlainReference {
                 // Worker k: positions shares[k] of the order, in batches; every worker's
                 // model and momentum replaced by their mean every syncEvery batches.
                 let batchLists = shares.map { share in
-                    let count = c.dropLast ? share.count / c.batchSize : (share.count + c.batchSize - 1) / c.batchSize
-                    return (0..<count).map { b in Array(order[(share.lowerBound + b * c.batchSize)..<min(share.upperBound, share.lowerBound + (b + 1) * c.batchSize)]) }
+                    let count = share.count / c.batchSize + (c.dropLast || share.count % c.batchSize == 0 ? 0 : 1)
+                    return (0..<count).map { b in
+                        let start = share.lowerBound + b * c.batchSize
+                        return Array(order[start..<(start + min(c.batchSize, share.upperBound - start))])
+                    }
                 }
                 let most = batchLists.map(\.count).max() ?? 0
                 let every = shares.count == 1 ? max(1, most) : c.resolvedSyncEvery

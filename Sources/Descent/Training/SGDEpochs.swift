@@ -34,7 +34,7 @@ final class SGDWorker<T: KernelScalar>: @unchecked Sendable {
 
     /// The number of batches of `size` rows the worker runs per epoch.
     func batchCount(size: Int, dropLast: Bool) -> Int {
-        dropLast ? positions.count / size : (positions.count + size - 1) / size
+        positions.count / size + (dropLast || positions.count % size == 0 ? 0 : 1)
     }
 }
 

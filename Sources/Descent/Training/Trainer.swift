@@ -105,9 +105,10 @@ public final class Trainer<T: KernelScalar> {
         var stop = StopReason.epochsCompleted
         let sgd = config.optimizer == .sgd ? SGDEpochs(trainer: self, initialWeights: weights) : nil
 
+        var rates = LearningRateSequence(config)
         for epoch in 0..<config.epochs {
             let started = DispatchTime.now().uptimeNanoseconds
-            let rate = config.learningRate(epoch: epoch)
+            let rate = rates.rate(epoch: epoch)
             var loss: Double
             var shuffleSeconds = 0.0, averageSeconds = 0.0
             if let sgd {

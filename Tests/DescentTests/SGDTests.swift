@@ -122,29 +122,29 @@ struct PerSamplePathTests {
                 var gradient = [T](repeating: 0, count: outputs * width)
                 let scores = UnsafeMutablePointer<T.Vector>.allocate(capacity: outputs)
                 defer { scores.deallocate() }
-                let single: T = weights.withUnsafeBufferPointer { w in
-                    block.withUnsafeBufferPointer { b in
-                        partial.withUnsafeMutableBufferPointer { p in
-                            gradient.withUnsafeMutableBufferPointer { g in
-                                row.withUnsafeBufferPointer { r in
-                                    switch loss {
-                                    case .squaredError:
-                                        GradientKernel.contiguous(SquaredErrorKernel.self, weights: w.baseAddress!, features: features, outputs: outputs, block: b.baseAddress!, stride: stride, rows: 1, into: p.baseAddress!)
-                                        return GradientKernel.single(SquaredErrorKernel.self, weights: w.baseAddress!, features: features, outputs: outputs, row: r.baseAddress!, featureStride: 1, scores: scores, gradient: g.baseAddress!)
-                                    case .logLoss:
-                                        GradientKernel.contiguous(LogLossKernel.self, weights: w.baseAddress!, features: features, outputs: outputs, block: b.baseAddress!, stride: stride, rows: 1, into: p.baseAddress!)
-                                        return GradientKernel.single(LogLossKernel.self, weights: w.baseAddress!, features: features, outputs: outputs, row: r.baseAddress!, featureStride: 1, scores: scores, gradient: g.baseAddress!)
-                                    case .crossEntropy:
-                                        GradientKernel.contiguous(CrossEntropyKernel.self, weights: w.baseAddress!, features: features, outputs: outputs, block: b.baseAddress!, stride: stride, rows: 1, into: p.baseAddress!)
-                                        return GradientKernel.single(CrossEntropyKernel.self, weights: w.baseAddress!, features: features, outputs: outputs, row: r.baseAddress!, featureStride: 1, scores: scores, gradient: g.baseAddress!)
-                                    case .hinge:
-                                        GradientKernel.contiguous(HingeKernel.self, weights: w.baseAddress!, features: features, outputs: outputs, block: b.baseAddress!, stride: stride, rows: 1, into: p.baseAddress!)
-                                        return GradientKernel.single(HingeKernel.self, weights: w.baseAddress!, features: features, outputs: outputs, row: r.baseAddress!, featureStride: 1, scores: scores, gradient: g.baseAddress!)
+                // Both kernels on the same row, for loss kind L.
+                func both<L: LossKernel>(_ kind: L.Type) -> T {
+                    weights.withUnsafeBufferPointer { w in
+                        block.withUnsafeBufferPointer { b in
+                            partial.withUnsafeMutableBufferPointer { p in
+                                gradient.withUnsafeMutableBufferPointer { g in
+                                    row.withUnsafeBufferPointer { r in
+                                        GradientKernel.contiguous(kind, weights: w.baseAddress!, features: features, outputs: outputs,
+                                                                  block: b.baseAddress!, stride: stride, rows: 1, into: p.baseAddress!)
+                                        return GradientKernel.single(kind, weights: w.baseAddress!, features: features, outputs: outputs,
+                                                                     row: r.baseAddress!, featureStride: 1, scores: scores, gradient: g.baseAddress!)
                                     }
                                 }
                             }
                         }
                     }
+                }
+                let single: T
+                switch loss {
+                case .squaredError: single = both(SquaredErrorKernel.self)
+                case .logLoss: single = both(LogLossKernel.self)
+                case .crossEntropy: single = both(CrossEntropyKernel.self)
+                case .hinge: single = both(HingeKernel.self)
                 }
                 #expect(bits(gradient) == bits(Array(partial[0..<(outputs * width)])), "\(loss) \(T.precisionName) trial \(trial) gradient")
                 #expect(bits([single]) == bits([partial[outputs * width]]), "\(loss) \(T.precisionName) trial \(trial) loss")

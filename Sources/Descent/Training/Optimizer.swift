@@ -30,8 +30,8 @@ public struct Optimizer<T: KernelScalar> {
 
     /// Calls `body` with the momentum buffer to read or replace it (model averaging sets
     /// every SGD worker's buffer to the workers' average).
-    public mutating func withVelocity<R>(_ body: (UnsafeMutableBufferPointer<T>) throws -> R) rethrows -> R {
-        try velocity.withUnsafeMutableBufferPointer { try body($0) }
+    public mutating func withVelocity<R>(_ body: (inout UnsafeMutableBufferPointer<T>) throws -> R) rethrows -> R {
+        try velocity.withUnsafeMutableBufferPointer(body)
     }
 
     /// Applies one update to `weights` from `gradient` with learning rate `rate`.

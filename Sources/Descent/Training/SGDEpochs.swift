@@ -198,27 +198,21 @@ final class SGDEpochs<T: KernelScalar> {
     /// Sets every worker's weights (and momentum buffer) to the workers' average: the sum
     /// over the fixed pairwise tree of ``FixedOrderReduction``, divided by K.
     func average() {
+        averageEach { worker, body in worker.weights.withUnsafeMutableBufferPointer(body) }
+        guard configuration.momentum != 0 else { return }
+        averageEach { worker, body in worker.optimizer.withVelocity(body) }
+    }
+
+    /// Replaces one buffer of every worker, lent by `access`, with the workers' average.
+    func averageEach(_ access: (SGDWorker<T>, (inout UnsafeMutableBufferPointer<T>) -> Void) -> Void) {
         let k = workers.count, p = workers[0].weights.count
         let divisor = T(k)
         averaging.withUnsafeMutableBufferPointer { scratch in
             let s = scratch.baseAddress!
-            for (index, worker) in workers.enumerated() {
-                worker.weights.withUnsafeBufferPointer { (s + index * p).update(from: $0.baseAddress!, count: p) }
-            }
+            for (index, worker) in workers.enumerated() { access(worker) { (s + index * p).update(from: $0.baseAddress!, count: p) } }
             FixedOrderReduction.reduce(s, count: k, stride: p)
             for i in 0..<p { s[i] = s[i] / divisor }
-            for worker in workers {
-                worker.weights.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: s, count: p) }
-            }
-            guard configuration.momentum != 0 else { return }
-            for (index, worker) in workers.enumerated() {
-                worker.optimizer.withVelocity { (s + index * p).update(from: $0.baseAddress!, count: p) }
-            }
-            FixedOrderReduction.reduce(s, count: k, stride: p)
-            for i in 0..<p { s[i] = s[i] / divisor }
-            for worker in workers {
-                worker.optimizer.withVelocity { $0.baseAddress!.update(from: s, count: p) }
-            }
+            for worker in workers { access(worker) { $0.baseAddress!.update(from: s, count: p) } }
         }
     }
 }

@@ -27,6 +27,9 @@ public final class EpochRows<T: KernelScalar>: @unchecked Sendable {
     let executor: ShardedExecutor
     /// Seconds spent materialising copies; the trainer reads and resets it every epoch.
     var copySeconds = 0.0
+    /// Each row's bucket, drawn in the counting pass and read back by the scatter (2 bytes a
+    /// row, which costs less than hashing the row again); nil past 65,535 buckets.
+    let buckets: UnsafeMutablePointer<UInt16>?
     /// One scratch buffer per thread for shuffling a bucket, kept across epochs (a fresh
     /// allocation of this size is a fresh mapping, whose pages the kernel zeroes every time).
     var scratch: [UnsafeMutablePointer<T>] = []
@@ -38,6 +41,8 @@ public final class EpochRows<T: KernelScalar>: @unchecked Sendable {
         self.dataset = dataset
         self.executor = executor
         width = dataset.featureCount + 1
+        let bucketCount = EpochShuffle(count: dataset.rowCount, seed: 0, epoch: 0).bucketCount
+        buckets = shuffle && bucketCount <= Int(UInt16.max) ? .allocate(capacity: max(1, dataset.rowCount)) : nil
         if shuffle {
             let scalars = (EpochShuffle.bucketRows * 2) * (dataset.featureCount + 1)
             scratchScalars = scalars
@@ -71,15 +76,20 @@ public final class EpochRows<T: KernelScalar>: @unchecked Sendable {
         let cursors = UnsafeMutablePointer<Int>.allocate(capacity: shards * buckets)
         let starts = UnsafeMutablePointer<Int>.allocate(capacity: buckets + 1)
         defer { cursors.deallocate(); starts.deallocate() }
-        let box = UncheckedBox((cursors, starts, copy))
+        let box = UncheckedBox((cursors, starts, copy, self.buckets))
         let node: (Int) -> Int? = { plan.node(ofShard: $0) }
 
         // Pass 1: each shard counts its rows per bucket.
         executor.run(iterations: shards, node: node) { s in
             let count = box.value.0 + s * buckets
             count.initialize(repeating: 0, count: buckets)
+            let ids = box.value.3
             for chunk in plan.shards[s].chunks {
-                for row in dataset.chunks.rows(ofChunk: chunk) { count[shuffle.bucket(of: row)] &+= 1 }
+                for row in dataset.chunks.rows(ofChunk: chunk) {
+                    let b = shuffle.bucket(of: row)
+                    ids?[row] = UInt16(truncatingIfNeeded: b)
+                    count[b] &+= 1
+                }
             }
         }
         // Buckets end to end; inside a bucket, shard 0's rows first: ascending row order.
@@ -95,12 +105,13 @@ public final class EpochRows<T: KernelScalar>: @unchecked Sendable {
         starts[buckets] = total
         // Pass 2: each shard streams through its chunks and appends every row to its bucket.
         executor.run(iterations: shards, node: node) { s in
-            let next = box.value.0 + s * buckets, target = box.value.2
+            let next = box.value.0 + s * buckets, target = box.value.2, ids = box.value.3
             for chunk in plan.shards[s].chunks {
                 let block = dataset.block(chunk)
                 let rows = dataset.chunks.rows(ofChunk: chunk)
                 for local in 0..<rows.count {
-                    let b = shuffle.bucket(of: rows.lowerBound &+ local)
+                    let row = rows.lowerBound &+ local
+                    let b = ids.map { Int($0[row]) } ?? shuffle.bucket(of: row)
                     let place = next[b]
                     next[b] = place &+ 1
                     let to = target + place &* width
@@ -144,7 +155,10 @@ public final class EpochRows<T: KernelScalar>: @unchecked Sendable {
         copySeconds += Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
     }
 
-    deinit { for buffer in scratch { buffer.deallocate() } }
+    deinit {
+        for buffer in scratch { buffer.deallocate() }
+        buckets?.deallocate()
+    }
 
     /// The values at position `position` of the current epoch: the features, then the label.
     public func values(at position: Int) -> [T] {

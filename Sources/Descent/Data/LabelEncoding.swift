@@ -144,7 +144,7 @@ extension LabelEncoding {
 
     /// For each part, the class of each of its local ids; throws for a label this encoding
     /// does not have (a test label training never saw), naming the label and where it is.
-    func classMaps(_ parts: [LabelCollector], path: String, describe: (Int) -> String) throws -> [[UInt32]] {
+    public func classMaps(_ parts: [LabelCollector], path: String, describe: (Int) -> String) throws -> [[UInt32]] {
         var unknown: (String, Int)?
         let maps = parts.map { part in
             part.keys.enumerated().map { k, key -> UInt32 in

@@ -49,7 +49,8 @@ public enum Experiment {
         let outputs = loss.outputCount(classCount: data.classCount)
         let initial: [T]
         if let path = configuration.initWeights {
-            initial = try ModelFile.readWeights(path: path, outputs: outputs, features: data.train.featureCount).map { T($0) }
+            initial = try ModelFile.readWeights(path: path, outputs: outputs, features: data.train.featureCount,
+                                                expectedFeatureNames: data.featureNames, expectedClasses: data.classes).map { T($0) }
         } else {
             initial = Trainer<T>.initialWeights(count: outputs * (data.train.featureCount + 1), seed: training.seed)
         }

@@ -71,12 +71,10 @@ struct PredictCommand: ParsableCommand {
         let dataset = Dataset<T>(rowCount: file.rowCount, featureCount: model.featureNames.count, classCount: model.classCount,
                                  executor: executor) { _, _, _ in }
         let hasLabels = file.labelName != nil
-        let ids = UnsafeMutablePointer<UInt32>.allocate(capacity: file.rowCount)
-        defer { ids.deallocate() }
-        let (parts, starts) = try file.read(into: RowSink(dataset: dataset), labelIDs: hasLabels ? ids : nil, executor: executor)
+        let parts = try file.read(into: RowSink(dataset: dataset), executor: executor)
         if hasLabels {
             let maps = try model.classes.classMaps(parts, path: file.path, describe: file.describe(position:))
-            DataPreparation.setLabels(dataset, ids: ids, parts: maps, rowStarts: starts, classCount: model.classCount, executor: executor)
+            DataPreparation.setLabels(dataset, parts: maps, classCount: model.classCount, executor: executor)
         }
         model.standardization?.apply(to: dataset, executor: executor)
         let loaded = DispatchTime.now().uptimeNanoseconds

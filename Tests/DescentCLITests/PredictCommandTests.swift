@@ -101,6 +101,23 @@ struct PredictCommandTests {
         #expect(check.status == 0 && check.stdout.hasPrefix("ok"), "\(check.stdout)\(check.stderr)")
     }
 
+    /// Many chunks, no probabilities, no labels: one line per row, the same for any thread count.
+    @Test func predictsManyRowsWithoutLabels() throws {
+        let dir = CLI.temporaryDirectory()
+        let train = CLI.write(labelledCSV(["0", "1"], rows: 200), to: "train.csv", in: dir)
+        #expect(try CLI.run(["train", "--train", train, "--epochs", "20", "--output", dir.path + "/out"]).status == 0)
+        var text = "a,b\n"
+        for i in 0..<5_000 { text += "\(Double(i % 100) / 10 - 5),\(Double(i % 7) / 7)\n" }
+        let input = CLI.write(text, to: "input.csv", in: dir)
+        let one = try CLI.run(["predict", "--model", dir.path + "/out/model.json", "--input", input, "--threads", "1"])
+        let three = try CLI.run(["predict", "--model", dir.path + "/out/model.json", "--input", input, "--threads", "3"])
+        #expect(one.status == 0 && three.status == 0, "\(one.stderr)\(three.stderr)")
+        let lines = one.stdout.split(separator: "\n")
+        #expect(lines.count == 5_001 && lines[0] == "prediction" && one.stdout == three.stdout)
+        #expect(lines[1] == "0" && lines[100] == "1", "a = -5 is class 0, a = 4.9 class 1")
+        #expect(!one.stderr.contains("accuracy"), "no labels, no report")
+    }
+
     @Test func refusesModelsThatDoNotFit() throws {
         let dir = CLI.temporaryDirectory()
         let train = CLI.write(labelledCSV(["0", "1"], rows: 100), to: "train.csv", in: dir)

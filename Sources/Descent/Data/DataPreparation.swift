@@ -70,6 +70,8 @@ public enum DataPreparation {
 
     static func prepareFiles<T: KernelScalar>(_ source: DataSource, train trainPath: String, test testPath: String?, labelColumn: String?,
                                               executor: ShardedExecutor, topology: Topology) throws -> PreparedData<T> {
+        let trace = LoadTrace()
+        defer { trace.finish() }
         let trainFile = try RowFiles.open(path: trainPath, role: "--train", labelColumn: labelColumn.map { .named($0) } ?? .last,
                                           executor: executor)
         let d = trainFile.featureNames.count
@@ -92,6 +94,7 @@ public enum DataPreparation {
         guard split.trainCount >= 1 else {
             throw DescentError.input("\(trainPath): too few rows (\(trainFile.rowCount)) to leave any for training")
         }
+        trace.mark("open and count")
         let policy = source.placement
         func empty(_ rows: Int) -> Dataset<T> {
             // Zeroed on each shard's node; the readers then write every row in place.
@@ -102,29 +105,25 @@ public enum DataPreparation {
         let validation = split.validationCount > 0 ? empty(split.validationCount) : nil
         let test = empty(testFile?.rowCount ?? split.testCount)
 
-        // Training file: features to their places in the split, labels collected per part.
-        let trainIDs = UnsafeMutablePointer<UInt32>.allocate(capacity: trainFile.rowCount)
-        defer { trainIDs.deallocate() }
+        trace.mark("allocate")
+        // Training file: rows to their places in the split, labels collected per part.
         let sink = RowSink<T>(split: split, test: testFile == nil ? test : nil, validation: validation, train: train)
-        let (trainParts, trainStarts) = try trainFile.read(into: sink, labelIDs: trainIDs, executor: executor)
+        let trainParts = try trainFile.read(into: sink, executor: executor)
+        trace.mark("parse")
         let classes = try LabelEncoding.merging(trainParts, column: trainLabel, describe: trainFile.describe(position:))
         guard classes.count >= 2 else {
             throw DescentError.input("\(trainPath): every row has the label '\(classes.names.first ?? "")' in column '\(trainLabel)'; a classifier needs at least two classes (is --label-column right?)")
         }
         let trainMaps = try classes.classMaps(trainParts, path: trainPath, describe: trainFile.describe(position:))
-        remap(trainIDs, parts: trainMaps, rowStarts: trainStarts, executor: executor)
-        writeLabels(train, classCount: classes.count, executor: executor) { trainIDs[split.trainRow($0)] }
-        if let validation { writeLabels(validation, classCount: classes.count, executor: executor) { trainIDs[split.validationRow($0)] } }
-        if let testFile {
-            let testIDs = UnsafeMutablePointer<UInt32>.allocate(capacity: testFile.rowCount)
-            defer { testIDs.deallocate() }
-            let (parts, starts) = try testFile.read(into: RowSink(dataset: test), labelIDs: testIDs, executor: executor)
-            let maps = try classes.classMaps(parts, path: testFile.path, describe: testFile.describe(position:))
-            remap(testIDs, parts: maps, rowStarts: starts, executor: executor)
-            writeLabels(test, classCount: classes.count, executor: executor) { testIDs[$0] }
-        } else {
-            writeLabels(test, classCount: classes.count, executor: executor) { trainIDs[split.testRow($0)] }
+        for set in [train, validation] + (testFile == nil ? [test] : []) {
+            if let set { setLabels(set, parts: trainMaps, classCount: classes.count, executor: executor) }
         }
+        if let testFile {
+            let parts = try testFile.read(into: RowSink(dataset: test), executor: executor)
+            let maps = try classes.classMaps(parts, path: testFile.path, describe: testFile.describe(position:))
+            setLabels(test, parts: maps, classCount: classes.count, executor: executor)
+        }
+        trace.mark("labels")
         var standardization: Standardization?
         if source.standardize {
             let s = Standardization.of(train, executor: executor)
@@ -135,34 +134,19 @@ public enum DataPreparation {
                             classes: classes, labelName: trainLabel, standardization: standardization)
     }
 
-    /// Replaces each row's part-local label id by its class, part by part in parallel.
-    static func remap(_ ids: UnsafeMutablePointer<UInt32>, parts maps: [[UInt32]], rowStarts: [Int], executor: ShardedExecutor) {
-        let box = UncheckedBox(ids)
-        executor.run(iterations: maps.count) { k in
-            maps[k].withUnsafeBufferPointer { map in
-                for row in rowStarts[k]..<rowStarts[k + 1] { box.value[row] = map[Int(box.value[row])] }
-            }
-        }
-    }
-
-    /// Sets the labels of `dataset`, whose row r is row r of a file read with `ids` as its
-    /// label ids and `parts`/`rowStarts` as its parts' class maps.
-    public static func setLabels<T: KernelScalar>(_ dataset: Dataset<T>, ids: UnsafeMutablePointer<UInt32>, parts: [[UInt32]],
-                                                  rowStarts: [Int], classCount: Int, executor: ShardedExecutor) {
-        remap(ids, parts: parts, rowStarts: rowStarts, executor: executor)
-        writeLabels(dataset, classCount: classCount, executor: executor) { ids[$0] }
-    }
-
-    /// Writes each row's class (from `classOf(row)`) into the label column, shard by shard.
-    static func writeLabels<T: KernelScalar>(_ dataset: Dataset<T>, classCount: Int, executor: ShardedExecutor,
-                                             classOf: (Int) -> UInt32) {
+    /// Replaces the label token a reader left in each row (``RowSink/labelToken(part:id:)``)
+    /// by its class, from `parts[part][id]`, shard by shard.
+    public static func setLabels<T: KernelScalar>(_ dataset: Dataset<T>, parts maps: [[UInt32]], classCount: Int,
+                                                  executor: ShardedExecutor) {
         dataset.classCount = classCount
         let plan = dataset.placement, chunks = dataset.chunks, d = dataset.featureCount
         executor.run(iterations: plan.shards.count, node: { plan.node(ofShard: $0) }) { s in
             for chunk in plan.shards[s].chunks {
                 let labels = dataset.block(chunk) + d * chunks.chunkRows
-                let rows = chunks.rows(ofChunk: chunk)
-                for row in rows { labels[row - rows.lowerBound] = T(classOf(row)) }
+                for i in 0..<chunks.rows(ofChunk: chunk).count {
+                    let (part, id) = RowSink<T>.decodeLabelToken(labels[i])
+                    labels[i] = T(maps[part][id])
+                }
             }
         }
     }

@@ -31,6 +31,13 @@ public struct DataSplit: Sendable {
         case test = 0, validation = 1, train = 2
     }
 
+    /// The part source row `row` belongs to.
+    @inlinable @inline(__always)
+    public func part(ofRow row: Int) -> Part {
+        let position = permutation.unsafePosition(of: row)
+        return position < testCount ? .test : (position < testCount + validationCount ? .validation : .train)
+    }
+
     /// Where source row `row` goes: its part and its index inside that part (the inverse of
     /// ``testRow(_:)``, ``validationRow(_:)`` and ``trainRow(_:)``).
     @inlinable

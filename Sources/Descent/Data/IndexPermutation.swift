@@ -77,6 +77,12 @@ public struct IndexPermutation: Sendable {
     @inlinable
     public func position(of element: Int) -> Int {
         precondition(element >= 0 && element < count, "element out of range")
+        return unsafePosition(of: element)
+    }
+
+    /// ``position(of:)`` for an element the caller guarantees is in 0..<count.
+    @inlinable @inline(__always)
+    public func unsafePosition(of element: Int) -> Int {
         var value = inverseFeistel(UInt64(truncatingIfNeeded: element))
         while value >= UInt64(count) { value = inverseFeistel(value) }
         return Int(truncatingIfNeeded: value)

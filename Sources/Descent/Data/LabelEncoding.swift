@@ -70,20 +70,37 @@ public struct LabelCollector: Sendable {
     public init() {}
     var firstSeen: [Int] = []
     var numberIndex: [UInt64: UInt32] = [:]
+    /// The numeric labels seen so far and their ids (plain values: scanned without
+    /// touching `keys`), and the last one found.
+    var numbers: [Double] = []
+    var numberIDs: [UInt32] = []
+    var lastNumber = Double.nan, lastID: UInt32 = 0
     var textIndex: [[UInt8]: UInt32] = [:]
 
     /// The local id of a numeric label (`-0` and `0` are one label).
     @inline(__always)
     mutating func id(number: Double, text: UnsafeBufferPointer<UInt8>, at line: Int) -> UInt32 {
         let value = number == 0 ? 0 : number
-        if keys.count <= 16 {
-            for (k, key) in keys.enumerated() where key.number == value { return UInt32(k) }
-            if keys.count < 16 { return add(LabelKey(number: value, text: Array(text)), at: line) }
-            for (k, key) in keys.enumerated() { if let n = key.number { numberIndex[n.bitPattern] = UInt32(k) } }
+        if value == lastNumber { return lastID }
+        let id = numberID(value, text: text, at: line)
+        lastNumber = value
+        lastID = id
+        return id
+    }
+
+    mutating func numberID(_ value: Double, text: UnsafeBufferPointer<UInt8>, at line: Int) -> UInt32 {
+        if numbers.count <= 16 {
+            for k in numbers.indices where numbers[k] == value { return numberIDs[k] }
+        } else if let id = numberIndex[value.bitPattern] {
+            return id
         }
-        if let id = numberIndex[value.bitPattern] { return id }
         let id = add(LabelKey(number: value, text: Array(text)), at: line)
-        numberIndex[value.bitPattern] = id
+        numbers.append(value)
+        numberIDs.append(id)
+        if numbers.count > 16 {
+            if numbers.count == 17 { for k in numbers.indices { numberIndex[numbers[k].bitPattern] = numberIDs[k] } }
+            numberIndex[value.bitPattern] = id
+        }
         return id
     }
 

@@ -22,26 +22,42 @@ public protocol RowFile: AnyObject, Sendable {
     /// A position in the file as messages name it: for CSV a line (`file.csv:12`), for
     /// NumPy files a row (`file.npy: row 11`).
     func describe(position: Int) -> String
-    /// Reads every row into `sink` on `executor`'s threads; each row's label goes to
-    /// `labelIDs[row]` as an id local to one part, and the parts' collectors come back in
-    /// file order. `LabelCollector.firstSeen` holds positions as ``describe(position:)`` names them.
-    func read<T: KernelScalar>(into sink: RowSink<T>, labelIDs: UnsafeMutablePointer<UInt32>?,
-                               executor: ShardedExecutor) throws -> (parts: [LabelCollector], rowStarts: [Int])
+    /// Reads every row into `sink` on `executor`'s threads. Each row's label slot gets
+    /// ``RowSink/labelToken(part:id:)`` (its part's local id), and the parts' collectors
+    /// come back in file order, for ``DataPreparation/setLabels(_:parts:classCount:executor:)``.
+    /// `LabelCollector.firstSeen` holds positions as ``describe(position:)`` names them.
+    /// Files without a label column leave the label slots at 0.
+    func read<T: KernelScalar>(into sink: RowSink<T>, executor: ShardedExecutor) throws -> [LabelCollector]
 }
 
-/// Where the rows of a file go as they are read: row r of the file to its place in the
-/// split (or to row r of one dataset), written column by column into the dataset's blocks.
+/// Where the rows of a file go as they are read: each row to its part of the split (test,
+/// validation or training, as ``DataSplit`` assigns it), or every row to one dataset.
+///
+/// Inside each part rows keep their file order, so every reader thread writes its rows to
+/// one contiguous stretch of each part: streaming stores, no cache line shared between
+/// threads. Which rows form each part is the split's seeded permutation, as for blobs.
 public struct RowSink<T: KernelScalar>: @unchecked Sendable {
     @usableFromInline let split: DataSplit?
-    @usableFromInline let datasets: [Dataset<T>?]
+    /// Keeps the datasets alive; the hot path uses `blocks` (no reference counting per row).
+    let datasets: [Dataset<T>?]
+    /// Each dataset's table of chunk blocks (test, validation, train; or the one dataset).
+    @usableFromInline let blocks: (UnsafeMutablePointer<UnsafeMutablePointer<T>>?, UnsafeMutablePointer<UnsafeMutablePointer<T>>?,
+                                   UnsafeMutablePointer<UnsafeMutablePointer<T>>?)
+    @usableFromInline let chunkShift: Int
     /// Scalars between one feature of a row and the next.
     public let stride: Int
+    /// Where a row's label is, from its base: `featureCount * stride`.
+    public let labelOffset: Int
 
-    /// Rows go to their places in `split`: `datasets` are the test, validation and training sets.
+    /// Rows go to their parts of `split`: `datasets` are the test, validation and training sets.
     public init(split: DataSplit, test: Dataset<T>?, validation: Dataset<T>?, train: Dataset<T>) {
         self.split = split
         datasets = [test, validation, train]
         stride = train.blockStride
+        blocks = (test?.blocks, validation?.blocks, train.blocks)
+        chunkShift = train.chunkShift
+        labelOffset = train.featureCount * stride
+        precondition((test?.blockStride ?? stride) == stride && (validation?.blockStride ?? stride) == stride, "datasets of one chunk size")
     }
 
     /// Row r goes to row r of `dataset`.
@@ -49,14 +65,113 @@ public struct RowSink<T: KernelScalar>: @unchecked Sendable {
         split = nil
         datasets = [dataset]
         stride = dataset.blockStride
+        blocks = (dataset.blocks, nil, nil)
+        chunkShift = dataset.chunkShift
+        labelOffset = dataset.featureCount * stride
     }
 
-    /// Where row `row` of the file is stored: feature j at `[j * stride]`.
+    /// Where the rows of each part of a file go, once its parts' row counts are known.
+    public struct Plan: @unchecked Sendable {
+        let sink: RowSink
+        /// Each row's part (`DataSplit.Part` raw value); nil when every row goes to one dataset.
+        let partOf: UnsafeMutablePointer<UInt8>?
+        /// For part k of the file: the index its first row of each part (test, validation,
+        /// train) gets in that part.
+        let firstIndex: [(Int, Int, Int)]
+        let rowStarts: [Int]
+
+        /// A writer for part k of the file (one thread's state).
+        public func cursor(part k: Int) -> Cursor {
+            Cursor(plan: self, next: firstIndex[k], row: rowStarts[k])
+        }
+
+        /// Frees the part map.
+        public func release() { partOf?.deallocate() }
+    }
+
+    /// Hands out the places of one file part's rows in order.
+    public struct Cursor {
+        let plan: Plan
+        var next: (Int, Int, Int)
+        var row: Int
+
+        /// The base of the next row of the part: feature j at `[j * stride]`.
+        @inline(__always)
+        public mutating func nextRow() -> UnsafeMutablePointer<T> {
+            let sink = plan.sink
+            defer { row += 1 }
+            guard let partOf = plan.partOf else {
+                return sink.address(sink.blocks.0.unsafelyUnwrapped, row)
+            }
+            switch partOf[row] {
+            case 0: defer { next.0 += 1 }; return sink.address(sink.blocks.0.unsafelyUnwrapped, next.0)
+            case 1: defer { next.1 += 1 }; return sink.address(sink.blocks.1.unsafelyUnwrapped, next.1)
+            default: defer { next.2 += 1 }; return sink.address(sink.blocks.2.unsafelyUnwrapped, next.2)
+            }
+        }
+    }
+
+    /// The plan for a file whose part k holds rows `rowStarts[k] ..< rowStarts[k + 1]`:
+    /// each row's part from the split (in parallel), then each file part's first index in
+    /// each split part (prefix sums in file order).
+    public func plan(rowStarts: [Int], executor: ShardedExecutor) -> Plan {
+        let parts = rowStarts.count - 1
+        guard let split else {
+            return Plan(sink: self, partOf: nil, firstIndex: rowStarts.dropLast().map { ($0, 0, 0) }, rowStarts: rowStarts)
+        }
+        let total = rowStarts.last ?? 0
+        let partOf = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, total))
+        let counts = UnsafeMutableBufferPointer<(Int, Int, Int)>.allocate(capacity: parts)
+        defer { counts.deallocate() }
+        let box = UncheckedBox((partOf, counts))
+        executor.run(iterations: parts) { k in
+            var c = (0, 0, 0)
+            for row in rowStarts[k]..<rowStarts[k + 1] {
+                let part = split.part(ofRow: row)
+                box.value.0[row] = UInt8(part.rawValue)
+                switch part {
+                case .test: c.0 += 1
+                case .validation: c.1 += 1
+                case .train: c.2 += 1
+                }
+            }
+            box.value.1[k] = c
+        }
+        var first: [(Int, Int, Int)] = []
+        var running = (0, 0, 0)
+        for k in 0..<parts {
+            first.append(running)
+            running = (running.0 + counts[k].0, running.1 + counts[k].1, running.2 + counts[k].2)
+        }
+        return Plan(sink: self, partOf: partOf, firstIndex: first, rowStarts: rowStarts)
+    }
+
+    /// The value a reader stores in a row's label slot: part `part`'s local label id `id`
+    /// (replaced by the class once all parts' labels are known). Exact in float32.
     @inlinable @inline(__always)
-    public func rowBase(_ row: Int) -> UnsafeMutablePointer<T> {
-        guard let split else { return datasets[0].unsafelyUnwrapped.rowBase(row) }
-        let (part, index) = split.destination(ofRow: row)
-        return datasets[part.rawValue].unsafelyUnwrapped.rowBase(index)
+    public static func labelToken(part: Int, id: UInt32) -> T { scalar(Double(part << 16 | Int(id))) }
+
+    /// `T(value)` without the standard library's generic conversion path.
+    @inlinable @inline(__always)
+    public static func scalar(_ value: Double) -> T {
+        MemoryLayout<T>.size == 8 ? unsafeBitCast(value, to: T.self) : unsafeBitCast(Float(value), to: T.self)
+    }
+
+    /// The part and local id of a token (a fast conversion: the generic `Int(T)` goes
+    /// through the standard library's slow path).
+    @inlinable @inline(__always)
+    public static func decodeLabelToken(_ token: T) -> (part: Int, id: Int) {
+        let value = MemoryLayout<T>.size == 8 ? Int(unsafeBitCast(token, to: Double.self)) : Int(unsafeBitCast(token, to: Float.self))
+        return (value >> 16, value & 0xFFFF)
+    }
+
+    /// Labels up to this many distinct values per part, parts up to this many.
+    public static var maximumLabelsPerPart: Int { 1 << 16 }
+    public static var maximumParts: Int { 1 << 8 }
+
+    @inlinable @inline(__always)
+    func address(_ blocks: UnsafeMutablePointer<UnsafeMutablePointer<T>>, _ row: Int) -> UnsafeMutablePointer<T> {
+        blocks[row &>> chunkShift] + (row & (stride - 1))
     }
 }
 

@@ -41,7 +41,8 @@ extension PredictionKernel {
         classes.withUnsafeMutableBufferPointer { classes in
             proba.withUnsafeMutableBufferPointer { proba in
                 weights.withUnsafeBufferPointer { w in
-                    let box = UncheckedBox((classes.baseAddress!, proba.baseAddress, w.baseAddress!))
+                    // An empty array's buffer may still have an address: no probabilities means nil.
+                    let box = UncheckedBox((classes.baseAddress!, probabilities ? proba.baseAddress : nil, w.baseAddress!))
                     executor.run(iterations: plan.shards.count, node: { plan.node(ofShard: $0) }) { s in
                         for chunk in plan.shards[s].chunks {
                             let rows = chunks.rows(ofChunk: chunk)

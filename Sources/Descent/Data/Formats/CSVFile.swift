@@ -144,7 +144,7 @@ public final class CSVFile: RowFile, @unchecked Sendable {
     func split(from dataStart: Int, firstLine: Int, executor: ShardedExecutor) throws {
         let bytes = file.bytes, count = file.count, terminator = self.terminator, quotes = hasQuotes
         let length = count - dataStart
-        let parts = length < 1 << 16 ? 1 : executor.threads
+        let parts = length < 1 << 16 ? 1 : min(executor.threads, RowSink<Double>.maximumParts)
         var nominal = (0...parts).map { dataStart + $0 * length / parts }
         // Quote parity before each nominal split point, so a point inside a quoted field is known.
         var inQuoteAt = [Bool](repeating: false, count: parts + 1)
@@ -306,8 +306,7 @@ public final class CSVFile: RowFile, @unchecked Sendable {
 
     // MARK: Parsing (pass two)
 
-    public func read<T: KernelScalar>(into sink: RowSink<T>, labelIDs: UnsafeMutablePointer<UInt32>?,
-                                      executor: ShardedExecutor) throws -> (parts: [LabelCollector], rowStarts: [Int]) {
+    public func read<T: KernelScalar>(into sink: RowSink<T>, executor: ShardedExecutor) throws -> [LabelCollector] {
         let parts = ranges.count
         let collectors = UnsafeMutableBufferPointer<LabelCollector>.allocate(capacity: parts)
         collectors.initialize(repeating: LabelCollector())
@@ -319,10 +318,12 @@ public final class CSVFile: RowFile, @unchecked Sendable {
             errors.deinitialize()
             errors.deallocate()
         }
-        let box = UncheckedBox((collectors, errors, labelIDs))
+        let plan = sink.plan(rowStarts: rangeRowStarts, executor: executor)
+        defer { plan.release() }
+        let box = UncheckedBox((collectors, errors))
         executor.run(iterations: parts) { k in
             do {
-                try self.parse(range: k, into: sink, labels: &box.value.0[k], labelIDs: box.value.2)
+                try self.parse(range: k, into: plan, labels: &box.value.0[k])
             } catch let error as DescentError {
                 box.value.1[k] = error
             } catch {
@@ -330,12 +331,13 @@ public final class CSVFile: RowFile, @unchecked Sendable {
             }
         }
         if let first = errors.first(where: { $0 != nil }), let error = first { throw error }
-        return (Array(collectors), rangeRowStarts)
+        return Array(collectors)
     }
 
     /// Parses range `k`: every record to its row's place, labels to the collector.
-    func parse<T: KernelScalar>(range k: Int, into sink: RowSink<T>, labels: inout LabelCollector,
-                                labelIDs: UnsafeMutablePointer<UInt32>?) throws {
+    func parse<T: KernelScalar>(range k: Int, into plan: RowSink<T>.Plan, labels: inout LabelCollector) throws {
+        let sink = plan.sink
+        var cursor = plan.cursor(part: k)
         let bytes = file.bytes
         let end = ranges[k].upperBound
         let terminator = self.terminator, stride = sink.stride
@@ -347,6 +349,13 @@ public final class CSVFile: RowFile, @unchecked Sendable {
         var i = ranges[k].lowerBound
         var released = i
         var unescaped: [UInt8] = []
+        let labelOffset = sink.labelOffset
+        @inline(__always) func storeLabel(_ id: UInt32, _ base: UnsafeMutablePointer<T>) throws {
+            guard id < RowSink<T>.maximumLabelsPerPart else {
+                throw DescentError.input("\(path):\(line): more than \(RowSink<T>.maximumLabelsPerPart) distinct labels; is --label-column the right column?")
+            }
+            base[labelOffset] = RowSink<T>.labelToken(part: k, id: id)
+        }
         try slots.withUnsafeBufferPointer { slots in
             while i < end {
                 // Blank lines hold no record.
@@ -359,7 +368,7 @@ public final class CSVFile: RowFile, @unchecked Sendable {
                 }
                 guard row < rowEnd else { throw DescentError.input("\(path):\(line): more records than counted; is a quote character unbalanced?") }
                 let recordLine = line
-                let base = sink.rowBase(row)
+                let base = cursor.nextRow()
                 var column = 0
                 while true {
                     // One field: i is at its first byte.
@@ -392,7 +401,7 @@ public final class CSVFile: RowFile, @unchecked Sendable {
                             var s = stop
                             while s < end && (bytes[s] == CSVFile.space || bytes[s] == CSVFile.tab) { s += 1 }
                             if s == end || bytes[s] == CSVFile.comma || bytes[s] == terminator || bytes[s] == CSVFile.cr {
-                                base[slot &* stride] = T(value)
+                                base[slot &* stride] = RowSink<T>.scalar(value)
                                 i = s
                                 contentEnd = s
                                 if s < end && bytes[s] == CSVFile.cr && terminator != CSVFile.cr { i += 1 }
@@ -404,6 +413,19 @@ public final class CSVFile: RowFile, @unchecked Sendable {
                         contentEnd = CSVFile.fieldEnd(bytes, from: i, to: end, terminator: terminator)
                         i = contentEnd
                     } else {
+                        if slot == CSVFile.labelSlot, case .number(let value, let stop) = parser.parse(bytes, from: i, to: end) {
+                            // A numeric label (the usual case): no copy, no string.
+                            var s = stop
+                            while s < end && (bytes[s] == CSVFile.space || bytes[s] == CSVFile.tab) { s += 1 }
+                            if s == end || bytes[s] == CSVFile.comma || bytes[s] == terminator || bytes[s] == CSVFile.cr {
+                                try storeLabel(labels.id(number: value, text: UnsafeBufferPointer(start: bytes + i, count: stop - i), at: recordLine), base)
+                                i = s
+                                if s < end && bytes[s] == CSVFile.cr && terminator != CSVFile.cr { i += 1 }
+                                column += 1
+                                if i < end && bytes[i] == CSVFile.comma { i += 1; continue }
+                                break
+                            }
+                        }
                         contentEnd = CSVFile.fieldEnd(bytes, from: i, to: end, terminator: terminator)
                         i = contentEnd
                     }
@@ -432,14 +454,14 @@ public final class CSVFile: RowFile, @unchecked Sendable {
                             while a < b && (text[a] == CSVFile.space || text[a] == CSVFile.tab) { a += 1 }
                             while b > a && (text[b - 1] == CSVFile.space || text[b - 1] == CSVFile.tab) { b -= 1 }
                             let content = UnsafeBufferPointer(rebasing: text[a..<b])
-                            let shown = String(decoding: content, as: UTF8.self)
+                            var shown: String { String(decoding: content, as: UTF8.self) }
                             if slot >= 0 {
                                 guard let pointer = content.baseAddress, !content.isEmpty else {
                                     throw DescentError.input("\(path):\(recordLine):\(column + 1): column '\(name(column))' is empty; every feature needs a number")
                                 }
                                 switch parser.parse(pointer, from: 0, to: content.count) {
                                 case .number(let value, let stop) where stop == content.count:
-                                    base[slot &* stride] = T(value)
+                                    base[slot &* stride] = RowSink<T>.scalar(value)
                                 case .nonFinite(let stop) where stop == content.count:
                                     throw DescentError.input("\(path):\(recordLine):\(column + 1): column '\(name(column))' holds '\(shown)'; NaN and infinite values are not allowed (clean or drop that row)")
                                 default:
@@ -455,7 +477,7 @@ public final class CSVFile: RowFile, @unchecked Sendable {
                                 } else {
                                     id = labels.id(text: content, at: recordLine)
                                 }
-                                labelIDs?[row] = id
+                                try storeLabel(id, base)
                             }
                         }
                     }

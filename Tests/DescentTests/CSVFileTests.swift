@@ -13,7 +13,8 @@ func readRows(_ path: String, labelColumn: LabelColumnChoice = .last, threads: I
     let parts = try file.read(into: RowSink(dataset: dataset), executor: executor)
     let labels = (0..<file.rowCount).map { row -> String in
         let token = Int(dataset.rowBase(row)[d * dataset.blockStride])
-        return String(decoding: parts[token >> 16].keys[token & 0xFFFF].text, as: UTF8.self)
+        let key = parts[token >> 16].keys[token & 0xFFFF]
+        return key.number.map(LabelEncoding.name(of:)) ?? String(decoding: key.text, as: UTF8.self)
     }
     let features = (0..<file.rowCount).map { r in (0..<d).map { dataset.feature(r, $0) } }
     return (features, labels, file.featureNames, file)

@@ -180,6 +180,12 @@ public struct RowSink<T: KernelScalar>: @unchecked Sendable {
 public enum RowFiles {
     public static func open(path: String, role: String, labelColumn: LabelColumnChoice, executor: ShardedExecutor) throws -> RowFile {
         let file = try MappedFile(path: path, role: role)
+        if file.count >= 6 && NPYFile.hasMagic(file.bytes) {
+            return try NPYFile(file: file, labelColumn: labelColumn, executor: executor)
+        }
+        if file.count >= 4 && file.bytes[0] == 0x50 && file.bytes[1] == 0x4B && file.bytes[2] == 3 && file.bytes[3] == 4 {
+            return try NPYFile(zip: file, labelColumn: labelColumn, executor: executor)
+        }
         return try CSVFile(file: file, labelColumn: labelColumn, executor: executor)
     }
 }

@@ -41,7 +41,7 @@ public struct RowSink<T: KernelScalar>: @unchecked Sendable {
     /// Keeps the datasets alive; the hot path uses `blocks` (no reference counting per row).
     let datasets: [Dataset<T>?]
     /// Each dataset's table of chunk blocks (test, validation, train; or the one dataset).
-    @usableFromInline let blocks: (UnsafeMutablePointer<UnsafeMutablePointer<T>>?, UnsafeMutablePointer<UnsafeMutablePointer<T>>?,
+    @usableFromInline var blocks: (UnsafeMutablePointer<UnsafeMutablePointer<T>>?, UnsafeMutablePointer<UnsafeMutablePointer<T>>?,
                                    UnsafeMutablePointer<UnsafeMutablePointer<T>>?)
     @usableFromInline let chunkShift: Int
     /// Scalars between one feature of a row and the next.
@@ -82,31 +82,40 @@ public struct RowSink<T: KernelScalar>: @unchecked Sendable {
 
         /// A writer for part k of the file (one thread's state).
         public func cursor(part k: Int) -> Cursor {
-            Cursor(plan: self, next: firstIndex[k], row: rowStarts[k])
+            Cursor(blocks: sink.blocks, chunkShift: sink.chunkShift, mask: sink.stride - 1, partOf: partOf,
+                   next: firstIndex[k], row: rowStarts[k])
         }
 
         /// Frees the part map.
         public func release() { partOf?.deallocate() }
     }
 
-    /// Hands out the places of one file part's rows in order.
+    /// Hands out the places of one file part's rows in order. It holds only plain values
+    /// and pointers: no reference is counted per row (two threads counting references
+    /// to one shared array made the loaders slower on two threads than on one).
     public struct Cursor {
-        let plan: Plan
+        let blocks: (UnsafeMutablePointer<UnsafeMutablePointer<T>>?, UnsafeMutablePointer<UnsafeMutablePointer<T>>?,
+                     UnsafeMutablePointer<UnsafeMutablePointer<T>>?)
+        let chunkShift: Int
+        let mask: Int
+        let partOf: UnsafeMutablePointer<UInt8>?
         var next: (Int, Int, Int)
         var row: Int
+
+        @inline(__always)
+        func address(_ blocks: UnsafeMutablePointer<UnsafeMutablePointer<T>>?, _ index: Int) -> UnsafeMutablePointer<T> {
+            blocks.unsafelyUnwrapped[index &>> chunkShift] + (index & mask)
+        }
 
         /// The base of the next row of the part: feature j at `[j * stride]`.
         @inline(__always)
         public mutating func nextRow() -> UnsafeMutablePointer<T> {
-            let sink = plan.sink
-            defer { row += 1 }
-            guard let partOf = plan.partOf else {
-                return sink.address(sink.blocks.0.unsafelyUnwrapped, row)
-            }
+            defer { row &+= 1 }
+            guard let partOf else { return address(blocks.0, row) }
             switch partOf[row] {
-            case 0: defer { next.0 += 1 }; return sink.address(sink.blocks.0.unsafelyUnwrapped, next.0)
-            case 1: defer { next.1 += 1 }; return sink.address(sink.blocks.1.unsafelyUnwrapped, next.1)
-            default: defer { next.2 += 1 }; return sink.address(sink.blocks.2.unsafelyUnwrapped, next.2)
+            case 0: defer { next.0 &+= 1 }; return address(blocks.0, next.0)
+            case 1: defer { next.1 &+= 1 }; return address(blocks.1, next.1)
+            default: defer { next.2 &+= 1 }; return address(blocks.2, next.2)
             }
         }
     }
@@ -118,6 +127,12 @@ public struct RowSink<T: KernelScalar>: @unchecked Sendable {
         let parts = rowStarts.count - 1
         guard let split else {
             return Plan(sink: self, partOf: nil, firstIndex: rowStarts.dropLast().map { ($0, 0, 0) }, rowStarts: rowStarts)
+        }
+        if split.testCount == 0 && split.validationCount == 0 {
+            // Every row trains (a separate test file): no part map to compute.
+            var trainOnly = self
+            trainOnly.blocks = (blocks.2, nil, nil)
+            return Plan(sink: trainOnly, partOf: nil, firstIndex: rowStarts.dropLast().map { ($0, 0, 0) }, rowStarts: rowStarts)
         }
         let total = rowStarts.last ?? 0
         let partOf = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, total))

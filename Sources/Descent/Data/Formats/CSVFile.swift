@@ -306,6 +306,9 @@ public final class CSVFile: RowFile, @unchecked Sendable {
 
     // MARK: Parsing (pass two)
 
+    // Called through the RowFile protocol, which would run the generic code unspecialized.
+    @_specialize(where T == Double)
+    @_specialize(where T == Float)
     public func read<T: KernelScalar>(into sink: RowSink<T>, executor: ShardedExecutor) throws -> [LabelCollector] {
         let parts = ranges.count
         let collectors = UnsafeMutableBufferPointer<LabelCollector>.allocate(capacity: parts)

@@ -107,6 +107,9 @@ public final class NPYFile: RowFile, @unchecked Sendable {
 
     public func describe(position: Int) -> String { "\(path): row \(position)" }
 
+    // Called through the RowFile protocol, which would run the generic code unspecialized.
+    @_specialize(where T == Double)
+    @_specialize(where T == Float)
     public func read<T: KernelScalar>(into sink: RowSink<T>, executor: ShardedExecutor) throws -> [LabelCollector] {
         let parts = min(executor.threads, RowSink<T>.maximumParts, max(1, rowCount / 4096))
         let rowStarts = (0...parts).map { $0 * rowCount / parts }
@@ -154,6 +157,7 @@ public final class NPYFile: RowFile, @unchecked Sendable {
         if let y {
             // The labels of y, to the same rows (a second cursor over the same places).
             var cursor = plan.cursor(part: k)
+            let labelOffset = plan.sink.labelOffset
             for row in rows {
                 let base = cursor.nextRow()
                 let id: UInt32
@@ -167,7 +171,7 @@ public final class NPYFile: RowFile, @unchecked Sendable {
                     id = labels.id(number: v, name: LabelEncoding.name(of: v), at: row)
                 }
                 guard id < RowSink<T>.maximumLabelsPerPart else { throw DescentError.input("\(path): more than 65536 distinct labels in y") }
-                base[plan.sink.labelOffset] = RowSink<T>.labelToken(part: k, id: id)
+                base[labelOffset] = RowSink<T>.labelToken(part: k, id: id)
             }
         }
         if !x.fortran { file.release(x.dataOffset + rows.lowerBound * x.rowBytes..<x.dataOffset + rows.upperBound * x.rowBytes) }
@@ -213,6 +217,11 @@ extension LabelCollector {
     mutating func id(number: Double, name: @autoclosure () -> String, at position: Int) -> UInt32 {
         let value = number == 0 ? 0 : number
         if value == lastNumber { return lastID }
+        if numbers.count <= 16, let k = numbers.firstIndex(of: value) {
+            lastNumber = value
+            lastID = numberIDs[k]
+            return lastID
+        }
         let bytes = Array(name().utf8)
         return bytes.withUnsafeBufferPointer { id(number: value, text: $0, at: position) }
     }

@@ -15,8 +15,18 @@ final class LoadTrace {
     func mark(_ phase: String) {
         guard enabled else { return }
         let now = DispatchTime.now().uptimeNanoseconds
-        phases.append("\(phase) \(Double(now - last) / 1e6) ms")
+        phases.append("\(phase) \(Double(now - last) / 1e6) ms (RSS \(LoadTrace.residentMegabytes()) MB)")
         last = now
+    }
+
+    /// This process's resident memory (`/proc/self/statm`), 0 where unavailable.
+    static func residentMegabytes() -> Int {
+        guard let file = fopen("/proc/self/statm", "r") else { return 0 }
+        defer { fclose(file) }
+        var size = 0, resident = 0
+        guard withUnsafeMutablePointer(to: &size, { s in withUnsafeMutablePointer(to: &resident) { r in
+            withVaList([s, r]) { vfscanf(file, "%ld %ld", $0) } } }) == 2 else { return 0 }
+        return resident * 4096 / 1_000_000
     }
 
     func finish() {

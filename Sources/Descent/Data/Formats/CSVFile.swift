@@ -35,7 +35,8 @@ public final class CSVFile: RowFile, @unchecked Sendable {
     let columnNames: [String]
     /// The line-end byte (`\n`, or `\r` for files with CR line ends).
     let terminator: UInt8
-    let hasQuotes: Bool
+    /// Whether the data rows hold any quote character (set while splitting).
+    var hasQuotes = false
     /// Byte ranges of whole records, in file order, and the line number each starts on.
     var ranges: [Range<Int>] = []
     var rangeFirstLines: [Int] = []
@@ -56,7 +57,6 @@ public final class CSVFile: RowFile, @unchecked Sendable {
         let bytes = file.bytes, count = file.count
         var start = 0
         if count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { start = 3 }
-        hasQuotes = count > start && memchr(bytes + start, Int32(CSVFile.quote), count - start) != nil
         // The line-end style: the first line end outside quotes.
         var terminator = CSVFile.lf
         do {
@@ -142,21 +142,30 @@ public final class CSVFile: RowFile, @unchecked Sendable {
     /// Splits `dataStart..<count` into one range per thread at record boundaries and counts
     /// each range's records and lines (pass one).
     func split(from dataStart: Int, firstLine: Int, executor: ShardedExecutor) throws {
-        let bytes = file.bytes, count = file.count, terminator = self.terminator, quotes = hasQuotes
+        let bytes = file.bytes, count = file.count, terminator = self.terminator
         let length = count - dataStart
         let parts = length < 1 << 16 ? 1 : min(executor.threads, RowSink<Double>.maximumParts)
-        var nominal = (0...parts).map { dataStart + $0 * length / parts }
-        // Quote parity before each nominal split point, so a point inside a quoted field is known.
-        var inQuoteAt = [Bool](repeating: false, count: parts + 1)
-        if quotes && parts > 1 {
+        let nominal = (0...parts).map { dataStart + $0 * length / parts }
+        // First assume no quotes (the usual numeric file): split at the line end after each
+        // nominal point and count, looking for quote characters on the way (in cache).
+        var bounds = nominal
+        for k in 1..<parts where !(bounds[k] > dataStart && bytes[bounds[k] - 1] == terminator) {
+            bounds[k] = min(count, CSVFile.lineEnd(bytes, from: bounds[k], to: count, terminator: terminator) + 1)
+        }
+        for k in 1...parts { bounds[k] = max(bounds[k], bounds[k - 1]) }
+        var counted = countRecords(ranges: (0..<parts).map { bounds[$0]..<bounds[$0 + 1] }, quotes: false, executor: executor)
+        if counted.contains(where: { $0.quotes }) {
+            // Quotes: count them per nominal range; their parity before each nominal point
+            // says whether it falls inside a quoted field; split outside quotes and count again.
+            hasQuotes = true
+            var inQuoteAt = [Bool](repeating: false, count: parts + 1)
             let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: parts)
             defer { counts.deallocate() }
-            let box = UncheckedBox(counts), nominalBox = UncheckedBox(nominal)
+            let box = UncheckedBox(counts)
             executor.run(iterations: parts) { k in
                 var n = 0
-                var i = nominalBox.value[k]
-                let end = nominalBox.value[k + 1]
-                while i < end, let found = memchr(bytes + i, Int32(CSVFile.quote), end - i) {
+                var i = nominal[k]
+                while i < nominal[k + 1], let found = memchr(bytes + i, Int32(CSVFile.quote), nominal[k + 1] - i) {
                     n += 1
                     i = UnsafePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self)) - bytes + 1
                 }
@@ -164,36 +173,24 @@ public final class CSVFile: RowFile, @unchecked Sendable {
             }
             var parity = 0
             for k in 0..<parts { parity += counts[k]; inQuoteAt[k + 1] = parity % 2 == 1 }
-        }
-        // Move each inner split point to the start of the next record.
-        for k in 1..<parts {
-            var i = nominal[k]
-            var inQuote = inQuoteAt[k]
-            if !quotes {
-                if i > dataStart && bytes[i - 1] == terminator { continue }
-                i = CSVFile.lineEnd(bytes, from: i, to: count, terminator: terminator)
-                nominal[k] = min(count, i + 1)
-                continue
-            }
-            // A point just after a line end outside quotes is already a record start.
-            if !(i > dataStart && bytes[i - 1] == terminator && !inQuote) {
-                while i < count {
-                    let b = bytes[i]
-                    if b == CSVFile.quote { inQuote.toggle() } else if b == terminator && !inQuote { i += 1; break }
-                    i += 1
+            bounds = nominal
+            for k in 1..<parts {
+                var i = bounds[k]
+                var inQuote = inQuoteAt[k]
+                // A point just after a line end outside quotes is already a record start.
+                if !(i > dataStart && bytes[i - 1] == terminator && !inQuote) {
+                    while i < count {
+                        let b = bytes[i]
+                        if b == CSVFile.quote { inQuote.toggle() } else if b == terminator && !inQuote { i += 1; break }
+                        i += 1
+                    }
                 }
+                bounds[k] = min(count, i)
             }
-            nominal[k] = min(count, i)
+            for k in 1...parts { bounds[k] = max(bounds[k], bounds[k - 1]) }
+            counted = countRecords(ranges: (0..<parts).map { bounds[$0]..<bounds[$0 + 1] }, quotes: true, executor: executor)
         }
-        for k in 1...parts { nominal[k] = max(nominal[k], nominal[k - 1]) }
-        let ranges = (0..<parts).map { nominal[$0]..<nominal[$0 + 1] }
-        let counted = UnsafeMutableBufferPointer<(records: Int, lines: Int)>.allocate(capacity: parts)
-        defer { counted.deallocate() }
-        let box = UncheckedBox(counted), rangesBox = UncheckedBox(ranges), file = self.file
-        executor.run(iterations: parts) { k in
-            box.value[k] = CSVFile.countRecords(file, in: rangesBox.value[k], terminator: terminator, quotes: quotes)
-        }
-        self.ranges = ranges
+        ranges = (0..<parts).map { bounds[$0]..<bounds[$0 + 1] }
         var row = 0, line = firstLine
         rangeRowStarts = []
         rangeFirstLines = []
@@ -207,16 +204,39 @@ public final class CSVFile: RowFile, @unchecked Sendable {
         rowCount = row
     }
 
+    /// Pass one over every range in parallel.
+    func countRecords(ranges: [Range<Int>], quotes: Bool, executor: ShardedExecutor) -> [(records: Int, lines: Int, quotes: Bool)] {
+        let counted = UnsafeMutableBufferPointer<(records: Int, lines: Int, quotes: Bool)>.allocate(capacity: ranges.count)
+        defer { counted.deallocate() }
+        let box = UncheckedBox(counted), file = self.file, terminator = self.terminator
+        executor.run(iterations: ranges.count) { k in
+            box.value[k] = CSVFile.countRecords(file, in: ranges[k], terminator: terminator, quotes: quotes)
+        }
+        return Array(counted)
+    }
+
     /// Pass one over one range: the records (non-blank lines, a quoted line break not
-    /// ending one) and the line ends it holds.
-    static func countRecords(_ file: MappedFile, in range: Range<Int>, terminator: UInt8, quotes: Bool) -> (records: Int, lines: Int) {
+    /// ending one) and the line ends it holds. Without `quotes` it stops early, reporting
+    /// `quotes: true`, at the first quote character.
+    static func countRecords(_ file: MappedFile, in range: Range<Int>, terminator: UInt8, quotes: Bool) -> (records: Int, lines: Int, quotes: Bool) {
         let bytes = file.bytes
         var records = 0, lines = 0
         var i = range.lowerBound
         var released = i
         if !quotes {
+            // Quotes are looked for a window at a time, just ahead of the lines (so in cache).
+            var checked = i
             while i < range.upperBound {
+                if checked <= i {
+                    let windowEnd = min(range.upperBound, i + (64 << 10))
+                    if memchr(bytes + i, Int32(quote), windowEnd - i) != nil { return (0, 0, true) }
+                    checked = windowEnd
+                }
                 let end = lineEnd(bytes, from: i, to: range.upperBound, terminator: terminator)
+                if end > checked {
+                    if memchr(bytes + checked, Int32(quote), end - checked) != nil { return (0, 0, true) }
+                    checked = end
+                }
                 if !isBlank(bytes, from: i, to: end, terminator: terminator) { records += 1 }
                 if end < range.upperBound { lines += 1 }
                 i = end + 1
@@ -242,7 +262,7 @@ public final class CSVFile: RowFile, @unchecked Sendable {
             if content { records += 1 }
         }
         file.release(released..<range.upperBound)
-        return (records, lines)
+        return (records, lines, false)
     }
 
     /// The index of the first `terminator` at or after `start`, or `end`.

@@ -174,7 +174,18 @@ public final class NPYFile: RowFile, @unchecked Sendable {
                 base[labelOffset] = RowSink<T>.labelToken(part: k, id: id)
             }
         }
-        if !x.fortran { file.release(x.dataOffset + rows.lowerBound * x.rowBytes..<x.dataOffset + rows.upperBound * x.rowBytes) }
+        releaseRows(rows)
+    }
+
+    /// Lets the pages holding rows `rows` of `x` go (they have been copied): one stretch in
+    /// C order, one per column in Fortran order.
+    func releaseRows(_ rows: Range<Int>) {
+        let size = x.dtype.size, n = x.shape[0], columns = x.shape[1]
+        if x.fortran {
+            for c in 0..<columns { file.release(x.dataOffset + (c * n + rows.lowerBound) * size..<x.dataOffset + (c * n + rows.upperBound) * size) }
+        } else {
+            file.release(x.dataOffset + rows.lowerBound * columns * size..<x.dataOffset + rows.upperBound * columns * size)
+        }
     }
 
     /// Copies rows of `x` (elements of type E) to their places: features, and the label
@@ -188,8 +199,13 @@ public final class NPYFile: RowFile, @unchecked Sendable {
         let stride = plan.sink.stride, labelOffset = plan.sink.labelOffset
         let floating = x.dtype.kind == .float
         var cursor = plan.cursor(part: k)
+        var released = rows.lowerBound
         try featureColumns.withUnsafeBufferPointer { features in
             for row in rows {
+                if row - released >= 1 << 16 {
+                    releaseRows(released..<row)
+                    released = row
+                }
                 let base = cursor.nextRow()
                 let rowData = UnsafeRawPointer(data + row * rowStep)
                 for (j, column) in features.enumerated() {

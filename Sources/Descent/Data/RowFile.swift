@@ -172,6 +172,12 @@ public struct RowSink<T: KernelScalar>: @unchecked Sendable {
         MemoryLayout<T>.size == 8 ? unsafeBitCast(value, to: T.self) : unsafeBitCast(Float(value), to: T.self)
     }
 
+    /// `Int(value)` for a whole number, without the standard library's generic conversion.
+    @inlinable @inline(__always)
+    public static func integer(_ value: T) -> Int {
+        MemoryLayout<T>.size == 8 ? Int(unsafeBitCast(value, to: Double.self)) : Int(unsafeBitCast(value, to: Float.self))
+    }
+
     /// The part and local id of a token (a fast conversion: the generic `Int(T)` goes
     /// through the standard library's slow path).
     @inlinable @inline(__always)

@@ -94,7 +94,7 @@ extension PredictionKernel {
                         bestScore = T.maximum(score, bestScore)
                     }
                 }
-                for lane in 0..<count { classes[start + lane] = Int32(best[lane]) }
+                for lane in 0..<count { classes[start + lane] = Int32(RowSink<T>.integer(best[lane])) }
                 if let probabilities {
                     if outputs == 1 {
                         let p = T.vectorSigmoid(scores[0])

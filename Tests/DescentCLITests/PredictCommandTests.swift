@@ -118,6 +118,22 @@ struct PredictCommandTests {
         #expect(!one.stderr.contains("accuracy"), "no labels, no report")
     }
 
+    /// NumPy input: a model trained on an .npy predicts an .npz with y, and prints the report.
+    @Test func predictsNumPyFiles() throws {
+        let fixtures = CLI.packageRoot.appendingPathComponent("Tests/DescentTests/Fixtures").path
+        let dir = CLI.temporaryDirectory()
+        let trained = try CLI.run(["train", "--train", fixtures + "/f8.npy", "--test-fraction", "0.2", "--loss", "log-loss",
+                                   "--epochs", "300", "--alpha", "0.5", "--gradient", "mean", "--standardize", "--output", dir.path + "/out"])
+        #expect(trained.status == 0, "\(trained.stderr)")
+        let predicted = try CLI.run(["predict", "--model", dir.path + "/out/model.json", "--input", fixtures + "/xy.npz",
+                                     "--output", dir.path + "/p.csv"])
+        #expect(predicted.status == 0, "\(predicted.stderr)")
+        #expect(predicted.stdout.contains("          -1 ") && predicted.stdout.contains("           7 ") && predicted.stdout.contains("accuracy"),
+                "the report names the classes -1 and 7: \(predicted.stdout)")
+        let lines = try String(contentsOfFile: dir.path + "/p.csv", encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 51 && lines[0] == "prediction" && Set(lines.dropFirst()).isSubset(of: ["-1", "7"]))
+    }
+
     @Test func refusesModelsThatDoNotFit() throws {
         let dir = CLI.temporaryDirectory()
         let train = CLI.write(labelledCSV(["0", "1"], rows: 100), to: "train.csv", in: dir)

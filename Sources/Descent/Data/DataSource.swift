@@ -11,7 +11,9 @@ public struct DataSource: Sendable, Equatable {
     }
 
     public var origin: Origin
-    /// Fraction of rows held out for testing when there is no test file.
+    /// Fraction of rows held out for testing when there is no test file. Which rows go to
+    /// each part is the seeded ``DataSplit``; generated blobs take each part's rows in the
+    /// permutation's order, files keep them in file order (so reader threads write in streams).
     public var testFraction: Double
     /// Fraction of the remaining rows held out for validation.
     public var validationFraction: Double

@@ -148,6 +148,9 @@ struct FileSplitTests {
         // The training part: the split's training rows, in file order, standardized; labels a < b < c.
         let split = DataSplit(count: 9_000, testFraction: 0.25, validationFraction: 0.1, seed: 11)
         let trainRows = (0..<9_000).filter { split.part(ofRow: $0) == .train }
+        // Membership and destinations are the inverse of the forward permutation.
+        #expect((0..<split.trainCount).allSatisfy { split.part(ofRow: split.trainRow($0)) == .train })
+        #expect((0..<split.testCount).allSatisfy { split.destination(ofRow: split.testRow($0)) == (.test, $0) })
         let data = try DataPreparation.prepare(source, as: Double.self, executor: ShardedExecutor(threads: 2))
         #expect(data.train.rowCount == trainRows.count && data.test.rowCount == 2_250 && data.validation?.rowCount == 675)
         #expect(data.classes.names == ["a", "b", "c"])

@@ -11,9 +11,8 @@ public struct DataSource: Sendable, Equatable {
     }
 
     public var origin: Origin
-    /// Fraction of rows held out for testing when there is no test file. Which rows go to
-    /// each part is the seeded ``DataSplit``; generated blobs take each part's rows in the
-    /// permutation's order, files keep them in file order (so reader threads write in streams).
+    /// Fraction of rows held out for testing when there is no test file. Rows go to their
+    /// parts, in the order of the seeded ``DataSplit`` permutation, for blobs and files alike.
     public var testFraction: Double
     /// Fraction of the remaining rows held out for validation.
     public var validationFraction: Double

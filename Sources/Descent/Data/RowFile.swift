@@ -1,3 +1,5 @@
+import CDescentSupport
+
 /// Which column of a file holds the labels.
 public enum LabelColumnChoice: Sendable, Equatable {
     /// The last column (the default for training files).
@@ -30,12 +32,10 @@ public protocol RowFile: AnyObject, Sendable {
     func read<T: KernelScalar>(into sink: RowSink<T>, executor: ShardedExecutor) throws -> [LabelCollector]
 }
 
-/// Where the rows of a file go as they are read: each row to its part of the split (test,
-/// validation or training, as ``DataSplit`` assigns it), or every row to one dataset.
-///
-/// Inside each part rows keep their file order, so every reader thread writes its rows to
-/// one contiguous stretch of each part: streaming stores, no cache line shared between
-/// threads. Which rows form each part is the split's seeded permutation, as for blobs.
+/// Where the rows of a file go as they are read: each row to its place in the split (test,
+/// validation or training, in the order of ``DataSplit``'s seeded permutation, as for
+/// blobs and as scikit-learn's `train_test_split` orders its output), or every row to one
+/// dataset. A row's place depends only on its index in the file.
 public struct RowSink<T: KernelScalar>: @unchecked Sendable {
     @usableFromInline let split: DataSplit?
     /// Keeps the datasets alive; the hot path uses `blocks` (no reference counting per row).
@@ -73,21 +73,13 @@ public struct RowSink<T: KernelScalar>: @unchecked Sendable {
     /// Where the rows of each part of a file go, once its parts' row counts are known.
     public struct Plan: @unchecked Sendable {
         let sink: RowSink
-        /// Each row's part (`DataSplit.Part` raw value); nil when every row goes to one dataset.
-        let partOf: UnsafeMutablePointer<UInt8>?
-        /// For part k of the file: the index its first row of each part (test, validation,
-        /// train) gets in that part.
-        let firstIndex: [(Int, Int, Int)]
         let rowStarts: [Int]
 
         /// A writer for part k of the file (one thread's state).
         public func cursor(part k: Int) -> Cursor {
-            Cursor(blocks: sink.blocks, chunkShift: sink.chunkShift, mask: sink.stride - 1, partOf: partOf,
-                   next: firstIndex[k], row: rowStarts[k])
+            Cursor(blocks: sink.blocks, chunkShift: sink.chunkShift, mask: sink.stride - 1, split: sink.split,
+                   row: rowStarts[k], end: rowStarts[k + 1], stride: sink.stride, lines: sink.labelOffset / sink.stride + 1)
         }
-
-        /// Frees the part map.
-        public func release() { partOf?.deallocate() }
     }
 
     /// Hands out the places of one file part's rows in order. It holds only plain values
@@ -98,9 +90,12 @@ public struct RowSink<T: KernelScalar>: @unchecked Sendable {
                      UnsafeMutablePointer<UnsafeMutablePointer<T>>?)
         let chunkShift: Int
         let mask: Int
-        let partOf: UnsafeMutablePointer<UInt8>?
-        var next: (Int, Int, Int)
+        let split: DataSplit?
         var row: Int
+        let end: Int
+        let stride: Int
+        /// Cache lines a row touches (its features and label).
+        let lines: Int
 
         @inline(__always)
         func address(_ blocks: UnsafeMutablePointer<UnsafeMutablePointer<T>>?, _ index: Int) -> UnsafeMutablePointer<T> {
@@ -111,54 +106,30 @@ public struct RowSink<T: KernelScalar>: @unchecked Sendable {
         @inline(__always)
         public mutating func nextRow() -> UnsafeMutablePointer<T> {
             defer { row &+= 1 }
-            guard let partOf else { return address(blocks.0, row) }
-            switch partOf[row] {
-            case 0: defer { next.0 &+= 1 }; return address(blocks.0, next.0)
-            case 1: defer { next.1 &+= 1 }; return address(blocks.1, next.1)
-            default: defer { next.2 &+= 1 }; return address(blocks.2, next.2)
+            guard let split else { return address(blocks.0, row) }
+            // Rows land at scattered places: ask for the lines of the row 8 ahead now, so
+            // its stores do not wait for memory one by one.
+            if row &+ 8 < end {
+                let base = place(split.destination(ofRow: row &+ 8))
+                for j in 0..<lines { descent_prefetch(base + j &* stride) }
+            }
+            return place(split.destination(ofRow: row))
+        }
+
+        @inline(__always)
+        func place(_ destination: (part: DataSplit.Part, index: Int)) -> UnsafeMutablePointer<T> {
+            let (part, index) = destination
+            switch part {
+            case .test: return address(blocks.0, index)
+            case .validation: return address(blocks.1, index)
+            case .train: return address(blocks.2, index)
             }
         }
     }
 
-    /// The plan for a file whose part k holds rows `rowStarts[k] ..< rowStarts[k + 1]`:
-    /// each row's part from the split (in parallel), then each file part's first index in
-    /// each split part (prefix sums in file order).
+    /// The plan for a file whose part k holds rows `rowStarts[k] ..< rowStarts[k + 1]`.
     public func plan(rowStarts: [Int], executor: ShardedExecutor) -> Plan {
-        let parts = rowStarts.count - 1
-        guard let split else {
-            return Plan(sink: self, partOf: nil, firstIndex: rowStarts.dropLast().map { ($0, 0, 0) }, rowStarts: rowStarts)
-        }
-        if split.testCount == 0 && split.validationCount == 0 {
-            // Every row trains (a separate test file): no part map to compute.
-            var trainOnly = self
-            trainOnly.blocks = (blocks.2, nil, nil)
-            return Plan(sink: trainOnly, partOf: nil, firstIndex: rowStarts.dropLast().map { ($0, 0, 0) }, rowStarts: rowStarts)
-        }
-        let total = rowStarts.last ?? 0
-        let partOf = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, total))
-        let counts = UnsafeMutableBufferPointer<(Int, Int, Int)>.allocate(capacity: parts)
-        defer { counts.deallocate() }
-        let box = UncheckedBox((partOf, counts))
-        executor.run(iterations: parts) { k in
-            var c = (0, 0, 0)
-            for row in rowStarts[k]..<rowStarts[k + 1] {
-                let part = split.part(ofRow: row)
-                box.value.0[row] = UInt8(part.rawValue)
-                switch part {
-                case .test: c.0 += 1
-                case .validation: c.1 += 1
-                case .train: c.2 += 1
-                }
-            }
-            box.value.1[k] = c
-        }
-        var first: [(Int, Int, Int)] = []
-        var running = (0, 0, 0)
-        for k in 0..<parts {
-            first.append(running)
-            running = (running.0 + counts[k].0, running.1 + counts[k].1, running.2 + counts[k].2)
-        }
-        return Plan(sink: self, partOf: partOf, firstIndex: first, rowStarts: rowStarts)
+        Plan(sink: self, rowStarts: rowStarts)
     }
 
     /// The value a reader stores in a row's label slot: part `part`'s local label id `id`

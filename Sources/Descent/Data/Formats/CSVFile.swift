@@ -342,7 +342,6 @@ public final class CSVFile: RowFile, @unchecked Sendable {
             errors.deallocate()
         }
         let plan = sink.plan(rowStarts: rangeRowStarts, executor: executor)
-        defer { plan.release() }
         let box = UncheckedBox((collectors, errors))
         executor.run(iterations: parts) { k in
             do {

@@ -114,7 +114,6 @@ public final class NPYFile: RowFile, @unchecked Sendable {
         let parts = min(executor.threads, RowSink<T>.maximumParts, max(1, rowCount / 4096))
         let rowStarts = (0...parts).map { $0 * rowCount / parts }
         let plan = sink.plan(rowStarts: rowStarts, executor: executor)
-        defer { plan.release() }
         let collectors = UnsafeMutableBufferPointer<LabelCollector>.allocate(capacity: parts)
         collectors.initialize(repeating: LabelCollector())
         let errors = UnsafeMutableBufferPointer<DescentError?>.allocate(capacity: parts)

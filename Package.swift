@@ -37,7 +37,7 @@ let package = Package(
             swiftSettings: cpuFlags
         ),
         .target(name: "DescentTestSupport", dependencies: ["Descent"], path: "Tests/DescentTestSupport"),
-        .testTarget(name: "DescentTests", dependencies: ["Descent", "DescentTestSupport"]),
+        .testTarget(name: "DescentTests", dependencies: ["Descent", "DescentTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DeterminismTests", dependencies: ["Descent", "DescentTestSupport"]),
         .testTarget(name: "DescentCLITests", dependencies: ["Descent", "DescentTestSupport"]),
     ],

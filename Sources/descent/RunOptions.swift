@@ -26,11 +26,11 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("test-fraction"), help: "Fraction of points held out for testing. Default 0.5.") var testFraction: Double?
     @Option(name: .customLong("validation-fraction"), help: "Fraction of the training points held out for early stopping (with --patience). Default 0.")
     var validationFraction: Double?
-    @Option(help: ArgumentHelp("Training data CSV (header row; features and a label column) instead of blobs.", valueName: "file"))
+    @Option(help: ArgumentHelp("Training data instead of blobs: CSV (features and a label column), .npy (2-D) or .npz (X and y). Labels may be any numbers or names.", valueName: "file"))
     var train: String?
-    @Option(help: ArgumentHelp("Test data CSV with the same header; without it --test-fraction of --train is held out.", valueName: "file"))
+    @Option(help: ArgumentHelp("Test data with the same columns (CSV, .npy or .npz); without it --test-fraction of --train is held out.", valueName: "file"))
     var test: String?
-    @Option(name: .customLong("label-column"), help: "CSV label column, by header name or 0-based index. Default: the last.")
+    @Option(name: .customLong("label-column"), help: "Label column, by header name or 0-based index. Default: the last.")
     var labelColumn: String?
     @Flag(name: .long, inversion: .prefixedNo, help: "Scale CSV features by the training set's mean and standard deviation.")
     var standardize: Bool?

@@ -2,6 +2,11 @@
 public struct Standardization: Sendable, Codable, Equatable {
     public var mean: [Double]
     public var std: [Double]
+
+    public init(mean: [Double], std: [Double]) {
+        self.mean = mean
+        self.std = std
+    }
 }
 
 /// The datasets of a run, placed in shards and ready to train on.
@@ -10,82 +15,40 @@ public struct PreparedData<T: KernelScalar>: Sendable {
     public var test: Dataset<T>
     public var validation: Dataset<T>?
     public var featureNames: [String]
-    public var classCount: Int
+    /// The classes, named as the training file holds its labels.
+    public var classes: LabelEncoding
+    /// The label column's name ("label" for generated data).
+    public var labelName: String
     public var standardization: Standardization?
+    public var classCount: Int { classes.count }
 }
 
-/// Builds the train, validation and test datasets from blobs or CSV files.
+/// Builds the train, validation and test datasets from blobs or files.
 public enum DataPreparation {
-    /// Generates or reads the data that `configuration` describes.
+    /// Generates or reads the data that `source` describes.
     ///
     /// Blobs are generated straight into their shards, row by row from the counter-based
-    /// generator, on the threads that will train on them; no intermediate copy is made.
+    /// generator, on the threads that will train on them. Files are parsed in parallel
+    /// straight into the shards (see ``CSVFile`` and ``NPYFile``); each row goes to its
+    /// place in the seeded split, so no intermediate table is made. The result has the same
+    /// bits for every thread count.
     @_specialize(where T == Double)
     @_specialize(where T == Float)
-    public static func prepare<T: KernelScalar>(_ configuration: RunConfiguration, as _: T.Type = T.self,
+    public static func prepare<T: KernelScalar>(_ source: DataSource, as _: T.Type = T.self,
                                                 executor: ShardedExecutor, topology: Topology = .current) throws -> PreparedData<T> {
-        let seed = configuration.training.seed
-        let policy = configuration.numa
-        if let trainPath = configuration.trainFile {
-            let trainTable = try CSVTable.read(path: trainPath, labelColumn: configuration.labelColumn)
-            var testTable: CSVTable?
-            if let testPath = configuration.testFile {
-                let table = try CSVTable.read(path: testPath, labelColumn: configuration.labelColumn ?? trainTable.labelName)
-                guard table.featureNames == trainTable.featureNames else {
-                    throw DescentError.input("\(testPath): columns \(table.featureNames) differ from the training file's \(trainTable.featureNames); both files need the same header")
-                }
-                testTable = table
-            }
-            let classCount = max(2, (trainTable.labels + (testTable?.labels ?? [])).max()! + 1)
-            let d = trainTable.featureCount
-            // Split: an explicit test file, else a seeded split of the training file.
-            let split = DataSplit(count: trainTable.rowCount, testFraction: testTable == nil ? configuration.testFraction : 0,
-                                  validationFraction: configuration.validationFraction, seed: seed)
-            guard split.trainCount >= 1 else { throw DescentError.input("\(trainPath): too few rows (\(trainTable.rowCount)) to leave any for training") }
-            var standardization: Standardization?
-            if configuration.standardize {
-                var mean = [Double](repeating: 0, count: d), std = [Double](repeating: 0, count: d)
-                for i in 0..<split.trainCount { let r = split.trainRow(i); for j in 0..<d { mean[j] += trainTable.features[r * d + j] } }
-                for j in 0..<d { mean[j] /= Double(split.trainCount) }
-                for i in 0..<split.trainCount {
-                    let r = split.trainRow(i)
-                    for j in 0..<d { let c = trainTable.features[r * d + j] - mean[j]; std[j] += c * c }
-                }
-                for j in 0..<d { std[j] = (std[j] / Double(split.trainCount)).squareRoot(); if std[j] == 0 { std[j] = 1 } }
-                standardization = Standardization(mean: mean, std: std)
-            }
-            let scale = standardization
-            func dataset(_ table: CSVTable, rows: Int, source: @escaping @Sendable (Int) -> Int) -> Dataset<T> {
-                let t = UncheckedBox(table)
-                return Dataset<T>(rowCount: rows, featureCount: d, classCount: classCount, placement: policy,
-                                  topology: topology, executor: executor) { range, block, stride in
-                    for (local, row) in range.enumerated() {
-                        let r = source(row)
-                        for j in 0..<d {
-                            var v = t.value.features[r * d + j]
-                            if let s = scale { v = (v - s.mean[j]) / s.std[j] }
-                            block[j * stride + local] = T(v)
-                        }
-                        block[d * stride + local] = T(t.value.labels[r])
-                    }
-                }
-            }
-            let train = dataset(trainTable, rows: split.trainCount) { split.trainRow($0) }
-            let validation = split.validationCount > 0 ? dataset(trainTable, rows: split.validationCount) { split.validationRow($0) } : nil
-            let test = testTable.map { table in dataset(table, rows: table.rowCount) { $0 } }
-                ?? dataset(trainTable, rows: split.testCount) { split.testRow($0) }
-            return PreparedData(train: train, test: test, validation: validation, featureNames: trainTable.featureNames,
-                                classCount: classCount, standardization: standardization)
+        if case .files(let trainPath, let testPath, let labelColumn) = source.origin {
+            return try prepareFiles(source, train: trainPath, test: testPath, labelColumn: labelColumn,
+                                    executor: executor, topology: topology)
         }
-
-        let generator = BlobGenerator(samples: configuration.samples, features: configuration.features,
-                                      centers: configuration.centers, clusterStd: configuration.clusterStd,
-                                      centerBox: configuration.centerBox, seed: seed)
-        let split = DataSplit(count: configuration.samples, testFraction: configuration.testFraction,
-                              validationFraction: configuration.validationFraction, seed: seed)
+        guard case .blobs(let samples, let features, let centers, let clusterStd, let centerBox) = source.origin else { fatalError() }
+        let generator = BlobGenerator(samples: samples, features: features, centers: centers, clusterStd: clusterStd,
+                                      centerBox: centerBox, seed: source.seed)
+        let split = DataSplit(count: samples, testFraction: source.testFraction,
+                              validationFraction: source.validationFraction, seed: source.seed)
         guard split.trainCount >= 1, split.testCount >= 1 else {
-            throw DescentError.configuration("--samples \(configuration.samples) with --test-fraction \(configuration.testFraction) leaves an empty training or test set; use more samples")
+            throw DescentError.configuration("--samples \(samples) with --test-fraction \(source.testFraction) leaves an empty training or test set; use more samples")
         }
+        let policy = source.placement
         func blobs(rows: Int, source: @escaping @Sendable (Int) -> Int) -> Dataset<T> {
             let d = generator.features
             return Dataset<T>(rowCount: rows, featureCount: d, classCount: generator.centerCount, placement: policy,
@@ -101,7 +64,145 @@ public enum DataPreparation {
         let validation = split.validationCount > 0 ? blobs(rows: split.validationCount) { split.validationRow($0) } : nil
         let test = blobs(rows: split.testCount) { split.testRow($0) }
         return PreparedData(train: train, test: test, validation: validation,
-                            featureNames: (0..<generator.features).map { "x\($0)" }, classCount: generator.centerCount,
-                            standardization: nil)
+                            featureNames: (0..<generator.features).map { "x\($0)" },
+                            classes: LabelEncoding(indices: generator.centerCount), labelName: "label", standardization: nil)
+    }
+
+    static func prepareFiles<T: KernelScalar>(_ source: DataSource, train trainPath: String, test testPath: String?, labelColumn: String?,
+                                              executor: ShardedExecutor, topology: Topology) throws -> PreparedData<T> {
+        let trace = LoadTrace()
+        defer { trace.finish() }
+        let trainFile = try RowFiles.open(path: trainPath, role: "--train", labelColumn: labelColumn.map { .named($0) } ?? .last,
+                                          executor: executor)
+        let d = trainFile.featureNames.count
+        let trainLabel = trainFile.labelName ?? "label"
+        var testFile: RowFile?
+        if let testPath {
+            let file = try RowFiles.open(path: testPath, role: "--test",
+                                         labelColumn: labelColumn.map { .named($0) } ?? .ifPresent(name: trainLabel, featureCount: d),
+                                         executor: executor)
+            guard file.labelName != nil else {
+                throw DescentError.input("\(testPath): no label column '\(trainLabel)'; the test file needs the training file's columns")
+            }
+            guard file.featureNames == trainFile.featureNames else {
+                throw DescentError.input("\(testPath): columns \(file.featureNames) differ from the training file's \(trainFile.featureNames); both files need the same header")
+            }
+            testFile = file
+        }
+        let split = DataSplit(count: trainFile.rowCount, testFraction: testFile == nil ? source.testFraction : 0,
+                              validationFraction: source.validationFraction, seed: source.seed)
+        guard split.trainCount >= 1 else {
+            throw DescentError.input("\(trainPath): too few rows (\(trainFile.rowCount)) to leave any for training")
+        }
+        trace.mark("open and count")
+        let policy = source.placement
+        func empty(_ rows: Int) -> Dataset<T> {
+            // Zeroed on each shard's node; the readers then write every row in place.
+            Dataset<T>(rowCount: rows, featureCount: d, classCount: 2, placement: policy, topology: topology,
+                       executor: executor) { _, _, _ in }
+        }
+        let train = empty(split.trainCount)
+        let validation = split.validationCount > 0 ? empty(split.validationCount) : nil
+        let test = empty(testFile?.rowCount ?? split.testCount)
+
+        trace.mark("allocate")
+        // Training file: rows to their places in the split, labels collected per part.
+        let sink = RowSink<T>(split: split, test: testFile == nil ? test : nil, validation: validation, train: train)
+        let trainParts = try trainFile.read(into: sink, executor: executor)
+        trace.mark("parse")
+        let classes = try LabelEncoding.merging(trainParts, column: trainLabel, describe: trainFile.describe(position:))
+        guard classes.count >= 2 else {
+            throw DescentError.input("\(trainPath): every row has the label '\(classes.names.first ?? "")' in column '\(trainLabel)'; a classifier needs at least two classes (is --label-column right?)")
+        }
+        let trainMaps = try classes.classMaps(trainParts, path: trainPath, describe: trainFile.describe(position:))
+        for set in [train, validation] + (testFile == nil ? [test] : []) {
+            if let set { setLabels(set, parts: trainMaps, classCount: classes.count, executor: executor) }
+        }
+        if let testFile {
+            let parts = try testFile.read(into: RowSink(dataset: test), executor: executor)
+            let maps = try classes.classMaps(parts, path: testFile.path, describe: testFile.describe(position:))
+            setLabels(test, parts: maps, classCount: classes.count, executor: executor)
+        }
+        trace.mark("labels")
+        var standardization: Standardization?
+        if source.standardize {
+            let s = Standardization.of(train, executor: executor)
+            for set in [train, test] + (validation.map { [$0] } ?? []) { s.apply(to: set, executor: executor) }
+            standardization = s
+        }
+        return PreparedData(train: train, test: test, validation: validation, featureNames: trainFile.featureNames,
+                            classes: classes, labelName: trainLabel, standardization: standardization)
+    }
+
+    /// Replaces the label token a reader left in each row (``RowSink/labelToken(part:id:)``)
+    /// by its class, from `parts[part][id]`, shard by shard.
+    public static func setLabels<T: KernelScalar>(_ dataset: Dataset<T>, parts maps: [[UInt32]], classCount: Int,
+                                                  executor: ShardedExecutor) {
+        dataset.classCount = classCount
+        let plan = dataset.placement, chunks = dataset.chunks, d = dataset.featureCount
+        executor.run(iterations: plan.shards.count, node: { plan.node(ofShard: $0) }) { s in
+            for chunk in plan.shards[s].chunks {
+                let labels = dataset.block(chunk) + d * chunks.chunkRows
+                for i in 0..<chunks.rows(ofChunk: chunk).count {
+                    let (part, id) = RowSink<T>.decodeLabelToken(labels[i])
+                    labels[i] = T(maps[part][id])
+                }
+            }
+        }
+    }
+}
+
+extension Standardization {
+    /// The mean and population standard deviation (divided by n) of each feature of
+    /// `dataset`, in float64: per-chunk sums in row order, combined by the fixed pairwise
+    /// tree over chunks, so the result is the same for every thread count. A feature with
+    /// no spread gets a standard deviation of 1.
+    public static func of<T: KernelScalar>(_ dataset: Dataset<T>, executor: ShardedExecutor) -> Standardization {
+        let d = dataset.featureCount, n = dataset.rowCount
+        let mean = columnSums(dataset, executor: executor) { v, _ in v }.map { $0 / Double(max(n, 1)) }
+        let squares = columnSums(dataset, executor: executor) { v, j in let c = v - mean[j]; return c * c }
+        let std = (0..<d).map { j -> Double in
+            let s = (squares[j] / Double(max(n, 1))).squareRoot()
+            return s == 0 || !s.isFinite ? 1 : s
+        }
+        return Standardization(mean: mean, std: std)
+    }
+
+    static func columnSums<T: KernelScalar>(_ dataset: Dataset<T>, executor: ShardedExecutor,
+                                            _ term: (Double, Int) -> Double) -> [Double] {
+        let d = dataset.featureCount, chunks = dataset.chunks, plan = dataset.placement
+        let partials = UnsafeMutablePointer<Double>.allocate(capacity: max(1, chunks.chunkCount) * d)
+        partials.initialize(repeating: 0, count: max(1, chunks.chunkCount) * d)
+        defer { partials.deallocate() }
+        let box = UncheckedBox(partials)
+        executor.run(iterations: plan.shards.count, node: { plan.node(ofShard: $0) }) { s in
+            for chunk in plan.shards[s].chunks {
+                let block = dataset.block(chunk)
+                let rows = chunks.rows(ofChunk: chunk).count
+                for j in 0..<d {
+                    var sum = 0.0
+                    for i in 0..<rows { sum += term(Double(block[j * chunks.chunkRows + i]), j) }
+                    box.value[chunk * d + j] = sum
+                }
+            }
+        }
+        FixedOrderReduction.reduce(partials, count: max(1, chunks.chunkCount), stride: d)
+        return (0..<d).map { partials[$0] }
+    }
+
+    /// Replaces every feature value v of `dataset` by (v - mean) / std, computed in float64.
+    public func apply<T: KernelScalar>(to dataset: Dataset<T>, executor: ShardedExecutor) {
+        let d = dataset.featureCount, chunks = dataset.chunks, plan = dataset.placement
+        let mean = self.mean, std = self.std
+        executor.run(iterations: plan.shards.count, node: { plan.node(ofShard: $0) }) { s in
+            for chunk in plan.shards[s].chunks {
+                let block = dataset.block(chunk)
+                let rows = chunks.rows(ofChunk: chunk).count
+                for j in 0..<d {
+                    let column = block + j * chunks.chunkRows
+                    for i in 0..<rows { column[i] = T((Double(column[i]) - mean[j]) / std[j]) }
+                }
+            }
+        }
     }
 }

@@ -25,4 +25,26 @@ public struct DataSplit: Sendable {
     @inlinable public func validationRow(_ i: Int) -> Int { permutation[testCount + i] }
     /// The source row of training row `i`.
     @inlinable public func trainRow(_ i: Int) -> Int { permutation[testCount + validationCount + i] }
+
+    /// The parts of a split.
+    public enum Part: Int, Sendable {
+        case test = 0, validation = 1, train = 2
+    }
+
+    /// The part source row `row` belongs to.
+    @inlinable @inline(__always)
+    public func part(ofRow row: Int) -> Part {
+        let position = permutation.unsafePosition(of: row)
+        return position < testCount ? .test : (position < testCount + validationCount ? .validation : .train)
+    }
+
+    /// Where source row `row` goes: its part and its index inside that part (the inverse of
+    /// ``testRow(_:)``, ``validationRow(_:)`` and ``trainRow(_:)``).
+    @inlinable
+    public func destination(ofRow row: Int) -> (part: Part, index: Int) {
+        let position = permutation.position(of: row)
+        if position < testCount { return (.test, position) }
+        if position < testCount + validationCount { return (.validation, position - testCount) }
+        return (.train, position - testCount - validationCount)
+    }
 }

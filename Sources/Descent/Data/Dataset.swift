@@ -8,7 +8,8 @@
 public final class Dataset<T: KernelScalar>: @unchecked Sendable {
     public let rowCount: Int
     public let featureCount: Int
-    public let classCount: Int
+    /// The number of classes (set by loaders once the labels are known, before training).
+    public internal(set) var classCount: Int
     public let chunks: ChunkPlan
     public let placement: PlacementPlan
     /// One buffer per shard.

@@ -55,6 +55,40 @@ public struct IndexPermutation: Sendable {
         return (high &<< lowBits) | low
     }
 
+    /// The Feistel rounds undone in reverse order: `inverseFeistel(feistel(v)) == v`.
+    @inlinable @inline(__always)
+    func inverseFeistel(_ value: UInt64) -> UInt64 {
+        let lowMask: UInt64 = (1 << lowBits) - 1
+        var low = value & lowMask
+        var high = value &>> lowBits
+        low ^= IndexPermutation.scramble(high, keys.5, bits: lowBits)
+        high ^= IndexPermutation.scramble(low, keys.4, bits: highBits)
+        low ^= IndexPermutation.scramble(high, keys.3, bits: lowBits)
+        high ^= IndexPermutation.scramble(low, keys.2, bits: highBits)
+        low ^= IndexPermutation.scramble(high, keys.1, bits: lowBits)
+        high ^= IndexPermutation.scramble(low, keys.0, bits: highBits)
+        return (high &<< lowBits) | low
+    }
+
+    /// The position at which `element` appears: `self[position(of: e)] == e`.
+    ///
+    /// Cycle walking backwards: the inverse network applied until the value falls below
+    /// `count` retraces the forward walk. Loaders use it to send row r of a file straight
+    /// to its place in the split.
+    @inlinable
+    public func position(of element: Int) -> Int {
+        precondition(element >= 0 && element < count, "element out of range")
+        return unsafePosition(of: element)
+    }
+
+    /// ``position(of:)`` for an element the caller guarantees is in 0..<count.
+    @inlinable @inline(__always)
+    public func unsafePosition(of element: Int) -> Int {
+        var value = inverseFeistel(UInt64(truncatingIfNeeded: element))
+        while value >= UInt64(count) { value = inverseFeistel(value) }
+        return Int(truncatingIfNeeded: value)
+    }
+
     /// The element at position `position` of the permutation.
     @inlinable
     public subscript(position: Int) -> Int {

@@ -5,26 +5,40 @@ public let descentVersion = "0.1.0"
 
 /// A trained model as saved in `model.json`: weights (one row per output unit, bias last),
 /// and everything needed to reproduce or reuse it.
-public struct ModelFile: Equatable {
+///
+/// The file carries `format-version` (``formatVersion``); readers refuse other versions
+/// and files without one. Its keys: `format-version`, `descent-version`, `precision`,
+/// `loss`, `features` (names, in column order), `label` (the label column's name),
+/// `classes` (label names in class order), `class-kind` (`numeric` or `text`: how labels
+/// are compared), `weights`, optional `standardization` (`mean`, `std`), `seed`, `layout`
+/// and `configuration`.
+public struct ModelFile: Equatable, Sendable {
+    /// The version of the model file layout this build writes and reads.
+    public static let formatVersion = 1
+
     public var weights: [[Double]]
     public var precision: Precision
     public var loss: Loss
     public var featureNames: [String]
-    public var classCount: Int
+    public var labelName: String
+    public var classes: LabelEncoding
     public var standardization: Standardization?
     public var seed: UInt64
+    public var classCount: Int { classes.count }
 
-    public init(weights: [[Double]], precision: Precision, loss: Loss, featureNames: [String], classCount: Int,
-                standardization: Standardization?, seed: UInt64) {
+    public init(weights: [[Double]], precision: Precision, loss: Loss, featureNames: [String], labelName: String = "label",
+                classes: LabelEncoding, standardization: Standardization?, seed: UInt64) {
         self.weights = weights; self.precision = precision; self.loss = loss; self.featureNames = featureNames
-        self.classCount = classCount; self.standardization = standardization; self.seed = seed
+        self.labelName = labelName; self.classes = classes; self.standardization = standardization; self.seed = seed
     }
 
     /// The JSON object written to disk (`configuration` is the run's, with file keys).
     public func jsonObject(configuration: [String: Any]) -> [String: Any] {
         var o: [String: Any] = [
+            "format-version": ModelFile.formatVersion,
             "descent-version": descentVersion, "precision": precision.rawValue, "loss": loss.rawValue,
-            "features": featureNames, "classes": classCount, "weights": weights, "seed": Int(seed),
+            "features": featureNames, "label": labelName, "classes": classes.names, "class-kind": classes.kind.rawValue,
+            "weights": weights, "seed": Int(seed),
             "layout": "one row per output unit: weights of the features in order, then the bias",
             "configuration": configuration,
         ]
@@ -32,18 +46,98 @@ public struct ModelFile: Equatable {
         return o
     }
 
+    /// Reads a model file written by `descent train --output`.
+    ///
+    /// - Throws: ``DescentError/input(_:)`` when the file is missing or not JSON, has no
+    ///   or another `format-version`, or has fields of the wrong shape (each named).
+    public static func read(path: String) throws -> ModelFile {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw DescentError.input("\(path): cannot read the model file (does it exist?); give the model.json that `descent train --output DIR` wrote")
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw DescentError.input("\(path): not a Descent model file (not a JSON object)")
+        }
+        guard let version = object["format-version"] as? Int else {
+            throw DescentError.input("\(path): no format-version: written by an older Descent or by another program; this build reads model format \(formatVersion): train again to write one")
+        }
+        guard version == formatVersion else {
+            throw DescentError.input("\(path): model format-version \(version), but this build of Descent reads format-version \(formatVersion); use the Descent that wrote it or train again")
+        }
+        func field<V>(_ key: String, _ what: String) throws -> V {
+            guard let v = object[key] as? V else { throw DescentError.input("\(path): '\(key)' is missing or is not \(what)") }
+            return v
+        }
+        let precisionName: String = try field("precision", "float32 or float64")
+        let lossName: String = try field("loss", "a loss name")
+        guard let precision = Precision(rawValue: precisionName) else { throw DescentError.input("\(path): unknown precision '\(precisionName)'") }
+        guard let loss = Loss(rawValue: lossName) else { throw DescentError.input("\(path): unknown loss '\(lossName)'") }
+        let features: [String] = try field("features", "an array of feature names")
+        let names: [String] = try field("classes", "an array of class names")
+        let kindName: String = try field("class-kind", "numeric or text")
+        guard let kind = LabelEncoding.Kind(rawValue: kindName) else { throw DescentError.input("\(path): 'class-kind' must be numeric or text") }
+        let rows: [[Any]] = try field("weights", "an array of arrays of numbers")
+        let weights = try rows.map { row in
+            try row.map { v -> Double in
+                guard let n = v as? NSNumber, n.doubleValue.isFinite else { throw DescentError.input("\(path): the weights must be finite numbers") }
+                return n.doubleValue
+            }
+        }
+        let outputs = loss.outputCount(classCount: names.count)
+        guard names.count >= 2, weights.count == outputs, weights.allSatisfy({ $0.count == features.count + 1 }) else {
+            throw DescentError.input("\(path): \(weights.count) weight rows of \(weights.map { String($0.count) }.joined(separator: "/")) numbers do not fit \(names.count) classes, \(features.count) features and loss \(loss.rawValue) (need \(outputs) rows of \(features.count + 1))")
+        }
+        var standardization: Standardization?
+        if let s = object["standardization"] as? [String: Any] {
+            guard let mean = s["mean"] as? [Double], let std = s["std"] as? [Double], mean.count == features.count, std.count == features.count,
+                  std.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+                throw DescentError.input("\(path): 'standardization' needs 'mean' and 'std' arrays of \(features.count) numbers (std > 0)")
+            }
+            standardization = Standardization(mean: mean, std: std)
+        }
+        return ModelFile(weights: weights, precision: precision, loss: loss, featureNames: features,
+                         labelName: object["label"] as? String ?? "label", classes: LabelEncoding(kind: kind, names: names),
+                         standardization: standardization, seed: UInt64((object["seed"] as? Int) ?? 0))
+    }
+
+    /// Checks that this model fits data with `featureNames` and `classes`.
+    ///
+    /// - Parameter namedColumns: false when the data's columns have no names (a CSV file
+    ///   without a header, a NumPy array): then only their number is compared.
+    /// - Throws: ``DescentError/input(_:)`` saying what differs.
+    public func checkFits(featureNames names: [String], namedColumns: Bool = true, classes other: LabelEncoding?, path: String, data: String) throws {
+        if names.count != featureNames.count {
+            throw DescentError.input("\(path): the model has \(featureNames.count) feature\(featureNames.count == 1 ? "" : "s") (\(featureNames.joined(separator: ", "))), but \(data) has \(names.count) (\(names.joined(separator: ", "))); use data with the model's columns")
+        }
+        if namedColumns && names != featureNames {
+            throw DescentError.input("\(path): the model's features are \(featureNames.joined(separator: ", ")), but \(data) has \(names.joined(separator: ", ")); the columns must have the same names in the same order")
+        }
+        if let other, other.names != classes.names {
+            throw DescentError.input("\(path): the model's classes are \(classes.names.joined(separator: ", ")), but \(data) has \(other.names.joined(separator: ", "))")
+        }
+    }
+
     /// Reads initial weights from `path`: a model JSON written by Descent, or CSV lines of
     /// numbers (one line per output unit, each `features + 1` numbers with the bias last).
     ///
     /// - Throws: ``DescentError/input(_:)`` when the file is missing, malformed, or holds
     ///   the wrong number of weights.
-    public static func readWeights(path: String, outputs: Int, features: Int) throws -> [Double] {
+    /// A model file (one with a `format-version`) must also have the data's feature names
+    /// (`expectedFeatureNames`) and classes (`expectedClasses`) when they are given.
+    public static func readWeights(path: String, outputs: Int, features: Int, expectedFeatureNames: [String]? = nil,
+                                   expectedClasses: LabelEncoding? = nil) throws -> [Double] {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DescentError.input("\(path): cannot read the --init-weights file (does it exist?)")
         }
         let expected = "\(outputs) line\(outputs == 1 ? "" : "s") of \(features + 1) numbers (\(features) weight\(features == 1 ? "" : "s"), then the bias)"
         var rows: [[Double]] = []
         if let first = data.first(where: { !($0 == 32 || $0 == 9 || $0 == 10 || $0 == 13) }), first == UInt8(ascii: "{") {
+            if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], object["format-version"] != nil {
+                // A model file: it must be one this build reads, for data like this.
+                let model = try read(path: path)
+                if let expected = expectedFeatureNames {
+                    try model.checkFits(featureNames: expected, classes: expectedClasses, path: path, data: "the training data")
+                }
+            }
             guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
                   let weights = object["weights"] as? [[Any]] else {
                 throw DescentError.input("\(path): not a Descent model JSON (no \"weights\" array of arrays)")

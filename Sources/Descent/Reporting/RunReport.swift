@@ -41,7 +41,8 @@ public enum RunReport {
         let weights = result.training.weights, outputs = result.outputs
         let regions: ((Double, Double) -> Int)? = test.featureCount == 2
             ? { x, y in Experiment.predict([x, y], weights: weights, outputs: outputs) } : nil
-        return plot.scatter(SVGPlot.Scatter(points: points), classes: result.data.classCount, regions: regions)
+        return plot.scatter(SVGPlot.Scatter(points: points), classes: result.data.classCount,
+                            classNames: result.data.classes.names, regions: regions)
     }
 
     /// The metrics object written to `metrics.json`.
@@ -93,7 +94,7 @@ public enum RunReport {
         let width = result.data.train.featureCount + 1
         let weights = (0..<result.outputs).map { k in (0..<width).map { Double(result.training.weights[k * width + $0]) } }
         let model = ModelFile(weights: weights, precision: configuration.precision, loss: result.loss,
-                              featureNames: result.data.featureNames, classCount: result.data.classCount,
+                              featureNames: result.data.featureNames, labelName: result.data.labelName, classes: result.data.classes,
                               standardization: result.data.standardization, seed: configuration.training.seed)
         try putJSON("model.json", model.jsonObject(configuration: configuration.jsonObject(resolvedLoss: result.loss)))
         return written

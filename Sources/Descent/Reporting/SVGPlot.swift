@@ -113,8 +113,9 @@ public struct SVGPlot {
     }
 
     /// Scatter plot of labelled points. `regions(x, y)` (if given) colours the background by
-    /// predicted class on a grid, showing the learned decision boundary.
-    public func scatter(_ scatter: Scatter, classes: Int, regions: ((Double, Double) -> Int)? = nil) -> String {
+    /// predicted class on a grid, showing the learned decision boundary. The legend names
+    /// class c `classNames[c]` when given, else "class c".
+    public func scatter(_ scatter: Scatter, classes: Int, classNames: [String]? = nil, regions: ((Double, Double) -> Int)? = nil) -> String {
         let f = frame(xs: scatter.points.map(\.0), ys: scatter.points.map(\.1))
         var body = axes(f)
         if let regions {
@@ -140,7 +141,7 @@ public struct SVGPlot {
         for c in 0..<classes {
             let y = f.top + 14 + Double(c) * 16
             body += "<circle cx=\"\(f.left + 14)\" cy=\"\(y - 4)\" r=\"4\" fill=\"\(SVGPlot.palette[c % SVGPlot.palette.count])\"/>\n"
-            body += "<text x=\"\(f.left + 24)\" y=\"\(y)\" font-size=\"11\">class \(c)</text>\n"
+            body += "<text x=\"\(f.left + 24)\" y=\"\(y)\" font-size=\"11\">\(SVGPlot.escape(classNames.map { $0[c] } ?? "class \(c)"))</text>\n"
         }
         return document(body)
     }

@@ -26,7 +26,7 @@ public enum Experiment {
 
     /// Prepares the data named by `configuration`.
     public static func prepare<T: KernelScalar>(_ configuration: RunConfiguration, as type: T.Type) throws -> PreparedData<T> {
-        try DataPreparation.prepare(configuration, as: type, executor: ShardedExecutor(threads: threadCount(configuration)))
+        try DataPreparation.prepare(configuration.dataSource, as: type, executor: ShardedExecutor(threads: threadCount(configuration)))
     }
 
     /// What a run will train, checked against the data: the resolved loss, the trainer's
@@ -55,7 +55,8 @@ public enum Experiment {
         let outputs = loss.outputCount(classCount: data.classCount)
         let initial: [T]
         if let path = configuration.initWeights {
-            initial = try ModelFile.readWeights(path: path, outputs: outputs, features: data.train.featureCount).map { T($0) }
+            initial = try ModelFile.readWeights(path: path, outputs: outputs, features: data.train.featureCount,
+                                                expectedFeatureNames: data.featureNames, expectedClasses: data.classes).map { T($0) }
         } else {
             initial = Trainer<T>.initialWeights(count: outputs * (data.train.featureCount + 1), seed: training.seed)
         }
@@ -78,7 +79,7 @@ public enum Experiment {
         var report: ClassificationReport?
         if case .diverged = result.stopReason {} else {
             let evaluator = GradientEvaluator(dataset: data.test, loss: loss, executor: executor)
-            report = ClassificationReport(confusion: evaluator.confusion(weights: result.weights))
+            report = ClassificationReport(confusion: evaluator.confusion(weights: result.weights), labels: data.classes.names)
         }
         return ExperimentResult(data: data, loss: loss, outputs: outputs, training: result, initialWeights: initial,
                                 trainingConfiguration: training, report: report,

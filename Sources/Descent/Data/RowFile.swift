@@ -1,0 +1,183 @@
+import CDescentSupport
+
+/// Which column of a file holds the labels.
+public enum LabelColumnChoice: Sendable, Equatable {
+    /// The last column (the default for training files).
+    case last
+    /// A column by header name, or by 0-based index when no header has that name.
+    case named(String)
+    /// For prediction: the column with this header name if there is one, else the last
+    /// column when the file has one more column than the model has features, else none.
+    case ifPresent(name: String?, featureCount: Int)
+}
+
+/// A file of rows opened, checked and counted, ready to be read in parallel straight into
+/// datasets (CSV, NumPy `.npy` or `.npz`).
+public protocol RowFile: AnyObject, Sendable {
+    var path: String { get }
+    var featureNames: [String] { get }
+    /// The label column's name, nil when the file has no labels.
+    var labelName: String? { get }
+    var rowCount: Int { get }
+    /// Whether the feature names come from the file (a CSV header) rather than being made up (x0, x1, ...).
+    var namedColumns: Bool { get }
+    /// A position in the file as messages name it: for CSV a line (`file.csv:12`), for
+    /// NumPy files a row (`file.npy: row 11`).
+    func describe(position: Int) -> String
+    /// Reads every row into `sink` on `executor`'s threads. Each row's label slot gets
+    /// ``RowSink/labelToken(part:id:)`` (its part's local id), and the parts' collectors
+    /// come back in file order, for ``DataPreparation/setLabels(_:parts:classCount:executor:)``.
+    /// `LabelCollector.firstSeen` holds positions as ``describe(position:)`` names them.
+    /// Files without a label column leave the label slots at 0.
+    func read<T: KernelScalar>(into sink: RowSink<T>, executor: ShardedExecutor) throws -> [LabelCollector]
+}
+
+/// Where the rows of a file go as they are read: each row to its place in the split (test,
+/// validation or training, in the order of ``DataSplit``'s seeded permutation, as for
+/// blobs and as scikit-learn's `train_test_split` orders its output), or every row to one
+/// dataset. A row's place depends only on its index in the file.
+public struct RowSink<T: KernelScalar>: @unchecked Sendable {
+    @usableFromInline let split: DataSplit?
+    /// Keeps the datasets alive; the hot path uses `blocks` (no reference counting per row).
+    let datasets: [Dataset<T>?]
+    /// Each dataset's table of chunk blocks (test, validation, train; or the one dataset).
+    @usableFromInline var blocks: (UnsafeMutablePointer<UnsafeMutablePointer<T>>?, UnsafeMutablePointer<UnsafeMutablePointer<T>>?,
+                                   UnsafeMutablePointer<UnsafeMutablePointer<T>>?)
+    @usableFromInline let chunkShift: Int
+    /// Scalars between one feature of a row and the next.
+    public let stride: Int
+    /// Where a row's label is, from its base: `featureCount * stride`.
+    public let labelOffset: Int
+
+    /// Rows go to their parts of `split`: `datasets` are the test, validation and training sets.
+    public init(split: DataSplit, test: Dataset<T>?, validation: Dataset<T>?, train: Dataset<T>) {
+        self.split = split
+        datasets = [test, validation, train]
+        stride = train.blockStride
+        blocks = (test?.blocks, validation?.blocks, train.blocks)
+        chunkShift = train.chunkShift
+        labelOffset = train.featureCount * stride
+        precondition((test?.blockStride ?? stride) == stride && (validation?.blockStride ?? stride) == stride, "datasets of one chunk size")
+    }
+
+    /// Row r goes to row r of `dataset`.
+    public init(dataset: Dataset<T>) {
+        split = nil
+        datasets = [dataset]
+        stride = dataset.blockStride
+        blocks = (dataset.blocks, nil, nil)
+        chunkShift = dataset.chunkShift
+        labelOffset = dataset.featureCount * stride
+    }
+
+    /// Where the rows of each part of a file go, once its parts' row counts are known.
+    public struct Plan: @unchecked Sendable {
+        let sink: RowSink
+        let rowStarts: [Int]
+
+        /// A writer for part k of the file (one thread's state).
+        public func cursor(part k: Int) -> Cursor {
+            Cursor(blocks: sink.blocks, chunkShift: sink.chunkShift, mask: sink.stride - 1, split: sink.split,
+                   row: rowStarts[k], end: rowStarts[k + 1], stride: sink.stride, lines: sink.labelOffset / sink.stride + 1)
+        }
+    }
+
+    /// Hands out the places of one file part's rows in order. It holds only plain values
+    /// and pointers: no reference is counted per row (two threads counting references
+    /// to one shared array made the loaders slower on two threads than on one).
+    public struct Cursor {
+        let blocks: (UnsafeMutablePointer<UnsafeMutablePointer<T>>?, UnsafeMutablePointer<UnsafeMutablePointer<T>>?,
+                     UnsafeMutablePointer<UnsafeMutablePointer<T>>?)
+        let chunkShift: Int
+        let mask: Int
+        let split: DataSplit?
+        var row: Int
+        let end: Int
+        let stride: Int
+        /// Cache lines a row touches (its features and label).
+        let lines: Int
+
+        @inline(__always)
+        func address(_ blocks: UnsafeMutablePointer<UnsafeMutablePointer<T>>?, _ index: Int) -> UnsafeMutablePointer<T> {
+            blocks.unsafelyUnwrapped[index &>> chunkShift] + (index & mask)
+        }
+
+        /// The base of the next row of the part: feature j at `[j * stride]`.
+        @inline(__always)
+        public mutating func nextRow() -> UnsafeMutablePointer<T> {
+            defer { row &+= 1 }
+            guard let split else { return address(blocks.0, row) }
+            // Rows land at scattered places: ask for the lines of the row 8 ahead now, so
+            // its stores do not wait for memory one by one.
+            if row &+ 8 < end {
+                let base = place(split.destination(ofRow: row &+ 8))
+                for j in 0..<lines { descent_prefetch(base + j &* stride) }
+            }
+            return place(split.destination(ofRow: row))
+        }
+
+        @inline(__always)
+        func place(_ destination: (part: DataSplit.Part, index: Int)) -> UnsafeMutablePointer<T> {
+            let (part, index) = destination
+            switch part {
+            case .test: return address(blocks.0, index)
+            case .validation: return address(blocks.1, index)
+            case .train: return address(blocks.2, index)
+            }
+        }
+    }
+
+    /// The plan for a file whose part k holds rows `rowStarts[k] ..< rowStarts[k + 1]`.
+    public func plan(rowStarts: [Int], executor: ShardedExecutor) -> Plan {
+        Plan(sink: self, rowStarts: rowStarts)
+    }
+
+    /// The value a reader stores in a row's label slot: part `part`'s local label id `id`
+    /// (replaced by the class once all parts' labels are known). Exact in float32.
+    @inlinable @inline(__always)
+    public static func labelToken(part: Int, id: UInt32) -> T { scalar(Double(part << 16 | Int(id))) }
+
+    /// `T(value)` without the standard library's generic conversion path.
+    @inlinable @inline(__always)
+    public static func scalar(_ value: Double) -> T {
+        MemoryLayout<T>.size == 8 ? unsafeBitCast(value, to: T.self) : unsafeBitCast(Float(value), to: T.self)
+    }
+
+    /// `Int(value)` for a whole number, without the standard library's generic conversion.
+    @inlinable @inline(__always)
+    public static func integer(_ value: T) -> Int {
+        MemoryLayout<T>.size == 8 ? Int(unsafeBitCast(value, to: Double.self)) : Int(unsafeBitCast(value, to: Float.self))
+    }
+
+    /// The part and local id of a token (a fast conversion: the generic `Int(T)` goes
+    /// through the standard library's slow path).
+    @inlinable @inline(__always)
+    public static func decodeLabelToken(_ token: T) -> (part: Int, id: Int) {
+        let value = MemoryLayout<T>.size == 8 ? Int(unsafeBitCast(token, to: Double.self)) : Int(unsafeBitCast(token, to: Float.self))
+        return (value >> 16, value & 0xFFFF)
+    }
+
+    /// Labels up to this many distinct values per part, parts up to this many.
+    public static var maximumLabelsPerPart: Int { 1 << 16 }
+    public static var maximumParts: Int { 1 << 8 }
+
+    @inlinable @inline(__always)
+    func address(_ blocks: UnsafeMutablePointer<UnsafeMutablePointer<T>>, _ row: Int) -> UnsafeMutablePointer<T> {
+        blocks[row &>> chunkShift] + (row & (stride - 1))
+    }
+}
+
+/// Opens a data file, choosing the reader by the file's first bytes (NumPy's `\x93NUMPY`
+/// magic, a zip archive's `PK\x03\x04`), else CSV.
+public enum RowFiles {
+    public static func open(path: String, role: String, labelColumn: LabelColumnChoice, executor: ShardedExecutor) throws -> RowFile {
+        let file = try MappedFile(path: path, role: role)
+        if file.count >= 6 && NPYFile.hasMagic(file.bytes) {
+            return try NPYFile(file: file, labelColumn: labelColumn, executor: executor)
+        }
+        if file.count >= 4 && file.bytes[0] == 0x50 && file.bytes[1] == 0x4B && file.bytes[2] == 3 && file.bytes[3] == 4 {
+            return try NPYFile(zip: file, labelColumn: labelColumn, executor: executor)
+        }
+        return try CSVFile(file: file, labelColumn: labelColumn, executor: executor)
+    }
+}

@@ -1,0 +1,165 @@
+import Foundation
+import Testing
+import DescentTestSupport
+
+/// Two separable clusters with the given label names, as CSV text: `rows` rows, the first
+/// label on the left (a < 0), the second on the right.
+func labelledCSV(_ names: [String], rows: Int, offset: Int = 0, header: String = "a,b,label") -> String {
+    var text = header + "\n"
+    for i in 0..<rows {
+        let k = (i + offset) % names.count
+        let a = Double(k) * 6 - 3 + Double((i * 37) % 17) / 17 - 0.5
+        let b = Double((i * 53) % 13) / 13 - 0.5 + Double(k)
+        text += "\(a),\(b),\(names[k])\n"
+    }
+    return text
+}
+
+struct LabelTests {
+    /// Labels as people have them train the model they expect, named in the report.
+    @Test(arguments: [["-1", "1"], ["1", "2"], ["0", "7"], ["no", "yes"], ["setosa", "versicolor", "virginica"]])
+    func anyLabels(_ names: [String]) throws {
+        let dir = CLI.temporaryDirectory()
+        // The file lists the classes out of order; the report sorts them as LabelEncoder does.
+        let train = CLI.write(labelledCSV(names.reversed(), rows: 300), to: "train.csv", in: dir)
+        let result = try CLI.run(["train", "--train", train, "--epochs", "200", "--alpha", "0.5", "--gradient", "mean",
+                                  "--loss", names.count == 2 ? "log-loss" : "cross-entropy", "--output", dir.path + "/out"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("2 features, \(names.count) classes"), "\(result.stderr)")
+        let rows = result.stdout.split(separator: "\n").map(String.init)
+        let reportRows = rows.filter { line in names.contains { line.trimmingCharacters(in: .whitespaces).hasPrefix($0 + " ") } }
+        #expect(reportRows.count == 2 * names.count, "report and matrix rows: \(result.stdout)")
+        for (i, name) in names.enumerated() {
+            #expect(reportRows[i].trimmingCharacters(in: .whitespaces).hasPrefix(name + " "), "sorted: \(reportRows)")
+        }
+        #expect(result.stdout.contains("accuracy                           1.00"), "\(result.stdout)")
+        let model = try String(contentsOfFile: dir.path + "/out/model.json", encoding: .utf8)
+        for name in names { #expect(model.contains("\"\(name)\""), "model names its classes: \(model)") }
+        let svg = try String(contentsOfFile: dir.path + "/out/data.svg", encoding: .utf8)
+        #expect(svg.contains(">\(names[0])</text>"), "data.svg legend")
+    }
+
+    @Test func badLabels() throws {
+        let dir = CLI.temporaryDirectory()
+        let one = CLI.write("a,b,label\n1,2,x\n3,4,x\n5,6,x\n", to: "one.csv", in: dir)
+        let train = CLI.write(labelledCSV(["0", "1"], rows: 40), to: "train.csv", in: dir)
+        let test = CLI.write(labelledCSV(["0", "1"], rows: 10) + "0.5,0.5,7\n", to: "test.csv", in: dir)
+        for (arguments, message) in [
+            (["train", "--train", one], "one.csv: every row has the label 'x' in column 'label'; a classifier needs at least two classes"),
+            (["train", "--train", train, "--test", test], "test.csv:12: label '7' never occurs in the training data (classes: 0, 1)"),
+        ] {
+            let result = try CLI.run(arguments)
+            #expect(result.status == 2 && result.stderr.contains(message), "\(arguments): \(result.stderr)")
+        }
+    }
+}
+
+struct PredictCommandTests {
+    /// train -> model.json -> predict --proba equals numpy's probabilities from the saved
+    /// weights, and predict on the test file reproduces train's report exactly.
+    @Test(arguments: [("log-loss", ["no", "yes"]), ("cross-entropy", ["setosa", "versicolor", "virginica"]), ("squared-error", ["-1", "1"])])
+    func roundTrip(_ loss: String, _ names: [String]) throws {
+        let dir = CLI.temporaryDirectory()
+        let train = CLI.write(labelledCSV(names, rows: 500), to: "train.csv", in: dir)
+        let test = CLI.write(labelledCSV(names, rows: 120, offset: 1), to: "test.csv", in: dir)
+        let trained = try CLI.run(["train", "--train", train, "--test", test, "--loss", loss, "--epochs", "30", "--standardize",
+                                   "--output", dir.path + "/out"])
+        #expect(trained.status == 0, "\(trained.stderr)")
+        let predicted = try CLI.run(["predict", "--model", dir.path + "/out/model.json", "--input", test, "--proba",
+                                     "--output", dir.path + "/p.csv", "--threads", "3"])
+        #expect(predicted.status == 0, "\(predicted.stderr)")
+        let report = { (text: String) in text.components(separatedBy: "[INFO] evaluating...\n").last!.components(separatedBy: "[INFO] confusion").first! }
+        #expect(predicted.stdout.hasPrefix(report(trained.stdout)), "predict's report:\n\(predicted.stdout)\ntrain's:\n\(trained.stdout)")
+        #expect(predicted.stdout.contains(trained.stdout.components(separatedBy: "[INFO] confusion").last!.components(separatedBy: "[INFO] ").first!))
+        let csv = try String(contentsOfFile: dir.path + "/p.csv", encoding: .utf8)
+        #expect(csv.hasPrefix("prediction," + names.map { "proba_" + $0 }.joined(separator: ",") + "\n"))
+        // Standard output, another thread count: the same bytes.
+        let piped = try CLI.run(["predict", "--model", dir.path + "/out/model.json", "--input", test, "--proba", "--threads", "1"])
+        #expect(piped.status == 0 && piped.stdout == csv)
+        #expect(piped.stderr.contains("accuracy"), "the report goes to standard error when predictions go to standard output")
+        if let reason = Python.unavailable(["numpy"]) { print("skipping the numpy comparison: \(reason)"); return }
+        let check = try Python.run("""
+        import json, numpy as np
+        m = json.load(open('out/model.json'))
+        data = np.genfromtxt('test.csv', delimiter=',', names=True, dtype=None, encoding='utf-8')
+        X = np.column_stack([data[f].astype(float) for f in m['features']])
+        s = m['standardization']; X = (X - np.array(s['mean'])) / np.array(s['std'])
+        W = np.array(m['weights']); Z = X @ W[:, :-1].T + W[:, -1]
+        if W.shape[0] == 1:
+            p = 1 / (1 + np.exp(-Z[:, 0])); P = np.column_stack([1 - p, p])
+        else:
+            E = np.exp(Z - Z.max(axis=1, keepdims=True)); P = E / E.sum(axis=1, keepdims=True)
+        got = np.genfromtxt('p.csv', delimiter=',', skip_header=1, dtype=None, encoding='utf-8')
+        Q = np.array([[float(v) for v in list(r)[1:]] for r in got])
+        labels = [str(list(r)[0]) for r in got]
+        assert Q.shape == P.shape, (Q.shape, P.shape)
+        rel = np.max(np.abs(Q - P) / np.maximum(np.abs(P), 1e-300))
+        assert rel < 1e-12, rel
+        assert labels == [m['classes'][k] for k in P.argmax(axis=1)], 'predicted classes'
+        print('ok', rel)
+        """, in: dir)
+        #expect(check.status == 0 && check.stdout.hasPrefix("ok"), "\(check.stdout)\(check.stderr)")
+    }
+
+    /// Many chunks, no probabilities, no labels: one line per row, the same for any thread count.
+    @Test func predictsManyRowsWithoutLabels() throws {
+        let dir = CLI.temporaryDirectory()
+        let train = CLI.write(labelledCSV(["0", "1"], rows: 200), to: "train.csv", in: dir)
+        #expect(try CLI.run(["train", "--train", train, "--epochs", "20", "--output", dir.path + "/out"]).status == 0)
+        var text = "a,b\n"
+        for i in 0..<5_000 { text += "\(Double(i % 100) / 10 - 5),\(Double(i % 7) / 7)\n" }
+        let input = CLI.write(text, to: "input.csv", in: dir)
+        let one = try CLI.run(["predict", "--model", dir.path + "/out/model.json", "--input", input, "--threads", "1"])
+        let three = try CLI.run(["predict", "--model", dir.path + "/out/model.json", "--input", input, "--threads", "3"])
+        #expect(one.status == 0 && three.status == 0, "\(one.stderr)\(three.stderr)")
+        let lines = one.stdout.split(separator: "\n")
+        #expect(lines.count == 5_001 && lines[0] == "prediction" && one.stdout == three.stdout)
+        #expect(lines[1] == "0" && lines[100] == "1", "a = -5 is class 0, a = 4.9 class 1")
+        #expect(!one.stderr.contains("accuracy"), "no labels, no report")
+    }
+
+    /// NumPy input: a model trained on an .npy predicts an .npz with y, and prints the report.
+    @Test func predictsNumPyFiles() throws {
+        let fixtures = CLI.packageRoot.appendingPathComponent("Tests/DescentTests/Fixtures").path
+        let dir = CLI.temporaryDirectory()
+        let trained = try CLI.run(["train", "--train", fixtures + "/f8.npy", "--test-fraction", "0.2", "--loss", "log-loss",
+                                   "--epochs", "300", "--alpha", "0.5", "--gradient", "mean", "--standardize", "--output", dir.path + "/out"])
+        #expect(trained.status == 0, "\(trained.stderr)")
+        let predicted = try CLI.run(["predict", "--model", dir.path + "/out/model.json", "--input", fixtures + "/xy.npz",
+                                     "--output", dir.path + "/p.csv"])
+        #expect(predicted.status == 0, "\(predicted.stderr)")
+        #expect(predicted.stdout.contains("          -1 ") && predicted.stdout.contains("           7 ") && predicted.stdout.contains("accuracy"),
+                "the report names the classes -1 and 7: \(predicted.stdout)")
+        let lines = try String(contentsOfFile: dir.path + "/p.csv", encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 51 && lines[0] == "prediction" && Set(lines.dropFirst()).isSubset(of: ["-1", "7"]))
+    }
+
+    @Test func refusesModelsThatDoNotFit() throws {
+        let dir = CLI.temporaryDirectory()
+        let train = CLI.write(labelledCSV(["0", "1"], rows: 100), to: "train.csv", in: dir)
+        let trained = try CLI.run(["train", "--train", train, "--epochs", "2", "--output", dir.path + "/out"])
+        #expect(trained.status == 0, "\(trained.stderr)")
+        let model = dir.path + "/out/model.json"
+        let renamed = CLI.write(labelledCSV(["0", "1"], rows: 10, header: "a,c,label"), to: "renamed.csv", in: dir)
+        let wider = CLI.write("a,b,c,label\n1,2,3,0\n", to: "wider.csv", in: dir)
+        let unknown = CLI.write("a,b,label\n1,2,0\n1,2,5\n", to: "unknown.csv", in: dir)
+        let json = try String(contentsOfFile: model, encoding: .utf8)
+        let future = CLI.write(json.replacingOccurrences(of: "\"format-version\" : 1", with: "\"format-version\" : 99"), to: "future.json", in: dir)
+        let old = CLI.write(json.replacingOccurrences(of: "\"format-version\" : 1,", with: ""), to: "old.json", in: dir)
+        let threeClass = CLI.write(labelledCSV(["0", "1", "2"], rows: 60), to: "three.csv", in: dir)
+        for (arguments, message) in [
+            (["predict", "--model", model, "--input", renamed], "the model's features are a, b, but \(renamed) has a, c"),
+            (["predict", "--model", model, "--input", wider], "the model has 2 features (a, b), but \(wider) has 3 (a, b, c)"),
+            (["predict", "--model", model, "--input", unknown], "unknown.csv:3: label '5' never occurs in the training data"),
+            (["predict", "--model", future, "--input", train], "model format-version 99, but this build of Descent reads format-version 1"),
+            (["predict", "--model", old, "--input", train], "no format-version"),
+            (["predict", "--model", dir.path + "/none.json", "--input", train], "cannot read the model file"),
+            (["train", "--train", threeClass, "--init-weights", model, "--loss", "cross-entropy"], "the model's classes are 0, 1, but the training data has 0, 1, 2"),
+            (["train", "--train", renamed, "--init-weights", model], "the model's features are a, b, but the training data has a, c"),
+        ] {
+            let result = try CLI.run(arguments)
+            #expect(result.status == 2 && result.stderr.contains(message), "\(arguments): \(result.stderr)")
+            #expect(!result.stderr.contains("Fatal error"))
+        }
+    }
+}

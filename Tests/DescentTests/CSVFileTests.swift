@@ -1,0 +1,166 @@
+import Foundation
+import Testing
+@testable import Descent
+
+/// Reads a file through the whole loader: rows in file order (no split, one dataset).
+func readRows(_ path: String, labelColumn: LabelColumnChoice = .last, threads: Int = 1)
+    throws -> (features: [[Double]], labels: [String], names: [String], file: RowFile) {
+    let executor = ShardedExecutor(threads: threads)
+    let file = try RowFiles.open(path: path, role: "--train", labelColumn: labelColumn, executor: executor)
+    let d = file.featureNames.count
+    let dataset = Dataset<Double>(rowCount: file.rowCount, featureCount: d, classCount: 2, chunkRows: 16,
+                                  executor: executor) { _, _, _ in }
+    let parts = try file.read(into: RowSink(dataset: dataset), executor: executor)
+    let labels = (0..<file.rowCount).map { row -> String in
+        let token = Int(dataset.rowBase(row)[d * dataset.blockStride])
+        let key = parts[token >> 16].keys[token & 0xFFFF]
+        return key.number.map(LabelEncoding.name(of:)) ?? String(decoding: key.text, as: UTF8.self)
+    }
+    let features = (0..<file.rowCount).map { r in (0..<d).map { dataset.feature(r, $0) } }
+    return (features, labels, file.featureNames, file)
+}
+
+func temporaryFile(_ contents: String, name: String = "data.csv") -> String {
+    let url = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("descent-\(UUID().uuidString)-\(name)")
+    FileManager.default.createFile(atPath: url.path, contents: Data(contents.utf8))
+    return url.path
+}
+
+struct CSVFileTests {
+    @Test func readsFeaturesAndLabels() throws {
+        let table = try readRows(temporaryFile("a,b,label\n1.5,2,0\n-3,4e2,1\n"))
+        #expect(table.names == ["a", "b"])
+        #expect(table.features == [[1.5, 2], [-3, 400]])
+        #expect(table.labels == ["0", "1"])
+        let byName = try readRows(temporaryFile("a,b,label\n1,2.5,0\n0,4,1\n"), labelColumn: .named("a"))
+        #expect(byName.names == ["b", "label"] && byName.labels == ["1", "0"] && byName.features == [[2.5, 0], [4, 1]])
+        let byIndex = try readRows(temporaryFile("a,b,label\n1,2.5,0\n0,4,1\n"), labelColumn: .named("1"))
+        #expect(byIndex.names == ["a", "label"] && byIndex.labels == ["2.5", "4"])
+    }
+
+    /// RFC 4180 and what real writers add: BOM, quotes, CRLF and CR, blank lines, spaces,
+    /// no header, a pandas index column.
+    @Test func dialects() throws {
+        let expected: [[Double]] = [[1.5, -2], [3, 4e-3]]
+        let texts = [
+            "\u{FEFF}a,b,label\n1.5,-2,x\n3,0.004,y\n",
+            "a,b,label\r\n1.5,-2,x\r\n3,0.004,y\r\n",
+            "a,b,label\r1.5,-2,x\r3,0.004,y",
+            "\n\na,b,label\n\n1.5,-2,x\n  \n3,0.004,y\n\n",
+            "\"a\",\"b\",\"label\"\n\"1.5\",\"-2\",\"x\"\n\"3\",\"0.004\",\"y\"\n",
+            " a , b , label \n 1.5 , -2 , x \n\t3\t,\t0.004\t, y\n",
+            ",a,b,label\n0,1.5,-2,x\n1,3,0.004,y\n",
+        ]
+        for text in texts {
+            let table = try readRows(temporaryFile(text))
+            #expect(table.names == ["a", "b"], "\(text.debugDescription)")
+            #expect(table.features == expected, "\(text.debugDescription)")
+            #expect(table.labels == ["x", "y"], "\(text.debugDescription)")
+        }
+        let headerless = try readRows(temporaryFile("1.5,-2,0\n3,0.004,1\n"))
+        #expect(headerless.names == ["x0", "x1"] && headerless.features == expected && headerless.labels == ["0", "1"])
+        let quoted = try readRows(temporaryFile("a,\"b, with comma\",label\n1.5,-2,\"say \"\"hi\"\"\"\n3,0.004,\"two\nlines\"\n"))
+        #expect(quoted.names == ["a", "b, with comma"] && quoted.features == expected)
+        #expect(quoted.labels == ["say \"hi\"", "two\nlines"])
+    }
+
+    /// Every thread count reads the same rows (a file with quoted line breaks, so splits
+    /// fall inside quotes too).
+    @Test func sameRowsForEveryThreadCount() throws {
+        var text = "a,b,label\n"
+        for i in 0..<20_000 {
+            let label = i % 7 == 0 ? "\"multi\nline\"" : (i % 3 == 0 ? "\"c,\"\"q\"\"\"" : "plain")
+            text += "\(Double(i) * 0.1),\(-Double(i) / 3),\(label)\n"
+            if i % 1000 == 0 { text += "\n" }
+        }
+        let path = temporaryFile(text)
+        let one = try readRows(path, threads: 1)
+        #expect(one.features.count == 20_000 && one.features[10] == [1.0, -10.0 / 3])
+        #expect(one.labels[7] == "multi\nline" && one.labels[3] == "c,\"q\"" && one.labels[1] == "plain")
+        for threads in [2, 3, 8] {
+            let other = try readRows(path, threads: threads)
+            #expect(other.features == one.features && other.labels == one.labels, "threads \(threads)")
+        }
+    }
+
+    @Test func reportsBadRowsWithFileLineAndColumn() {
+        let cases: [(String, String)] = [
+            ("a,b,label\n1,2,0\n1,2\n", ":3: 2 columns, but the header has 3"),
+            ("a,b,label\n1,2,0\n1,2,0,4\n", ":3: 4 columns, but the header has 3"),
+            ("a,b,label\n5,6,1\n1,x,0\n", ":3:2: column 'b' holds 'x', which is not a number"),
+            ("a,b,label\n5,6,1\n1,,0\n", ":3:2: column 'b' is empty"),
+            ("a,b,label\n5,6,1\n1,nan,0\n", ":3:2: column 'b' holds 'nan'; NaN and infinite values are not allowed"),
+            ("a,b,label\n5,6,1\n1,inf,0\n", ":3:2: column 'b' holds 'inf'; NaN and infinite values are not allowed"),
+            ("a,b,label\n5,6,1\n1,1e999,0\n", ":3:2: column 'b' holds '1e999'; NaN and infinite values"),
+            ("a,b,label\n5,6,1\n1,2,\n", ":3:3: the label in column 'label' is empty"),
+            ("a,b,label\n5,6,1\n1,\"2,0\n3,4,1\n", "a quoted field is never closed"),
+            ("a,b,label\n5,6,1\n1,\"2\"x,0\n", ":3:2: unexpected 'x' after a quoted field"),
+            ("a,b,label\n1,2,yes\n3,4,1\n", "label column 'label' holds text ('yes') but also numbers"),
+            ("", "the file is empty"),
+            ("a,b,label\n", "no data rows after the header"),
+            ("label\n1\n", "need at least one feature column and a label column"),
+        ]
+        for (text, expected) in cases {
+            let path = temporaryFile(text)
+            do {
+                _ = try DataPreparation.prepare(DataSource(origin: .files(train: path, test: nil, labelColumn: nil), seed: 1),
+                                                as: Double.self, executor: ShardedExecutor(threads: 2))
+                Issue.record("\(text.debugDescription) was accepted")
+            } catch {
+                #expect("\(error)".contains(path + expected) || ("\(error)".contains(path) && "\(error)".contains(expected)), "\(text.debugDescription): \(error)")
+            }
+        }
+        #expect(throws: DescentError.self) { try MappedFile(path: "/nonexistent/file.csv", role: "--train") }
+    }
+}
+
+struct FileSplitTests {
+    /// The prepared datasets of a multi-chunk CSV (split, validation, standardization, text
+    /// labels) are the same bits for threads 1, 2, 3 and 8; each part holds the rows the
+    /// split's permutation assigns it, in the permutation's order (as for blobs).
+    @Test func sameBitsForEveryThreadCount() throws {
+        var text = "p,q,r,kind\n"
+        var rows: [[Double]] = []
+        for i in 0..<9_000 {
+            let row = [Double(i) * 0.37 - 1000, sin(Double(i)) * 1e-3, Double((i * 7919) % 1013) / 7]
+            rows.append(row)
+            text += row.map { "\($0)" }.joined(separator: ",") + "," + ["b", "a", "c"][i % 3] + "\n"
+        }
+        let path = temporaryFile(text)
+        let source = DataSource(origin: .files(train: path, test: nil, labelColumn: nil), testFraction: 0.25,
+                                validationFraction: 0.1, standardize: true, seed: 11)
+        func bits(_ threads: Int) throws -> ([UInt64], Standardization?) {
+            let data = try DataPreparation.prepare(source, as: Double.self, executor: ShardedExecutor(threads: threads))
+            var out: [UInt64] = []
+            for set in [data.train, data.test, data.validation!] {
+                for r in 0..<set.rowCount {
+                    for j in 0..<3 { out.append(set.feature(r, j).bitPattern) }
+                    out.append(UInt64(set.label(r)))
+                }
+            }
+            return (out, data.standardization)
+        }
+        let (one, s) = try bits(1)
+        for threads in [2, 3, 8] {
+            let (other, t) = try bits(threads)
+            #expect(other == one && t == s, "threads \(threads)")
+        }
+        // The training part: the split's training rows in the permutation's order, standardized; labels a < b < c.
+        let split = DataSplit(count: 9_000, testFraction: 0.25, validationFraction: 0.1, seed: 11)
+        let trainRows = (0..<9_000).filter { split.part(ofRow: $0) == .train }
+        // Membership and destinations are the inverse of the forward permutation.
+        #expect((0..<split.trainCount).allSatisfy { split.part(ofRow: split.trainRow($0)) == .train })
+        #expect((0..<split.testCount).allSatisfy { split.destination(ofRow: split.testRow($0)) == (.test, $0) })
+        let data = try DataPreparation.prepare(source, as: Double.self, executor: ShardedExecutor(threads: 2))
+        #expect(data.train.rowCount == trainRows.count && data.test.rowCount == 2_250 && data.validation?.rowCount == 675)
+        #expect(data.classes.names == ["a", "b", "c"])
+        let std = data.standardization!
+        for i in 0..<500 {
+            let r = split.trainRow(i)
+            #expect(data.train.label(i) == [1, 0, 2][r % 3])
+            #expect(data.train.feature(i, 0) == (rows[r][0] - std.mean[0]) / std.std[0])
+        }
+        let mean = trainRows.reduce(0.0) { $0 + rows[$1][0] } / Double(trainRows.count)
+        #expect(abs(std.mean[0] - mean) < 1e-9)
+    }
+}

@@ -97,6 +97,19 @@ struct EpochShuffleTests {
     }
 }
 
+extension EpochShuffleTests {
+    /// Every epoch draws every row's bucket afresh: between two epochs about (B - 1) / B of
+    /// the rows land in another bucket's range of positions (B = 7 buckets here).
+    @Test func rowsChangeBucketsBetweenEpochs() {
+        let n = 50_000
+        let first = EpochShuffle(count: n, seed: 2, epoch: 0), second = EpochShuffle(count: n, seed: 2, epoch: 1)
+        #expect(first.bucketCount == 7)
+        let moved = (0..<n).filter { first.bucket(of: $0) != second.bucket(of: $0) }.count
+        let expected = Double(n) * 6 / 7
+        #expect(abs(Double(moved) - expected) < 6 * (Double(n) * 6 / 49).squareRoot(), "\(moved) of \(n) rows moved")
+    }
+}
+
 struct PerSamplePathTests {
     /// One row through the per-sample kernel against a block of that one row through the
     /// batch kernel: the same loss and gradient bits, for every loss and both precisions.

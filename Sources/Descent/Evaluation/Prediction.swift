@@ -65,7 +65,6 @@ extension PredictionKernel {
         block: UnsafePointer<T>, stride: Int, rows: Int,
         classes: UnsafeMutablePointer<Int32>, probabilities: UnsafeMutablePointer<T>?
     ) {
-        let width = features + 1
         let lanes = T.lanes
         withUnsafeTemporaryAllocation(of: T.Vector.self, capacity: outputs) { scores in
             var start = 0
@@ -77,23 +76,8 @@ extension PredictionKernel {
                     for lane in 0..<count { v[lane] = block[column * stride + start + lane] }
                     return v
                 }
-                var best = T.Vector(repeating: 0)
-                var bestScore = T.Vector(repeating: 0)
-                for k in 0..<outputs {
-                    var score = load(0) * T.Vector(repeating: weights[k * width])
-                    for j in 1..<width - 1 { score = score + load(j) * T.Vector(repeating: weights[k * width + j]) }
-                    score = score + T.Vector(repeating: weights[k * width + features])
-                    scores[k] = score
-                    if outputs == 1 {
-                        best = T.indicatorPositive(T.vectorSigmoid(score) - T.Vector(repeating: 0.5))
-                    } else if k == 0 {
-                        bestScore = score
-                    } else {
-                        let better = T.indicatorPositive(score - bestScore)
-                        best = best + (T.Vector(repeating: T(k)) - best) * better
-                        bestScore = T.maximum(score, bestScore)
-                    }
-                }
+                let best = PredictionKernel.classes(weights: weights, features: features, outputs: outputs,
+                                                    scores: scores.baseAddress!, load: load)
                 for lane in 0..<count { classes[start + lane] = Int32(RowSink<T>.integer(best[lane])) }
                 if let probabilities {
                     if outputs == 1 {
@@ -104,6 +88,9 @@ extension PredictionKernel {
                             probabilities[(start + lane) * 2 + 1] = p[lane]
                         }
                     } else {
+                        // The largest score, in the order the class choice took it.
+                        var bestScore = scores[0]
+                        for k in 1..<outputs { bestScore = T.maximum(scores[k], bestScore) }
                         var total = T.Vector(repeating: 0)
                         for k in 0..<outputs {
                             scores[k] = T.vectorExp(scores[k] - bestScore)

@@ -246,6 +246,35 @@ public enum GradientKernel {
 
 /// Predicted classes for rows, counted into a confusion matrix.
 public enum PredictionKernel {
+    /// The predicted class in each lane of one vector of rows whose column j is `load(j)`
+    /// (features, in order): a binary model predicts 1 when sigmoid(z) > 0.5, as the
+    /// tutorial's `predict` does; a multi-class model the first output with the largest score.
+    /// The scores go to `scores` (one vector per output) when it is given. Training's report
+    /// and `descent predict` both call this, so they cannot disagree.
+    @inlinable @inline(__always)
+    public static func classes<T: KernelScalar>(weights: UnsafePointer<T>, features: Int, outputs: Int,
+                                                scores: UnsafeMutablePointer<T.Vector>?, load: (Int) -> T.Vector) -> T.Vector {
+        let width = features + 1
+        var best = T.Vector(repeating: 0)
+        var bestScore = T.Vector(repeating: 0)
+        for k in 0..<outputs {
+            var score = load(0) * T.Vector(repeating: weights[k * width])
+            for j in 1..<width - 1 { score = score + load(j) * T.Vector(repeating: weights[k * width + j]) }
+            score = score + T.Vector(repeating: weights[k * width + features])
+            scores?[k] = score
+            if outputs == 1 {
+                best = T.indicatorPositive(T.vectorSigmoid(score) - T.Vector(repeating: 0.5))
+            } else if k == 0 {
+                bestScore = score
+            } else {
+                let better = T.indicatorPositive(score - bestScore)
+                best = best + (T.Vector(repeating: T(k)) - best) * better
+                bestScore = T.maximum(score, bestScore)
+            }
+        }
+        return best
+    }
+
     /// Adds the predictions for `rows` consecutive rows of a block to `confusion`
     /// (row = true class, column = predicted class, `classes x classes`).
     ///
@@ -256,7 +285,6 @@ public enum PredictionKernel {
         weights: UnsafePointer<T>, features: Int, outputs: Int, classes: Int,
         block: UnsafePointer<T>, stride: Int, rows: Int, into confusion: UnsafeMutablePointer<Int>
     ) {
-        let width = features + 1
         let lanes = T.lanes
         var start = 0
         while start < rows {
@@ -267,22 +295,7 @@ public enum PredictionKernel {
                 for lane in 0..<count { v[lane] = block[column * stride + start + lane] }
                 return v
             }
-            var best = T.Vector(repeating: 0)
-            var bestScore = T.Vector(repeating: 0)
-            for k in 0..<outputs {
-                var score = load(0) * T.Vector(repeating: weights[k * width])
-                for j in 1..<width - 1 { score = score + load(j) * T.Vector(repeating: weights[k * width + j]) }
-                score = score + T.Vector(repeating: weights[k * width + features])
-                if outputs == 1 {
-                    best = T.indicatorPositive(T.vectorSigmoid(score) - T.Vector(repeating: 0.5))
-                } else if k == 0 {
-                    bestScore = score
-                } else {
-                    let better = T.indicatorPositive(score - bestScore)
-                    best = best + (T.Vector(repeating: T(k)) - best) * better
-                    bestScore = T.maximum(score, bestScore)
-                }
-            }
+            let best = PredictionKernel.classes(weights: weights, features: features, outputs: outputs, scores: nil, load: load)
             for lane in 0..<count {
                 let truth = Int(block[features * stride + start + lane])
                 confusion[truth * classes + Int(best[lane])] += 1

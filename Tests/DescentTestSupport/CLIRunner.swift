@@ -27,12 +27,18 @@ public enum CLI {
     }
 
     public static func run(_ arguments: [String], in directory: URL? = nil) throws -> CLIResult {
+        try runProcess(binary, arguments, in: directory)
+    }
+
+    /// Runs `executable` with `arguments` and captures its output and status. Output goes to
+    /// files, so a chatty child can never block on a full pipe.
+    public static func runProcess(_ executable: URL, _ arguments: [String], in directory: URL? = nil) throws -> CLIResult {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
-        // Output goes to files, so a chatty child can never block on a full pipe.
         let scratch = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let outURL = scratch.appendingPathComponent("stdout"), errURL = scratch.appendingPathComponent("stderr")
         FileManager.default.createFile(atPath: outURL.path, contents: nil)
         FileManager.default.createFile(atPath: errURL.path, contents: nil)
@@ -44,7 +50,6 @@ public enum CLI {
         process.waitUntilExit()
         try out.close()
         try err.close()
-        defer { try? FileManager.default.removeItem(at: scratch) }
         return CLIResult(status: process.terminationStatus,
                          stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
                          stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")

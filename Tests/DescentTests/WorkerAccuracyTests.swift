@@ -39,15 +39,10 @@ struct WorkerAccuracyTests {
     @Test func realDatasets() throws {
         let directory = CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let export = Process()
-        export.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        export.arguments = ["python3", CLI.packageRoot.appendingPathComponent("scripts/export-sklearn-datasets").path, directory.path]
-        export.standardOutput = FileHandle.nullDevice
-        export.standardError = FileHandle.nullDevice
-        try export.run()
-        export.waitUntilExit()
-        guard export.terminationStatus == 0 else {
-            print("skipped: scripts/export-sklearn-datasets exited \(export.terminationStatus) (python3 with scikit-learn is needed: pip install scikit-learn)")
+        let export = try CLI.runProcess(URL(fileURLWithPath: "/usr/bin/env"),
+                                        ["python3", CLI.packageRoot.appendingPathComponent("scripts/export-sklearn-datasets").path, directory.path])
+        guard export.status == 0 else {
+            print("skipped: scripts/export-sklearn-datasets exited \(export.status) (python3 with scikit-learn is needed: pip install scikit-learn)")
             return
         }
         for name in ["breast_cancer", "iris", "wine"] {

@@ -34,6 +34,7 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("probe-bytes"), help: "Bytes read by the bandwidth probe.") var probeBytes = 1 << 30
     @Option(help: "table, csv or json.") var format: OutputFormat = .table
     @Option(help: ArgumentHelp("Folder for bench.csv, bench.json and speedup.svg.", valueName: "dir")) var output: String?
+    @Flag(help: "Replace an earlier bench report in --output DIR.") var overwrite = false
 
     enum Mode: String, ExpressibleByArgument, CaseIterable { case strong, weak, both }
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case table, csv, json }
@@ -45,6 +46,8 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
+        Interrupts.install()
+        var folder: RunFolder?
         do {
             guard probeBytes >= 1 << 20 else {
                 throw DescentError.configuration("--probe-bytes must be at least 1048576 (1 MiB) to measure memory rather than cache (got \(probeBytes))")
@@ -80,7 +83,9 @@ struct BenchCommand: ParsableCommand {
             let usable = Topology.current.usableCPUCount
             let threads: [Int] = try threadsList.map { text in
                 try list(text, "threads-list").map { t -> Int in
-                    guard let v = Int(t), v >= 1 else { throw DescentError.configuration("--threads-list must be thread counts >= 1 (got '\(t)')") }
+                    guard let v = Int(t), v >= 1, v <= RunConfiguration.maximumThreads else {
+                        throw DescentError.configuration("--threads-list must be thread counts from 1 to \(RunConfiguration.maximumThreads) (got '\(t)')")
+                    }
                     return v
                 }
             } ?? {
@@ -101,6 +106,18 @@ struct BenchCommand: ParsableCommand {
                 }
             }
             let modes: [String] = mode == .both ? ["strong", "weak"] : [mode.rawValue]
+            if let output {
+                folder = try RunFolder(target: output, overwrite: overwrite,
+                                       owns: { ["bench.csv", "bench.json", "speedup.svg"].contains($0) })
+                Interrupts.watch(folder)
+            }
+            try MemoryBudget.check([.init("bandwidth probe", probeBytes)], hint: "use a smaller --probe-bytes")
+            // The largest point, checked before the bandwidth probe takes its seconds.
+            let largest = modes.map { $0 == "strong" ? rows : MemoryBudget.product(rowsPerThread, threads.max()!) ?? Int.max }.max()!
+            let scalarBytes = precisions.contains(.float64) ? 8 : 4
+            let data = MemoryBudget.datasetBytes(rows: largest, features: features, scalarBytes: scalarBytes)
+            try MemoryBudget.check([.init("data", data)] + (optimizers.contains(.sgd) ? [.init("SGD epoch copy", data)] : []),
+                                   hint: "use fewer --rows, --rows-per-thread or --features, or --precision float32")
             note("[INFO] measuring read bandwidth with \(threads.max()!) threads over \(probeBytes >> 20) MiB")
             let bandwidth = BandwidthProbe.read(bytes: probeBytes, threads: threads.max()!)
             let bandwidthOne = BandwidthProbe.read(bytes: probeBytes, threads: 1)
@@ -118,12 +135,16 @@ struct BenchCommand: ParsableCommand {
                 }
             }
             points = ScalingBenchmark.relate(points)
-            try report(points, bandwidth: bandwidth, bandwidthOne: bandwidthOne)
+            try report(points, bandwidth: bandwidth, bandwidthOne: bandwidthOne, folder: folder)
+            try folder?.commit()
+            try Exit.checkStandardOutput()
         } catch let exit as ExitCode {
             throw exit
         } catch let error as ValidationError {
+            folder?.abandon()
             throw Exit.fail(DescentError.configuration(error.message))
         } catch {
+            folder?.abandon()
             throw Exit.fail(error)
         }
     }
@@ -150,7 +171,7 @@ struct BenchCommand: ParsableCommand {
         return try encoder.encode(Report(readBandwidthGBps: bandwidth / 1e9, readBandwidthOneThreadGBps: bandwidthOne / 1e9, points: points))
     }
 
-    func report(_ points: [ScalingPoint], bandwidth: Double, bandwidthOne: Double) throws {
+    func report(_ points: [ScalingPoint], bandwidth: Double, bandwidthOne: Double, folder: RunFolder?) throws {
         switch format {
         case .csv: print(csv(points), terminator: "")
         case .json: print(String(decoding: try json(points, bandwidth: bandwidth, bandwidthOne: bandwidthOne), as: UTF8.self))
@@ -171,10 +192,10 @@ struct BenchCommand: ParsableCommand {
                                       p.epochSeconds > 0 ? 100 * p.averageSeconds / p.epochSeconds : 0) : ""))
             }
         }
-        if let directory = output {
-            try AtomicFile.makeDirectory(directory)
-            try AtomicFile.write(csv(points), to: (directory as NSString).appendingPathComponent("bench.csv"))
-            try AtomicFile.write(try json(points, bandwidth: bandwidth, bandwidthOne: bandwidthOne), to: (directory as NSString).appendingPathComponent("bench.json"))
+        if let folder {
+            let directory = folder.target
+            try folder.write("bench.csv", Data(csv(points).utf8))
+            try folder.write("bench.json", try json(points, bandwidth: bandwidth, bandwidthOne: bandwidthOne))
             var groups: [String: [ScalingPoint]] = [:]
             for p in points {
                 groups["\(p.mode) \(p.precision) \(p.optimizer)\(p.batchSize.map { " b\($0)" } ?? "")\(p.workers > 1 ? " K\(p.workers)" : "")", default: []].append(p)
@@ -186,7 +207,7 @@ struct BenchCommand: ParsableCommand {
             let maxThreads = Double(points.map(\.threads).max() ?? 1)
             series.append(SVGPlot.Series(label: "ideal", points: [(1, 1), (maxThreads, maxThreads)], color: "#000000", dashed: true))
             let svg = SVGPlot(title: "Speedup over 1 thread", xLabel: "threads", yLabel: "speedup").lines(series)
-            try AtomicFile.write(svg, to: (directory as NSString).appendingPathComponent("speedup.svg"))
+            try folder.write("speedup.svg", Data(svg.utf8))
             if format == .table { print("[INFO] wrote \(directory)/bench.csv, bench.json, speedup.svg") }
         }
     }

@@ -74,9 +74,16 @@ struct RunOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Folder for loss.csv, loss.svg, data.svg, metrics.json and model.json.", valueName: "dir"))
     var output: String?
 
-    /// The configuration: defaults, then the file, then the flags given.
-    func makeConfiguration() throws -> RunConfiguration {
-        var c = RunConfiguration()
+    // Outputs as a unit, checkpoints
+    @Flag(help: "Replace the earlier run in --output DIR (when this run finishes; until then DIR keeps it).") var overwrite = false
+    @Option(name: .customLong("checkpoint-every"), help: ArgumentHelp("Write a checkpoint every N epochs beside --output DIR (in DIR.partial), so --resume DIR can continue the run bit for bit.", valueName: "N"))
+    var checkpointEvery: Int?
+    @Option(help: ArgumentHelp("Continue the interrupted run of --output DIR from its last checkpoint, with the same bits as a run that never stopped. Other flags must match the run's (--threads and --numa may change).", valueName: "dir"))
+    var resume: String?
+
+    /// The configuration: `base` (defaults, or a resumed run's), then the file, then the flags given.
+    func makeConfiguration(base: RunConfiguration = RunConfiguration()) throws -> RunConfiguration {
+        var c = base
         if let path = config { try c.apply(jsonFile: path) }
         if let v = samples { c.samples = v }
         if let v = features { c.features = v }
@@ -125,6 +132,7 @@ struct RunOptions: ParsableArguments {
         if let v = threads { c.threads = v }
         if let v = numa { c.numa = v }
         if let v = output { c.output = v }
+        if let v = checkpointEvery { c.checkpointEvery = v }
         try c.validate()
         return c
     }

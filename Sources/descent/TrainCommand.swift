@@ -12,28 +12,70 @@ struct TrainCommand: ParsableCommand {
         epoch, [INFO] evaluating...), then scikit-learn's classification report and the \
         confusion matrix of the test set. Progress for long runs goes to standard error.
 
-        Exit status: 0 done; 2 bad input or configuration; 3 training diverged (the outputs \
-        written so far are kept); 4 outputs could not be written.
+        With --output DIR the run's files (loss.csv streamed as epochs finish, loss.svg, \
+        data.svg, metrics.json, model.json) are written into DIR.partial beside DIR and moved \
+        into place in one step at the end: DIR always holds one complete run. The folder is \
+        checked before any work; an earlier run in it is replaced only with --overwrite. \
+        --checkpoint-every N keeps the run's state in DIR.partial so that --resume DIR \
+        continues an interrupted run (even one killed with SIGKILL) with the same bits.
+
+        Exit status: 0 done; 2 bad input or configuration; 3 training diverged (the loss \
+        plot and metrics are written); 4 the output folder cannot be used or written, or \
+        standard output could not be written; 128+N stopped by signal N.
         """
     )
 
     @OptionGroup var options: RunOptions
 
     func run() throws {
+        Interrupts.install()
+        var folder: RunFolder?
         do {
-            let configuration = try options.makeConfiguration()
-            switch configuration.precision {
-            case .float64: try train(configuration, as: Double.self)
-            case .float32: try train(configuration, as: Float.self)
+            var configuration: RunConfiguration
+            var checkpoint: Checkpoint?
+            if let resume = options.resume {
+                if let output = options.output, RunFolder.stagingPath(of: output) != RunFolder.stagingPath(of: resume) {
+                    throw DescentError.configuration("--resume \(resume) continues the run in \(resume); drop --output \(output)")
+                }
+                let target = resume.hasSuffix(".partial") ? String(resume.dropLast(".partial".count)) : resume
+                let opened = try RunFolder(target: target, overwrite: false, resume: true, flag: "--resume", owns: { RunFolder.trainFiles.contains($0) })
+                folder = opened
+                let saved = try Checkpoint(folder: opened.staging)
+                var base = RunConfiguration()
+                try base.apply(json: saved.configuration, source: opened.staging + "/" + Checkpoint.fileName)
+                base.output = target
+                base.checkpointEvery = saved.checkpointEvery
+                configuration = try options.makeConfiguration(base: base)
+                configuration.output = target
+                let differences = configuration.differences(from: base)
+                guard differences.isEmpty else {
+                    throw DescentError.configuration("--resume \(target): the flags change the interrupted run: \(differences.joined(separator: "; ")); drop them (only --threads, --numa and --checkpoint-every may change)")
+                }
+                checkpoint = saved
+            } else {
+                configuration = try options.makeConfiguration()
+                if let output = configuration.output {
+                    folder = try RunFolder(target: output, overwrite: options.overwrite, owns: { RunFolder.trainFiles.contains($0) })
+                }
             }
+            folder?.keepsStagingOnInterrupt = configuration.checkpointEvery != nil || checkpoint != nil
+            Interrupts.watch(folder)
+            switch configuration.precision {
+            case .float64: try train(configuration, checkpoint: checkpoint, folder: folder, as: Double.self)
+            case .float32: try train(configuration, checkpoint: checkpoint, folder: folder, as: Float.self)
+            }
+            try Exit.checkStandardOutput()
         } catch let exit as ExitCode {
             throw exit
         } catch {
+            if let folder, folder.abandon() {
+                note("[INFO] the last checkpoint is kept in \(folder.staging); continue with: descent train --resume \(folder.target)")
+            }
             throw Exit.fail(error)
         }
     }
 
-    func train<T: KernelScalar>(_ configuration: RunConfiguration, as type: T.Type) throws {
+    func train<T: KernelScalar>(_ configuration: RunConfiguration, checkpoint: Checkpoint?, folder: RunFolder?, as type: T.Type) throws {
         let threads = Experiment.threadCount(configuration)
         let prepareStart = DispatchTime.now().uptimeNanoseconds
         let data = try Experiment.prepare(configuration, as: type)
@@ -43,9 +85,31 @@ struct TrainCommand: ParsableCommand {
              + " rows; \(data.train.featureCount) features, \(data.classCount) classes; \(T.precisionName); \(threads) thread\(threads == 1 ? "" : "s")"
              + " (\(configuration.trainFile == nil ? "generated" : "loaded") in \(String(format: "%.3f", prepareSeconds)) s)")
         let setup = try Experiment.setup(configuration, data: data)
+        let fingerprint = configuration.checkpointEvery != nil || checkpoint != nil ? data.fingerprint : ""
+        var resume: TrainingState<T>?
+        if let checkpoint {
+            guard checkpoint.dataFingerprint == fingerprint else {
+                throw DescentError.input("--resume \(configuration.output ?? ""): the data differ from the interrupted run's (fingerprint \(fingerprint), the checkpoint's \(checkpoint.dataFingerprint))"
+                                         + (configuration.trainFile.map { "; was \($0) changed?" } ?? "") + " Resuming needs the same data")
+            }
+            resume = try checkpoint.state(as: T.self, parameterCount: setup.initialWeights.count)
+        }
+        let run = checkpoint?.run ?? RunIdentity(configuration: configuration)
+        var curve = LossCurve()
+        var log: LossLog?
+        if let folder {
+            if let checkpoint {
+                for record in try LossLog.records(inFile: folder.path("loss.csv"), bytes: checkpoint.lossLogBytes) { curve.append(record) }
+            }
+            log = try LossLog(path: folder.path("loss.csv"), resumingAt: checkpoint?.lossLogBytes)
+        }
+        if let checkpoint { print("[INFO] resuming at epoch \(checkpoint.epoch) of \(configuration.training.epochs) from \(folder?.staging ?? "")") }
         print("[INFO] training...")
         let progress = Progress(totalEpochs: configuration.training.epochs, rowsPerEpoch: data.train.rowCount)
-        let result = try Experiment.run(configuration, data: data, setup: setup, prepareSeconds: prepareSeconds, onEpoch: { record in
+        let faults = FaultInjection.fromEnvironment()
+        var checkpoints = 0
+        let result = try Experiment.run(configuration, data: data, setup: setup, resume: resume, prepareSeconds: prepareSeconds,
+                                        keepHistory: false, checkpointEvery: configuration.checkpointEvery, onEpoch: { record in
             if record.epoch == 1 || record.epoch % 5 == 0 {
                 progress.finish()
                 print("[INFO] epoch=\(record.epoch), loss=\(String(format: "%.7f", record.loss))"
@@ -53,33 +117,76 @@ struct TrainCommand: ParsableCommand {
                 fflush(nil)
             }
             progress.update(epoch: record.epoch, loss: record.loss)
+            curve.append(record)
+            try log?.append(record)
+            if faults.killAfterEpoch == record.epoch { try log?.flush(); FaultInjection.kill() }
+        }, onCheckpoint: { state in
+            guard let folder, let log else { return }
+            try log.flush()
+            let saved = try Checkpoint(state: state, configuration: configuration, dataFingerprint: fingerprint, run: run,
+                                       lossLogBytes: log.byteCount)
+            checkpoints += 1
+            if faults.killInCheckpoint == checkpoints { FaultInjection.killWhileWriting(try saved.jsonData(), into: folder.path(Checkpoint.fileName)) }
+            try folder.write(Checkpoint.fileName, try saved.jsonData())
         })
         progress.finish()
-        let history = result.training.history
+        let epochsRun = result.training.epochsRun
+        var written: [String] = []
+        if let folder, let log {
+            try log.flush()
+            written = try RunReport.write(result, curve: curve.records, configuration: configuration, threads: threads, run: run, into: folder)
+            try folder.commit()
+        }
+        let wrote = written.isEmpty ? "" : "\(folder!.target)/{\(written.joined(separator: ","))}"
         if case .diverged(let epoch) = result.training.stopReason {
-            var written: [String] = []
-            if let dir = configuration.output {
-                written = try RunReport.write(result, configuration: configuration, threads: threads, to: dir)
-            }
-            let last = history.last.map { String(format: "%g", $0.loss) } ?? "?"
+            let last = result.training.lastRecord.map { String(format: "%g", $0.loss) } ?? "?"
             throw DescentError.diverged("training diverged at epoch \(epoch): the loss (\(last)) or the weights are no longer finite; try a smaller --alpha (now \(configuration.training.alpha))"
                                         + (configuration.training.gradient == .sum ? " or --gradient mean" : "")
-                                        + (written.isEmpty ? "" : "; kept \(written.joined(separator: ", "))"))
+                                        + (written.isEmpty ? "" : "; kept \(wrote)"))
         }
         if result.training.stopReason != .epochsCompleted {
             print("[INFO] stopped: \(result.training.stopReason.summary)"
-                  + (result.training.keptEpoch != history.count ? "; kept the weights of epoch \(result.training.keptEpoch)" : ""))
+                  + (result.training.keptEpoch != epochsRun ? "; kept the weights of epoch \(result.training.keptEpoch)" : ""))
         }
         print("[INFO] evaluating...")
         guard let report = result.report else { return }
         print(report.rendered(), terminator: "")
         print("[INFO] confusion matrix (rows: true class, columns: predicted):")
         print(report.renderedConfusionMatrix(), terminator: "")
-        let rate = result.trainSeconds > 0 ? Double(data.train.rowCount * history.count) / result.trainSeconds : 0
-        print("[INFO] \(history.count) epochs in \(String(format: "%.3f", result.trainSeconds)) s (\(Format.rate(rate)) rows/s, \(threads) thread\(threads == 1 ? "" : "s"))")
-        if let dir = configuration.output {
-            let written = try RunReport.write(result, configuration: configuration, threads: threads, to: dir)
-            print("[INFO] wrote \(written.joined(separator: ", "))")
-        }
+        let epochsHere = epochsRun - result.resumedEpochs
+        let rate = result.trainSeconds > 0 ? Double(data.train.rowCount * epochsHere) / result.trainSeconds : 0
+        print("[INFO] \(epochsHere) epochs in \(String(format: "%.3f", result.trainSeconds)) s (\(Format.rate(rate)) rows/s, \(threads) thread\(threads == 1 ? "" : "s"))")
+        if !written.isEmpty { print("[INFO] wrote \(wrote)") }
+    }
+}
+
+/// Test-only fault injection for the kill tests (`DESCENT_TEST_KILL=after-epoch:N` or
+/// `checkpoint:N`): the process sends itself SIGKILL after epoch N's line is on disk, or
+/// half way through writing its Nth checkpoint. Unset, it does nothing.
+struct FaultInjection {
+    var killAfterEpoch: Int?
+    var killInCheckpoint: Int?
+
+    static func fromEnvironment() -> FaultInjection {
+        var f = FaultInjection()
+        guard let value = ProcessInfo.processInfo.environment["DESCENT_TEST_KILL"] else { return f }
+        let parts = value.split(separator: ":")
+        guard parts.count == 2, let n = Int(parts[1]) else { return f }
+        if parts[0] == "after-epoch" { f.killAfterEpoch = n }
+        if parts[0] == "checkpoint" { f.killInCheckpoint = n }
+        return f
+    }
+
+    static func kill() -> Never {
+        _ = Glibc.kill(getpid(), SIGKILL)
+        while true { pause() }
+    }
+
+    /// Writes half of `data` to the temporary file an atomic write of `path` uses, then dies.
+    static func killWhileWriting(_ data: Data, into path: String) -> Never {
+        let url = URL(fileURLWithPath: path)
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+        try? data.prefix(data.count / 2).write(to: temporary)
+        kill()
     }
 }

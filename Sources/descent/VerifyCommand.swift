@@ -28,19 +28,36 @@ struct VerifyCommand: ParsableCommand {
 
     @Flag(help: "Print the report as JSON.") var json = false
 
+    /// The files verify writes into --output.
+    static func owns(_ name: String) -> Bool {
+        name == "loss-reference.csv" || (name.hasPrefix("loss-threads-") && name.hasSuffix(".csv"))
+    }
+
     func run() throws {
+        Interrupts.install()
+        var folder: RunFolder?
         do {
+            if options.resume != nil || options.checkpointEvery != nil {
+                throw DescentError.configuration("verify runs every thread count from the start; --resume and --checkpoint-every are for descent train")
+            }
             let configuration = try options.makeConfiguration()
             let counts = try parseThreadCounts()
+            if let output = configuration.output {
+                folder = try RunFolder(target: output, overwrite: options.overwrite, owns: VerifyCommand.owns)
+                Interrupts.watch(folder)
+            }
             let passed: Bool
             switch configuration.precision {
-            case .float64: passed = try verify(configuration, counts, as: Double.self)
-            case .float32: passed = try verify(configuration, counts, as: Float.self)
+            case .float64: passed = try verify(configuration, counts, folder: folder, as: Double.self)
+            case .float32: passed = try verify(configuration, counts, folder: folder, as: Float.self)
             }
+            try folder?.commit()
+            try Exit.checkStandardOutput()
             if !passed { throw ExitCode(1) }
         } catch let exit as ExitCode {
             throw exit
         } catch {
+            folder?.abandon()
             throw Exit.fail(error)
         }
     }
@@ -48,8 +65,8 @@ struct VerifyCommand: ParsableCommand {
     func parseThreadCounts() throws -> [Int] {
         let parts = threadsList.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         let counts = try parts.map { part -> Int in
-            guard let n = Int(part), n >= 1 else {
-                throw DescentError.configuration("--threads-list must be thread counts >= 1 separated by commas, like 1,2,4 (got '\(threadsList)')")
+            guard let n = Int(part), n >= 1, n <= RunConfiguration.maximumThreads else {
+                throw DescentError.configuration("--threads-list must be thread counts from 1 to \(RunConfiguration.maximumThreads) separated by commas, like 1,2,4 (got '\(threadsList)')")
             }
             return n
         }
@@ -61,7 +78,7 @@ struct VerifyCommand: ParsableCommand {
         return out
     }
 
-    func verify<T: KernelScalar>(_ base: RunConfiguration, _ counts: [Int], as type: T.Type) throws -> Bool {
+    func verify<T: KernelScalar>(_ base: RunConfiguration, _ counts: [Int], folder: RunFolder?, as type: T.Type) throws -> Bool {
         var records: [RunRecord] = []
         var serial: ExperimentResult<T>?
         for threads in counts {
@@ -120,16 +137,15 @@ struct VerifyCommand: ParsableCommand {
                          : "FAIL: " + (identical ? "" : "some thread counts differ from the serial run; ")
                             + (agrees ? "" : "the plain reference differs by \(String(format: "%.2e", rows[0].referenceDifference))"))
         }
-        if let directory = base.output {
-            try AtomicFile.makeDirectory(directory)
+        if let folder {
             for (record, threads) in zip(records, counts) {
                 var csv = "epoch,loss\n"
                 for (i, loss) in record.losses.enumerated() { csv += "\(i + 1),\(loss)\n" }
-                try AtomicFile.write(csv, to: (directory as NSString).appendingPathComponent("loss-threads-\(threads).csv"))
+                try folder.write("loss-threads-\(threads).csv", Data(csv.utf8))
             }
             var csv = "epoch,loss\n"
             for (i, loss) in reference.losses.enumerated() { csv += "\(i + 1),\(loss)\n" }
-            try AtomicFile.write(csv, to: (directory as NSString).appendingPathComponent("loss-reference.csv"))
+            try folder.write("loss-reference.csv", Data(csv.utf8))
         }
         return passed
     }

@@ -32,13 +32,25 @@ public enum CLI {
 
     /// Runs `executable` with `arguments` and captures its output and status. Output goes to
     /// files, so a chatty child can never block on a full pipe.
-    public static func runProcess(_ executable: URL, _ arguments: [String], in directory: URL? = nil) throws -> CLIResult {
+    public static func runProcess(_ executable: URL, _ arguments: [String], in directory: URL? = nil,
+                                  environment: [String: String] = [:]) throws -> CLIResult {
+        try start(executable, arguments, in: directory, environment: environment).wait()
+    }
+
+    /// Starts `descent` with `arguments` (and `environment` added to the test's) without
+    /// waiting, so a test can signal it.
+    public static func start(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> RunningProcess {
+        try start(binary, arguments, in: directory, environment: environment)
+    }
+
+    public static func start(_ executable: URL, _ arguments: [String], in directory: URL? = nil,
+                             environment: [String: String] = [:]) throws -> RunningProcess {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let scratch = temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: scratch) }
         let outURL = scratch.appendingPathComponent("stdout"), errURL = scratch.appendingPathComponent("stderr")
         FileManager.default.createFile(atPath: outURL.path, contents: nil)
         FileManager.default.createFile(atPath: errURL.path, contents: nil)
@@ -47,13 +59,42 @@ public enum CLI {
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
         try process.run()
+        return RunningProcess(process: process, scratch: scratch, out: out, err: err)
+    }
+}
+
+/// A child process a test started; ``wait()`` collects its status and output.
+public final class RunningProcess {
+    let process: Process
+    let scratch: URL
+    let out: FileHandle, err: FileHandle
+
+    init(process: Process, scratch: URL, out: FileHandle, err: FileHandle) {
+        self.process = process; self.scratch = scratch; self.out = out; self.err = err
+    }
+
+    public var isRunning: Bool { process.isRunning }
+
+    /// Sends `signal` to the process.
+    public func send(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+    /// The output written so far.
+    public var stdoutSoFar: String { (try? String(contentsOf: scratch.appendingPathComponent("stdout"), encoding: .utf8)) ?? "" }
+
+    public func wait() throws -> CLIResult {
         process.waitUntilExit()
         try out.close()
         try err.close()
-        return CLIResult(status: process.terminationStatus,
-                         stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
-                         stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        // A process killed by a signal reports 128 + the signal, as a shell does.
+        let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        return CLIResult(status: status,
+                         stdout: (try? String(contentsOf: scratch.appendingPathComponent("stdout"), encoding: .utf8)) ?? "",
+                         stderr: (try? String(contentsOf: scratch.appendingPathComponent("stderr"), encoding: .utf8)) ?? "")
     }
+}
+
+extension CLI {
 
     /// A fresh temporary folder, removed with everything in it when the test process exits.
     public static func temporaryDirectory() -> URL {

@@ -62,6 +62,10 @@ public enum ScalingBenchmark {
 
     static func measure<T: KernelScalar>(_ type: T.Type, _ series: Series, _ mode: String, _ rows: Int, _ features: Int,
                                          _ threads: Int, _ epochs: Int, _ warmup: Int, _ bandwidth: Double) throws -> ScalingPoint {
+        let size = MemoryLayout<T>.stride
+        let data = MemoryBudget.datasetBytes(rows: rows, features: features, scalarBytes: size)
+        try MemoryBudget.check([.init("data", data)] + (series.optimizer == .sgd ? [.init("SGD epoch copy", data)] : []),
+                               hint: "use fewer --rows, --rows-per-thread or --features, or --precision float32")
         let executor = ShardedExecutor(threads: threads)
         let generator = BlobGenerator(samples: rows, features: features, centers: 2, clusterStd: 1.5, seed: 3)
         let started = DispatchTime.now().uptimeNanoseconds

@@ -41,6 +41,10 @@ public enum DataPreparation {
                                     executor: executor, topology: topology)
         }
         guard case .blobs(let samples, let features, let centers, let clusterStd, let centerBox) = source.origin else { fatalError() }
+        try MemoryBudget.check([
+            .init("data", MemoryBudget.datasetBytes(rows: samples + 2 * ChunkPlan.defaultChunkRows, features: features, scalarBytes: MemoryLayout<T>.stride)),
+            .init("blob centers", MemoryBudget.product(centers, features, 8)),
+        ], hint: "use fewer --samples or --features, or --precision float32 (half the bytes)")
         let generator = BlobGenerator(samples: samples, features: features, centers: centers, clusterStd: clusterStd,
                                       centerBox: centerBox, seed: source.seed)
         let split = DataSplit(count: samples, testFraction: source.testFraction,
@@ -95,6 +99,10 @@ public enum DataPreparation {
             throw DescentError.input("\(trainPath): too few rows (\(trainFile.rowCount)) to leave any for training")
         }
         trace.mark("open and count")
+        try MemoryBudget.check([
+            .init("data", MemoryBudget.datasetBytes(rows: trainFile.rowCount + (testFile?.rowCount ?? 0) + 2 * ChunkPlan.defaultChunkRows,
+                                                    features: d, scalarBytes: MemoryLayout<T>.stride)),
+        ], hint: "train on fewer rows or columns, or use --precision float32 (half the bytes)")
         let policy = source.placement
         func empty(_ rows: Int) -> Dataset<T> {
             // Zeroed on each shard's node; the readers then write every row in place.

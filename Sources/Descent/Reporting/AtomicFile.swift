@@ -1,3 +1,4 @@
+import CDescentSupport
 import Foundation
 
 /// Writes files so that a reader never sees half of one: the bytes go to a temporary file
@@ -46,5 +47,15 @@ public enum AtomicFile {
     /// JSON text with sorted keys and indentation.
     public static func json(_ object: Any) throws -> Data {
         try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+    }
+}
+
+/// Standard output's write errors, which `print` does not report.
+public enum StandardOutput {
+    /// Flushes standard output; returns why some of what was written to it was lost (a full
+    /// disk, a closed pipe), or nil when all of it arrived.
+    public static func flush() -> String? {
+        let code = descent_flush_stdout()
+        return code == 0 ? nil : String(cString: strerror(code))
     }
 }

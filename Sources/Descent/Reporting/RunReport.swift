@@ -1,19 +1,17 @@
 import Foundation
 
-/// The files `--output DIR` writes, each atomically: loss curve (SVG and CSV), test data
-/// scatter with the decision regions (SVG), metrics (JSON) and the model (JSON).
+/// The files `--output DIR` writes besides the streamed `loss.csv` (see ``LossLog``): loss
+/// curve (SVG), test data scatter with the decision regions (SVG), metrics (JSON) and the
+/// model (JSON), into the run's ``RunFolder``.
 public enum RunReport {
     /// At most this many test points are drawn in `data.svg` (the first ones of the test
     /// set, which is already in random order).
     public static let scatterPointLimit = 2_000
 
-    /// `epoch,loss,learning_rate,validation_loss,seconds`, one line per epoch.
+    /// `epoch,loss,learning_rate,validation_loss,seconds`, one line per epoch (what the
+    /// streamed `loss.csv` holds).
     public static func lossCSV(_ history: [EpochRecord]) -> String {
-        var out = "epoch,loss,learning_rate,validation_loss,seconds\n"
-        for r in history {
-            out += "\(r.epoch),\(r.loss),\(r.learningRate),\(r.validationLoss.map { "\($0)" } ?? ""),\(String(format: "%.6f", r.seconds))\n"
-        }
-        return out
+        LossLog.header + history.map(LossLog.line).joined()
     }
 
     /// The tutorial's "Training Loss" plot (and the validation loss when there is one).
@@ -45,21 +43,24 @@ public enum RunReport {
                             classNames: result.data.classes.names, regions: regions)
     }
 
-    /// The metrics object written to `metrics.json`.
-    public static func metrics<T: KernelScalar>(_ result: ExperimentResult<T>, threads: Int) -> [String: Any] {
+    /// The metrics object written to `metrics.json`; `run` names the run its folder holds.
+    public static func metrics<T: KernelScalar>(_ result: ExperimentResult<T>, threads: Int, run: RunIdentity? = nil) -> [String: Any] {
+        let epochs = result.training.epochsRun
         var o: [String: Any] = [
-            "epochs-run": result.training.history.count,
+            "epochs-run": epochs,
             "kept-epoch": result.training.keptEpoch,
             "stop-reason": result.training.stopReason.summary,
-            "final-loss": result.training.history.last?.loss ?? 0,
+            "final-loss": result.training.lastRecord?.loss ?? 0,
             "train-rows": result.data.train.rowCount,
             "test-rows": result.data.test.rowCount,
             "threads": threads,
             "train-seconds": result.trainSeconds,
             "prepare-seconds": result.prepareSeconds,
             "rows-per-second": result.trainSeconds > 0
-                ? Double(result.data.train.rowCount * result.training.history.count) / result.trainSeconds : 0,
+                ? Double(result.data.train.rowCount * max(0, epochs - result.resumedEpochs)) / result.trainSeconds : 0,
         ]
+        if let run { o["run"] = run.jsonObject }
+        if result.resumedEpochs > 0 { o["resumed-at-epoch"] = result.resumedEpochs }
         if let report = result.report,
            let data = try? JSONEncoder().encode(report),
            let object = try? JSONSerialization.jsonObject(with: data) {
@@ -69,34 +70,29 @@ public enum RunReport {
         return o
     }
 
-    /// Writes every output file into `directory`; returns the paths written. After a
-    /// divergence only the loss files are written (there is no model worth keeping).
+    /// Writes the run's files other than `loss.csv` into `folder` (its staging folder);
+    /// returns the names written. After a divergence there is no model worth keeping: only
+    /// the loss plot and the metrics are written.
     @discardableResult
-    public static func write<T: KernelScalar>(_ result: ExperimentResult<T>, configuration: RunConfiguration,
-                                              threads: Int, to directory: String) throws -> [String] {
-        try AtomicFile.makeDirectory(directory)
-        var written: [String] = []
-        func put(_ name: String, _ text: String) throws {
-            let path = (directory as NSString).appendingPathComponent(name)
-            try AtomicFile.write(text, to: path)
-            written.append(path)
+    public static func write<T: KernelScalar>(_ result: ExperimentResult<T>, curve: [EpochRecord], configuration: RunConfiguration,
+                                              threads: Int, run: RunIdentity, into folder: RunFolder) throws -> [String] {
+        var written: [String] = ["loss.csv"]
+        func put(_ name: String, _ data: Data) throws {
+            try folder.write(name, data)
+            written.append(name)
         }
-        func putJSON(_ name: String, _ object: Any) throws {
-            let path = (directory as NSString).appendingPathComponent(name)
-            try AtomicFile.write(try AtomicFile.json(object), to: path)
-            written.append(path)
-        }
-        try put("loss.csv", lossCSV(result.training.history))
-        try put("loss.svg", lossSVG(result.training.history))
+        try put("loss.svg", Data(lossSVG(curve).utf8))
+        try put("metrics.json", try AtomicFile.json(metrics(result, threads: threads, run: run)))
         guard result.report != nil else { return written }
-        try put("data.svg", dataSVG(result))
-        try putJSON("metrics.json", metrics(result, threads: threads))
+        try put("data.svg", Data(dataSVG(result).utf8))
         let width = result.data.train.featureCount + 1
         let weights = (0..<result.outputs).map { k in (0..<width).map { Double(result.training.weights[k * width + $0]) } }
         let model = ModelFile(weights: weights, precision: configuration.precision, loss: result.loss,
                               featureNames: result.data.featureNames, labelName: result.data.labelName, classes: result.data.classes,
                               standardization: result.data.standardization, seed: configuration.training.seed)
-        try putJSON("model.json", model.jsonObject(configuration: configuration.jsonObject(resolvedLoss: result.loss)))
+        var object = model.jsonObject(configuration: configuration.jsonObject(resolvedLoss: result.loss))
+        object["run"] = run.jsonObject
+        try put("model.json", try AtomicFile.json(object))
         return written
     }
 }

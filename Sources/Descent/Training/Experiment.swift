@@ -13,7 +13,10 @@ public struct ExperimentResult<T: KernelScalar>: Sendable {
     /// Test-set report (nil when training diverged).
     public var report: ClassificationReport?
     public var prepareSeconds: Double
+    /// Seconds of training in this process (a resumed run's earlier epochs not counted).
     public var trainSeconds: Double
+    /// The epoch a resumed run continued from (0 for a run from the start).
+    public var resumedEpochs = 0
 }
 
 /// Runs the whole pipeline: data, training, evaluation. The command-line tool and
@@ -53,6 +56,8 @@ public enum Experiment {
             throw DescentError.configuration("--workers \(training.workers) with --drop-last gives each worker \(data.train.rowCount / training.workers) rows, fewer than one --batch-size \(training.batchSize) batch; use fewer workers or a smaller batch")
         }
         let outputs = loss.outputCount(classCount: data.classCount)
+        try MemoryBudget.check(trainingMemory(training, data: data, outputs: outputs, threads: threadCount(configuration)),
+                               hint: "use fewer features or classes, fewer --workers, or --precision float32 (half the bytes)")
         let initial: [T]
         if let path = configuration.initWeights {
             initial = try ModelFile.readWeights(path: path, outputs: outputs, features: data.train.featureCount,
@@ -63,18 +68,54 @@ public enum Experiment {
         return Setup(loss: loss, training: training, initialWeights: initial)
     }
 
+    /// What training allocates besides the data: partial gradients per chunk, the SGD epoch
+    /// copy, the workers' models and optimizer buffers, the confusion-matrix counts.
+    public static func trainingMemory<T: KernelScalar>(_ training: TrainingConfiguration, data: PreparedData<T>, outputs: Int,
+                                                       threads: Int) -> [MemoryBudget.Item] {
+        let size = MemoryLayout<T>.stride, d = data.train.featureCount
+        let parameters = MemoryBudget.product(outputs, d + 1)
+        let chunks = [data.train, data.test].map(\.chunks.chunkCount).reduce(0, +) + (data.validation?.chunks.chunkCount ?? 0)
+            + (training.optimizer == .sgd ? min(training.batchSize, data.train.rowCount) / ChunkPlan.defaultChunkRows + 1 : 0)
+        var items: [MemoryBudget.Item] = [
+            .init("partial gradients", parameters.flatMap { MemoryBudget.product(chunks, $0, size) }),
+            .init("confusion counts", MemoryBudget.product(threads, data.classCount, data.classCount, 8)),
+        ]
+        if training.optimizer == .sgd {
+            let workers = training.workers
+            items.append(.init("SGD workers", parameters.flatMap { MemoryBudget.product(workers, 4, $0, size) }))
+            if training.shuffle {
+                let copy = MemoryBudget.datasetBytes(rows: data.train.rowCount, features: d, scalarBytes: size)
+                let scratch = MemoryBudget.product(threads, 2 * EpochShuffle.bucketRows, d + 1, size)
+                items.append(.init("SGD epoch copy", copy.flatMap { c in scratch.map { c + $0 + 2 * data.train.rowCount } }))
+            }
+        }
+        return items
+    }
+
     /// Trains on prepared data and evaluates on its test set (`setup` is made from the
     /// configuration when not given).
     public static func run<T: KernelScalar>(_ configuration: RunConfiguration, data: PreparedData<T>, setup given: Setup<T>? = nil,
                                             prepareSeconds: Double = 0,
                                             onEpoch: (EpochRecord) -> Void = { _ in }) throws -> ExperimentResult<T> {
+        try run(configuration, data: data, setup: given, prepareSeconds: prepareSeconds, keepHistory: true, onEpoch: onEpoch)
+    }
+
+    /// Trains on prepared data, from the start or from a checkpoint's `resume` state, and
+    /// evaluates on the test set. `onCheckpoint` is called every `checkpointEvery` epochs
+    /// (``Trainer/train(initialWeights:resume:keepHistory:checkpointEvery:onEpoch:onCheckpoint:)``).
+    public static func run<T: KernelScalar>(_ configuration: RunConfiguration, data: PreparedData<T>, setup given: Setup<T>?,
+                                            resume: TrainingState<T>? = nil, prepareSeconds: Double = 0, keepHistory: Bool,
+                                            checkpointEvery: Int? = nil,
+                                            onEpoch: (EpochRecord) throws -> Void,
+                                            onCheckpoint: (TrainingState<T>) throws -> Void = { _ in }) throws -> ExperimentResult<T> {
         let setup = try given ?? self.setup(configuration, data: data)
         let loss = setup.loss, training = setup.training, initial = setup.initialWeights
         let executor = ShardedExecutor(threads: threadCount(configuration))
         let trainer = Trainer<T>(configuration: training, train: data.train, validation: data.validation, executor: executor)
         let outputs = loss.outputCount(classCount: data.classCount)
         let started = DispatchTime.now().uptimeNanoseconds
-        let result = trainer.run(initialWeights: initial, onEpoch: onEpoch)
+        let result = try trainer.train(initialWeights: initial, resume: resume, keepHistory: keepHistory, checkpointEvery: checkpointEvery,
+                                       onEpoch: onEpoch, onCheckpoint: onCheckpoint)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         var report: ClassificationReport?
         if case .diverged = result.stopReason {} else {
@@ -83,7 +124,7 @@ public enum Experiment {
         }
         return ExperimentResult(data: data, loss: loss, outputs: outputs, training: result, initialWeights: initial,
                                 trainingConfiguration: training, report: report,
-                                prepareSeconds: prepareSeconds, trainSeconds: seconds)
+                                prepareSeconds: prepareSeconds, trainSeconds: seconds, resumedEpochs: resume?.epoch ?? 0)
     }
 
     /// The predicted class of one point under `weights` (for plots and small checks); the

@@ -34,6 +34,13 @@ public struct Optimizer<T: KernelScalar> {
         try velocity.withUnsafeMutableBufferPointer(body)
     }
 
+    /// Sets the momentum buffer and the step count (resuming from a checkpoint).
+    public mutating func restore(velocity: [T], steps: Int) {
+        precondition(velocity.count == self.velocity.count, "the momentum buffer does not fit the model")
+        self.velocity = velocity
+        self.steps = steps
+    }
+
     /// Applies one update to `weights` from `gradient` with learning rate `rate`.
     @inline(__always)
     public mutating func step(weights: UnsafeMutablePointer<T>, gradient: UnsafePointer<T>, rate: T) {

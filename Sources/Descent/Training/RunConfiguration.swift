@@ -32,8 +32,13 @@ public struct RunConfiguration: Sendable, Equatable {
     public var threads: Int?
     public var numa: NUMAPolicy = .auto
     public var output: String?
+    /// Write a checkpoint into the output's staging folder every this many epochs.
+    public var checkpointEvery: Int?
 
     public init() {}
+
+    /// The most threads a run may ask for.
+    public static let maximumThreads = 4096
 
     /// The configuration keys a JSON file may hold.
     public static let keys: [String] = [
@@ -42,6 +47,7 @@ public struct RunConfiguration: Sendable, Equatable {
         "loss", "gradient", "optimizer", "epochs", "alpha", "batch-size", "shuffle", "drop-last", "full-loss",
         "momentum", "dampening", "nesterov", "weight-decay", "schedule", "step-size", "gamma", "decay",
         "target-loss", "patience", "workers", "sync-every", "init-weights", "precision", "threads", "numa", "output",
+        "checkpoint-every",
     ]
 
     /// Applies the keys of a JSON configuration file.
@@ -112,6 +118,7 @@ public struct RunConfiguration: Sendable, Equatable {
         if let v = try reader.int("threads") { threads = v }
         if let v: NUMAPolicy = try reader.enumeration("numa") { numa = v }
         if let v = try reader.string("output") { output = v }
+        if let v = try reader.int("checkpoint-every") { checkpointEvery = v }
     }
 
     /// Checks every value; the message says what is wrong and what is allowed.
@@ -121,11 +128,15 @@ public struct RunConfiguration: Sendable, Equatable {
         if t.epochs < 1 { try fail("--epochs must be at least 1 (got \(t.epochs))") }
         if !(t.alpha > 0) || !t.alpha.isFinite { try fail("--alpha must be a finite number > 0 (got \(t.alpha)); the tutorial uses 0.01") }
         if let n = threads, n < 1 { try fail("--threads must be at least 1 (got \(n))") }
+        if let n = threads, n > RunConfiguration.maximumThreads {
+            try fail("--threads must be at most \(RunConfiguration.maximumThreads) (got \(n)); any count gives the same bits, and more threads than CPUs only add overhead")
+        }
         if trainFile == nil {
             if samples < 2 { try fail("--samples must be at least 2 (got \(samples)): one row for training and one for testing") }
             if features < 1 { try fail("--features must be at least 1 (got \(features))") }
             if centers < 1 { try fail("--centers must be at least 1 (got \(centers))") }
             if centers < 2 { try fail("--centers must be at least 2 to make a classification problem (got \(centers))") }
+            if centers > samples { try fail("--centers \(centers) is more than --samples \(samples); every center (class) needs at least one point") }
             if !(clusterStd >= 0) || !clusterStd.isFinite { try fail("--cluster-std must be a finite number >= 0 (got \(clusterStd))") }
             if samples >= Int(Int32.max) { try fail("--samples must be below 2^31 (got \(samples))") }
         }
@@ -145,6 +156,10 @@ public struct RunConfiguration: Sendable, Equatable {
             try fail("--workers \(t.workers) needs --optimizer sgd: full-batch gradient descent already uses every thread with the same bits")
         }
         if t.optimizer == .gd && t.syncEvery != nil { try fail("--sync-every needs --optimizer sgd and --workers (it sets how often SGD workers average)") }
+        if let n = checkpointEvery {
+            if n < 1 { try fail("--checkpoint-every must be at least 1 epoch (got \(n))") }
+            if output == nil { try fail("--checkpoint-every needs --output DIR: the checkpoint is written beside the run's files, and --resume DIR reads it") }
+        }
         if let p = t.patience, p < 1 { try fail("--patience must be at least 1 (got \(p))") }
         if let target = t.targetLoss, !target.isFinite { try fail("--target-loss must be a finite number (got \(target))") }
         if t.stepSize < 1 { try fail("--step-size must be at least 1 (got \(t.stepSize))") }

@@ -88,6 +88,19 @@ final class SGDEpochs<T: KernelScalar> {
     /// The model after the last epoch (every worker holds it after averaging).
     var weights: [T] { workers[0].weights }
 
+    /// The momentum buffer (the same in every worker after the end-of-epoch averaging) and
+    /// each worker's step count.
+    func optimizerState() -> (velocity: [T], steps: [Int]) {
+        (workers[0].optimizer.velocity, workers.map(\.optimizer.steps))
+    }
+
+    /// Sets every worker's momentum buffer and step count (resuming from a checkpoint; the
+    /// weights were given to the initializer).
+    func restore(velocity: [T], steps: [Int]) {
+        precondition(steps.count == workers.count, "the checkpoint has \(steps.count) workers' step counts, the run \(workers.count)")
+        for (worker, count) in zip(workers, steps) { worker.optimizer.restore(velocity: velocity, steps: count) }
+    }
+
     /// Runs one epoch at learning rate `rate`. Returns the epoch's loss (the mean of all
     /// batch losses: per worker in batch order, then over workers in order) and the seconds
     /// spent on the shuffled copy and on averaging.

@@ -43,10 +43,40 @@ public enum StopReason: Sendable, Equatable, Codable {
 /// The outcome of a training run.
 public struct TrainingResult<T: KernelScalar>: Sendable {
     public var weights: [T]
+    /// Every epoch's record (empty when the caller asked the trainer not to keep them; the
+    /// command-line tool streams them to `loss.csv` instead).
     public var history: [EpochRecord]
     public var stopReason: StopReason
     /// The epoch whose weights were kept (the best validation epoch with early stopping).
     public var keptEpoch: Int
+    /// Epochs run, counting those before a resumed checkpoint.
+    public var epochsRun: Int
+    /// The last epoch's record (nil when no epoch ran).
+    public var lastRecord: EpochRecord?
+}
+
+/// Everything training needs to continue after an epoch exactly as if it had never stopped:
+/// the model, the optimizer's buffers and step counts (one per SGD worker; every worker
+/// holds the same model and momentum after the end-of-epoch averaging), and the early
+/// stopping bookkeeping. Shuffles and learning rates depend only on (seed, epoch).
+public struct TrainingState<T: KernelScalar>: Sendable, Equatable {
+    /// Epochs done.
+    public var epoch: Int
+    public var weights: [T]
+    public var velocity: [T]
+    public var optimizerSteps: [Int]
+    /// The best watched loss so far (+infinity before any epoch).
+    public var best: Double
+    /// The weights of the best validation epoch (empty without validation data).
+    public var bestWeights: [T]
+    public var bestEpoch: Int
+    public var sinceImprovement: Int
+
+    public init(epoch: Int, weights: [T], velocity: [T], optimizerSteps: [Int], best: Double, bestWeights: [T],
+                bestEpoch: Int, sinceImprovement: Int) {
+        self.epoch = epoch; self.weights = weights; self.velocity = velocity; self.optimizerSteps = optimizerSteps
+        self.best = best; self.bestWeights = bestWeights; self.bestEpoch = bestEpoch; self.sinceImprovement = sinceImprovement
+    }
 }
 
 /// Trains a linear model by full-batch gradient descent or mini-batch SGD.
@@ -86,27 +116,50 @@ public final class Trainer<T: KernelScalar> {
     }
 
     /// Runs training from `initialWeights`, calling `onEpoch` after every epoch.
+    public func run(initialWeights: [T], onEpoch: (EpochRecord) -> Void = { _ in }) -> TrainingResult<T> {
+        train(initialWeights: initialWeights, onEpoch: onEpoch, onCheckpoint: { _ in })
+    }
+
+    /// Runs training from `initialWeights`, or continues from `resume` (a state a
+    /// checkpoint saved) with the same bits as a run that never stopped.
+    ///
+    /// - Parameters:
+    ///   - keepHistory: whether the result holds every epoch's record (memory grows with the
+    ///     epochs; callers that stream records elsewhere pass false).
+    ///   - checkpointEvery: calls `onCheckpoint` with the state after every this many epochs
+    ///     (not after the last epoch, nor after one that stops the run).
     // Specialized here: the trainer is generic and its callers live in other modules, where
     // unspecialized code would go through witness tables on every SGD step.
     @_specialize(where T == Double)
     @_specialize(where T == Float)
-    public func run(initialWeights: [T], onEpoch: (EpochRecord) -> Void = { _ in }) -> TrainingResult<T> {
+    public func train(initialWeights: [T], resume: TrainingState<T>? = nil, keepHistory: Bool = true,
+                      checkpointEvery: Int? = nil,
+                      onEpoch: (EpochRecord) throws -> Void,
+                      onCheckpoint: (TrainingState<T>) throws -> Void) rethrows -> TrainingResult<T> {
         precondition(initialWeights.count == parameterCount, "expected \(parameterCount) initial weights")
         let config = configuration
-        var weights = initialWeights
+        var weights = resume?.weights ?? initialWeights
         var gradient = [T](repeating: 0, count: parameterCount)
         var optimizer = Optimizer<T>(parameterCount: parameterCount, momentum: config.momentum, dampening: config.dampening,
                                      nesterov: config.nesterov, weightDecay: config.weightDecay)
         var history: [EpochRecord] = []
-        var best = Double.infinity
-        var bestWeights = weights
-        var bestEpoch = 0
-        var sinceImprovement = 0
+        var lastRecord: EpochRecord?
+        var best = resume?.best ?? Double.infinity
+        var bestWeights = resume.map { $0.bestWeights.isEmpty ? $0.weights : $0.bestWeights } ?? weights
+        var bestEpoch = resume?.bestEpoch ?? 0
+        var sinceImprovement = resume?.sinceImprovement ?? 0
         var stop = StopReason.epochsCompleted
         let sgd = config.optimizer == .sgd ? SGDEpochs(trainer: self, initialWeights: weights) : nil
+        if let resume {
+            precondition(resume.weights.count == parameterCount && resume.velocity.count == parameterCount, "the state does not fit the model")
+            if let sgd { sgd.restore(velocity: resume.velocity, steps: resume.optimizerSteps) }
+            else { optimizer.restore(velocity: resume.velocity, steps: resume.optimizerSteps.first ?? 0) }
+        }
+        let firstEpoch = resume?.epoch ?? 0
+        var epochsRun = firstEpoch
 
         var rates = LearningRateSequence(config)
-        for epoch in 0..<config.epochs {
+        for epoch in firstEpoch..<max(firstEpoch, config.epochs) {
             let started = DispatchTime.now().uptimeNanoseconds
             let rate = rates.rate(epoch: epoch)
             var loss: Double
@@ -122,8 +175,10 @@ public final class Trainer<T: KernelScalar> {
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             let record = EpochRecord(epoch: epoch + 1, loss: loss, learningRate: rate, validationLoss: validationLoss, seconds: seconds,
                                      shuffleSeconds: shuffleSeconds, averageSeconds: averageSeconds)
-            history.append(record)
-            onEpoch(record)
+            if keepHistory { history.append(record) }
+            lastRecord = record
+            epochsRun = epoch + 1
+            try onEpoch(record)
 
             if !loss.isFinite || !weights.allSatisfy({ $0.isFinite }) || (validationLoss.map { !$0.isFinite } ?? false) {
                 stop = .diverged(epoch: epoch + 1)
@@ -145,11 +200,19 @@ public final class Trainer<T: KernelScalar> {
                 stop = .noImprovement(epoch: epoch + 1)
                 break
             }
+            if let every = checkpointEvery, (epoch + 1) % every == 0, epoch + 1 < config.epochs {
+                let (velocity, steps) = sgd.map { $0.optimizerState() } ?? (optimizer.velocity, [optimizer.steps])
+                try onCheckpoint(TrainingState(epoch: epoch + 1, weights: weights, velocity: velocity, optimizerSteps: steps,
+                                               best: best, bestWeights: validation != nil ? bestWeights : [],
+                                               bestEpoch: bestEpoch, sinceImprovement: sinceImprovement))
+            }
         }
-        if validation != nil, bestEpoch > 0, stop != .diverged(epoch: history.count) {
-            return TrainingResult(weights: bestWeights, history: history, stopReason: stop, keptEpoch: bestEpoch)
+        if validation != nil, bestEpoch > 0, stop != .diverged(epoch: epochsRun) {
+            return TrainingResult(weights: bestWeights, history: history, stopReason: stop, keptEpoch: bestEpoch,
+                                  epochsRun: epochsRun, lastRecord: lastRecord)
         }
-        return TrainingResult(weights: weights, history: history, stopReason: stop, keptEpoch: history.count)
+        return TrainingResult(weights: weights, history: history, stopReason: stop, keptEpoch: epochsRun,
+                              epochsRun: epochsRun, lastRecord: lastRecord)
     }
 
     /// The loss (summed or mean, as configured) of `weights` over the training set.

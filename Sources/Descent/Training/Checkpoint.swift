@@ -1,0 +1,233 @@
+import Foundation
+
+/// A run's state after an epoch, written atomically as `checkpoint.json` into the run's
+/// staging folder by `--checkpoint-every N` and read by `descent train --resume DIR`.
+///
+/// Numbers that must come back bit for bit (weights, momentum, the best loss) are stored as
+/// their IEEE bit patterns: arrays as base64 of the little-endian bytes, scalars as 16 hex
+/// digits. The configuration is stored with the run identity, a fingerprint of the data,
+/// and the length of `loss.csv` at the checkpoint (the lines after it were written by epochs
+/// the resumed run does again).
+public struct Checkpoint: Sendable {
+    public static let fileName = "checkpoint.json"
+    public static let formatVersion = 1
+
+    /// Epochs done.
+    public var epoch: Int
+    public var precision: Precision
+    /// The configuration as a JSON object with the keys of a configuration file.
+    public var configuration: Data
+    public var configurationHash: String
+    public var dataFingerprint: String
+    public var run: RunIdentity
+    /// Bytes of `loss.csv` that belong to epochs 1...epoch.
+    public var lossLogBytes: Int
+    /// The run's `--checkpoint-every`.
+    public var checkpointEvery: Int?
+    var weights: String
+    var velocity: String
+    var bestWeights: String
+    var optimizerSteps: [Int]
+    var best: String
+    var bestEpoch: Int
+    var sinceImprovement: Int
+
+    public init<T: KernelScalar>(state: TrainingState<T>, configuration: RunConfiguration, dataFingerprint: String,
+                                 run: RunIdentity, lossLogBytes: Int) throws {
+        epoch = state.epoch
+        precision = configuration.precision
+        self.configuration = try AtomicFile.json(configuration.jsonObject())
+        configurationHash = configuration.identityHash
+        self.dataFingerprint = dataFingerprint
+        self.run = run
+        self.lossLogBytes = lossLogBytes
+        checkpointEvery = configuration.checkpointEvery
+        weights = Checkpoint.encode(state.weights)
+        velocity = Checkpoint.encode(state.velocity)
+        bestWeights = Checkpoint.encode(state.bestWeights)
+        optimizerSteps = state.optimizerSteps
+        best = Checkpoint.hex(state.best.bitPattern)
+        bestEpoch = state.bestEpoch
+        sinceImprovement = state.sinceImprovement
+    }
+
+    /// The training state, in the precision the run uses.
+    public func state<T: KernelScalar>(as type: T.Type, parameterCount: Int) throws -> TrainingState<T> {
+        guard precision.rawValue == T.precisionName else { throw Checkpoint.damaged("it holds \(precision.rawValue) weights") }
+        let w: [T] = try Checkpoint.decode(weights), v: [T] = try Checkpoint.decode(velocity), b: [T] = try Checkpoint.decode(bestWeights)
+        guard w.count == parameterCount, v.count == parameterCount, b.isEmpty || b.count == parameterCount else {
+            throw Checkpoint.damaged("it holds \(w.count) weights, the model has \(parameterCount)")
+        }
+        guard let bits = UInt64(best, radix: 16) else { throw Checkpoint.damaged("'best' is not 16 hex digits") }
+        return TrainingState(epoch: epoch, weights: w, velocity: v, optimizerSteps: optimizerSteps, best: Double(bitPattern: bits),
+                             bestWeights: b, bestEpoch: bestEpoch, sinceImprovement: sinceImprovement)
+    }
+
+    /// The checkpoint as JSON text.
+    public func jsonData() throws -> Data {
+        let configurationObject = try JSONSerialization.jsonObject(with: configuration)
+        return try AtomicFile.json([
+            "format": "descent-checkpoint", "format-version": Checkpoint.formatVersion,
+            "epoch": epoch, "precision": precision.rawValue, "configuration": configurationObject,
+            "configuration-hash": configurationHash, "data-fingerprint": dataFingerprint,
+            "run": run.jsonObject, "loss-csv-bytes": lossLogBytes, "checkpoint-every": checkpointEvery ?? 0,
+            "weights": weights, "velocity": velocity, "best-weights": bestWeights, "optimizer-steps": optimizerSteps,
+            "best": best, "best-epoch": bestEpoch, "since-improvement": sinceImprovement,
+        ] as [String: Any])
+    }
+
+    /// Reads `checkpoint.json` from `folder`.
+    ///
+    /// - Throws: ``DescentError/input(_:)`` naming what is missing or damaged.
+    public init(folder: String) throws {
+        let path = folder + "/" + Checkpoint.fileName
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw DescentError.input("\(path): cannot be read; resume needs the checkpoint a run with --checkpoint-every wrote")
+        }
+        guard let o = try? JSONSerialization.jsonObject(with: data) as? [String: Any], o["format"] as? String == "descent-checkpoint" else {
+            throw Checkpoint.damaged("it is not a descent checkpoint (JSON with \"format\": \"descent-checkpoint\")", path: path)
+        }
+        guard o["format-version"] as? Int == Checkpoint.formatVersion else {
+            throw Checkpoint.damaged("it has format version \(o["format-version"] ?? "none"); this descent reads version \(Checkpoint.formatVersion)", path: path)
+        }
+        func field<V>(_ key: String, _ type: V.Type) throws -> V {
+            guard let v = o[key] as? V else { throw Checkpoint.damaged("'\(key)' is missing or has the wrong type", path: path) }
+            return v
+        }
+        epoch = try field("epoch", Int.self)
+        guard let p = Precision(rawValue: try field("precision", String.self)) else { throw Checkpoint.damaged("unknown precision", path: path) }
+        precision = p
+        configuration = try AtomicFile.json(try field("configuration", [String: Any].self))
+        configurationHash = try field("configuration-hash", String.self)
+        dataFingerprint = try field("data-fingerprint", String.self)
+        run = try RunIdentity(jsonObject: try field("run", [String: Any].self))
+        lossLogBytes = try field("loss-csv-bytes", Int.self)
+        checkpointEvery = (o["checkpoint-every"] as? Int).flatMap { $0 > 0 ? $0 : nil }
+        weights = try field("weights", String.self)
+        velocity = try field("velocity", String.self)
+        bestWeights = try field("best-weights", String.self)
+        optimizerSteps = try field("optimizer-steps", [Int].self)
+        best = try field("best", String.self)
+        bestEpoch = try field("best-epoch", Int.self)
+        sinceImprovement = try field("since-improvement", Int.self)
+    }
+
+    /// The epoch of the checkpoint in `folder`.
+    static func epoch(inFolder folder: String) throws -> Int { try Checkpoint(folder: folder).epoch }
+
+    static func damaged(_ what: String, path: String = Checkpoint.fileName) -> DescentError {
+        .input("\(path): damaged checkpoint: \(what); start the run again without --resume")
+    }
+
+    static func hex(_ value: UInt64) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+
+    static func encode<T: KernelScalar>(_ values: [T]) -> String {
+        values.withUnsafeBytes { Data($0).base64EncodedString() }
+    }
+
+    static func decode<T: KernelScalar>(_ text: String) throws -> [T] {
+        guard let data = Data(base64Encoded: text), data.count % MemoryLayout<T>.stride == 0 else {
+            throw damaged("an array is not base64 of \(T.precisionName) values")
+        }
+        return data.withUnsafeBytes { Array($0.bindMemory(to: T.self)) }
+    }
+}
+
+/// What names a run in its files: an id, the configuration's hash and the start time.
+public struct RunIdentity: Sendable, Equatable {
+    public var id: String
+    public var configurationHash: String
+    /// ISO 8601, UTC, to the second.
+    public var started: String
+
+    public init(configuration: RunConfiguration, started date: Date = Date()) {
+        configurationHash = configuration.identityHash
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        started = formatter.string(from: date)
+        id = Checkpoint.hex(FNV1a.hash("\(configurationHash) \(started) \(getpid()) \(date.timeIntervalSince1970)"))
+    }
+
+    init(jsonObject o: [String: Any]) throws {
+        guard let id = o["id"] as? String, let hash = o["configuration-hash"] as? String, let started = o["started"] as? String else {
+            throw Checkpoint.damaged("'run' needs id, configuration-hash and started")
+        }
+        self.id = id; configurationHash = hash; self.started = started
+    }
+
+    public var jsonObject: [String: Any] { ["id": id, "configuration-hash": configurationHash, "started": started] }
+}
+
+/// 64-bit FNV-1a, for short fingerprints (not for security).
+enum FNV1a {
+    static func hash(_ text: String) -> UInt64 { hash(bytes: Array(text.utf8)) }
+
+    static func hash(bytes: [UInt8], seed: UInt64 = 0xcbf2_9ce4_8422_2325) -> UInt64 {
+        var h = seed
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+        return h
+    }
+}
+
+extension RunConfiguration {
+    /// The keys that change what a run computes; threads, NUMA placement, the output folder
+    /// and the checkpoint interval change only how it runs.
+    public var identityObject: [String: Any] {
+        var o = jsonObject()
+        o["numa"] = nil
+        return o
+    }
+
+    /// A hash of ``identityObject`` (sorted-key JSON).
+    public var identityHash: String {
+        let data = (try? JSONSerialization.data(withJSONObject: identityObject, options: [.sortedKeys])) ?? Data()
+        return Checkpoint.hex(FNV1a.hash(bytes: Array(data)))
+    }
+
+    /// Lines `key: then → now` for every key of ``identityObject`` that differs.
+    public func differences(from other: RunConfiguration) -> [String] {
+        let a = other.identityObject, b = identityObject
+        return Set(a.keys).union(b.keys).sorted().compactMap { key in
+            let then = a[key].map { "\($0)" } ?? "(not set)", now = b[key].map { "\($0)" } ?? "(not set)"
+            return then == now ? nil : "\(key) \(then) in the checkpoint, \(now) now"
+        }
+    }
+}
+
+extension Dataset {
+    /// A fingerprint of the rows' bits (features and labels, block by block in chunk order,
+    /// so it does not depend on the thread count): resuming on other data is an error.
+    public func fingerprint() -> String {
+        let blockScalars = (featureCount + 1) * chunks.chunkRows
+        var lanes: (UInt64, UInt64, UInt64, UInt64) = (0x9e37_79b9_7f4a_7c15, 0xc2b2_ae3d_27d4_eb4f, 0x1656_67b1_9e37_79f9, 0x27d4_eb2f_1656_67c5)
+        let prime: UInt64 = 0x0000_0100_0000_01b3
+        for chunk in 0..<chunks.chunkCount {
+            let bytes = blockScalars * MemoryLayout<T>.stride
+            UnsafeRawPointer(block(chunk)).withMemoryRebound(to: UInt64.self, capacity: bytes / 8) { words in
+                var i = 0
+                let n = bytes / 8
+                while i + 4 <= n {
+                    lanes.0 = (lanes.0 ^ words[i]) &* prime
+                    lanes.1 = (lanes.1 ^ words[i + 1]) &* prime
+                    lanes.2 = (lanes.2 ^ words[i + 2]) &* prime
+                    lanes.3 = (lanes.3 ^ words[i + 3]) &* prime
+                    i += 4
+                }
+                while i < n { lanes.0 = (lanes.0 ^ words[i]) &* prime; i += 1 }
+            }
+        }
+        var h = FNV1a.hash(bytes: [], seed: lanes.0 ^ UInt64(rowCount))
+        for lane in [lanes.1, lanes.2, lanes.3, UInt64(featureCount), UInt64(classCount)] { h = (h ^ lane) &* prime; h ^= h >> 29 }
+        return Checkpoint.hex(h)
+    }
+}
+
+extension PreparedData {
+    /// Fingerprints of the training, validation and test rows.
+    public var fingerprint: String {
+        [train.fingerprint(), validation?.fingerprint() ?? "none", test.fingerprint()].joined(separator: "-")
+    }
+}

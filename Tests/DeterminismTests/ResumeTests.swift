@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+@testable import Descent
+import DescentTestSupport
+
+/// Training continued from a checkpoint's state (through checkpoint.json and back) gives
+/// the uninterrupted run's losses, stop and weights bit for bit, after every epoch, at
+/// another thread count.
+struct ResumeTests {
+    static func configurations() -> [(String, TrainingConfiguration, Bool)] {
+        var gd = TrainingConfiguration()
+        gd.epochs = 14; gd.momentum = 0.9; gd.schedule = .step; gd.stepSize = 3; gd.gamma = 0.5; gd.alpha = 0.002
+        var early = gd
+        early.alpha = 0.002; early.patience = 2; early.epochs = 40
+        var sgd = TrainingConfiguration()
+        sgd.optimizer = .sgd; sgd.batchSize = 16; sgd.workers = 3; sgd.momentum = 0.9; sgd.nesterov = true
+        sgd.epochs = 9; sgd.alpha = 0.01; sgd.gradient = .mean; sgd.schedule = .cosine; sgd.weightDecay = 0.001
+        var plain = sgd
+        plain.workers = 1; plain.batchSize = 1; plain.nesterov = false; plain.dampening = 0.3; plain.schedule = .inverseTime
+        plain.patience = 2; plain.epochs = 30
+        return [("gd momentum step", gd, false), ("gd validation early stopping", early, true),
+                ("sgd 3 workers Nesterov", sgd, false), ("sgd per-sample dampening", plain, true)]
+    }
+
+    func check<T: KernelScalar>(_ type: T.Type) throws {
+        let (x, y) = blobRows(samples: 1_200, seed: 5)
+        let (vx, vy) = blobRows(samples: 300, seed: 6)
+        let folder = CLI.temporaryDirectory().path
+        for (name, configuration, withValidation) in Self.configurations() {
+            let train = makeDataset(x, y, threads: 2, as: T.self)
+            let validation = withValidation ? makeDataset(vx, vy, threads: 2, as: T.self) : nil
+            let trainer = Trainer<T>(configuration: configuration, train: train, validation: validation, executor: ShardedExecutor(threads: 2))
+            let initial = Trainer<T>.initialWeights(count: trainer.parameterCount, seed: 3)
+            var states: [TrainingState<T>] = []
+            let straight = trainer.train(initialWeights: initial, checkpointEvery: 1, onEpoch: { _ in }, onCheckpoint: { states.append($0) })
+            #expect(states.count == straight.epochsRun - 1 || straight.stopReason != .epochsCompleted, "\(name)")
+            #expect(!states.isEmpty, "\(name)")
+            var run = RunConfiguration()
+            run.precision = T.self == Float.self ? .float32 : .float64
+            for state in states {
+                // Through the file and back: the state must survive its encoding exactly.
+                let checkpoint = try Checkpoint(state: state, configuration: run, dataFingerprint: train.fingerprint(),
+                                                run: RunIdentity(configuration: run), lossLogBytes: 0)
+                try checkpoint.jsonData().write(to: URL(fileURLWithPath: folder + "/" + Checkpoint.fileName))
+                let read = try Checkpoint(folder: folder).state(as: T.self, parameterCount: trainer.parameterCount)
+                #expect(read == state, "\(name) epoch \(state.epoch): the checkpoint changed the state")
+                let again = Trainer<T>(configuration: configuration, train: makeDataset(x, y, threads: 3, as: T.self),
+                                       validation: withValidation ? makeDataset(vx, vy, threads: 3, as: T.self) : nil,
+                                       executor: ShardedExecutor(threads: 3))
+                let resumed = again.train(initialWeights: initial, resume: read, onEpoch: { _ in }, onCheckpoint: { _ in })
+                let same = bits(resumed.weights) == bits(straight.weights)
+                    && resumed.history.map(\.loss.bitPattern) == straight.history.dropFirst(state.epoch).map(\.loss.bitPattern)
+                    && resumed.history.map(\.validationLoss) == straight.history.dropFirst(state.epoch).map(\.validationLoss)
+                    && resumed.stopReason == straight.stopReason && resumed.keptEpoch == straight.keptEpoch
+                    && resumed.epochsRun == straight.epochsRun
+                #expect(same, "\(name) \(T.precisionName): resumed after epoch \(state.epoch) differs (stop \(resumed.stopReason) vs \(straight.stopReason))")
+            }
+        }
+    }
+
+    @Test func float64() throws { try check(Double.self) }
+    @Test func float32() throws { try check(Float.self) }
+
+    /// The early-stopping cases do stop early, so their counters are exercised.
+    @Test func theEarlyStoppingCasesStopEarly() {
+        for (name, configuration, withValidation) in Self.configurations() where withValidation {
+            let (x, y) = blobRows(samples: 1_200, seed: 5)
+            let (vx, vy) = blobRows(samples: 300, seed: 6)
+            let result = trainLibrary(makeDataset(x, y, as: Double.self), configuration, threads: 1, validation: makeDataset(vx, vy, as: Double.self))
+            #expect(result.epochsRun < configuration.epochs, "\(name): stopped at \(result.epochsRun) of \(configuration.epochs)")
+            #expect(result.keptEpoch < result.epochsRun, "\(name)")
+        }
+    }
+
+    /// A configuration survives its JSON form exactly (the resumed run is configured from it).
+    @Test func configurationRoundTripsThroughJSON() throws {
+        var c = RunConfiguration()
+        c.samples = 12_345; c.features = 7; c.centers = 3; c.clusterStd = 1.7000000000000002; c.centerBox = -3.3...7.1
+        c.testFraction = 0.3; c.validationFraction = 0.1
+        c.training.alpha = 0.1 + 0.2; c.training.momentum = 0.9; c.training.optimizer = .sgd; c.training.batchSize = 48
+        c.training.workers = 4; c.training.syncEvery = 5; c.training.weightDecay = 1e-7; c.training.schedule = .step
+        c.training.stepSize = 9; c.training.gamma = 0.3333333333333333; c.training.targetLoss = 1e-300; c.training.patience = 4
+        c.training.seed = 987_654_321; c.precision = .float32; c.loss = .hinge
+        var back = RunConfiguration()
+        try back.apply(json: try AtomicFile.json(c.jsonObject()), source: "test")
+        #expect(back == c)
+        #expect(back.identityHash == c.identityHash)
+        var other = c
+        other.training.alpha = 0.3
+        #expect(other.identityHash != c.identityHash)
+        #expect(other.differences(from: c) == ["alpha 0.30000000000000004 in the checkpoint, 0.3 now"])
+    }
+
+    /// The plotted curve keeps at most its limit (plus the last point) whatever the epochs,
+    /// and the points depend only on the epochs seen.
+    @Test func lossCurveIsBounded() {
+        var curve = LossCurve(limit: 64)
+        for epoch in 1...100_000 { curve.append(EpochRecord(epoch: epoch, loss: Double(epoch), learningRate: 1, seconds: 0)) }
+        let points = curve.records
+        #expect(points.count <= 65 && points.count > 32)
+        #expect(points.first?.epoch == 1 && points.last?.epoch == 100_000)
+        #expect(zip(points, points.dropFirst()).allSatisfy { $0.epoch < $1.epoch })
+    }
+}

@@ -144,9 +144,14 @@ struct TrainCommand: ParsableCommand {
                                         + (configuration.training.gradient == .sum ? " or --gradient mean" : "")
                                         + (written.isEmpty ? "" : "; kept \(wrote)"))
         }
+        // With validation data the run keeps its best epoch's weights, with or without
+        // --patience: say so whenever that is not the last epoch.
+        let kept = result.training.keptEpoch != epochsRun
+            ? "; kept the weights of epoch \(result.training.keptEpoch) (the lowest validation loss), not those of the last epoch" : ""
         if result.training.stopReason != .epochsCompleted {
-            print("[INFO] stopped: \(result.training.stopReason.summary)"
-                  + (result.training.keptEpoch != epochsRun ? "; kept the weights of epoch \(result.training.keptEpoch)" : ""))
+            print("[INFO] stopped: \(result.training.stopReason.summary)\(kept)")
+        } else if !kept.isEmpty {
+            print("[INFO] completed all \(epochsRun) epochs\(kept)")
         }
         print("[INFO] evaluating...")
         guard let report = result.report else { return }

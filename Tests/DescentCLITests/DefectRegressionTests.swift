@@ -52,4 +52,18 @@ struct DefectRegressionTests {
             #expect((0..<50).allSatisfy { other.rate(epoch: $0) == t.learningRate(epoch: $0) }, "\(schedule)")
         }
     }
+
+    /// D22: with --validation-fraction and no --patience the run keeps its best validation
+    /// epoch's weights, and the console says so.
+    @Test func keptValidationEpochIsReportedWithoutPatience() throws {
+        let dir = CLI.temporaryDirectory()
+        let out = dir.appendingPathComponent("d").path
+        let result = try CLI.run(["train", "--samples", "1500", "--validation-fraction", "0.25", "--epochs", "40", "--alpha", "0.002",
+                                  "--momentum", "0.99", "--schedule", "step", "--step-size", "3", "--gamma", "0.5", "--output", out])
+        #expect(result.status == 0, "\(result.stderr)")
+        let metrics = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/metrics.json"))) as! [String: Any]
+        let kept = metrics["kept-epoch"] as! Int
+        #expect(kept < metrics["epochs-run"] as! Int)
+        #expect(result.stdout.contains("[INFO] completed all 40 epochs; kept the weights of epoch \(kept) (the lowest validation loss)"), "\(result.stdout)")
+    }
 }

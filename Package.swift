@@ -1,13 +1,19 @@
-// swift-tools-version:6.1
+// swift-tools-version:6.2
 import PackageDescription
 
-// The hot loops are compiled for the host CPU by default (`-target-cpu native`), which about
-// doubles SIMD throughput over the generic x86-64 target. Set DESCENT_TARGET_CPU=generic for a
-// portable build (the one run inside the NUMA VM and compared bit for bit by scripts/cross-build-verify),
-// or to a named LLVM CPU (for example znver4). Both builds give identical bits: the kernels
-// never use fused multiply-add, so the instruction set changes speed, never results.
+// Swift 6.2 or later (the machines here have 6.3.1): the host-CPU build below relies on
+// SwiftPM 6.2 accepting unsafe flags in versioned dependencies.
+//
+// The hot loops are compiled for the host CPU with the `NativeCPU` trait (`-target-cpu
+// native`), which about doubles SIMD throughput over the generic x86-64 target. The trait is
+// off by default, so a package that depends on Descent, or a binary copied to another host,
+// gets the portable generic build; the README's commands turn it on
+// (`swift run -c release --traits NativeCPU descent ...`). With the trait, DESCENT_TARGET_CPU
+// names another LLVM CPU (for example znver4). Both builds give identical bits: the kernels
+// never use fused multiply-add, so the instruction set changes speed, never results
+// (scripts/cross-build-verify checks it).
 let targetCPU = Context.environment["DESCENT_TARGET_CPU"] ?? "native"
-let cpuFlags: [SwiftSetting] = targetCPU == "generic" ? [] : [.unsafeFlags(["-target-cpu", targetCPU])]
+let cpuFlags: [SwiftSetting] = targetCPU == "generic" ? [] : [.unsafeFlags(["-target-cpu", targetCPU], .when(traits: ["NativeCPU"]))]
 
 let package = Package(
     name: "Descent",
@@ -16,8 +22,12 @@ let package = Package(
         .library(name: "Descent", targets: ["Descent"]),
         .executable(name: "descent", targets: ["descent"]),
     ],
+    traits: [
+        .trait(name: "NativeCPU", description: "Compile the kernels for the build machine's CPU (-target-cpu native): about twice the SIMD throughput, same bits, but the binary may not run on an older CPU."),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(

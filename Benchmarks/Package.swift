@@ -9,7 +9,7 @@ let package = Package(
     name: "DescentBenchmarks",
     platforms: [.macOS(.v15)],
     dependencies: [
-        .package(name: "Descent", path: ".."),
+        .package(name: "Descent", path: "..", traits: ["NativeCPU"]),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [

@@ -27,6 +27,13 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
     /// Allocates the dataset's shards and fills each chunk on its shard's node.
     ///
     /// - Parameters:
+    ///   - rowCount: the rows.
+    ///   - featureCount: features per row (at least 1).
+    ///   - classCount: the number of classes (at least 1).
+    ///   - chunkRows: rows per chunk, a power of two; the same for every thread count.
+    ///   - policy: NUMA placement of the shards.
+    ///   - topology: the machine's NUMA layout.
+    ///   - executor: one shard per thread.
     ///   - fill: called once per chunk, from the thread bound to the chunk's node, with the
     ///     chunk's global rows and its block (`block[j * stride + i]` is feature j of local
     ///     row i; `block[featureCount * stride + i]` is its label). It must be safe to call

@@ -24,8 +24,12 @@ public struct EpochShuffle: Sendable {
     @usableFromInline let bucketKey: UInt64
     @usableFromInline let swapKey: UInt64
 
-    /// - Parameter bucketRows: average rows per bucket (tests use small buckets to check the
-    ///   permutation's distribution); training always uses the default.
+    /// - Parameters:
+    ///   - count: the rows to permute.
+    ///   - seed: the run's seed.
+    ///   - epoch: the 0-based epoch; each epoch has its own permutation.
+    ///   - bucketRows: average rows per bucket (tests use small buckets to check the
+    ///     permutation's distribution); training always uses the default.
     public init(count: Int, seed: UInt64, epoch: Int, bucketRows: Int = EpochShuffle.bucketRows) {
         precondition(count >= 0 && count < Int(Int32.max), "shuffles hold up to 2^31 - 1 rows")
         precondition(bucketRows >= 1, "buckets need rows")

@@ -68,7 +68,9 @@ public enum MemoryBudget {
 
     /// Throws when the items need more than ``available()``.
     ///
-    /// - Parameter hint: what the user can change, for example "use fewer --samples".
+    /// - Parameters:
+    ///   - items: the parts of the run's memory.
+    ///   - hint: what the user can change, for example "use fewer --samples".
     public static func check(_ items: [Item], hint: String) throws {
         let parts = items.filter { ($0.bytes ?? 1) > 0 }
         let listed = parts.map { "\($0.name) \($0.bytes.map(format) ?? "more than 2^63 bytes")" }.joined(separator: ", ")

@@ -23,9 +23,17 @@ public enum GradientKernel {
     /// Accumulates the first `rows` rows of a chunk block into `partial` (overwriting it).
     ///
     /// - Parameters:
+    ///   - loss: the loss kernel.
+    ///   - weights: `outputs x (features + 1)` weights, bias last in each row.
+    ///   - features: features per row.
+    ///   - outputs: output units (1 for the binary losses).
     ///   - block: feature j of row i at `block[j * stride + i]`, label at
     ///     `block[features * stride + i]`. Readable up to the next multiple of the vector
     ///     width past `rows` (chunk blocks are padded to a whole chunk).
+    ///   - stride: scalars between one feature's column and the next in the block.
+    ///   - rows: the rows of the block to accumulate.
+    ///   - partial: receives the gradient sums and the loss (``partialStride(features:outputs:)`` values).
+    ///   - next: a block to prefetch while this one is computed, if any.
     @inlinable
     public static func contiguous<T: KernelScalar, L: LossKernel>(
         _ loss: L.Type, weights: UnsafePointer<T>, features: Int, outputs: Int,
@@ -198,7 +206,12 @@ public enum GradientKernel {
     /// kernel's accumulators and horizontal sum leave when every other lane is zero.
     ///
     /// - Parameters:
+    ///   - loss: the loss kernel.
+    ///   - weights: `outputs x (features + 1)` weights, bias last in each row.
+    ///   - features: features per row.
+    ///   - outputs: output units (1 for the binary losses).
     ///   - row: feature j at `row[j * featureStride]`, the label after the features.
+    ///   - featureStride: scalars between one feature of the row and the next.
     ///   - scores: scratch for `outputs` vectors.
     ///   - gradient: receives `outputs * (features + 1)` values.
     /// - Returns: the row's loss.

@@ -21,7 +21,10 @@ public struct ShardedExecutor: Sendable {
 
     /// Calls `body(i)` for i in 0..<iterations, concurrently when iterations > 1.
     ///
-    /// - Parameter node: the NUMA node iteration i should run on, or nil for no binding.
+    /// - Parameters:
+    ///   - iterations: how many times to call `body`.
+    ///   - node: the NUMA node iteration i should run on, or nil for no binding.
+    ///   - body: the work of iteration i.
     @inlinable
     public func run(iterations: Int, node: (Int) -> Int? = { _ in nil }, _ body: (Int) -> Void) {
         if iterations == 1 {

@@ -1,8 +1,5 @@
 import Foundation
 
-/// The version written into model files and printed by `descent --version`.
-public let descentVersion = "0.1.0"
-
 /// A trained model as saved in `model.json`: weights (one row per output unit, bias last),
 /// and everything needed to reproduce or reuse it.
 ///

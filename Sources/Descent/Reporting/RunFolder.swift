@@ -51,6 +51,10 @@ public final class RunFolder: @unchecked Sendable {
     /// its staging folder).
     ///
     /// - Parameters:
+    ///   - path: the folder the user named.
+    ///   - overwrite: whether an earlier run in it (or a checkpoint beside it) may be replaced.
+    ///   - resume: open the folder of an interrupted run to continue it from its checkpoint.
+    ///   - flag: the option that named the folder, for messages.
     ///   - owns: whether a file name is one this kind of run writes; a folder holding other
     ///     files is refused even with `overwrite`, so a mistyped `--output` never deletes a
     ///     user's files.

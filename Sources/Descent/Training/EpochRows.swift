@@ -35,7 +35,10 @@ public final class EpochRows<T: KernelScalar>: @unchecked Sendable {
     var scratch: [UnsafeMutablePointer<T>] = []
     var scratchScalars = 0
 
-    /// - Parameter shuffle: whether epochs are shuffled; false allocates nothing.
+    /// - Parameters:
+    ///   - dataset: the training rows.
+    ///   - shuffle: whether epochs are shuffled; false allocates nothing.
+    ///   - executor: the threads that make each epoch's copy.
     public init(dataset: Dataset<T>, shuffle: Bool, executor: ShardedExecutor) {
         precondition(dataset.rowCount < Int(Int32.max), "SGD supports up to 2^31 - 1 training rows")
         self.dataset = dataset

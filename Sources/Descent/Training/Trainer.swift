@@ -124,10 +124,14 @@ public final class Trainer<T: KernelScalar> {
     /// checkpoint saved) with the same bits as a run that never stopped.
     ///
     /// - Parameters:
+    ///   - initialWeights: the weights of epoch 0 (`outputs x (features + 1)`, bias last).
+    ///   - resume: a checkpoint's state to continue from, or nil to start at epoch 0.
     ///   - keepHistory: whether the result holds every epoch's record (memory grows with the
     ///     epochs; callers that stream records elsewhere pass false).
     ///   - checkpointEvery: calls `onCheckpoint` with the state after every this many epochs
     ///     (not after the last epoch, nor after one that stops the run).
+    ///   - onEpoch: called with each epoch's record as it finishes.
+    ///   - onCheckpoint: receives the state every `checkpointEvery` epochs.
     // Specialized here: the trainer is generic and its callers live in other modules, where
     // unspecialized code would go through witness tables on every SGD step.
     @_specialize(where T == Double)

@@ -44,7 +44,7 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
     /// machine: any thread count gives the same bits. K = 1 is plain sequential SGD.
     public var workers: Int = 1
     /// SGD with workers: batches each worker runs between two averagings (`--sync-every`);
-    /// nil means ``defaultSyncEvery(batchSize:)``.
+    /// nil means ``defaultSyncEvery(batchSize:workers:)``.
     public var syncEvery: Int?
     /// Seed 3 draws blob centers as far apart as the tutorial's make_blobs(random_state=1)
     /// draws them, so the default run has the tutorial's shape (loss 156 at epoch 1, 0.51 at 100).

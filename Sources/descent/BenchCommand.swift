@@ -150,12 +150,13 @@ struct BenchCommand: ParsableCommand {
     }
 
     func csv(_ points: [ScalingPoint]) -> String {
-        var out = "mode,precision,optimizer,batch_size,workers,sync_every,threads,rows,bytes_per_row,rows_per_s_median,rows_per_s_min,rows_per_s_max,gb_per_s,percent_of_bandwidth,speedup,efficiency,epochs,epoch_s,shuffle_s,average_s\n"
+        var out = "mode,precision,optimizer,batch_size,workers,sync_every,threads,rows,bytes_per_row,rows_per_s_median,rows_per_s_min,rows_per_s_max,gb_per_s,percent_of_bandwidth,speedup,efficiency,epochs,epoch_s,shuffle_s,average_s,generate_rows_per_s,generate_normals_per_s_per_thread\n"
         for p in points {
             out += "\(p.mode),\(p.precision),\(p.optimizer),\(p.batchSize.map(String.init) ?? ""),\(p.workers),\(p.syncEvery.map(String.init) ?? ""),\(p.threads),\(p.rows),\(p.bytesPerRow),"
                 + String(format: "%.0f,%.0f,%.0f,%.3f,%.1f,%.3f,%.3f,", p.rowsPerSecondMedian, p.rowsPerSecondMin, p.rowsPerSecondMax,
                          p.gigabytesPerSecond, p.fractionOfBandwidth * 100, p.speedup, p.efficiency) + "\(p.epochs),"
-                + String(format: "%.6f,%.6f,%.6f\n", p.epochSeconds, p.shuffleSeconds, p.averageSeconds)
+                + String(format: "%.6f,%.6f,%.6f,%.0f,%.0f\n", p.epochSeconds, p.shuffleSeconds, p.averageSeconds,
+                         p.generateRowsPerSecond, p.normalsPerSecondPerThread)
         }
         return out
     }
@@ -180,7 +181,7 @@ struct BenchCommand: ParsableCommand {
                          points.map(\.threads).max() ?? 1, bandwidthOne / 1e9))
             let sgd = points.contains { $0.optimizer == "sgd" }
             print("mode    precision  optimizer     threads  rows         rows/s median (min-max)         GB/s   % bw  speedup  efficiency"
-                  + (sgd ? "  copy %  avg %" : ""))
+                  + (sgd ? "  copy %  avg %" : "") + "  generated rows/s (normals/s/thread)")
             for p in points {
                 let name = p.optimizer + (p.batchSize.map { " b\($0)" } ?? "") + (p.workers > 1 ? " K\(p.workers)" : "")
                 print(p.mode.padding(toLength: 8, withPad: " ", startingAt: 0) + p.precision.padding(toLength: 11, withPad: " ", startingAt: 0)
@@ -189,7 +190,8 @@ struct BenchCommand: ParsableCommand {
                       + "\(Format.rate(p.rowsPerSecondMedian)) (\(Format.rate(p.rowsPerSecondMin))-\(Format.rate(p.rowsPerSecondMax)))".padding(toLength: 30, withPad: " ", startingAt: 0)
                       + String(format: "%6.2f  %5.1f  %7.2f  %10.2f", p.gigabytesPerSecond, p.fractionOfBandwidth * 100, p.speedup, p.efficiency)
                       + (sgd ? String(format: "  %6.1f  %5.1f", p.epochSeconds > 0 ? 100 * p.shuffleSeconds / p.epochSeconds : 0,
-                                      p.epochSeconds > 0 ? 100 * p.averageSeconds / p.epochSeconds : 0) : ""))
+                                      p.epochSeconds > 0 ? 100 * p.averageSeconds / p.epochSeconds : 0) : "")
+                      + "  \(Format.rate(p.generateRowsPerSecond)) (\(Format.rate(p.normalsPerSecondPerThread)))")
             }
         }
         if let folder {

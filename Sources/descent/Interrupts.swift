@@ -16,6 +16,7 @@ enum Interrupts {
     final class Watched: @unchecked Sendable {
         let lock = NSLock()
         var folder: RunFolder?
+        var file: String?
     }
     static let watched = Watched()
 
@@ -44,9 +45,17 @@ enum Interrupts {
         watched.lock.unlock()
     }
 
+    /// Removes the temporary `file` if a signal arrives before it is renamed into place.
+    static func watch(file: String?) {
+        watched.lock.lock()
+        watched.file = file
+        watched.lock.unlock()
+    }
+
     static func handle(_ signal: Int32) {
         watched.lock.lock()
         let folder = watched.folder
+        if let file = watched.file { unlink(file) }
         watched.lock.unlock()
         let name = signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "SIGHUP"
         if let folder {

@@ -13,6 +13,15 @@ struct BenchCommandTests {
         #expect(result.stdout.contains("read bandwidth (STREAM-style probe)"))
         let csv = try String(contentsOfFile: out + "/bench.csv", encoding: .utf8).split(separator: "\n")
         #expect(csv.count == 1 + 4, "header and 2 series x 2 thread counts")
+        // The generation rate sits next to the training rate (issue 15): rows/s and normals/s per thread.
+        let header = csv[0].split(separator: ",").map(String.init)
+        let generated = try #require(header.firstIndex(of: "generate_rows_per_s")), normals = try #require(header.firstIndex(of: "generate_normals_per_s_per_thread"))
+        for line in csv.dropFirst() {
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            let rows = Double(fields[generated]) ?? 0, perThread = Double(fields[normals]) ?? 0, threads = Double(fields[header.firstIndex(of: "threads")!])!
+            #expect(rows > 0 && abs(perThread * threads - rows * 2) <= rows * 2 * 1e-6 + 1, "\(line)")
+        }
+        #expect(result.stdout.contains("generated rows/s (normals/s/thread)"))
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/bench.json"))) as! [String: Any]
         let points = json["points"] as! [[String: Any]]
         #expect(points.count == 4)

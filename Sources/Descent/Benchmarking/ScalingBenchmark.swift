@@ -20,7 +20,16 @@ public struct ScalingPoint: Sendable, Codable, Equatable {
     public var speedup: Double
     public var efficiency: Double
     public var epochs: Int
+    /// Seconds to generate the point's rows (before timing; all threads).
     public var generateSeconds: Double
+    /// Features per row.
+    public var features: Int = 0
+    /// Rows generated per second.
+    public var generateRowsPerSecond: Double { generateSeconds > 0 ? Double(rows) / generateSeconds : 0 }
+    /// Normal deviates generated per second and thread (one per feature and row).
+    public var normalsPerSecondPerThread: Double {
+        generateSeconds > 0 ? Double(rows * features) / generateSeconds / Double(threads) : 0
+    }
     /// SGD workers (1 for GD and plain SGD) and the batches between averagings.
     public var workers: Int = 1
     public var syncEvery: Int?
@@ -101,7 +110,7 @@ public enum ScalingBenchmark {
                             bytesPerRow: bytesPerRow, rowsPerSecondMedian: median, rowsPerSecondMin: rates.first ?? 0,
                             rowsPerSecondMax: rates.last ?? 0, gigabytesPerSecond: median * Double(bytesPerRow) / 1e9,
                             fractionOfBandwidth: bandwidth > 0 ? median * Double(bytesPerRow) / bandwidth : 0,
-                            speedup: 1, efficiency: 1, epochs: rates.count, generateSeconds: generateSeconds,
+                            speedup: 1, efficiency: 1, epochs: rates.count, generateSeconds: generateSeconds, features: features,
                             workers: t.optimizer == .sgd ? t.workers : 1, syncEvery: t.optimizer == .sgd && t.workers > 1 ? t.resolvedSyncEvery : nil,
                             epochSeconds: mean(timed.map(\.seconds)), shuffleSeconds: mean(timed.map(\.shuffleSeconds)),
                             averageSeconds: mean(timed.map(\.averageSeconds)))

@@ -1,0 +1,131 @@
+import ArgumentParser
+import Descent
+import Dispatch
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct GenerateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Write the blobs `descent train` would generate to a .npy or CSV file, for other tools.",
+        discussion: """
+        Writes every generated row, in row order, with the features first and the label \
+        (0 to centers-1) last: .npy as the exact IEEE values (float64, or float32 with \
+        --precision float32), CSV as the shortest decimals that read back to the same \
+        float64. `descent train --train FILE` with the same --seed, --test-fraction and \
+        --validation-fraction splits the file exactly as it splits generated rows, and \
+        trains to the same bits as `descent train --samples ...`. Rows are made in parallel \
+        and written in place, never held twice; the file appears (atomically renamed) only \
+        when complete.
+
+        Exit status: 0 done; 2 bad input; 4 the file cannot be written (checked before any \
+        work, including the free space).
+        """
+    )
+
+    @Option(help: "Points to generate (make_blobs n_samples). Default 1000.") var samples = 1000
+    @Option(help: "Features per point. Default 2.") var features = 2
+    @Option(help: "Blob centers, one class each. Default 2.") var centers = 2
+    @Option(name: .customLong("cluster-std"), help: "Standard deviation of each blob. Default 1.5.") var clusterStd = 1.5
+    @Option(name: .customLong("center-box"), help: ArgumentHelp("Box the centers are drawn in, as LOW,HIGH. Default -10,10.", valueName: "low,high"))
+    var centerBox: String?
+    @Option(help: "Seed (the same as train's --seed). Default 3.") var seed = 3
+    @Option(help: "float64 or float32 values in a .npy file. Default float64.") var precision: Precision = .float64
+    @Option(help: "Threads. Default: the CPUs this process may use. The file's bytes do not depend on it.") var threads: Int?
+    @Option(help: ArgumentHelp("The file to write: NAME.npy or NAME.csv.", valueName: "file")) var output: String
+    @Flag(help: "Replace an existing file.") var overwrite = false
+
+    func run() throws {
+        Interrupts.install()
+        do {
+            var options = RunConfiguration()
+            options.samples = samples; options.features = features; options.centers = centers; options.clusterStd = clusterStd
+            if let box = centerBox {
+                let parts = box.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
+                guard parts.count == 2, let low = parts[0], let high = parts[1], low < high, low.isFinite, high.isFinite else {
+                    throw DescentError.configuration("--center-box must be LOW,HIGH with LOW < HIGH, for example --center-box=-10,10 (got '\(box)')")
+                }
+                options.centerBox = low...high
+            }
+            guard seed >= 0 else { throw DescentError.configuration("--seed must be a whole number >= 0 (got \(seed))") }
+            options.training.seed = UInt64(seed)
+            options.threads = threads
+            try options.validate()
+            let format = try DataFileWriter.format(ofPath: output)
+            try MemoryBudget.check([.init("blob centers", MemoryBudget.product(centers, features, 8))], hint: "use fewer --centers or --features")
+            let generator = BlobGenerator(samples: samples, features: features, centers: centers, clusterStd: clusterStd,
+                                          centerBox: options.centerBox, seed: options.training.seed)
+            let bytes = DataFileWriter.byteCount(generator, precision: precision, format: format)
+            let file = try OutputFile(path: output, overwrite: overwrite, bytes: bytes)
+            Interrupts.watch(file: file.temporary)
+            let started = DispatchTime.now().uptimeNanoseconds
+            let threadCount = Experiment.threadCount(options)
+            let written = try DataFileWriter.write(generator, precision: precision, format: format, to: file.descriptor, path: output,
+                                                   executor: ShardedExecutor(threads: threadCount))
+            try file.commit()
+            Interrupts.watch(file: nil)
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            print("[INFO] wrote \(output): \(Format.count(samples)) rows x \(features + 1) columns (\(features) features, label last), "
+                  + "\(MemoryBudget.format(written)) in \(String(format: "%.3f", seconds)) s "
+                  + "(\(Format.rate(Double(samples) / max(seconds, 1e-9))) rows/s, \(String(format: "%.2f", Double(written) / max(seconds, 1e-9) / 1e9)) GB/s, \(threadCount) thread\(threadCount == 1 ? "" : "s"))")
+            print("[INFO] train on it with: descent train --train \(output) --seed \(seed)")
+            try Exit.checkStandardOutput()
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            throw Exit.fail(error)
+        }
+    }
+}
+
+/// A file written under a temporary name beside its target and renamed into place when
+/// complete; checked (folder, existing file, free space) before any work.
+final class OutputFile {
+    let path: String
+    let temporary: String
+    let descriptor: Int32
+    var committed = false
+
+    init(path: String, overwrite: Bool, bytes: Int?) throws {
+        self.path = path
+        let slash = path.lastIndex(of: "/")
+        let folder = slash.map { String(path[..<$0]) } ?? "."
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.isEmpty ? "/" : folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw DescentError.output("--output \(path): the folder \(folder) does not exist; create it first")
+        }
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            if isDirectory.boolValue { throw DescentError.output("--output \(path): is a folder; name a file ending in .npy or .csv") }
+            if !overwrite { throw DescentError.output("--output \(path): exists; add --overwrite to replace it, or choose another name") }
+        }
+        var stats = statvfs()
+        if let bytes, statvfs(folder.isEmpty ? "/" : folder, &stats) == 0 {
+            let free = Int(stats.f_bavail) &* Int(stats.f_frsize)
+            if bytes > free {
+                throw DescentError.output("--output \(path): the file needs \(MemoryBudget.format(bytes)) but \(folder) has \(MemoryBudget.format(free)) free; use fewer --samples or another disk")
+            }
+        } else if bytes == nil {
+            throw DescentError.output("--output \(path): the file would need more than 2^63 bytes; use fewer --samples or --features")
+        }
+        temporary = (slash.map { String(path[...$0]) } ?? "") + ".\(name).tmp-\(getpid())"
+        descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw DescentError.output("--output \(path): cannot write in \(folder) (\(String(cString: strerror(errno)))); choose another folder")
+        }
+    }
+
+    deinit {
+        close(descriptor)
+        if !committed { unlink(temporary) }
+    }
+
+    func commit() throws {
+        guard rename(temporary, path) == 0 else {
+            throw DescentError.output("--output \(path): cannot finish the file (\(String(cString: strerror(errno))))")
+        }
+        committed = true
+    }
+}

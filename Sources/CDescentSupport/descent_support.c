@@ -1,8 +1,9 @@
-// The helpers are static inline in the header; this file gives the target a translation unit.
+// The helpers are static inline in the header; this file gives the target a translation unit
+// and holds the Linux rename exchange.
+#define _GNU_SOURCE
 #include "descent_support.h"
 
 #if defined(__linux__)
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/syscall.h>

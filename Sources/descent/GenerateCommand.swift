@@ -54,7 +54,10 @@ struct GenerateCommand: ParsableCommand {
             options.threads = threads
             try options.validate()
             let format = try DataFileWriter.format(ofPath: output)
-            try MemoryBudget.check([.init("blob centers", MemoryBudget.product(centers, features, 8))], hint: "use fewer --centers or --features")
+            try MemoryBudget.check([.init("blob centers", MemoryBudget.product(centers, features, 8)),
+                                    .init("write buffers", DataFileWriter.bufferBytes(features: features, format: format,
+                                                                                       threads: Experiment.threadCount(options)))],
+                                   hint: "use fewer --centers or --features")
             let generator = BlobGenerator(samples: samples, features: features, centers: centers, clusterStd: clusterStd,
                                           centerBox: options.centerBox, seed: options.training.seed)
             let bytes = DataFileWriter.byteCount(generator, precision: precision, format: format)

@@ -59,10 +59,12 @@ enum Interrupts {
         watched.lock.unlock()
         let name = signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "SIGHUP"
         if let folder {
-            if folder.abandon() {
+            switch folder.abandon() {
+            case .kept where FileManager.default.fileExists(atPath: folder.path(Checkpoint.fileName)):
                 note("[INFO] \(name): stopped; the last checkpoint is in \(folder.staging); continue with: descent train --resume \(folder.target)")
-            } else {
-                note("[INFO] \(name): stopped; \(folder.target) is unchanged")
+            case .kept: note("[INFO] \(name): stopped; the finished run's files are in \(folder.staging)")
+            case .removed: note("[INFO] \(name): stopped; \(folder.target) is unchanged")
+            case .committed: note("[INFO] \(name): stopped after the run was written to \(folder.target)")
             }
         }
         _exit(128 + signal)

@@ -34,10 +34,15 @@ struct TrainCommand: ParsableCommand {
             var configuration: RunConfiguration
             var checkpoint: Checkpoint?
             if let resume = options.resume {
-                if let output = options.output, RunFolder.stagingPath(of: output) != RunFolder.stagingPath(of: resume) {
-                    throw DescentError.configuration("--resume \(resume) continues the run in \(resume); drop --output \(output)")
+                // --resume names the run's folder (or its .partial staging folder).
+                var target = RunFolder.normalized(resume)
+                if target.hasSuffix(".partial"), FileManager.default.fileExists(atPath: target + "/" + Checkpoint.fileName) {
+                    target = String(target.dropLast(".partial".count))
                 }
-                let target = resume.hasSuffix(".partial") ? String(resume.dropLast(".partial".count)) : resume
+                func canonical(_ path: String) -> String { URL(fileURLWithPath: RunFolder.normalized(path)).standardizedFileURL.path }
+                if let output = options.output, canonical(output) != canonical(target) {
+                    throw DescentError.configuration("--resume \(resume) continues the run in \(target); drop --output \(output)")
+                }
                 let opened = try RunFolder(target: target, overwrite: false, resume: true, flag: "--resume", owns: { RunFolder.trainFiles.contains($0) })
                 folder = opened
                 let saved = try Checkpoint(folder: opened.staging)
@@ -51,6 +56,7 @@ struct TrainCommand: ParsableCommand {
                 guard differences.isEmpty else {
                     throw DescentError.configuration("--resume \(target): the flags change the interrupted run: \(differences.joined(separator: "; ")); drop them (only --threads, --numa and --checkpoint-every may change)")
                 }
+                try saved.validate(for: configuration, lossLog: opened.path("loss.csv"))
                 checkpoint = saved
             } else {
                 configuration = try options.makeConfiguration()
@@ -68,7 +74,7 @@ struct TrainCommand: ParsableCommand {
         } catch let exit as ExitCode {
             throw exit
         } catch {
-            if let folder, folder.abandon() {
+            if let folder, folder.abandon() == .kept, FileManager.default.fileExists(atPath: folder.path(Checkpoint.fileName)) {
                 note("[INFO] the last checkpoint is kept in \(folder.staging); continue with: descent train --resume \(folder.target)")
             }
             throw Exit.fail(error)
@@ -99,7 +105,7 @@ struct TrainCommand: ParsableCommand {
         var log: LossLog?
         if let folder {
             if let checkpoint {
-                for record in try LossLog.records(inFile: folder.path("loss.csv"), bytes: checkpoint.lossLogBytes) { curve.append(record) }
+                try LossLog.forEachRecord(inFile: folder.path("loss.csv"), bytes: checkpoint.lossLogBytes) { curve.append($0) }
             }
             log = try LossLog(path: folder.path("loss.csv"), resumingAt: checkpoint?.lossLogBytes)
         }

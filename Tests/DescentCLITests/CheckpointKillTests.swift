@@ -134,4 +134,34 @@ struct CheckpointKillTests {
         #expect(kept == ["checkpoint.json", "loss.csv"], "\(kept)")
         #expect(!FileManager.default.fileExists(atPath: out))
     }
+
+    /// A damaged checkpoint is a clear error (exit 2), never a trap; the resume path may be
+    /// written with a trailing slash, as the staging folder, or with a matching --output.
+    @Test func damagedCheckpointsAreErrorsAndPathsAreNormalized() throws {
+        let dir = CLI.temporaryDirectory()
+        let out = dir.appendingPathComponent("d").path
+        let start = ["train", "--samples", "2000", "--epochs", "12", "--optimizer", "sgd", "--workers", "2", "--checkpoint-every", "2", "--output", out]
+        #expect(try CLI.runProcess(CLI.binary, start, environment: ["DESCENT_TEST_KILL": "after-epoch:5"]).status == 137)
+        let path = out + ".partial/checkpoint.json"
+        let original = try Data(contentsOf: URL(fileURLWithPath: path))
+        let edits: [(String, String, String)] = [
+            ("\"optimizer-steps\" : [", "\"optimizer-steps\" : [7, ", "step counts for 2 workers"),
+            ("\"loss-csv-bytes\" : ", "\"loss-csv-bytes\" : -", "shorter than the"),
+            ("\"epoch\" : 4", "\"epoch\" : 40", "outside 1..<12"),
+            ("\"weights\" : \"", "\"weights\" : \"AAAA", "base64 of float64 values"),
+        ]
+        for (find, replace, message) in edits {
+            let text = String(decoding: original, as: UTF8.self)
+            #expect(text.contains(find), "\(find) in \(text.prefix(400))")
+            try Data(text.replacingOccurrences(of: find, with: replace).utf8).write(to: URL(fileURLWithPath: path))
+            let result = try CLI.run(["train", "--resume", out])
+            #expect(result.status == 2 && result.stderr.contains("damaged checkpoint") && result.stderr.contains(message), "\(find): \(result.status) \(result.stderr)")
+            #expect(FileManager.default.fileExists(atPath: path), "a refused resume keeps the checkpoint")
+        }
+        try original.write(to: URL(fileURLWithPath: path))
+        let resumed = try CLI.run(["train", "--resume", out + ".partial/", "--output", "./" + "d"], in: dir)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let never = try CLI.run(["train", "--epochs", "5", "--checkpoint-every", "5", "--output", out + "2"])
+        #expect(never.status == 2 && never.stderr.contains("would write no checkpoint"), "\(never.stderr)")
+    }
 }

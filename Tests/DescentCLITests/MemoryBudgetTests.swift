@@ -22,7 +22,8 @@ struct MemoryBudgetTests {
             (["train", "--threads", "1000000"], [:], "--threads must be at most 4096"),
             (["train", "--centers", "1000000000", "--samples", "4"], [:], "--centers 1000000000 is more than --samples 4"),
             (["verify", "--threads-list", "1,9223372036854775807"], [:], "thread counts from 1 to 4096"),
-            (["train", "--train", labels, "--optimizer", "sgd", "--features", "2"], ["DESCENT_MEMORY_LIMIT": "200K"], "SGD epoch copy"),
+            (["train", "--train", labels, "--optimizer", "sgd"], ["DESCENT_MEMORY_LIMIT": "200K"], "SGD epoch copy"),
+            (["train"], ["DESCENT_MEMORY_LIMIT": "1.5G"], "DESCENT_MEMORY_LIMIT='1.5G' is not a byte count"),
         ]
         for (arguments, environment, message) in cases {
             let started = Date()

@@ -157,4 +157,27 @@ struct OutputFolderTests {
         let svg = try String(contentsOfFile: out + "/loss.svg", encoding: .utf8)
         #expect(svg.count < 1_000_000, "the plotted curve is thinned")
     }
+
+    /// A staging folder holding someone else's files is refused, not emptied; symbolic links
+    /// as --output or as the staging folder are refused before any work.
+    @Test func stagingFolderAndSymlinksAreChecked() throws {
+        let dir = CLI.temporaryDirectory()
+        let out = dir.appendingPathComponent("d").path
+        try FileManager.default.createDirectory(atPath: out + ".partial", withIntermediateDirectories: true)
+        _ = CLI.write("mine", to: "notes.txt", in: URL(fileURLWithPath: out + ".partial"))
+        let refused = try CLI.run(["train", "--epochs", "2", "--output", out, "--overwrite"])
+        #expect(refused.status == 4 && refused.stderr.contains("holds files Descent did not write (notes.txt)"), "\(refused.stderr)")
+        #expect((try? String(contentsOfFile: out + ".partial/notes.txt", encoding: .utf8)) == "mine")
+
+        let real = dir.appendingPathComponent("real").path
+        try FileManager.default.createDirectory(atPath: real, withIntermediateDirectories: true)
+        let link = dir.appendingPathComponent("link").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: real)
+        let linked = try CLI.run(["train", "--epochs", "2", "--output", link])
+        #expect(linked.status == 4 && linked.stderr.contains("is a symbolic link"), "\(linked.stderr)")
+        try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent("e.partial").path, withDestinationPath: real)
+        let linkedStaging = try CLI.run(["train", "--epochs", "2", "--output", dir.appendingPathComponent("e").path])
+        #expect(linkedStaging.status == 4 && linkedStaging.stderr.contains("is a symbolic link"), "\(linkedStaging.stderr)")
+        #expect(Self.entries(real).isEmpty)
+    }
 }

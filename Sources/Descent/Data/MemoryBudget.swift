@@ -28,6 +28,18 @@ public enum MemoryBudget {
         return total
     }
 
+    /// The sum of `terms`, or nil when one is nil or the sum overflows.
+    public static func sum(_ terms: Int?...) -> Int? {
+        var total = 0
+        for term in terms {
+            guard let term else { return nil }
+            let (s, overflow) = total.addingReportingOverflow(term)
+            if overflow { return nil }
+            total = s
+        }
+        return total
+    }
+
     /// Bytes of a dataset of `rows` rows (features and label, padded to whole chunks).
     public static func datasetBytes(rows: Int, features: Int, scalarBytes: Int) -> Int? {
         let chunk = ChunkPlan.defaultChunkRows
@@ -80,6 +92,9 @@ public enum MemoryBudget {
                 throw DescentError.configuration("the run would need more than 2^63 bytes of memory (\(listed)), more than any machine has; \(hint)")
             }
             total += b
+        }
+        if let text = ProcessInfo.processInfo.environment["DESCENT_MEMORY_LIMIT"], parseBytes(text) == nil {
+            throw DescentError.configuration("DESCENT_MEMORY_LIMIT='\(text)' is not a byte count; give whole bytes or a whole number with K, M, G or T, for example 8G")
         }
         let (available, source) = available()
         if total > available {

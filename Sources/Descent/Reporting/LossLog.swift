@@ -69,21 +69,43 @@ public final class LossLog {
         buffer.removeAll(keepingCapacity: true)
     }
 
-    /// The records of a `loss.csv` (to rebuild the plotted curve when a run resumes).
-    public static func records(inFile path: String, bytes: Int) throws -> [EpochRecord] {
-        guard let data = FileManager.default.contents(atPath: path), data.count >= bytes else {
-            throw DescentError.input("\(path): missing or shorter than the checkpoint says (\(bytes) bytes); the interrupted run's folder was changed, start again without --resume")
+    /// Calls `body` with each record of the first `bytes` bytes of a `loss.csv` (to rebuild
+    /// the plotted curve when a run resumes), reading 1 MiB at a time: a long run's history
+    /// is never held in memory.
+    public static func forEachRecord(inFile path: String, bytes: Int, _ body: (EpochRecord) -> Void) throws {
+        func damaged(_ what: String) -> DescentError {
+            .input("\(path): \(what); the interrupted run's folder was changed, so it cannot be resumed: start again with --overwrite")
         }
-        let text = String(decoding: data.prefix(bytes), as: UTF8.self)
-        var out: [EpochRecord] = []
-        for line in text.split(separator: "\n").dropFirst() {
-            let f = line.split(separator: ",", omittingEmptySubsequences: false)
-            guard f.count == 5, let epoch = Int(f[0]), let loss = Double(f[1]), let rate = Double(f[2]), let seconds = Double(f[4]) else {
-                throw DescentError.input("\(path): line '\(line)' is not epoch,loss,learning_rate,validation_loss,seconds; start again without --resume")
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw damaged("missing") }
+        defer { try? handle.close() }
+        var pending: [UInt8] = []
+        var remaining = bytes, sawHeader = false
+        func line(_ text: Substring) throws {
+            guard sawHeader else {
+                guard text + "\n" == LossLog.header else { throw damaged("the first line is not the loss.csv header") }
+                sawHeader = true
+                return
             }
-            out.append(EpochRecord(epoch: epoch, loss: loss, learningRate: rate, validationLoss: f[3].isEmpty ? nil : Double(f[3]), seconds: seconds))
+            let f = text.split(separator: ",", omittingEmptySubsequences: false)
+            guard f.count == 5, let epoch = Int(f[0]), let loss = Double(f[1]), let rate = Double(f[2]), let seconds = Double(f[4]) else {
+                throw damaged("line '\(text)' is not epoch,loss,learning_rate,validation_loss,seconds")
+            }
+            body(EpochRecord(epoch: epoch, loss: loss, learningRate: rate, validationLoss: f[3].isEmpty ? nil : Double(f[3]), seconds: seconds))
         }
-        return out
+        while remaining > 0 {
+            guard let chunk = try handle.read(upToCount: min(remaining, 1 << 20)), !chunk.isEmpty else {
+                throw damaged("shorter than the checkpoint says (\(bytes) bytes)")
+            }
+            remaining -= chunk.count
+            pending.append(contentsOf: chunk)
+            var start = 0
+            while let newline = pending[start...].firstIndex(of: 10) {
+                try line(Substring(decoding: pending[start..<newline], as: UTF8.self))
+                start = newline + 1
+            }
+            pending.removeFirst(start)
+        }
+        guard pending.isEmpty, sawHeader else { throw damaged("the checkpoint does not end at a line end") }
     }
 }
 

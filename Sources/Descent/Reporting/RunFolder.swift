@@ -26,6 +26,9 @@ public final class RunFolder: @unchecked Sendable {
     let lockDescriptor: Int32
     let mutex = NSLock()
     var finished = false
+    var committedAlready = false
+    /// Set once a finished run is being moved into place: nothing of it is deleted after that.
+    var keepsWholeStaging = false
 
     /// The file names the train command writes.
     public static let trainFiles: Set<String> = ["loss.csv", "loss.svg", "data.svg", "metrics.json", "model.json", Checkpoint.fileName]
@@ -41,7 +44,8 @@ public final class RunFolder: @unchecked Sendable {
         return (parent.isEmpty ? "/" : parent, String(path[path.index(after: slash)...]))
     }
 
-    static func normalized(_ path: String) -> String {
+    /// `path` without trailing slashes.
+    public static func normalized(_ path: String) -> String {
         var p = path
         while p.count > 1 && p.hasSuffix("/") { p.removeLast() }
         return p
@@ -72,6 +76,11 @@ public final class RunFolder: @unchecked Sendable {
         staging = target + ".partial"
         let manager = FileManager.default
         var isDirectory: ObjCBool = false
+        // A symbolic link would be replaced by the folder, not followed: refuse it (and one in
+        // place of the staging folder, whose contents a run clears).
+        for path in [target, staging] where RunFolder.isSymbolicLink(path) {
+            throw fail("\(path): is a symbolic link; name the folder it points to with \(flag)")
+        }
         if manager.fileExists(atPath: target, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else { throw fail("\(target): exists and is not a folder; choose another \(flag)") }
             guard let entries = try? manager.contentsOfDirectory(atPath: target) else {
@@ -109,13 +118,22 @@ public final class RunFolder: @unchecked Sendable {
                 throw fail("\(staging): exists and is not a folder, so \(target) cannot be staged beside it; remove it or choose another \(flag)")
             }
         }
-        let descriptor = open(staging, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        let descriptor = open(staging, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)
         guard descriptor >= 0 else { throw fail("\(staging): cannot open (\(String(cString: strerror(errno))))") }
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+        // The lock must be on the folder that is at the path now: another run may have moved
+        // or removed the one opened (its commit or abandon) between the open and the lock.
+        var opened = stat(), now = stat()
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0, fstat(descriptor, &opened) == 0, lstat(staging, &now) == 0,
+              opened.st_dev == now.st_dev, opened.st_ino == now.st_ino else {
             close(descriptor)
             throw fail("\(target): another descent run is writing it now (its files are in \(staging)); wait for it to finish or choose another \(flag)")
         }
         let stale = (try? manager.contentsOfDirectory(atPath: staging)) ?? []
+        let strangers = stale.filter { !owns($0) && !RunFolder.isLeftover($0) }.sorted()
+        if !strangers.isEmpty {
+            close(descriptor)
+            throw fail("\(staging): holds files Descent did not write (\(strangers.prefix(5).joined(separator: ", "))); a run stages its files there, so move them or choose another \(flag)")
+        }
         if !resume && stale.contains(Checkpoint.fileName) && !overwrite {
             close(descriptor)
             let epoch = (try? Checkpoint.epoch(inFolder: staging)).map { " at epoch \($0)" } ?? ""
@@ -142,7 +160,9 @@ public final class RunFolder: @unchecked Sendable {
         mutex.lock()
         defer { mutex.unlock() }
         guard !finished else { return }
-        try? FileManager.default.removeItem(atPath: path(Checkpoint.fileName))
+        // Whatever goes wrong below, the finished run's files stay in the staging folder.
+        keepsStagingOnInterrupt = true
+        keepsWholeStaging = true
         if rename(staging, target) != 0 {
             let code = errno
             guard code == ENOTEMPTY || code == EEXIST else {
@@ -165,19 +185,36 @@ public final class RunFolder: @unchecked Sendable {
                 try? FileManager.default.removeItem(atPath: aside)
             }
         }
+        // The checkpoint goes only now that the finished run is in place (a kill before this
+        // point leaves a run that can still be resumed or is complete).
+        try? FileManager.default.removeItem(atPath: target + "/" + Checkpoint.fileName)
         close(lockDescriptor)
         finished = true
+        committedAlready = true
+    }
+
+    /// What ``abandon()`` did.
+    public enum Ending: Sendable, Equatable {
+        /// The run had already been moved into place.
+        case committed
+        /// The staging folder was kept: it holds a checkpoint, or a finished run that could
+        /// not be moved into place.
+        case kept
+        /// The staging folder was removed; the target is as it was.
+        case removed
     }
 
     /// Ends a run that will not commit: the staging folder is removed unless it holds a
-    /// checkpoint to resume from and ``keepsStagingOnInterrupt`` is set. Returns whether it was kept.
+    /// checkpoint to resume from and ``keepsStagingOnInterrupt`` is set, or a finished run
+    /// whose move into place failed.
     @discardableResult
-    public func abandon() -> Bool {
+    public func abandon() -> Ending {
         mutex.lock()
         defer { mutex.unlock() }
-        guard !finished else { return false }
+        guard !finished else { return committedAlready ? .committed : .removed }
         finished = true
-        let keep = keepsStagingOnInterrupt && FileManager.default.fileExists(atPath: path(Checkpoint.fileName))
+        committedAlready = false
+        let keep = keepsWholeStaging || (keepsStagingOnInterrupt && FileManager.default.fileExists(atPath: path(Checkpoint.fileName)))
         if keep {
             for entry in (try? FileManager.default.contentsOfDirectory(atPath: staging)) ?? [] where RunFolder.isLeftover(entry) {
                 try? FileManager.default.removeItem(atPath: path(entry))
@@ -186,7 +223,12 @@ public final class RunFolder: @unchecked Sendable {
             try? FileManager.default.removeItem(atPath: staging)
         }
         close(lockDescriptor)
-        return keep
+        return keep ? .kept : .removed
+    }
+
+    static func isSymbolicLink(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFLNK
     }
 
     /// Temporary files of an interrupted atomic write (`.NAME.tmp-PID`).

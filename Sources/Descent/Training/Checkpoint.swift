@@ -51,6 +51,26 @@ public struct Checkpoint: Sendable {
         sinceImprovement = state.sinceImprovement
     }
 
+    /// Checks what can be checked before the data are prepared: the epoch, the workers' step
+    /// counts and the length of `loss.csv` against the configuration the run continues with.
+    ///
+    /// - Throws: ``DescentError/input(_:)`` naming what is damaged.
+    public func validate(for configuration: RunConfiguration, lossLog path: String) throws {
+        let t = configuration.training
+        guard epoch >= 1 && epoch < t.epochs else { throw Checkpoint.damaged("epoch \(epoch) is outside 1..<\(t.epochs)") }
+        let workers = t.optimizer == .sgd ? t.workers : 1
+        guard optimizerSteps.count == workers, optimizerSteps.allSatisfy({ $0 >= 0 }) else {
+            throw Checkpoint.damaged("it holds \(optimizerSteps.count) step counts for \(workers) worker\(workers == 1 ? "" : "s")")
+        }
+        guard bestEpoch >= 0 && bestEpoch <= epoch, sinceImprovement >= 0 && sinceImprovement <= epoch else {
+            throw Checkpoint.damaged("its early-stopping counters are out of range")
+        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+        guard lossLogBytes >= LossLog.header.utf8.count, let size, size >= lossLogBytes else {
+            throw Checkpoint.damaged("\(path) is missing or shorter than the \(lossLogBytes) bytes the checkpoint names")
+        }
+    }
+
     /// The training state, in the precision the run uses.
     public func state<T: KernelScalar>(as type: T.Type, parameterCount: Int) throws -> TrainingState<T> {
         guard precision.rawValue == T.precisionName else { throw Checkpoint.damaged("it holds \(precision.rawValue) weights") }
@@ -116,7 +136,7 @@ public struct Checkpoint: Sendable {
     static func epoch(inFolder folder: String) throws -> Int { try Checkpoint(folder: folder).epoch }
 
     static func damaged(_ what: String, path: String = Checkpoint.fileName) -> DescentError {
-        .input("\(path): damaged checkpoint: \(what); start the run again without --resume")
+        .input("\(path): damaged checkpoint: \(what); start the run again with --overwrite (without --resume)")
     }
 
     static func hex(_ value: UInt64) -> String {
@@ -132,7 +152,11 @@ public struct Checkpoint: Sendable {
         guard let data = Data(base64Encoded: text), data.count % MemoryLayout<T>.stride == 0 else {
             throw damaged("an array is not base64 of \(T.precisionName) values")
         }
-        return data.withUnsafeBytes { Array($0.bindMemory(to: T.self)) }
+        // Copied byte for byte: Data's storage need not be aligned for T.
+        return [T](unsafeUninitializedCapacity: data.count / MemoryLayout<T>.stride) { buffer, count in
+            data.copyBytes(to: UnsafeMutableRawBufferPointer(buffer))
+            count = buffer.count
+        }
     }
 }
 

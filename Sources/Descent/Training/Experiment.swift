@@ -86,7 +86,7 @@ public enum Experiment {
             if training.shuffle {
                 let copy = MemoryBudget.datasetBytes(rows: data.train.rowCount, features: d, scalarBytes: size)
                 let scratch = MemoryBudget.product(threads, 2 * EpochShuffle.bucketRows, d + 1, size)
-                items.append(.init("SGD epoch copy", copy.flatMap { c in scratch.map { c + $0 + 2 * data.train.rowCount } }))
+                items.append(.init("SGD epoch copy", MemoryBudget.sum(copy, scratch, MemoryBudget.product(2, data.train.rowCount))))
             }
         }
         return items

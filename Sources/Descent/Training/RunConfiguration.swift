@@ -159,6 +159,7 @@ public struct RunConfiguration: Sendable, Equatable {
         if let n = checkpointEvery {
             if n < 1 { try fail("--checkpoint-every must be at least 1 epoch (got \(n))") }
             if output == nil { try fail("--checkpoint-every needs --output DIR: the checkpoint is written beside the run's files, and --resume DIR reads it") }
+            if n >= t.epochs { try fail("--checkpoint-every \(n) would write no checkpoint in \(t.epochs) epochs (none is written after the last); use a smaller interval") }
         }
         if let p = t.patience, p < 1 { try fail("--patience must be at least 1 (got \(p))") }
         if let target = t.targetLoss, !target.isFinite { try fail("--target-loss must be a finite number (got \(target))") }

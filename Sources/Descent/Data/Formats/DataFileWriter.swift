@@ -16,8 +16,16 @@ import Glibc
 public enum DataFileWriter {
     public enum Format: String, Sendable, CaseIterable { case npy, csv }
 
-    /// Rows per block.
-    static let blockRows = 1 << 14
+    /// Rows per block: about 1 MiB of values, at most 16,384 rows and at least one.
+    static func blockRows(columns: Int) -> Int { max(1, min(1 << 14, (1 << 20) / (max(1, columns) * 8))) }
+
+    /// Bytes of the per-thread buffers a write uses (for the memory check).
+    public static func bufferBytes(features: Int, format: Format, threads: Int) -> Int? {
+        guard features < Int.max else { return nil }
+        let columns = features + 1
+        let perValue = format == .npy ? 8 : 25
+        return MemoryBudget.product(threads, blockRows(columns: columns), columns, perValue)
+    }
 
     /// The format named by `path`'s extension.
     ///
@@ -57,6 +65,7 @@ public enum DataFileWriter {
     public static func write(_ generator: BlobGenerator, precision: Precision, format: Format, to descriptor: Int32,
                              path: String, executor: ShardedExecutor) throws -> Int {
         let n = generator.samples, d = generator.features, columns = d + 1
+        let blockRows = blockRows(columns: columns)
         let blocks = (n + blockRows - 1) / blockRows
         let threads = max(1, min(executor.threads, blocks))
         let failure = FirstError()

@@ -112,10 +112,10 @@ public final class CSVFile: RowFile, @unchecked Sendable {
             labelIndex = columns - 1
         case .named(let name):
             if !numeric, let found = names.firstIndex(of: name) { labelIndex = found }
-            else if let index = Int(name), index >= 0, index < columns { labelIndex = index }
+            else if let index = LabelColumnChoice.index(name, columns: columns) { labelIndex = index }
             else {
                 throw DescentError.input("\(file.path): no column named '\(name)' for --label-column; "
-                                         + (numeric ? "the file has no header, so give a 0-based column index below \(columns)" : "the header has: \(names.joined(separator: ", "))"))
+                                         + (numeric ? "the file has no header, so give a 0-based column index below \(columns) (or -1 for the last)" : "the header has: \(names.joined(separator: ", ")) (or give a 0-based index below \(columns), -1 for the last)"))
             }
         case .ifPresent(let name, let featureCount):
             if !numeric, let name, let found = names.firstIndex(of: name) { labelIndex = found }
@@ -484,6 +484,8 @@ public final class CSVFile: RowFile, @unchecked Sendable {
                                 switch parser.parse(pointer, from: 0, to: content.count) {
                                 case .number(let value, let stop) where stop == content.count:
                                     base[slot &* stride] = RowSink<T>.scalar(value)
+                                case .nonFinite(let stop) where stop == content.count && CSVFile.isNumeral(content):
+                                    throw DescentError.input("\(path):\(recordLine):\(column + 1): column '\(name(column))' holds '\(shown)', too large for float64 (magnitudes up to 1.8e308); rescale the column")
                                 case .nonFinite(let stop) where stop == content.count:
                                     throw DescentError.input("\(path):\(recordLine):\(column + 1): column '\(name(column))' holds '\(shown)'; NaN and infinite values are not allowed (clean or drop that row)")
                                 default:

@@ -45,8 +45,8 @@ public final class NPYFile: RowFile, @unchecked Sendable {
         switch choice {
         case .last: label = columns - 1
         case .named(let name):
-            guard let index = Int(name), index >= 0, index < columns else {
-                throw DescentError.input("\(path): --label-column '\(name)': a NumPy array has no column names; give a 0-based column index below \(columns)")
+            guard let index = LabelColumnChoice.index(name, columns: columns) else {
+                throw DescentError.input("\(path): --label-column '\(name)': a NumPy array has no column names; give a 0-based column index below \(columns) (or -1 for the last)")
             }
             label = index
         case .ifPresent(_, let featureCount):

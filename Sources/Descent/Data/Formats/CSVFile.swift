@@ -529,6 +529,13 @@ public final class CSVFile: RowFile, @unchecked Sendable {
         guard row == rowEnd else { throw DescentError.input("\(path):\(line): fewer records than counted; is a quote character unbalanced?") }
     }
 
+    /// Whether `text` is written with digits (so non-finite only by overflow), not as inf or nan.
+    static func isNumeral(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        var k = 0
+        if k < text.count && (text[k] == UInt8(ascii: "-") || text[k] == UInt8(ascii: "+")) { k += 1 }
+        return k < text.count && (DecimalParser.isDigit(text[k]) || text[k] == UInt8(ascii: "."))
+    }
+
     /// A column's name for messages.
     func name(_ column: Int) -> String { column < columnNames.count ? columnNames[column] : "#\(column + 1)" }
 

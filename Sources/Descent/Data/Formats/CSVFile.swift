@@ -133,6 +133,15 @@ public final class CSVFile: RowFile, @unchecked Sendable {
         labelName = labelIndex.map { numeric ? "label" : names[$0] }
         try split(from: dataStart, firstLine: firstDataLine, executor: executor)
         guard rowCount > 0 else { throw DescentError.input("\(file.path): no data rows after the header") }
+        // A record of n fields takes at least n bytes, so rows x columns cannot exceed the
+        // data's size; when it does, some record is short, and saying so now saves allocating
+        // rows x columns values for a file that cannot be read (a wide header over many
+        // one-number lines would ask for gigabytes).
+        let (cells, overflow) = rowCount.multipliedReportingOverflow(by: columns)
+        if overflow || cells > count - dataStart + 1 {
+            try CSVFile.throwShortRecord(bytes, from: dataStart, to: count, terminator: terminator, columns: columns,
+                                         firstLine: firstDataLine, path: file.path)
+        }
     }
 
     public func describe(position: Int) -> String { "\(path):\(position)" }
@@ -527,6 +536,36 @@ public final class CSVFile: RowFile, @unchecked Sendable {
         }
         file.release(released..<end)
         guard row == rowEnd else { throw DescentError.input("\(path):\(line): fewer records than counted; is a quote character unbalanced?") }
+    }
+
+    /// Finds the first record with fewer than `columns` fields and throws the error that
+    /// parsing it would give.
+    static func throwShortRecord(_ bytes: UnsafePointer<UInt8>, from start: Int, to end: Int, terminator: UInt8, columns: Int,
+                                 firstLine: Int, path: String) throws -> Never {
+        var line = firstLine, recordLine = firstLine
+        var fields = 1, inQuote = false, content = false
+        var i = start
+        while i <= end {
+            let b: UInt8 = i < end ? bytes[i] : terminator
+            if inQuote {
+                if b == quote { inQuote = false } else if b == terminator && i < end { line += 1 }
+            } else if b == quote {
+                inQuote = true; content = true
+            } else if b == comma {
+                fields += 1; content = true
+            } else if b == terminator {
+                if content && fields < columns {
+                    throw DescentError.input("\(path):\(recordLine): \(fields) column\(fields == 1 ? "" : "s"), but the header has \(columns); every row needs one value per column")
+                }
+                fields = 1; content = false
+                line += 1
+                recordLine = line
+            } else if b != space && b != tab && b != cr {
+                content = true
+            }
+            i += 1
+        }
+        throw DescentError.input("\(path): the rows hold fewer values than the header's \(columns) columns; every row needs one value per column")
     }
 
     /// Whether `text` is written with digits (so non-finite only by overflow), not as inf or nan.

@@ -1,0 +1,17 @@
+// libFuzzer entry point, compiled by scripts/fuzz together with the Descent library's
+// sources (in one module, with -sanitize=fuzzer); not part of the Swift package.
+import Foundation
+
+let fuzzTarget: @Sendable (UnsafeRawBufferPointer) -> Void = {
+    let name = ProcessInfo.processInfo.environment["DESCENT_FUZZ_TARGET"] ?? "csv"
+    guard let target = FuzzTargets.all[name] else {
+        fatalError("DESCENT_FUZZ_TARGET must be one of \(FuzzTargets.all.keys.sorted().joined(separator: ", ")) (got \(name))")
+    }
+    return target
+}()
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func descentFuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    fuzzTarget(UnsafeRawBufferPointer(start: data, count: size))
+    return 0
+}

@@ -69,8 +69,18 @@ struct InputDefectTests {
         #expect(fromFIFO.status == 0, "\(fromFIFO.stderr)")
         #expect(fromFIFO.stderr.contains("6 training, 2 test rows"), "\(fromFIFO.stderr)")
         Self.expectCleanFailure(try CLI.run(["train", "--train", "/dev/null"]), "/dev/null: the file is empty")
-        Self.expectCleanFailure(try CLI.run(["train", "--train", Self.dir.path]), "is a folder, not a data file")
-        Self.expectCleanFailure(try CLI.run(["train", "--train", csv, "--test", Self.dir.path]), "is a folder, not a data file; give --test")
+        Self.expectCleanFailure(try CLI.run(["train", "--train", Self.dir.path]), "cannot be read: it is a folder; give --train a file")
+        Self.expectCleanFailure(try CLI.run(["train", "--train", csv, "--test", Self.dir.path]), "it is a folder; give --test a file")
+        Self.expectCleanFailure(try CLI.run(["train", "--config", Self.dir.path]), "it is a folder; give --config a file")
+        // Configurations, models and initial weights come through pipes too.
+        let model = Self.dir.appendingPathComponent("piped-model").path
+        #expect(try CLI.run(["train", "--epochs", "1", "--output", model]).status == 0)
+        let config = try Self.shell("echo '{\"epochs\": 3}' | \"$D\" train --config /dev/stdin")
+        #expect(config.status == 0 && config.stdout.contains("3 epochs in"), "\(config.stderr)")
+        let weights = try Self.shell("echo 0.1,0.2,0.3 | \"$D\" train --init-weights /dev/stdin --epochs 1")
+        #expect(weights.status == 0, "\(weights.stderr)")
+        let predicted = try Self.shell("cat '\(model)/model.json' | \"$D\" predict --model /dev/stdin --input '\(csv)'")
+        #expect(predicted.status == 2 && predicted.stderr.contains("/dev/stdin: the model's features are x0, x1, but"), "\(predicted.stderr)")
     }
 
     // MARK: D11 data overflow

@@ -52,10 +52,10 @@ public struct ModelFile: Equatable, Sendable {
     ///   the line and column), has no or another `format-version`, or has fields of the
     ///   wrong shape (each named). Numbers must be JSON numbers: `true` is not 1.
     public static func read(path: String) throws -> ModelFile {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard FileManager.default.fileExists(atPath: path) else {
             throw DescentError.input("\(path): cannot read the model file (does it exist?); give the model.json that `descent train --output DIR` wrote")
         }
-        return try read(data: data, path: path)
+        return try read(data: MappedFile.contents(of: path, role: "--model"), path: path)
     }
 
     /// Parses `data` as JSON for a message-naming `path`: empty and malformed files are
@@ -172,9 +172,10 @@ public struct ModelFile: Equatable, Sendable {
     /// (`expectedFeatureNames`) and classes (`expectedClasses`) when they are given.
     public static func readWeights(path: String, outputs: Int, features: Int, expectedFeatureNames: [String]? = nil,
                                    expectedClasses: LabelEncoding? = nil) throws -> [Double] {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard FileManager.default.fileExists(atPath: path) else {
             throw DescentError.input("\(path): cannot read the --init-weights file (does it exist?)")
         }
+        let data = try MappedFile.contents(of: path, role: "--init-weights")
         let expected = "\(outputs) line\(outputs == 1 ? "" : "s") of \(features + 1) numbers (\(features) weight\(features == 1 ? "" : "s"), then the bias)"
         var rows: [[Double]] = []
         if data.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 10 || $0 == 13 }) {

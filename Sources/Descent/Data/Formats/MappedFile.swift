@@ -1,3 +1,4 @@
+import Foundation
 #if os(Linux)
 import Glibc
 #else
@@ -35,7 +36,7 @@ public final class MappedFile: @unchecked Sendable {
         self.path = path
         var info = stat()
         if stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
-            throw DescentError.input("\(path): cannot be read: it is a folder, not a data file; give \(role) a CSV, .npy or .npz file")
+            throw DescentError.input("\(path): cannot be read: it is a folder; give \(role) a file")
         }
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else {
@@ -48,7 +49,7 @@ public final class MappedFile: @unchecked Sendable {
         guard fstat(fd, &info) == 0 else { throw DescentError.input("\(path): cannot be read (fstat failed)") }
         let kind = info.st_mode & S_IFMT
         if kind == S_IFDIR {
-            throw DescentError.input("\(path): cannot be read: it is a folder, not a data file; give \(role) a CSV, .npy or .npz file")
+            throw DescentError.input("\(path): cannot be read: it is a folder; give \(role) a file")
         }
         guard kind == S_IFREG else {
             // A pipe, FIFO, socket or device: mmap cannot map it, so read it all.
@@ -115,6 +116,13 @@ public final class MappedFile: @unchecked Sendable {
         }
         if length == 0 { free(buffer); return (nil, 0) }
         return (buffer, length)
+    }
+
+    /// The whole content of `path` (a file, a pipe, a FIFO or `/dev/stdin`), for small files
+    /// such as configurations and models.
+    public static func contents(of path: String, role: String) throws -> Data {
+        let file = try MappedFile(path: path, role: role)
+        return file.count == 0 ? Data() : Data(bytes: file.bytes, count: file.count)
     }
 
     deinit {

@@ -4,6 +4,11 @@ import Foundation
 
 let fuzzTarget: @Sendable (UnsafeRawBufferPointer) -> Void = {
     let name = ProcessInfo.processInfo.environment["DESCENT_FUZZ_TARGET"] ?? "csv"
+    if name == "csv" {
+        // Split even small files into parts, and check that 1 and 3 threads read the same data.
+        CSVFile.minimumSplitBytes = 16
+        return { FuzzTargets.csv($0, differential: true) }
+    }
     guard let target = FuzzTargets.all[name] else {
         fatalError("DESCENT_FUZZ_TARGET must be one of \(FuzzTargets.all.keys.sorted().joined(separator: ", ")) (got \(name))")
     }

@@ -5,6 +5,8 @@
 public enum FiniteCheck {
     /// The first (lowest) feature column of `dataset` holding a value that is not finite,
     /// and one such value; nil when every feature is finite. One parallel pass over the shards.
+    @_specialize(where T == Double)
+    @_specialize(where T == Float)
     public static func firstNonFinite<T: KernelScalar>(_ dataset: Dataset<T>, executor: ShardedExecutor) -> (column: Int, value: Double)? {
         let d = dataset.featureCount, chunks = dataset.chunks, plan = dataset.placement
         let shards = plan.shards.count

@@ -34,19 +34,54 @@ public enum FuzzTargets {
     /// The data path of `--train` (CSV, `.npy` or `.npz`, chosen by the first bytes): open,
     /// count, parse into the split, labels, finiteness, standardization. The input's length
     /// picks float32 or float64 and whether to standardize; its last byte the label column.
-    public static func csv(_ bytes: UnsafeRawBufferPointer) {
-        let executor = ShardedExecutor(threads: 2)
+    /// With `differential`, the file is read on 1 and on 3 threads (3 parts when the file is
+    /// split at all), and the two must agree: both fail, or both give the same datasets.
+    public static func csv(_ bytes: UnsafeRawBufferPointer, differential: Bool) {
         let last = bytes.last ?? 0
         let labelColumn: String? = last % 4 == 0 ? nil : (last % 4 == 1 ? "label" : String(Int(last % 7) - 3))
         withScratchFile(bytes, suffix: ".data") { path in
             let source = DataSource(origin: .files(train: path, test: nil, labelColumn: labelColumn), testFraction: 0.25,
                                     validationFraction: bytes.count % 3 == 0 ? 0.2 : 0, standardize: bytes.count % 5 < 2, seed: 1, placement: .off)
             if bytes.count % 2 == 0 {
-                _ = try DataPreparation.prepare(source, as: Double.self, executor: executor)
+                try prepare(source, as: Double.self, differential: differential)
             } else {
-                _ = try DataPreparation.prepare(source, as: Float.self, executor: executor)
+                try prepare(source, as: Float.self, differential: differential)
             }
         }
+    }
+
+    public static func csv(_ bytes: UnsafeRawBufferPointer) { csv(bytes, differential: false) }
+
+    static func prepare<T: KernelScalar>(_ source: DataSource, as _: T.Type, differential: Bool) throws {
+        guard differential else {
+            _ = try DataPreparation.prepare(source, as: T.self, executor: ShardedExecutor(threads: 2))
+            return
+        }
+        let one = Result { try DataPreparation.prepare(source, as: T.self, executor: ShardedExecutor(threads: 1)) }
+        let three = Result { try DataPreparation.prepare(source, as: T.self, executor: ShardedExecutor(threads: 3)) }
+        switch (one, three) {
+        case (.failure, .failure):
+            return
+        case (.success(let a), .success(let b)):
+            guard a.featureNames == b.featureNames, a.classes == b.classes, a.standardization == b.standardization,
+                  same(a.train, b.train), same(a.test, b.test), a.validation == nil && b.validation == nil
+                    || (a.validation != nil && b.validation != nil && same(a.validation!, b.validation!)) else {
+                fatalError("fuzz: the data read on 1 and on 3 threads differ")
+            }
+        case (.success, .failure(let error)), (.failure(let error), .success):
+            fatalError("fuzz: the data read on one thread count but not the other: \(error)")
+        }
+    }
+
+    static func same<T: KernelScalar>(_ a: Dataset<T>, _ b: Dataset<T>) -> Bool {
+        guard a.rowCount == b.rowCount, a.featureCount == b.featureCount, a.classCount == b.classCount else { return false }
+        for row in 0..<a.rowCount {
+            if a.label(row) != b.label(row) { return false }
+            for j in 0..<a.featureCount where a.feature(row, j) != b.feature(row, j) && !(a.feature(row, j).isNaN && b.feature(row, j).isNaN) {
+                return false
+            }
+        }
+        return true
     }
 
     /// A `--config` file: the strict JSON reader, the keys, and the checks of every value.

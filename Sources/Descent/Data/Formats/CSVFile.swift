@@ -44,6 +44,9 @@ public final class CSVFile: RowFile, @unchecked Sendable {
 
     static let comma = UInt8(ascii: ","), quote = UInt8(ascii: "\""), space = UInt8(ascii: " "), tab = UInt8(ascii: "\t")
     static let lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
+    /// Files with fewer data bytes than this are read as one part. Only the fuzzer lowers it
+    /// (to split small inputs, where the quote-parity logic is easiest to get wrong).
+    nonisolated(unsafe) static var minimumSplitBytes = 1 << 16
     /// Pages are released behind each pass every this many bytes.
     static let releaseInterval = 8 << 20
 
@@ -139,8 +142,8 @@ public final class CSVFile: RowFile, @unchecked Sendable {
         // one-number lines would ask for gigabytes).
         let (cells, overflow) = rowCount.multipliedReportingOverflow(by: columns)
         if overflow || cells > count - dataStart + 1 {
-            try CSVFile.throwShortRecord(bytes, from: dataStart, to: count, terminator: terminator, columns: columns,
-                                         firstLine: firstDataLine, path: file.path)
+            throw CSVFile.shortRecordError(bytes, from: dataStart, to: count, terminator: terminator, columns: columns,
+                                           firstLine: firstDataLine, path: file.path)
         }
     }
 
@@ -153,7 +156,7 @@ public final class CSVFile: RowFile, @unchecked Sendable {
     func split(from dataStart: Int, firstLine: Int, executor: ShardedExecutor) throws {
         let bytes = file.bytes, count = file.count, terminator = self.terminator
         let length = count - dataStart
-        let parts = length < 1 << 16 ? 1 : min(executor.threads, RowSink<Double>.maximumParts)
+        let parts = length < CSVFile.minimumSplitBytes ? 1 : min(executor.threads, RowSink<Double>.maximumParts)
         let nominal = (0...parts).map { dataStart + $0 * length / parts }
         // First assume no quotes (the usual numeric file): split at the line end after each
         // nominal point and count, looking for quote characters on the way (in cache).
@@ -538,10 +541,9 @@ public final class CSVFile: RowFile, @unchecked Sendable {
         guard row == rowEnd else { throw DescentError.input("\(path):\(line): fewer records than counted; is a quote character unbalanced?") }
     }
 
-    /// Finds the first record with fewer than `columns` fields and throws the error that
-    /// parsing it would give.
-    static func throwShortRecord(_ bytes: UnsafePointer<UInt8>, from start: Int, to end: Int, terminator: UInt8, columns: Int,
-                                 firstLine: Int, path: String) throws -> Never {
+    /// The error that parsing the first record with fewer than `columns` fields would give.
+    static func shortRecordError(_ bytes: UnsafePointer<UInt8>, from start: Int, to end: Int, terminator: UInt8, columns: Int,
+                                 firstLine: Int, path: String) -> DescentError {
         var line = firstLine, recordLine = firstLine
         var fields = 1, inQuote = false, content = false
         var i = start
@@ -555,7 +557,7 @@ public final class CSVFile: RowFile, @unchecked Sendable {
                 fields += 1; content = true
             } else if b == terminator {
                 if content && fields < columns {
-                    throw DescentError.input("\(path):\(recordLine): \(fields) column\(fields == 1 ? "" : "s"), but the header has \(columns); every row needs one value per column")
+                    return DescentError.input("\(path):\(recordLine): \(fields) column\(fields == 1 ? "" : "s"), but the header has \(columns); every row needs one value per column")
                 }
                 fields = 1; content = false
                 line += 1
@@ -565,7 +567,7 @@ public final class CSVFile: RowFile, @unchecked Sendable {
             }
             i += 1
         }
-        throw DescentError.input("\(path): the rows hold fewer values than the header's \(columns) columns; every row needs one value per column")
+        return DescentError.input("\(path): the rows hold fewer values than the header's \(columns) columns; every row needs one value per column")
     }
 
     /// Whether `text` is written with digits (so non-finite only by overflow), not as inf or nan.

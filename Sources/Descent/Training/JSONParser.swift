@@ -240,7 +240,7 @@ public struct JSONParser {
             if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") { i += 1 }
             guard digits(&self) > 0 else { throw fail("a number needs digits in its exponent") }
         }
-        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
+        var text: String { String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self) }
         switch DecimalParser.shared.parse(bytes.baseAddress!, from: start, to: i) {
         case .number(let v, let end) where end == i:
             return v

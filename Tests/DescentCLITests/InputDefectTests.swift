@@ -255,6 +255,24 @@ struct InputDefectTests {
         Self.expectCleanFailure(try CLI.run(["train", "--train", overflow]), "truncated: shape (4294967296, 4294967296)")
     }
 
+    /// Fuzzing: a quote inside an unquoted field made the record count, and so whether a
+    /// file was accepted, depend on the thread count; it is now an error at its place, as is
+    /// a quoted field never closed (which used to say "too few rows").
+    @Test func strayAndUnclosedQuotesAreErrorsAtTheirPlace() throws {
+        let stray = Self.file("a,b,label\n1,2,x\"y\n3,4,z\n", "stray.csv")
+        Self.expectCleanFailure(try CLI.run(["train", "--train", stray]), "stray.csv:2:3: a quote character inside an unquoted field")
+        let open = Self.file("a,b,label\n1,2,\"x\n3,4,z\n", "open.csv")
+        Self.expectCleanFailure(try CLI.run(["train", "--train", open]), "open.csv:2:3: a quoted field is never closed")
+        // A file of many parts (over 64 KiB): the same error on 1 and 2 threads.
+        let rows = (0..<8000).map { "\($0),\($0 % 7),\($0 % 2 == 0 ? "even" : "odd")" }
+        var text = "a,b,label\n" + rows.joined(separator: "\n") + "\n"
+        text = text.replacingOccurrences(of: "\n4000,3,even\n", with: "\n4000,3,ev\"en\n")
+        let big = Self.file(text, "stray-big.csv")
+        for threads in ["1", "2"] {
+            Self.expectCleanFailure(try CLI.run(["train", "--train", big, "--threads", threads]), "stray-big.csv:4002:3: a quote character inside an unquoted field")
+        }
+    }
+
     /// Fuzzing: a wide header over many short lines is reported before rows x columns
     /// values are allocated (120 KB asked for 3.2 GB); run under a 1 GB address-space limit.
     @Test func wideHeaderOverShortRowsDoesNotAllocate() throws {

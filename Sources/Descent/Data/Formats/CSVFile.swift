@@ -201,6 +201,14 @@ public final class CSVFile: RowFile, @unchecked Sendable {
             }
             for k in 1...parts { bounds[k] = max(bounds[k], bounds[k - 1]) }
             counted = countRecords(ranges: (0..<parts).map { bounds[$0]..<bounds[$0 + 1] }, quotes: true, executor: executor)
+            // The count takes every quote as opening or closing a field. An odd number of them
+            // (always checked) or a stray one (checked in files of one part, where it is cheap)
+            // would miscount: say where, as a reader that honours quotes only at a field's
+            // start finds it.
+            if parity % 2 == 1 || parts == 1,
+               let problem = CSVFile.quoteProblem(bytes, from: dataStart, to: count, terminator: terminator, firstLine: firstLine) {
+                throw DescentError.input("\(file.path):\(problem)")
+            }
         }
         ranges = (0..<parts).map { bounds[$0]..<bounds[$0 + 1] }
         var row = 0, line = firstLine
@@ -465,6 +473,12 @@ public final class CSVFile: RowFile, @unchecked Sendable {
                     }
                     // Slow path: quoted fields, labels, skipped columns and errors.
                     var trimmedEnd = contentEnd
+                    if !quoted, contentEnd > contentStart, memchr(bytes + contentStart, Int32(CSVFile.quote), contentEnd - contentStart) != nil {
+                        // The record counter takes every quote as opening or closing a quoted
+                        // field; one inside an unquoted field would make the count, and so the
+                        // split into parts, depend on where the parts begin.
+                        throw DescentError.input("\(path):\(recordLine):\(column + 1): a quote character inside the unquoted field of column '\(name(column))'; a field that holds quotes must be quoted whole, with each quote doubled")
+                    }
                     if !quoted {
                         while trimmedEnd > contentStart && (bytes[trimmedEnd - 1] == CSVFile.space || bytes[trimmedEnd - 1] == CSVFile.tab || bytes[trimmedEnd - 1] == CSVFile.cr) { trimmedEnd -= 1 }
                     }
@@ -539,6 +553,45 @@ public final class CSVFile: RowFile, @unchecked Sendable {
         }
         file.release(released..<end)
         guard row == rowEnd else { throw DescentError.input("\(path):\(line): fewer records than counted; is a quote character unbalanced?") }
+    }
+
+    /// The first misplaced quote character in `start..<end`, as "line: what is wrong", with
+    /// quotes special only at the start of a field (after spaces) and doubled inside a quoted
+    /// field; nil when every quote is in its place.
+    static func quoteProblem(_ bytes: UnsafePointer<UInt8>, from start: Int, to end: Int, terminator: UInt8, firstLine: Int) -> String? {
+        var line = firstLine, column = 1, openedLine = firstLine, openedColumn = 1
+        var atFieldStart = true, inQuoted = false
+        var i = start
+        while i < end {
+            let b = bytes[i]
+            if inQuoted {
+                if b == quote {
+                    if i + 1 < end && bytes[i + 1] == quote { i += 2; continue }
+                    inQuoted = false
+                } else if b == terminator {
+                    line += 1
+                }
+            } else if b == quote {
+                guard atFieldStart else {
+                    return "\(line):\(column): a quote character inside an unquoted field; a field that holds quotes must be quoted whole, with each quote doubled"
+                }
+                inQuoted = true
+                openedLine = line
+                openedColumn = column
+                atFieldStart = false
+            } else if b == comma {
+                atFieldStart = true
+                column += 1
+            } else if b == terminator {
+                atFieldStart = true
+                line += 1
+                column = 1
+            } else if b != space && b != tab {
+                atFieldStart = false
+            }
+            i += 1
+        }
+        return inQuoted ? "\(openedLine):\(openedColumn): a quoted field is never closed; end it with a double quote" : nil
     }
 
     /// The error that parsing the first record with fewer than `columns` fields would give.

@@ -32,7 +32,8 @@ struct PredictCommand: ParsableCommand {
     @Flag(help: "Add one probability column per class (proba_<label>).")
     var proba = false
 
-    @Option(name: .customLong("label-column"), help: "The input's label column, by header name or 0-based index. Default: the model's label name, else one extra last column.")
+    @Option(name: .customLong("label-column"), parsing: .unconditional,
+            help: "The input's label column, by header name or 0-based index (-1 the last). Default: the model's label name, else one extra last column.")
     var labelColumn: String?
 
     @Option(help: "Threads. Default: the CPUs this process may use. Any value gives the same bits.")
@@ -77,6 +78,11 @@ struct PredictCommand: ParsableCommand {
             DataPreparation.setLabels(dataset, parts: maps, classCount: model.classCount, executor: executor)
         }
         model.standardization?.apply(to: dataset, executor: executor)
+        try FiniteCheck.require([("input", dataset)], featureNames: model.featureNames, executor: executor) { _, column, value in
+            "\(input): column '\(column)' gives \(value) in \(T.precisionName)"
+                + (model.standardization == nil ? "" : " after the model's standardization")
+                + " (\(FiniteCheck.rangeNote(T.self))); rescale the column" + (MemoryLayout<T>.size == 4 ? " or use a float64 model" : "")
+        }
         let loaded = DispatchTime.now().uptimeNanoseconds
         let weights = model.weights.flatMap { $0 }.map { T($0) }
         let predictions = PredictionKernel.predict(dataset, weights: weights, loss: model.loss, classCount: model.classCount,

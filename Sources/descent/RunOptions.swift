@@ -30,7 +30,8 @@ struct RunOptions: ParsableArguments {
     var train: String?
     @Option(help: ArgumentHelp("Test data with the same columns (CSV, .npy or .npz); without it --test-fraction of --train is held out.", valueName: "file"))
     var test: String?
-    @Option(name: .customLong("label-column"), help: "Label column, by header name or 0-based index. Default: the last.")
+    @Option(name: .customLong("label-column"), parsing: .unconditional,
+            help: "Label column, by header name or 0-based index (negative counts from the end: -1 is the last). Default: the last.")
     var labelColumn: String?
     @Flag(name: .long, inversion: .prefixedNo, help: "Scale CSV features by the training set's mean and standard deviation.")
     var standardize: Bool?
@@ -45,9 +46,11 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Learning rate. Default 0.01.") var alpha: Double?
     @Option(name: .customLong("batch-size"), help: "Rows per SGD batch. Default 32.") var batchSize: Int?
     @Flag(name: .long, inversion: .prefixedNo, help: "Shuffle the rows each SGD epoch (by seed and epoch). Default on.") var shuffle: Bool?
-    @Flag(name: .customLong("drop-last"), help: "Skip the last, shorter SGD batch.") var dropLast = false
-    @Flag(name: .customLong("full-loss"), help: "SGD: report the loss over the whole training set after each epoch instead of the mean batch loss.")
-    var fullLoss = false
+    @Flag(name: .customLong("drop-last"), inversion: .prefixedNo, help: "Skip the last, shorter SGD batch (--no-drop-last overrides a configuration file).")
+    var dropLast: Bool?
+    @Flag(name: .customLong("full-loss"), inversion: .prefixedNo,
+          help: "SGD: report the loss over the whole training set after each epoch instead of the mean batch loss (--no-full-loss overrides a configuration file).")
+    var fullLoss: Bool?
     @Option(help: "Momentum (torch.optim.SGD). Default 0.") var momentum: Double?
     @Option(help: "Dampening of the momentum (torch.optim.SGD). Default 0.") var dampening: Double?
     @Flag(name: .long, inversion: .prefixedNo, help: "Nesterov momentum (needs --momentum > 0, --dampening 0).") var nesterov: Bool?
@@ -113,8 +116,8 @@ struct RunOptions: ParsableArguments {
         if let v = alpha { c.training.alpha = v }
         if let v = batchSize { c.training.batchSize = v }
         if let v = shuffle { c.training.shuffle = v }
-        if dropLast { c.training.dropLast = true }
-        if fullLoss { c.training.fullLoss = true }
+        if let v = dropLast { c.training.dropLast = v }
+        if let v = fullLoss { c.training.fullLoss = v }
         if let v = momentum { c.training.momentum = v }
         if let v = dampening { c.training.dampening = v }
         if let v = nesterov { c.training.nesterov = v }
@@ -134,6 +137,7 @@ struct RunOptions: ParsableArguments {
         if let v = output { c.output = v }
         if let v = checkpointEvery { c.checkpointEvery = v }
         try c.validate()
+        try checkInputFlags(c)
         return c
     }
 }

@@ -118,8 +118,8 @@ struct TrainCommand: ParsableCommand {
                                         keepHistory: false, checkpointEvery: configuration.checkpointEvery, onEpoch: { record in
             if record.epoch == 1 || record.epoch % 5 == 0 {
                 progress.finish()
-                print("[INFO] epoch=\(record.epoch), loss=\(String(format: "%.7f", record.loss))"
-                      + (record.validationLoss.map { ", validation_loss=\(String(format: "%.7f", $0))" } ?? ""))
+                print("[INFO] epoch=\(record.epoch), loss=\(LossText.format(record.loss))"
+                      + (record.validationLoss.map { ", validation_loss=\(LossText.format($0))" } ?? ""))
                 fflush(nil)
             }
             progress.update(epoch: record.epoch, loss: record.loss)

@@ -44,6 +44,6 @@ struct VerifyCommandTests {
     @Test func badThreadsListIsRejected() throws {
         let result = try CLI.run(["verify", "--threads-list", "1,zero"])
         #expect(result.status == 2)
-        #expect(result.stderr.contains("--threads-list must be thread counts >= 1"))
+        #expect(result.stderr.contains("--threads-list must be thread counts from 1 to 4096"))
     }
 }

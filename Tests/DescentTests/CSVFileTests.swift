@@ -91,7 +91,7 @@ struct CSVFileTests {
             ("a,b,label\n5,6,1\n1,,0\n", ":3:2: column 'b' is empty"),
             ("a,b,label\n5,6,1\n1,nan,0\n", ":3:2: column 'b' holds 'nan'; NaN and infinite values are not allowed"),
             ("a,b,label\n5,6,1\n1,inf,0\n", ":3:2: column 'b' holds 'inf'; NaN and infinite values are not allowed"),
-            ("a,b,label\n5,6,1\n1,1e999,0\n", ":3:2: column 'b' holds '1e999'; NaN and infinite values"),
+            ("a,b,label\n5,6,1\n1,1e999,0\n", ":3:2: column 'b' holds '1e999', too large for float64"),
             ("a,b,label\n5,6,1\n1,2,\n", ":3:3: the label in column 'label' is empty"),
             ("a,b,label\n5,6,1\n1,\"2,0\n3,4,1\n", "a quoted field is never closed"),
             ("a,b,label\n5,6,1\n1,\"2\"x,0\n", ":3:2: unexpected 'x' after a quoted field"),

@@ -49,9 +49,10 @@ public enum DataPreparation {
                                       centerBox: centerBox, seed: source.seed)
         let split = DataSplit(count: samples, testFraction: source.testFraction,
                               validationFraction: source.validationFraction, seed: source.seed)
-        guard split.trainCount >= 1, split.testCount >= 1 else {
+        guard split.count - split.testCount >= 1, split.testCount >= 1 else {
             throw DescentError.configuration("--samples \(samples) with --test-fraction \(source.testFraction) leaves an empty training or test set; use more samples")
         }
+        try checkValidationLeavesTraining(split, validationFraction: source.validationFraction)
         let policy = source.placement
         func blobs(rows: Int, source: @escaping @Sendable (Int) -> Int) -> Dataset<T> {
             let d = generator.features
@@ -67,8 +68,14 @@ public enum DataPreparation {
         let train = blobs(rows: split.trainCount) { split.trainRow($0) }
         let validation = split.validationCount > 0 ? blobs(rows: split.validationCount) { split.validationRow($0) } : nil
         let test = blobs(rows: split.testCount) { split.testRow($0) }
+        let names = (0..<generator.features).map { "x\($0)" }
+        try FiniteCheck.require([("training", train), ("validation", validation), ("test", test)], featureNames: names, executor: executor) { _, column, value in
+            "--cluster-std \(clusterStd) and --center-box \(centerBox.lowerBound),\(centerBox.upperBound) generate values too large for \(T.precisionName)"
+                + " (feature '\(column)' holds \(value); \(FiniteCheck.rangeNote(T.self))); use a smaller --cluster-std or --center-box"
+                + (MemoryLayout<T>.size == 4 ? ", or --precision float64" : "")
+        }
         return PreparedData(train: train, test: test, validation: validation,
-                            featureNames: (0..<generator.features).map { "x\($0)" },
+                            featureNames: names,
                             classes: LabelEncoding(indices: generator.centerCount), labelName: "label", standardization: nil)
     }
 
@@ -95,9 +102,10 @@ public enum DataPreparation {
         }
         let split = DataSplit(count: trainFile.rowCount, testFraction: testFile == nil ? source.testFraction : 0,
                               validationFraction: source.validationFraction, seed: source.seed)
-        guard split.trainCount >= 1 else {
+        guard split.count - split.testCount >= 1 else {
             throw DescentError.input("\(trainPath): too few rows (\(trainFile.rowCount)) to leave any for training")
         }
+        try checkValidationLeavesTraining(split, validationFraction: source.validationFraction)
         trace.mark("open and count")
         try MemoryBudget.check([
             .init("data", MemoryBudget.datasetBytes(rows: trainFile.rowCount + (testFile?.rowCount ?? 0) + 2 * ChunkPlan.defaultChunkRows,
@@ -132,14 +140,37 @@ public enum DataPreparation {
             setLabels(test, parts: maps, classCount: classes.count, executor: executor)
         }
         trace.mark("labels")
+        let sets: [(name: String, dataset: Dataset<T>?)] = [("training", train), ("validation", validation), ("test", test)]
+        let fileOf = { (set: String) in set == "test" ? testFile?.path ?? trainPath : trainPath }
+        try FiniteCheck.require(sets, featureNames: trainFile.featureNames, executor: executor) { set, column, value in
+            "\(fileOf(set)): column '\(column)' holds a value too large for \(T.precisionName) (read as \(value); \(FiniteCheck.rangeNote(T.self)))"
+                + (MemoryLayout<T>.size == 4 ? "; use --precision float64, or rescale the column" : "; rescale the column")
+        }
         var standardization: Standardization?
         if source.standardize {
             let s = Standardization.of(train, executor: executor)
+            if let j = (0..<d).first(where: { !s.mean[$0].isFinite || !s.std[$0].isFinite }) {
+                throw DescentError.input("\(trainPath): column '\(trainFile.featureNames[j])' is too large to standardize: its mean or variance overflows float64;"
+                                         + " rescale the column (divide it by a power of ten) before training, or train without --standardize")
+            }
             for set in [train, test] + (validation.map { [$0] } ?? []) { s.apply(to: set, executor: executor) }
+            try FiniteCheck.require(sets, featureNames: trainFile.featureNames, executor: executor) { set, column, value in
+                "\(fileOf(set)): column '\(column)' standardized by the training set's mean and standard deviation gives \(value) in the \(set) set"
+                    + " (\(FiniteCheck.rangeNote(T.self))); rescale the column"
+                    + (MemoryLayout<T>.size == 4 ? ", or use --precision float64" : "")
+            }
             standardization = s
         }
         return PreparedData(train: train, test: test, validation: validation, featureNames: trainFile.featureNames,
                             classes: classes, labelName: trainLabel, standardization: standardization)
+    }
+
+    /// A validation set that leaves no training rows is --validation-fraction's doing.
+    static func checkValidationLeavesTraining(_ split: DataSplit, validationFraction: Double) throws {
+        guard split.trainCount < 1 else { return }
+        let remaining = split.count - split.testCount
+        throw DescentError.configuration("--validation-fraction \(validationFraction) takes all \(remaining) rows left after the test set for validation,"
+                                         + " leaving none for training; use a smaller --validation-fraction (at most \(Double(remaining - 1) / Double(remaining)))")
     }
 
     /// Replaces the label token a reader left in each row (``RowSink/labelToken(part:id:)``)
@@ -171,7 +202,7 @@ extension Standardization {
         let squares = columnSums(dataset, executor: executor) { v, j in let c = v - mean[j]; return c * c }
         let std = (0..<d).map { j -> Double in
             let s = (squares[j] / Double(max(n, 1))).squareRoot()
-            return s == 0 || !s.isFinite ? 1 : s
+            return s == 0 ? 1 : s  // an overflowed one stays non-finite, and the caller reports it
         }
         return Standardization(mean: mean, std: std)
     }

@@ -1,3 +1,4 @@
+import Foundation
 import CDescentSupport
 
 /// Which column of a file holds the labels.
@@ -9,6 +10,17 @@ public enum LabelColumnChoice: Sendable, Equatable {
     /// For prediction: the column with this header name if there is one, else the last
     /// column when the file has one more column than the model has features, else none.
     case ifPresent(name: String?, featureCount: Int)
+}
+
+extension LabelColumnChoice {
+    /// The column a `--label-column` index names among `columns`: 0-based, or counted from
+    /// the end when negative, as Python indexes (-1 is the last column); nil when `text` is
+    /// not a whole number or is out of range.
+    public static func index(_ text: String, columns: Int) -> Int? {
+        guard let index = Int(text.trimmingCharacters(in: .whitespaces)) else { return nil }
+        if index >= 0 { return index < columns ? index : nil }
+        return index >= -columns ? columns + index : nil
+    }
 }
 
 /// A file of rows opened, checked and counted, ready to be read in parallel straight into

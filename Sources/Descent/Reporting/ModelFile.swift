@@ -45,61 +45,113 @@ public struct ModelFile: Equatable, Sendable {
 
     /// Reads a model file written by `descent train --output`.
     ///
-    /// - Throws: ``DescentError/input(_:)`` when the file is missing or not JSON, has no
-    ///   or another `format-version`, or has fields of the wrong shape (each named).
+    /// - Throws: ``DescentError/input(_:)`` when the file is missing, empty or not JSON (with
+    ///   the line and column), has no or another `format-version`, or has fields of the
+    ///   wrong shape (each named). Numbers must be JSON numbers: `true` is not 1.
     public static func read(path: String) throws -> ModelFile {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard FileManager.default.fileExists(atPath: path) else {
             throw DescentError.input("\(path): cannot read the model file (does it exist?); give the model.json that `descent train --output DIR` wrote")
         }
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        return try read(data: MappedFile.contents(of: path, role: "--model"), path: path)
+    }
+
+    /// Parses `data` as JSON for a message-naming `path`: empty and malformed files are
+    /// input errors with a location.
+    static func parseJSON(_ data: Data, path: String, what: String) throws -> JSONValue {
+        if data.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 10 || $0 == 13 }) {
+            throw DescentError.input("\(path): \(what) is empty; give the model.json that `descent train --output DIR` wrote")
+        }
+        do {
+            return try JSONParser.parse(data)
+        } catch {
+            throw DescentError.input("\(path): \(error)")
+        }
+    }
+
+    /// Reads a model file's JSON text (`path` names it in messages).
+    public static func read(data: Data, path: String) throws -> ModelFile {
+        guard case .object(let object) = try parseJSON(data, path: path, what: "the model file") else {
             throw DescentError.input("\(path): not a Descent model file (not a JSON object)")
         }
-        guard let version = object["format-version"] as? Int else {
+        return try read(object: object, path: path)
+    }
+
+    static func read(object: [String: JSONValue], path: String) throws -> ModelFile {
+        guard let versionValue = object["format-version"] else {
             throw DescentError.input("\(path): no format-version: written by an older Descent or by another program; this build reads model format \(formatVersion): train again to write one")
         }
+        guard case .number(let versionNumber) = versionValue, versionNumber == versionNumber.rounded(), abs(versionNumber) < 1e9 else {
+            throw DescentError.input("\(path): 'format-version' must be a whole number (got \(versionValue))")
+        }
+        let version = Int(versionNumber)
         guard version == formatVersion else {
             throw DescentError.input("\(path): model format-version \(version), but this build of Descent reads format-version \(formatVersion); use the Descent that wrote it or train again")
         }
-        func field<V>(_ key: String, _ what: String) throws -> V {
-            guard let v = object[key] as? V else { throw DescentError.input("\(path): '\(key)' is missing or is not \(what)") }
+        func wrong(_ key: String, _ what: String) -> DescentError {
+            DescentError.input("\(path): '\(key)' is missing or is not \(what)")
+        }
+        func string(_ key: String, _ what: String) throws -> String {
+            guard case .string(let v) = object[key] else { throw wrong(key, what) }
             return v
         }
-        let precisionName: String = try field("precision", "float32 or float64")
-        let lossName: String = try field("loss", "a loss name")
-        guard let precision = Precision(rawValue: precisionName) else { throw DescentError.input("\(path): unknown precision '\(precisionName)'") }
-        guard let loss = Loss(rawValue: lossName) else { throw DescentError.input("\(path): unknown loss '\(lossName)'") }
-        let features: [String] = try field("features", "an array of feature names")
-        let names: [String] = try field("classes", "an array of class names")
-        let kindName: String = try field("class-kind", "numeric or text")
-        guard let kind = LabelEncoding.Kind(rawValue: kindName) else { throw DescentError.input("\(path): 'class-kind' must be numeric or text") }
-        let rows: [[Any]] = try field("weights", "an array of arrays of numbers")
-        let weights = try rows.map { row in
-            try row.map { v -> Double in
-                guard let n = v as? NSNumber, n.doubleValue.isFinite else { throw DescentError.input("\(path): the weights must be finite numbers") }
-                return n.doubleValue
+        func strings(_ key: String, _ what: String) throws -> [String] {
+            guard case .array(let items) = object[key] else { throw wrong(key, what) }
+            return try items.map { item in
+                guard case .string(let v) = item else { throw wrong(key, what) }
+                return v
             }
         }
+        func numbers(_ value: JSONValue?, _ key: String, _ what: String) throws -> [Double] {
+            guard case .array(let items) = value else { throw wrong(key, what) }
+            return try items.map { item in
+                guard case .number(let v) = item else {
+                    throw DescentError.input("\(path): '\(key)' must hold numbers only (found \(item))")
+                }
+                return v
+            }
+        }
+        let precisionName = try string("precision", "float32 or float64")
+        let lossName = try string("loss", "a loss name")
+        guard let precision = Precision(rawValue: precisionName) else { throw DescentError.input("\(path): unknown precision '\(precisionName)'") }
+        guard let loss = Loss(rawValue: lossName) else { throw DescentError.input("\(path): unknown loss '\(lossName)'") }
+        let features = try strings("features", "an array of feature names")
+        let names = try strings("classes", "an array of class names")
+        let kindName = try string("class-kind", "numeric or text")
+        guard let kind = LabelEncoding.Kind(rawValue: kindName) else { throw DescentError.input("\(path): 'class-kind' must be numeric or text") }
+        guard case .array(let rows) = object["weights"] else { throw wrong("weights", "an array of arrays of numbers") }
+        let weights = try rows.map { try numbers($0, "weights", "an array of arrays of numbers") }
+        guard weights.joined().allSatisfy(\.isFinite) else { throw DescentError.input("\(path): the weights must be finite numbers") }
         let outputs = loss.outputCount(classCount: names.count)
         guard names.count >= 2, weights.count == outputs, weights.allSatisfy({ $0.count == features.count + 1 }) else {
             throw DescentError.input("\(path): \(weights.count) weight rows of \(weights.map { String($0.count) }.joined(separator: "/")) numbers do not fit \(names.count) classes, \(features.count) features and loss \(loss.rawValue) (need \(outputs) rows of \(features.count + 1))")
         }
         var standardization: Standardization?
-        if let s = object["standardization"] as? [String: Any] {
-            guard let mean = s["mean"] as? [Double], let std = s["std"] as? [Double], mean.count == features.count, std.count == features.count,
-                  std.allSatisfy({ $0 > 0 && $0.isFinite }) else {
-                throw DescentError.input("\(path): 'standardization' needs 'mean' and 'std' arrays of \(features.count) numbers (std > 0)")
-            }
+        if let value = object["standardization"], value != .null {
+            let shape = DescentError.input("\(path): 'standardization' needs 'mean' and 'std' arrays of \(features.count) numbers (std > 0)")
+            guard case .object(let s) = value,
+                  let mean = try? numbers(s["mean"], "standardization", "numbers"), let std = try? numbers(s["std"], "standardization", "numbers"),
+                  mean.count == features.count, std.count == features.count,
+                  mean.allSatisfy(\.isFinite), std.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw shape }
             standardization = Standardization(mean: mean, std: std)
         }
+        var labelName = "label"
+        if case .string(let v) = object["label"] { labelName = v }
+        var seed: UInt64 = 0
+        if case .number(let v) = object["seed"], v >= 0, v < 1.8e19, v == v.rounded() { seed = UInt64(v) }
         return ModelFile(weights: weights, precision: precision, loss: loss, featureNames: features,
-                         labelName: object["label"] as? String ?? "label", classes: LabelEncoding(kind: kind, names: names),
-                         standardization: standardization, seed: UInt64((object["seed"] as? Int) ?? 0))
+                         labelName: labelName, classes: LabelEncoding(kind: kind, names: names),
+                         standardization: standardization, seed: seed)
     }
 
     /// Checks that this model fits data with `featureNames` and `classes`.
     ///
-    /// - Parameter namedColumns: false when the data's columns have no names (a CSV file
-    ///   without a header, a NumPy array): then only their number is compared.
+    /// - Parameters:
+    ///   - names: the data's feature names.
+    ///   - namedColumns: false when the data's columns have no names (a CSV file
+    ///     without a header, a NumPy array): then only their number is compared.
+    ///   - other: the data's classes, if known.
+    ///   - path: the model file, for messages.
+    ///   - data: how the data are named in messages (for example `--input rows.csv`).
     /// - Throws: ``DescentError/input(_:)`` saying what differs.
     public func checkFits(featureNames names: [String], namedColumns: Bool = true, classes other: LabelEncoding?, path: String, data: String) throws {
         if names.count != featureNames.count {
@@ -122,27 +174,41 @@ public struct ModelFile: Equatable, Sendable {
     /// (`expectedFeatureNames`) and classes (`expectedClasses`) when they are given.
     public static func readWeights(path: String, outputs: Int, features: Int, expectedFeatureNames: [String]? = nil,
                                    expectedClasses: LabelEncoding? = nil) throws -> [Double] {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard FileManager.default.fileExists(atPath: path) else {
             throw DescentError.input("\(path): cannot read the --init-weights file (does it exist?)")
         }
+        let data = try MappedFile.contents(of: path, role: "--init-weights")
         let expected = "\(outputs) line\(outputs == 1 ? "" : "s") of \(features + 1) numbers (\(features) weight\(features == 1 ? "" : "s"), then the bias)"
         var rows: [[Double]] = []
-        if let first = data.first(where: { !($0 == 32 || $0 == 9 || $0 == 10 || $0 == 13) }), first == UInt8(ascii: "{") {
-            if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], object["format-version"] != nil {
+        if data.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 10 || $0 == 13 }) {
+            throw DescentError.input("\(path): the --init-weights file is empty; it needs \(expected), or a model.json")
+        }
+        if let first = data.first(where: { !($0 == 32 || $0 == 9 || $0 == 10 || $0 == 13) }), first == UInt8(ascii: "{") || first == 0xEF {
+            guard case .object(let object) = try parseJSON(data, path: path, what: "the --init-weights file") else {
+                throw DescentError.input("\(path): not a Descent model JSON (not a JSON object)")
+            }
+            if object["format-version"] != nil {
                 // A model file: it must be one this build reads, for data like this.
-                let model = try read(path: path)
+                let model = try read(object: object, path: path)
                 if let expected = expectedFeatureNames {
                     try model.checkFits(featureNames: expected, classes: expectedClasses, path: path, data: "the training data")
                 }
-            }
-            guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                  let weights = object["weights"] as? [[Any]] else {
-                throw DescentError.input("\(path): not a Descent model JSON (no \"weights\" array of arrays)")
-            }
-            rows = try weights.map { row in
-                try row.map { v in
-                    guard let n = v as? NSNumber else { throw DescentError.input("\(path): the weights must be numbers") }
-                    return n.doubleValue
+                rows = model.weights
+            } else {
+                // A bare {"weights": [[...], ...]}.
+                guard case .array(let weights) = object["weights"] else {
+                    throw DescentError.input("\(path): not a Descent model JSON (no \"weights\" array of arrays)")
+                }
+                rows = try weights.map { row in
+                    guard case .array(let items) = row else {
+                        throw DescentError.input("\(path): not a Descent model JSON (no \"weights\" array of arrays)")
+                    }
+                    return try items.map { item in
+                        guard case .number(let n) = item else {
+                            throw DescentError.input("\(path): the weights must be numbers (found \(item)); expected \(expected)")
+                        }
+                        return n
+                    }
                 }
             }
         } else {

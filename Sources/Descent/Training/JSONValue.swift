@@ -20,15 +20,13 @@ public enum JSONValue: Decodable, Equatable, CustomStringConvertible {
         else { self = .object(try container.decode([String: JSONValue].self)) }
     }
 
-    /// Parses `data`, with errors that give the line and column.
+    /// Parses `data` strictly (``JSONParser``), with errors that give the line and column,
+    /// name a repeated key, and place a number out of range where it is.
     public static func parse(_ data: Data, source: String) throws -> JSONValue {
         do {
-            return try JSONDecoder().decode(JSONValue.self, from: data)
+            return try JSONParser.parse(data)
         } catch {
-            // JSONDecoder does not say where; JSONSerialization gives the character offset.
-            var located: Error = error
-            do { _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) } catch { located = error }
-            throw DescentError.configuration("\(source): malformed JSON \(JSONLocation.describe(error: located, in: data))")
+            throw DescentError.configuration("\(source): \(error)")
         }
     }
 
@@ -41,33 +39,5 @@ public enum JSONValue: Decodable, Equatable, CustomStringConvertible {
         case .array(let a): return "[" + a.map(\.description).joined(separator: ", ") + "]"
         case .object(let o): return "{" + o.keys.sorted().map { "\"\($0)\": \(o[$0]!)" }.joined(separator: ", ") + "}"
         }
-    }
-}
-
-/// Finds where a JSON parse error happened, as "at line L, column C".
-enum JSONLocation {
-    static func describe(error: Error, in data: Data) -> String {
-        var texts = ["\(error)", (error as NSError).userInfo.values.map { "\($0)" }.joined(separator: " ")]
-        if case DecodingError.dataCorrupted(let context) = error {
-            texts.append(context.debugDescription)
-            if let underlying = context.underlyingError { texts.append("\(underlying)") }
-        }
-        let text = texts.joined(separator: " ")
-        // Foundation reports either "line L, column C" or a character offset.
-        if let range = text.range(of: #"line \d+, column \d+"#, options: .regularExpression) {
-            return "at \(text[range])"
-        }
-        var offset: Int?
-        for pattern in [#"character \d+"#, #"offset \d+"#, #"index \d+"#] {
-            if let range = text.range(of: pattern, options: .regularExpression),
-               let n = Int(text[range].split(separator: " ").last ?? "") { offset = n; break }
-        }
-        let bytes = [UInt8](data)
-        let position = min(offset ?? bytes.count, bytes.count)
-        var line = 1, column = 1
-        for byte in bytes.prefix(position) {
-            if byte == UInt8(ascii: "\n") { line += 1; column = 1 } else { column += 1 }
-        }
-        return "at line \(line), column \(column)"
     }
 }

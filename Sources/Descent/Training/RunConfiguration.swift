@@ -58,10 +58,7 @@ public struct RunConfiguration: Sendable, Equatable {
         guard FileManager.default.fileExists(atPath: path) else {
             throw DescentError.input("\(path): no such configuration file; check the path given to --config")
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw DescentError.input("\(path): the configuration file cannot be read")
-        }
-        try apply(json: data, source: path)
+        try apply(json: MappedFile.contents(of: path, role: "--config"), source: path)
     }
 
     /// Applies the keys of a JSON object held in `data` (`source` names it in messages).

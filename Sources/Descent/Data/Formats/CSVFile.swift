@@ -44,6 +44,9 @@ public final class CSVFile: RowFile, @unchecked Sendable {
 
     static let comma = UInt8(ascii: ","), quote = UInt8(ascii: "\""), space = UInt8(ascii: " "), tab = UInt8(ascii: "\t")
     static let lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
+    /// Files with fewer data bytes than this are read as one part. Only the fuzzer lowers it
+    /// (to split small inputs, where the quote-parity logic is easiest to get wrong).
+    nonisolated(unsafe) static var minimumSplitBytes = 1 << 16
     /// Pages are released behind each pass every this many bytes.
     static let releaseInterval = 8 << 20
 
@@ -112,10 +115,10 @@ public final class CSVFile: RowFile, @unchecked Sendable {
             labelIndex = columns - 1
         case .named(let name):
             if !numeric, let found = names.firstIndex(of: name) { labelIndex = found }
-            else if let index = Int(name), index >= 0, index < columns { labelIndex = index }
+            else if let index = LabelColumnChoice.index(name, columns: columns) { labelIndex = index }
             else {
                 throw DescentError.input("\(file.path): no column named '\(name)' for --label-column; "
-                                         + (numeric ? "the file has no header, so give a 0-based column index below \(columns)" : "the header has: \(names.joined(separator: ", "))"))
+                                         + (numeric ? "the file has no header, so give a 0-based column index below \(columns) (or -1 for the last)" : "the header has: \(names.joined(separator: ", ")) (or give a 0-based index below \(columns), -1 for the last)"))
             }
         case .ifPresent(let name, let featureCount):
             if !numeric, let name, let found = names.firstIndex(of: name) { labelIndex = found }
@@ -133,6 +136,15 @@ public final class CSVFile: RowFile, @unchecked Sendable {
         labelName = labelIndex.map { numeric ? "label" : names[$0] }
         try split(from: dataStart, firstLine: firstDataLine, executor: executor)
         guard rowCount > 0 else { throw DescentError.input("\(file.path): no data rows after the header") }
+        // A record of n fields takes at least n bytes, so rows x columns cannot exceed the
+        // data's size; when it does, some record is short, and saying so now saves allocating
+        // rows x columns values for a file that cannot be read (a wide header over many
+        // one-number lines would ask for gigabytes).
+        let (cells, overflow) = rowCount.multipliedReportingOverflow(by: columns)
+        if overflow || cells > count - dataStart + 1 {
+            throw CSVFile.shortRecordError(bytes, from: dataStart, to: count, terminator: terminator, columns: columns,
+                                           firstLine: firstDataLine, path: file.path)
+        }
     }
 
     public func describe(position: Int) -> String { "\(path):\(position)" }
@@ -144,7 +156,7 @@ public final class CSVFile: RowFile, @unchecked Sendable {
     func split(from dataStart: Int, firstLine: Int, executor: ShardedExecutor) throws {
         let bytes = file.bytes, count = file.count, terminator = self.terminator
         let length = count - dataStart
-        let parts = length < 1 << 16 ? 1 : min(executor.threads, RowSink<Double>.maximumParts)
+        let parts = length < CSVFile.minimumSplitBytes ? 1 : min(executor.threads, RowSink<Double>.maximumParts)
         let nominal = (0...parts).map { dataStart + $0 * length / parts }
         // First assume no quotes (the usual numeric file): split at the line end after each
         // nominal point and count, looking for quote characters on the way (in cache).
@@ -189,6 +201,14 @@ public final class CSVFile: RowFile, @unchecked Sendable {
             }
             for k in 1...parts { bounds[k] = max(bounds[k], bounds[k - 1]) }
             counted = countRecords(ranges: (0..<parts).map { bounds[$0]..<bounds[$0 + 1] }, quotes: true, executor: executor)
+            // The count takes every quote as opening or closing a field. An odd number of them
+            // (always checked) or a stray one (checked in files of one part, where it is cheap)
+            // would miscount: say where, as a reader that honours quotes only at a field's
+            // start finds it.
+            if parity % 2 == 1 || parts == 1,
+               let problem = CSVFile.quoteProblem(bytes, from: dataStart, to: count, terminator: terminator, firstLine: firstLine) {
+                throw DescentError.input("\(file.path):\(problem)")
+            }
         }
         ranges = (0..<parts).map { bounds[$0]..<bounds[$0 + 1] }
         var row = 0, line = firstLine
@@ -453,6 +473,12 @@ public final class CSVFile: RowFile, @unchecked Sendable {
                     }
                     // Slow path: quoted fields, labels, skipped columns and errors.
                     var trimmedEnd = contentEnd
+                    if !quoted, contentEnd > contentStart, memchr(bytes + contentStart, Int32(CSVFile.quote), contentEnd - contentStart) != nil {
+                        // The record counter takes every quote as opening or closing a quoted
+                        // field; one inside an unquoted field would make the count, and so the
+                        // split into parts, depend on where the parts begin.
+                        throw DescentError.input("\(path):\(recordLine):\(column + 1): a quote character inside the unquoted field of column '\(name(column))'; a field that holds quotes must be quoted whole, with each quote doubled")
+                    }
                     if !quoted {
                         while trimmedEnd > contentStart && (bytes[trimmedEnd - 1] == CSVFile.space || bytes[trimmedEnd - 1] == CSVFile.tab || bytes[trimmedEnd - 1] == CSVFile.cr) { trimmedEnd -= 1 }
                     }
@@ -484,6 +510,8 @@ public final class CSVFile: RowFile, @unchecked Sendable {
                                 switch parser.parse(pointer, from: 0, to: content.count) {
                                 case .number(let value, let stop) where stop == content.count:
                                     base[slot &* stride] = RowSink<T>.scalar(value)
+                                case .nonFinite(let stop) where stop == content.count && CSVFile.isNumeral(content):
+                                    throw DescentError.input("\(path):\(recordLine):\(column + 1): column '\(name(column))' holds '\(shown)', too large for float64 (magnitudes up to 1.8e308); rescale the column")
                                 case .nonFinite(let stop) where stop == content.count:
                                     throw DescentError.input("\(path):\(recordLine):\(column + 1): column '\(name(column))' holds '\(shown)'; NaN and infinite values are not allowed (clean or drop that row)")
                                 default:
@@ -525,6 +553,81 @@ public final class CSVFile: RowFile, @unchecked Sendable {
         }
         file.release(released..<end)
         guard row == rowEnd else { throw DescentError.input("\(path):\(line): fewer records than counted; is a quote character unbalanced?") }
+    }
+
+    /// The first misplaced quote character in `start..<end`, as "line: what is wrong", with
+    /// quotes special only at the start of a field (after spaces) and doubled inside a quoted
+    /// field; nil when every quote is in its place.
+    static func quoteProblem(_ bytes: UnsafePointer<UInt8>, from start: Int, to end: Int, terminator: UInt8, firstLine: Int) -> String? {
+        var line = firstLine, column = 1, openedLine = firstLine, openedColumn = 1
+        var atFieldStart = true, inQuoted = false
+        var i = start
+        while i < end {
+            let b = bytes[i]
+            if inQuoted {
+                if b == quote {
+                    if i + 1 < end && bytes[i + 1] == quote { i += 2; continue }
+                    inQuoted = false
+                } else if b == terminator {
+                    line += 1
+                }
+            } else if b == quote {
+                guard atFieldStart else {
+                    return "\(line):\(column): a quote character inside an unquoted field; a field that holds quotes must be quoted whole, with each quote doubled"
+                }
+                inQuoted = true
+                openedLine = line
+                openedColumn = column
+                atFieldStart = false
+            } else if b == comma {
+                atFieldStart = true
+                column += 1
+            } else if b == terminator {
+                atFieldStart = true
+                line += 1
+                column = 1
+            } else if b != space && b != tab {
+                atFieldStart = false
+            }
+            i += 1
+        }
+        return inQuoted ? "\(openedLine):\(openedColumn): a quoted field is never closed; end it with a double quote" : nil
+    }
+
+    /// The error that parsing the first record with fewer than `columns` fields would give.
+    static func shortRecordError(_ bytes: UnsafePointer<UInt8>, from start: Int, to end: Int, terminator: UInt8, columns: Int,
+                                 firstLine: Int, path: String) -> DescentError {
+        var line = firstLine, recordLine = firstLine
+        var fields = 1, inQuote = false, content = false
+        var i = start
+        while i <= end {
+            let b: UInt8 = i < end ? bytes[i] : terminator
+            if inQuote {
+                if b == quote { inQuote = false } else if b == terminator && i < end { line += 1 }
+            } else if b == quote {
+                inQuote = true; content = true
+            } else if b == comma {
+                fields += 1; content = true
+            } else if b == terminator {
+                if content && fields < columns {
+                    return DescentError.input("\(path):\(recordLine): \(fields) column\(fields == 1 ? "" : "s"), but the header has \(columns); every row needs one value per column")
+                }
+                fields = 1; content = false
+                line += 1
+                recordLine = line
+            } else if b != space && b != tab && b != cr {
+                content = true
+            }
+            i += 1
+        }
+        return DescentError.input("\(path): the rows hold fewer values than the header's \(columns) columns; every row needs one value per column")
+    }
+
+    /// Whether `text` is written with digits (so non-finite only by overflow), not as inf or nan.
+    static func isNumeral(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        var k = 0
+        if k < text.count && (text[k] == UInt8(ascii: "-") || text[k] == UInt8(ascii: "+")) { k += 1 }
+        return k < text.count && (DecimalParser.isDigit(text[k]) || text[k] == UInt8(ascii: "."))
     }
 
     /// A column's name for messages.

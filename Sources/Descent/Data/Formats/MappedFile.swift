@@ -1,10 +1,13 @@
+import Foundation
 #if os(Linux)
 import Glibc
 #else
 import Darwin
 #endif
 
-/// A file mapped read-only into memory (`mmap`), unmapped when released.
+/// A file mapped read-only into memory (`mmap`), unmapped when released; or, for what
+/// cannot be mapped (a pipe, a FIFO, `/dev/stdin` fed by a pipe, a character device), the
+/// stream read into memory in chunks.
 ///
 /// Readers parse straight from the mapping, so no copy of the file is made; they call
 /// ``release(_:)`` behind them so that pages already parsed stop counting against the
@@ -15,27 +18,52 @@ public final class MappedFile: @unchecked Sendable {
     public let bytes: UnsafePointer<UInt8>
     public let count: Int
     let mapped: UnsafeMutableRawPointer?
+    /// The buffer a stream was read into (nil for a mapped file).
+    let owned: UnsafeMutableRawPointer?
 
-    /// Maps `path`.
+    /// Streams are read in chunks of this many bytes.
+    static let streamChunk = 1 << 20
+
+    /// Maps `path`, or reads it whole when it is a stream that cannot be mapped.
     ///
-    /// - Parameter role: how the file was named on the command line (for messages), for
-    ///   example `--train`.
-    /// - Throws: ``DescentError/input(_:)`` when the file is missing, a directory, or cannot
+    /// - Parameters:
+    ///   - path: the file, pipe or FIFO.
+    ///   - role: how the file was named on the command line (for messages), for
+    ///     example `--train`.
+    ///   - streamLimit: the most bytes read from a stream (default: half the
+    ///     machine's memory), so that `/dev/zero` cannot fill memory.
+    /// - Throws: ``DescentError/input(_:)`` when the file is missing, a folder, or cannot
     ///   be read or mapped.
-    public init(path: String, role: String) throws {
+    public init(path: String, role: String, streamLimit: Int? = nil) throws {
         self.path = path
+        var info = stat()
+        if stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
+            throw DescentError.input("\(path): cannot be read: it is a folder; give \(role) a file")
+        }
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else {
             let code = errno
             if code == ENOENT { throw DescentError.input("\(path): no such file; check the path given to \(role)") }
+            if code == EACCES { throw DescentError.input("\(path): cannot be read: permission denied; check the file's permissions") }
             throw DescentError.input("\(path): cannot be read (\(String(cString: strerror(code))))")
         }
         defer { close(fd) }
-        var info = stat()
         guard fstat(fd, &info) == 0 else { throw DescentError.input("\(path): cannot be read (fstat failed)") }
-        guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw DescentError.input("\(path): cannot be read: not a regular file (a directory?); give \(role) a data file")
+        let kind = info.st_mode & S_IFMT
+        if kind == S_IFDIR {
+            throw DescentError.input("\(path): cannot be read: it is a folder; give \(role) a file")
         }
+        guard kind == S_IFREG else {
+            // A pipe, FIFO, socket or device: mmap cannot map it, so read it all.
+            let limit = streamLimit ?? MappedFile.defaultStreamLimit
+            let (buffer, length) = try MappedFile.readStream(fd, path: path, role: role, limit: limit)
+            mapped = nil
+            owned = buffer
+            count = length
+            bytes = buffer.map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) } ?? UnsafePointer(bitPattern: 1)!
+            return
+        }
+        owned = nil
         count = Int(info.st_size)
         if count == 0 {
             mapped = nil
@@ -53,8 +81,55 @@ public final class MappedFile: @unchecked Sendable {
         bytes = UnsafePointer(address.assumingMemoryBound(to: UInt8.self))
     }
 
+    /// Half of the machine's physical memory.
+    static var defaultStreamLimit: Int {
+        let pages = sysconf(Int32(_SC_PHYS_PAGES)), size = sysconf(Int32(_SC_PAGESIZE))
+        guard pages > 0, size > 0 else { return 1 << 32 }
+        return pages.multipliedReportingOverflow(by: size).overflow ? Int.max / 2 : pages * size / 2
+    }
+
+    /// Reads `fd` to its end in chunks into one growing buffer (nil when it is empty).
+    static func readStream(_ fd: Int32, path: String, role: String, limit: Int) throws -> (UnsafeMutableRawPointer?, Int) {
+        var buffer: UnsafeMutableRawPointer?
+        var capacity = 0, length = 0
+        while true {
+            if capacity - length < streamChunk {
+                let grown = max(capacity * 2, length + streamChunk)
+                guard let bigger = realloc(buffer, grown) else {
+                    free(buffer)
+                    throw DescentError.input("\(path): out of memory after reading \(length) bytes from \(role); save the data to a file first")
+                }
+                buffer = bigger
+                capacity = grown
+            }
+            let n = read(fd, buffer! + length, min(capacity - length, streamChunk))
+            if n < 0 {
+                if errno == EINTR { continue }
+                let message = String(cString: strerror(errno))
+                free(buffer)
+                throw DescentError.input("\(path): cannot be read (\(message))")
+            }
+            if n == 0 { break }
+            length += n
+            if length > limit {
+                free(buffer)
+                throw DescentError.input("\(path): more than \(limit) bytes from a stream given to \(role), over half this machine's memory; save the data to a file (which is mapped, not copied)")
+            }
+        }
+        if length == 0 { free(buffer); return (nil, 0) }
+        return (buffer, length)
+    }
+
+    /// The whole content of `path` (a file, a pipe, a FIFO or `/dev/stdin`), for small files
+    /// such as configurations and models.
+    public static func contents(of path: String, role: String) throws -> Data {
+        let file = try MappedFile(path: path, role: role)
+        return file.count == 0 ? Data() : Data(bytes: file.bytes, count: file.count)
+    }
+
     deinit {
         if let mapped { munmap(mapped, count) }
+        if let owned { free(owned) }
     }
 
     /// Drops the pages wholly inside `range` (byte offsets) from this process's memory; a

@@ -40,13 +40,15 @@ public final class NPYFile: RowFile, @unchecked Sendable {
             throw DescentError.input("\(path): an array of strings (\(x.dtype.descr)); features must be numbers")
         }
         rowCount = x.shape[0]
+        // Rows first: an empty array's column count is not bounded by the file's size.
+        guard rowCount > 0 else { throw DescentError.input("\(path): the array has no rows") }
         let columns = x.shape[1]
         var label: Int?
         switch choice {
         case .last: label = columns - 1
         case .named(let name):
-            guard let index = Int(name), index >= 0, index < columns else {
-                throw DescentError.input("\(path): --label-column '\(name)': a NumPy array has no column names; give a 0-based column index below \(columns)")
+            guard let index = LabelColumnChoice.index(name, columns: columns) else {
+                throw DescentError.input("\(path): --label-column '\(name)': a NumPy array has no column names; give a 0-based column index below \(columns) (or -1 for the last)")
             }
             label = index
         case .ifPresent(_, let featureCount):
@@ -97,6 +99,7 @@ public final class NPYFile: RowFile, @unchecked Sendable {
         self.x = x
         self.y = y
         rowCount = x.shape[0]
+        guard rowCount > 0 else { throw DescentError.input("\(path): X has no rows") }
         labelColumn = nil
         featureColumns = Array(0..<x.shape[1])
         guard !featureColumns.isEmpty else { throw DescentError.input("\(path): X has no columns") }
@@ -342,8 +345,12 @@ struct NPYArray {
             return n
         }
         dataOffset = start + headerStart + headerLength
-        let elements = shape.reduce(1, *)
-        let needed = elements * dtype.size
+        // The product can overflow for a hostile or corrupt header: saturate instead of trapping.
+        var needed = dtype.size
+        for n in shape {
+            let (product, overflow) = needed.multipliedReportingOverflow(by: n)
+            needed = overflow ? Int.max : product
+        }
         let available = size - headerStart - headerLength
         guard needed <= available else {
             throw DescentError.input("\(what): truncated: shape \(self.shapeText) of \(dtype.descr) needs \(needed) bytes of data, the file has \(available)")

@@ -15,7 +15,7 @@
 /// then scatter each row to the next free place of its bucket) and one Fisher-Yates pass
 /// per bucket, inside a region of ~``bucketRows`` rows that sits in the L2 cache; a
 /// permutation evaluated position by position would read every row at random instead.
-public struct EpochShuffle: Sendable {
+struct EpochShuffle: Sendable {
     /// Average rows per bucket: a bucket of two float64 features and a label is ~192 KiB.
     public static let bucketRows = 8192
 

@@ -58,7 +58,7 @@ public struct LabelEncoding: Sendable, Equatable, Codable {
 }
 
 /// One distinct label as read: its number when it is one, and its text as first seen.
-public struct LabelKey: Sendable {
+struct LabelKey: Sendable {
     var number: Double?
     var text: [UInt8]
 }
@@ -66,7 +66,7 @@ public struct LabelKey: Sendable {
 /// The distinct labels of one part of a file, numbered in order of first appearance, with
 /// the line (or row) where each first appeared.
 public struct LabelCollector: Sendable {
-    public internal(set) var keys: [LabelKey] = []
+    var keys: [LabelKey] = []
     public init() {}
     var firstSeen: [Int] = []
     var numberIndex: [UInt64: UInt32] = [:]

@@ -92,6 +92,6 @@ public struct ClassificationReport: Sendable, Codable, Equatable {
 }
 
 /// Formats `value` with `digits` decimals (C's `%.Nf`, correctly rounded like Python's `format`).
-public func formatFixed(_ value: Double, digits: Int) -> String {
+func formatFixed(_ value: Double, digits: Int) -> String {
     String(format: "%.\(digits)f", value)
 }

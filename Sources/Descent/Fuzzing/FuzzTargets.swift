@@ -4,7 +4,7 @@ import Foundation
 /// (`scripts/fuzz` runs them under libFuzzer) and for replaying the fuzz corpus in the
 /// tests. Each must return normally for every input: a bad file is a ``DescentError``,
 /// never a trap, a hang or an allocation that grows without bound.
-public enum FuzzTargets {
+enum FuzzTargets {
     /// The targets by name, as `scripts/fuzz` and the corpus folders name them.
     public static let all: [String: @Sendable (UnsafeRawBufferPointer) -> Void] = [
         "csv": { csv($0) }, "json": { configuration($0) }, "model": { model($0) },

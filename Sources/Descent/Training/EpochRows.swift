@@ -17,7 +17,7 @@ import Dispatch
 /// padding, interleaved over the NUMA nodes when the rows span several (the scatter writes
 /// every bucket from every shard, so no placement makes those writes local). Without
 /// shuffling there is no copy: batches read the stored chunk blocks in row order.
-public final class EpochRows<T: KernelScalar>: @unchecked Sendable {
+final class EpochRows<T: KernelScalar>: @unchecked Sendable {
     public let dataset: Dataset<T>
     /// Values per row in the copy: the features, then the label.
     public let width: Int

@@ -48,7 +48,7 @@ public final class GradientEvaluator<T: KernelScalar> {
     /// Returns the summed loss.
     @_specialize(where T == Double)
     @_specialize(where T == Float)
-    public func batch(weights: UnsafePointer<T>, rows: EpochRows<T>, start: Int, count: Int, parallel: Bool,
+    func batch(weights: UnsafePointer<T>, rows: EpochRows<T>, start: Int, count: Int, parallel: Bool,
                       gradient: UnsafeMutablePointer<T>) -> T {
         switch loss {
         case .squaredError: return batch(SquaredErrorKernel.self, weights, rows, start, count, parallel, gradient)

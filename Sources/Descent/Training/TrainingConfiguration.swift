@@ -99,7 +99,7 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
 /// ``TrainingConfiguration/learningRate(epoch:)``, whose step schedule multiplies by gamma
 /// once per cut from the start every time (O(epoch) per call, which made a run of 200,000
 /// one-epoch steps take 40 s).
-public struct LearningRateSequence: Sendable {
+struct LearningRateSequence: Sendable {
     public let configuration: TrainingConfiguration
     var cuts = 0
     var stepRate: Double

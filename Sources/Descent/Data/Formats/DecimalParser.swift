@@ -21,7 +21,7 @@ import Darwin
 ///
 /// Every path returns the correctly rounded value, so a number parses to the same bits on
 /// any thread, in any part of a file.
-public struct DecimalParser: @unchecked Sendable {
+struct DecimalParser: @unchecked Sendable {
     /// The outcome of reading one number.
     public enum Outcome: Equatable {
         /// A finite number, and where its text ended.

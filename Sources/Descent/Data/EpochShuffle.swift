@@ -11,7 +11,7 @@
 /// draw of (seed, epoch, row) or (seed, epoch, bucket, step), so the order does not depend
 /// on how many threads materialise it.
 ///
-/// Materialising it (``EpochRows``) is two streaming passes over the rows (count per bucket,
+/// Materialising it (`EpochRows`) is two streaming passes over the rows (count per bucket,
 /// then scatter each row to the next free place of its bucket) and one Fisher-Yates pass
 /// per bucket, inside a region of ~``bucketRows`` rows that sits in the L2 cache; a
 /// permutation evaluated position by position would read every row at random instead.

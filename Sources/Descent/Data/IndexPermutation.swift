@@ -3,7 +3,7 @@
 /// that holds `count`, with cycle walking to stay below `count`.
 ///
 /// Descent uses it for the train/test split, which depends only on the seed, never on how
-/// many threads evaluate it. (SGD's per-epoch shuffle is ``EpochShuffle``: evaluated
+/// many threads evaluate it. (SGD's per-epoch shuffle is `EpochShuffle`: evaluated
 /// position by position, this permutation reads rows at random, ~30 ns a row.)
 public struct IndexPermutation: Sendable {
     public let count: Int

@@ -4,7 +4,7 @@ import Dispatch
 /// The training rows of one SGD epoch, in the order the epoch visits them, laid out so that
 /// batches read memory sequentially.
 ///
-/// A shuffled epoch visits the rows in the order of ``EpochShuffle`` for (seed, epoch).
+/// A shuffled epoch visits the rows in the order of `EpochShuffle` for (seed, epoch).
 /// Instead of gathering those rows at random for every batch (a few cache misses per row,
 /// on the critical path of a sequential optimizer), ``prepare(epoch:seed:)`` materialises
 /// the epoch once as a row-major copy (features, then the label: `features + 1` values a

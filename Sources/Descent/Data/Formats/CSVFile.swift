@@ -19,7 +19,7 @@ import Darwin
 /// thread at record boundaries (found outside quotes by counting quote characters before
 /// each nominal split point). Pass one counts each range's records, so that every record
 /// knows its global row index; pass two parses each range's numbers with
-/// ``DecimalParser`` (exact, so the bits do not depend on the split) and writes them to
+/// `DecimalParser` (exact, so the bits do not depend on the split) and writes them to
 /// the rows' places in the datasets. Pages already parsed are released as the passes go,
 /// so the file does not stay resident beside the data.
 public final class CSVFile: RowFile, @unchecked Sendable {

@@ -96,7 +96,7 @@ struct TrainCommand: ParsableCommand {
         if let checkpoint {
             guard checkpoint.dataFingerprint == fingerprint else {
                 throw DescentError.input("--resume \(configuration.output ?? ""): the data differ from the interrupted run's (fingerprint \(fingerprint), the checkpoint's \(checkpoint.dataFingerprint))"
-                                         + (configuration.trainFile.map { "; was \($0) changed?" } ?? "") + " Resuming needs the same data")
+                                         + (configuration.trainFile.map { "; was \($0) changed?" } ?? "") + "; resuming needs the same data (or start again with --overwrite)")
             }
             resume = try checkpoint.state(as: T.self, parameterCount: setup.initialWeights.count)
         }

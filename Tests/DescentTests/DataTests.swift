@@ -4,6 +4,30 @@ import Testing
 import DescentTestSupport
 
 struct BlobGeneratorTests {
+    /// The vector-at-a-time normals are the scalar ones, bit for bit, rejected lanes
+    /// included; and a filled block holds exactly value(_:_:) and label(_:) for any rows.
+    @Test func batchedNormalsAndFillsAreTheScalarBits() {
+        for seed: UInt64 in [0, 3, 977] {
+            let rng = CounterRNG(seed: seed)
+            for (first, count) in [(0, 1), (5, 7), (1_000, 1_001), (UInt64.max / 0x2_0000, 33)] as [(UInt64, Int)] {
+                var out = [Double](repeating: .nan, count: count)
+                out.withUnsafeMutableBufferPointer { rng.normals(.blobNoise, count: count, index: { first &+ UInt64($0) }, into: $0.baseAddress!) }
+                let same = (0..<count).allSatisfy { out[$0].bitPattern == rng.normal(.blobNoise, first &+ UInt64($0)).bitPattern }
+                #expect(same, "seed \(seed) first \(first) count \(count)")
+            }
+        }
+        let g = BlobGenerator(samples: 5_000, features: 3, centers: 4, clusterStd: 2.5, seed: 11)
+        let rows = (0..<777).map { ($0 * 7_919) % 5_000 }
+        var block = [Float](repeating: .nan, count: 4 * rows.count), scratch: [Double] = []
+        block.withUnsafeMutableBufferPointer { b in
+            g.fill(count: rows.count, row: { rows[$0] }, into: b.baseAddress!, stride: rows.count, scratch: &scratch)
+        }
+        let same = rows.indices.allSatisfy { i in
+            (0..<3).allSatisfy { j in block[j * rows.count + i] == Float(g.value(rows[i], j)) } && block[3 * rows.count + i] == Float(g.label(rows[i]))
+        }
+        #expect(same)
+    }
+
     /// Per-class means within 4 standard errors of the centers, and standard deviations
     /// within 2% of what was asked, on 200,000 rows of 3 features and 4 classes.
     @Test func blobsHaveTheRequestedMeansAndSpread() {

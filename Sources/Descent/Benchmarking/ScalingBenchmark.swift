@@ -79,10 +79,8 @@ public enum ScalingBenchmark {
         let generator = BlobGenerator(samples: rows, features: features, centers: 2, clusterStd: 1.5, seed: 3)
         let started = DispatchTime.now().uptimeNanoseconds
         let dataset = Dataset<T>(rowCount: rows, featureCount: features, classCount: 2, executor: executor) { range, block, stride in
-            for (local, row) in range.enumerated() {
-                for j in 0..<features { block[j * stride + local] = T(generator.value(row, j)) }
-                block[features * stride + local] = T(generator.label(row))
-            }
+            var scratch: [Double] = []
+            generator.fill(count: range.count, row: { range.lowerBound + $0 }, into: block, stride: stride, scratch: &scratch)
         }
         let generateSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         var t = TrainingConfiguration()

@@ -40,6 +40,42 @@ public struct CounterRNG: Sendable, Hashable {
         Double(bits(stream, index) >> 11) * 0x1p-53
     }
 
+    /// The key of `stream`: ``bits(_:_:)`` is `mix(key ^ index)`.
+    @inlinable @inline(__always)
+    public func key(_ stream: Stream) -> UInt64 { CounterRNG.mix(CounterRNG.mix(seed) ^ stream.rawValue) }
+
+    /// ``normal(_:_:)`` for indices `index(0) ..< index(count - 1)`, into `out`: the same
+    /// bits, made a vector of attempts at a time. Each lane's first attempt is computed
+    /// together (one vector logarithm for all lanes, where one value costs as much); a lane
+    /// whose first pair is rejected (about 21%) takes the scalar path, which starts again from
+    /// attempt 0 and so gives exactly ``normal(_:_:)``.
+    @inlinable
+    public func normals(_ stream: Stream, count: Int, index: (Int) -> UInt64, into out: UnsafeMutablePointer<Double>) {
+        typealias V = Double.Vector
+        let lanes = V.scalarCount
+        let key = self.key(stream)
+        var u = V(), v = V(), s = V()
+        var start = 0
+        while start < count {
+            let n = min(lanes, count - start)
+            for lane in 0..<lanes {
+                let base = index(start + min(lane, n - 1)) &* 0x1_0000
+                let a = 2 * (Double(CounterRNG.mix(key ^ base) >> 11) * 0x1p-53) - 1
+                let b = 2 * (Double(CounterRNG.mix(key ^ (base &+ 1)) >> 11) * 0x1p-53) - 1
+                u[lane] = a; v[lane] = b
+                s[lane] = a * a + b * b
+            }
+            // Rejected lanes get s = 0.5 so the logarithm stays finite; their result is redone.
+            var safe = s
+            for lane in 0..<lanes where !(s[lane] > 0 && s[lane] < 1) { safe[lane] = 0.5 }
+            let z = u * ((V(repeating: -2) * Double.vectorLog(safe)) / safe).squareRoot()
+            for lane in 0..<n {
+                out[start + lane] = s[lane] > 0 && s[lane] < 1 ? z[lane] : normal(stream, index(start + lane))
+            }
+            start += n
+        }
+    }
+
     /// A standard normal deviate for `index`, by Marsaglia's polar method.
     ///
     /// Attempt k draws its pair from counters (index, k), so the result depends on

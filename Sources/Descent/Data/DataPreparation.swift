@@ -58,11 +58,8 @@ public enum DataPreparation {
             let d = generator.features
             return Dataset<T>(rowCount: rows, featureCount: d, classCount: generator.centerCount, placement: policy,
                               topology: topology, executor: executor) { range, block, stride in
-                for (local, row) in range.enumerated() {
-                    let r = source(row)
-                    for j in 0..<d { block[j * stride + local] = T(generator.value(r, j)) }
-                    block[d * stride + local] = T(generator.label(r))
-                }
+                var scratch: [Double] = []
+                generator.fill(count: range.count, row: { source(range.lowerBound + $0) }, into: block, stride: stride, scratch: &scratch)
             }
         }
         let train = blobs(rows: split.trainCount) { split.trainRow($0) }

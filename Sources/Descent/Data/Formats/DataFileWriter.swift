@@ -23,7 +23,7 @@ public enum DataFileWriter {
     public static func bufferBytes(features: Int, format: Format, threads: Int) -> Int? {
         guard features < Int.max else { return nil }
         let columns = features + 1
-        let perValue = format == .npy ? 8 : 25
+        let perValue = format == .npy ? 16 : 25  // npy: the column-major block and the row-major buffer
         return MemoryBudget.product(threads, blockRows(columns: columns), columns, perValue)
     }
 
@@ -89,23 +89,22 @@ public enum DataFileWriter {
             executor.run(iterations: threads) { t in
                 let buffer = UnsafeMutableRawPointer.allocate(byteCount: blockRows * columns * scalar, alignment: 16)
                 defer { buffer.deallocate() }
+                var scratch: [Double] = []
                 var block = t
                 while block < blocks, !failure.happened {
                     let rows = (block * blockRows)..<min(n, (block + 1) * blockRows)
                     var k = 0
-                    if precision == .float64 {
-                        let values = buffer.assumingMemoryBound(to: Double.self)
-                        for r in rows {
-                            for j in 0..<d { values[k] = generator.value(r, j); k += 1 }
-                            values[k] = Double(generator.label(r)); k += 1
-                        }
-                    } else {
-                        let values = buffer.assumingMemoryBound(to: Float.self)
-                        for r in rows {
-                            for j in 0..<d { values[k] = Float(generator.value(r, j)); k += 1 }
-                            values[k] = Float(generator.label(r)); k += 1
+                    // Made as a chunk block (column by column), then written row by row.
+                    func rowMajor<V: KernelScalar>(_ type: V.Type) {
+                        let block = UnsafeMutablePointer<V>.allocate(capacity: rows.count * columns)
+                        defer { block.deallocate() }
+                        generator.fill(count: rows.count, row: { rows.lowerBound + $0 }, into: block, stride: rows.count, scratch: &scratch)
+                        let values = buffer.assumingMemoryBound(to: V.self)
+                        for local in 0..<rows.count {
+                            for j in 0..<columns { values[k] = block[j * rows.count + local]; k += 1 }
                         }
                     }
+                    if precision == .float64 { rowMajor(Double.self) } else { rowMajor(Float.self) }
                     put(UnsafeRawBufferPointer(start: buffer, count: k * scalar), at: header.count + rows.lowerBound * columns * scalar)
                     block += threads
                 }

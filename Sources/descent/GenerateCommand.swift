@@ -42,13 +42,7 @@ struct GenerateCommand: ParsableCommand {
         do {
             var options = RunConfiguration()
             options.samples = samples; options.features = features; options.centers = centers; options.clusterStd = clusterStd
-            if let box = centerBox {
-                let parts = box.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
-                guard parts.count == 2, let low = parts[0], let high = parts[1], low < high, low.isFinite, high.isFinite else {
-                    throw DescentError.configuration("--center-box must be LOW,HIGH with LOW < HIGH, for example --center-box=-10,10 (got '\(box)')")
-                }
-                options.centerBox = low...high
-            }
+            if let box = centerBox { options.centerBox = try RunOptions.centerBox(box) }
             guard seed >= 0 else { throw DescentError.configuration("--seed must be a whole number >= 0 (got \(seed))") }
             options.training.seed = UInt64(seed)
             options.threads = threads

@@ -84,6 +84,15 @@ struct RunOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Continue the interrupted run of --output DIR from its last checkpoint, with the same bits as a run that never stopped. Other flags must match the run's (--threads and --numa may change).", valueName: "dir"))
     var resume: String?
 
+    /// `--center-box LOW,HIGH` (shared with `descent generate`).
+    static func centerBox(_ text: String) throws -> ClosedRange<Double> {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 2, let low = parts[0], let high = parts[1], low < high, low.isFinite, high.isFinite else {
+            throw DescentError.configuration("--center-box must be LOW,HIGH with LOW < HIGH, for example --center-box=-10,10 (got '\(text)')")
+        }
+        return low...high
+    }
+
     /// The configuration: `base` (defaults, or a resumed run's), then the file, then the flags given.
     func makeConfiguration(base: RunConfiguration = RunConfiguration()) throws -> RunConfiguration {
         var c = base
@@ -92,13 +101,7 @@ struct RunOptions: ParsableArguments {
         if let v = features { c.features = v }
         if let v = centers { c.centers = v }
         if let v = clusterStd { c.clusterStd = v }
-        if let v = centerBox {
-            let parts = v.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
-            guard parts.count == 2, let low = parts[0], let high = parts[1], low < high, low.isFinite, high.isFinite else {
-                throw DescentError.configuration("--center-box must be LOW,HIGH with LOW < HIGH, for example --center-box=-10,10 (got '\(v)')")
-            }
-            c.centerBox = low...high
-        }
+        if let v = centerBox { c.centerBox = try RunOptions.centerBox(v) }
         if let v = testFraction { c.testFraction = v }
         if let v = validationFraction { c.validationFraction = v }
         if let v = train { c.trainFile = v }

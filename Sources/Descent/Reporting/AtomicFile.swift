@@ -30,20 +30,6 @@ public enum AtomicFile {
         }
     }
 
-    /// Creates `path` (and its parents) if needed.
-    public static func makeDirectory(_ path: String) throws {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else { throw DescentError.output("\(path): exists and is not a folder; choose another --output") }
-            return
-        }
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        } catch {
-            throw DescentError.output("\(path): cannot create the output folder (\(error.localizedDescription))")
-        }
-    }
-
     /// JSON text with sorted keys and indentation.
     public static func json(_ object: Any) throws -> Data {
         try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])

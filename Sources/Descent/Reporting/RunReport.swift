@@ -8,12 +8,6 @@ public enum RunReport {
     /// set, which is already in random order).
     public static let scatterPointLimit = 2_000
 
-    /// `epoch,loss,learning_rate,validation_loss,seconds`, one line per epoch (what the
-    /// streamed `loss.csv` holds).
-    public static func lossCSV(_ history: [EpochRecord]) -> String {
-        LossLog.header + history.map(LossLog.line).joined()
-    }
-
     /// The tutorial's "Training Loss" plot (and the validation loss when there is one).
     public static func lossSVG(_ history: [EpochRecord]) -> String {
         let plot = SVGPlot(title: "Training Loss", xLabel: "Epoch #", yLabel: "Loss")

@@ -18,15 +18,7 @@ public struct RunRecord: Sendable, Equatable {
 
     /// FNV-1a over the weights' bits: a short fingerprint to compare runs and builds.
     public var weightsHash: String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for word in weightBits {
-            for shift in stride(from: 0, to: 64, by: 8) {
-                hash ^= (word >> UInt64(shift)) & 0xff
-                hash = hash &* 0x0000_0100_0000_01b3
-            }
-        }
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        Checkpoint.hex(FNV1a.hash(bytes: weightBits.flatMap { word in (0..<8).map { UInt8(truncatingIfNeeded: word >> (8 * $0)) } }))
     }
 }
 

@@ -90,14 +90,15 @@ public enum DataFileWriter {
                 let buffer = UnsafeMutableRawPointer.allocate(byteCount: blockRows * columns * scalar, alignment: 16)
                 defer { buffer.deallocate() }
                 var scratch: [Double] = []
+                // Each block is made column by column (as a chunk block), then written row by row.
+                let columnMajor = UnsafeMutableRawPointer.allocate(byteCount: blockRows * columns * scalar, alignment: 16)
+                defer { columnMajor.deallocate() }
                 var block = t
                 while block < blocks, !failure.happened {
                     let rows = (block * blockRows)..<min(n, (block + 1) * blockRows)
                     var k = 0
-                    // Made as a chunk block (column by column), then written row by row.
                     func rowMajor<V: KernelScalar>(_ type: V.Type) {
-                        let block = UnsafeMutablePointer<V>.allocate(capacity: rows.count * columns)
-                        defer { block.deallocate() }
+                        let block = columnMajor.assumingMemoryBound(to: V.self)
                         generator.fill(count: rows.count, row: { rows.lowerBound + $0 }, into: block, stride: rows.count, scratch: &scratch)
                         let values = buffer.assumingMemoryBound(to: V.self)
                         for local in 0..<rows.count {

@@ -35,10 +35,11 @@ public enum DataPreparation {
     @_specialize(where T == Double)
     @_specialize(where T == Float)
     public static func prepare<T: KernelScalar>(_ source: DataSource, as _: T.Type = T.self,
-                                                executor: ShardedExecutor, topology: Topology = .current) throws -> PreparedData<T> {
+                                                executor: ShardedExecutor, topology: Topology = .current,
+                                                ranks: RankGroup? = nil) throws -> PreparedData<T> {
         if case .files(let trainPath, let testPath, let labelColumn) = source.origin {
             return try prepareFiles(source, train: trainPath, test: testPath, labelColumn: labelColumn,
-                                    executor: executor, topology: topology)
+                                    executor: executor, topology: topology, ranks: ranks)
         }
         guard case .blobs(let samples, let features, let centers, let clusterStd, let centerBox) = source.origin else { fatalError() }
         try MemoryBudget.check([
@@ -57,7 +58,7 @@ public enum DataPreparation {
         func blobs(rows: Int, source: @escaping @Sendable (Int) -> Int) -> Dataset<T> {
             let d = generator.features
             return Dataset<T>(rowCount: rows, featureCount: d, classCount: generator.centerCount, placement: policy,
-                              topology: topology, executor: executor) { range, block, stride in
+                              topology: topology, executor: executor, ranks: ranks) { range, block, stride in
                 var scratch: [Double] = []
                 generator.fill(count: range.count, row: { source(range.lowerBound + $0) }, into: block, stride: stride, scratch: &scratch)
             }
@@ -77,7 +78,7 @@ public enum DataPreparation {
     }
 
     static func prepareFiles<T: KernelScalar>(_ source: DataSource, train trainPath: String, test testPath: String?, labelColumn: String?,
-                                              executor: ShardedExecutor, topology: Topology) throws -> PreparedData<T> {
+                                              executor: ShardedExecutor, topology: Topology, ranks: RankGroup? = nil) throws -> PreparedData<T> {
         let trace = LoadTrace()
         defer { trace.finish() }
         let trainFile = try RowFiles.open(path: trainPath, role: "--train", labelColumn: labelColumn.map { .named($0) } ?? .last,
@@ -112,7 +113,7 @@ public enum DataPreparation {
         func empty(_ rows: Int) -> Dataset<T> {
             // Zeroed on each shard's node; the readers then write every row in place.
             Dataset<T>(rowCount: rows, featureCount: d, classCount: 2, placement: policy, topology: topology,
-                       executor: executor) { _, _, _ in }
+                       executor: executor, ranks: ranks) { _, _, _ in }
         }
         let train = empty(split.trainCount)
         let validation = split.validationCount > 0 ? empty(split.validationCount) : nil
@@ -222,7 +223,11 @@ extension Standardization {
                 }
             }
         }
-        FixedOrderReduction.reduce(partials, count: max(1, chunks.chunkCount), stride: d)
+        if let share = dataset.share {
+            share.reduce(partials, stride: d)
+        } else {
+            FixedOrderReduction.reduce(partials, count: max(1, chunks.chunkCount), stride: d)
+        }
         return (0..<d).map { partials[$0] }
     }
 

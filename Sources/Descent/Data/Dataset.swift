@@ -18,6 +18,14 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
     @usableFromInline let blocks: UnsafeMutablePointer<UnsafeMutablePointer<T>>
     /// log2 of the chunk size (a power of two), so a row's chunk is a shift away.
     @usableFromInline let chunkShift: Int
+    /// This process's part of a multi-process run (nil: it holds every chunk).
+    public let share: RankShare?
+    /// Where the chunks of other ranks point: one zeroed block that readers may write rows
+    /// they do not keep into (nil without ranks).
+    let discard: UnsafeMutablePointer<T>?
+
+    /// The chunks this process holds: all of them, except on a rank of a multi-process run.
+    public var ownedChunks: Range<Int> { share?.owned ?? 0..<chunks.chunkCount }
 
     /// Scalars between one feature's column and the next inside a block.
     @inlinable public var blockStride: Int { chunks.chunkRows }
@@ -34,12 +42,15 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
     ///   - policy: NUMA placement of the shards.
     ///   - topology: the machine's NUMA layout.
     ///   - executor: one shard per thread.
+    ///   - ranks: the ranks of a multi-process run: this process then allocates and fills
+    ///     only the chunks it owns (``RankGroup/share(chunkCount:)``); nil for all of them.
     ///   - fill: called once per chunk, from the thread bound to the chunk's node, with the
     ///     chunk's global rows and its block (`block[j * stride + i]` is feature j of local
     ///     row i; `block[featureCount * stride + i]` is its label). It must be safe to call
     ///     concurrently for different chunks.
     public init(rowCount: Int, featureCount: Int, classCount: Int, chunkRows: Int = ChunkPlan.defaultChunkRows,
                 placement policy: NUMAPolicy = .auto, topology: Topology = .current, executor: ShardedExecutor,
+                ranks: RankGroup? = nil,
                 fill: (_ rows: Range<Int>, _ block: UnsafeMutablePointer<T>, _ stride: Int) -> Void) {
         precondition(featureCount >= 1 && classCount >= 1, "a dataset needs features and classes")
         self.rowCount = rowCount
@@ -47,16 +58,30 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
         self.classCount = classCount
         chunks = ChunkPlan(rowCount: rowCount, chunkRows: chunkRows)
         chunkShift = chunkRows.trailingZeroBitCount
-        let plan = PlacementPlan(chunkCount: chunks.chunkCount, shardCount: executor.threads,
+        let share = ranks?.share(chunkCount: chunks.chunkCount)
+        self.share = share
+        let owned = share?.owned ?? 0..<chunks.chunkCount
+        var plan = PlacementPlan(chunkCount: owned.count, shardCount: executor.threads,
                                  topology: topology, policy: policy)
+        if owned.lowerBound != 0 {
+            for s in plan.shards.indices { plan.shards[s].chunks = plan.shards[s].chunks.lowerBound + owned.lowerBound..<plan.shards[s].chunks.upperBound + owned.lowerBound }
+        }
         placement = plan
         let blockScalars = (featureCount + 1) * chunkRows
         let chunkCount = chunks.chunkCount
+        if share != nil {
+            let discard = UnsafeMutablePointer<T>.allocate(capacity: blockScalars)
+            discard.initialize(repeating: 0, count: blockScalars)
+            self.discard = discard
+        } else {
+            discard = nil
+        }
         buffers = plan.shards.map { shard in
             let where_: MemoryPlacement = plan.interleaved ? .interleaved : (shard.node.map { .node($0) } ?? .anywhere)
             return NodeBuffer(byteCount: shard.chunks.count * blockScalars * MemoryLayout<T>.stride, placement: where_)
         }
         blocks = .allocate(capacity: max(1, chunkCount))
+        if let discard { blocks.initialize(repeating: discard, count: chunkCount) }
         for (shard, buffer) in zip(plan.shards, buffers) {
             let base = buffer.pointer.bindMemory(to: T.self, capacity: shard.chunks.count * blockScalars)
             for (k, chunk) in shard.chunks.enumerated() { blocks[chunk] = base + k * blockScalars }
@@ -71,7 +96,10 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
         }
     }
 
-    deinit { blocks.deallocate() }
+    deinit {
+        blocks.deallocate()
+        discard?.deallocate()
+    }
 
     /// The block holding chunk `chunk`.
     @inlinable @inline(__always)

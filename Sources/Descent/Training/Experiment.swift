@@ -28,8 +28,11 @@ public enum Experiment {
     }
 
     /// Prepares the data named by `configuration`.
-    public static func prepare<T: KernelScalar>(_ configuration: RunConfiguration, as type: T.Type) throws -> PreparedData<T> {
-        try DataPreparation.prepare(configuration.dataSource, as: type, executor: ShardedExecutor(threads: threadCount(configuration)))
+    /// With `ranks`, this process generates or keeps only its own chunks of each set.
+    public static func prepare<T: KernelScalar>(_ configuration: RunConfiguration, as type: T.Type,
+                                                ranks: RankGroup? = nil) throws -> PreparedData<T> {
+        try DataPreparation.prepare(configuration.dataSource, as: type, executor: ShardedExecutor(threads: threadCount(configuration)),
+                                    ranks: ranks)
     }
 
     /// What a run will train, checked against the data: the resolved loss, the trainer's

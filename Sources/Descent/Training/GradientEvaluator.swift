@@ -73,7 +73,7 @@ public final class GradientEvaluator<T: KernelScalar> {
                                           prefetching: chunk + 1 < range.upperBound ? UnsafePointer(dataset.block(chunk + 1)) : nil)
             }
         }
-        return finish(count: chunks.chunkCount, gradient: gradient)
+        return finish(count: chunks.chunkCount, gradient: gradient, share: dataset.share)
     }
 
     @inline(__always)
@@ -119,9 +119,14 @@ public final class GradientEvaluator<T: KernelScalar> {
         }
     }
 
+    /// Combines the `count` partials into the first. With `share` (a full pass on a rank of
+    /// a multi-process run) the other ranks' partials join through ``RankShare/reduce(_:stride:)``,
+    /// which gives the bits of the one-process tree.
     @inline(__always)
-    func finish(count: Int, gradient: UnsafeMutablePointer<T>) -> T {
-        if reduction == .threadCompletionOrder && count == dataset.chunks.chunkCount {
+    func finish(count: Int, gradient: UnsafeMutablePointer<T>, share: RankShare? = nil) -> T {
+        if let share {
+            share.reduce(partials, stride: stride)
+        } else if reduction == .threadCompletionOrder && count == dataset.chunks.chunkCount {
             // Chunks in the order threads running in lockstep finish them: round-robin over shards.
             let shards = dataset.placement.shards
             var order: [Int] = []
@@ -164,6 +169,10 @@ public final class GradientEvaluator<T: KernelScalar> {
         var matrix = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
         for s in 0..<plan.shards.count {
             for t in 0..<classes { for p in 0..<classes { matrix[t][p] += counts[(s * classes + t) * classes + p] } }
+        }
+        if let share = dataset.share {
+            let total = share.sum(matrix.flatMap { $0 })
+            return (0..<classes).map { t in Array(total[t * classes..<(t + 1) * classes]) }
         }
         return matrix
     }

@@ -1,0 +1,93 @@
+/// Moves bytes between the processes (ranks) of a multi-process run. The MPI build
+/// implements it with Open MPI; tests implement it with threads. It never adds: sums that
+/// must not depend on the rank count are finished by every rank in a fixed order
+/// (``BlockReduction``).
+public protocol RankCommunicator: AnyObject, Sendable {
+    /// This process's rank, 0 ..< size.
+    var rank: Int { get }
+    /// The number of ranks.
+    var size: Int { get }
+    /// Every rank's bytes, concatenated in rank order (`MPI_Allgatherv`). `counts[r]` is the
+    /// number of bytes rank r gives; every rank passes the same `counts`.
+    func allGather(_ local: UnsafeRawBufferPointer, counts: [Int], into result: UnsafeMutableRawBufferPointer)
+    /// Sums of whole numbers over the ranks (exact, so the order does not matter).
+    func sum(_ values: [Int64]) -> [Int64]
+}
+
+extension RankCommunicator {
+    /// Every rank's `value`, in rank order.
+    public func allGather(_ value: UInt64) -> [UInt64] {
+        var result = [UInt64](repeating: 0, count: size)
+        withUnsafeBytes(of: value) { local in
+            result.withUnsafeMutableBytes { allGather(local, counts: [Int](repeating: 8, count: size), into: $0) }
+        }
+        return result
+    }
+}
+
+/// The ranks of a run and the threads each one runs, which decide who owns which chunks.
+public struct RankGroup: Sendable {
+    public let communicator: any RankCommunicator
+    /// Each rank's thread count, in rank order (the same on every rank).
+    public let threads: [Int]
+    public var rank: Int { communicator.rank }
+    public var size: Int { communicator.size }
+
+    /// Gathers every rank's thread count (a collective call: every rank makes it).
+    public init(communicator: any RankCommunicator, threads: Int) {
+        self.communicator = communicator
+        self.threads = communicator.allGather(UInt64(threads)).map { Int($0) }
+    }
+
+    /// What this rank owns of a set of `chunkCount` chunks.
+    public func share(chunkCount: Int) -> RankShare {
+        RankShare(communicator: communicator, ranges: BlockReduction.ranges(count: chunkCount, weights: threads), chunkCount: chunkCount)
+    }
+}
+
+/// One dataset's chunks over the ranks: every rank's contiguous range, and the collective
+/// operations over them.
+public final class RankShare: @unchecked Sendable {
+    public let communicator: any RankCommunicator
+    /// Rank r owns chunks `ranges[r]`.
+    public let ranges: [Range<Int>]
+    public let chunkCount: Int
+    /// Each rank's blocks of the reduction tree.
+    let blocks: [[Range<Int>]]
+
+    init(communicator: any RankCommunicator, ranges: [Range<Int>], chunkCount: Int) {
+        self.communicator = communicator
+        self.ranges = ranges
+        self.chunkCount = chunkCount
+        blocks = ranges.map { BlockReduction.blocks(of: $0, count: chunkCount) }
+    }
+
+    /// The chunks this rank owns.
+    public var owned: Range<Int> { ranges[communicator.rank] }
+
+    /// Reduces the `chunkCount` per-chunk partials of all ranks (this rank's at their global
+    /// chunk index in `partials`) into `partials[0 ..< stride]` on every rank, with the bits
+    /// of ``FixedOrderReduction/reduce(_:count:stride:)`` over all of them in one process.
+    /// A collective call: every rank makes it.
+    public func reduce<T: KernelScalar>(_ partials: UnsafeMutablePointer<T>, stride: Int) {
+        guard chunkCount > 0 else { return }
+        let rank = communicator.rank
+        let all = blocks.reduce(0) { $0 + $1.count }
+        let gathered = UnsafeMutablePointer<T>.allocate(capacity: all * stride)
+        defer { gathered.deallocate() }
+        let local = UnsafeMutablePointer<T>.allocate(capacity: max(1, blocks[rank].count) * stride)
+        defer { local.deallocate() }
+        BlockReduction.reduceBlocks(partials, range: ranges[rank], count: chunkCount, stride: stride, into: local)
+        let bytes = MemoryLayout<T>.stride * stride
+        communicator.allGather(UnsafeRawBufferPointer(start: local, count: blocks[rank].count * bytes),
+                               counts: blocks.map { $0.count * bytes },
+                               into: UnsafeMutableRawBufferPointer(start: gathered, count: all * bytes))
+        BlockReduction.finish(gathered, starts: blocks.flatMap { $0.map(\.lowerBound) }, count: chunkCount, stride: stride)
+        partials.update(from: gathered, count: stride)
+    }
+
+    /// Sums whole-number counts over the ranks (exact).
+    public func sum(_ values: [Int]) -> [Int] {
+        communicator.sum(values.map { Int64($0) }).map { Int($0) }
+    }
+}

@@ -1,0 +1,165 @@
+import Foundation
+import Testing
+@testable import Descent
+import DescentTestSupport
+
+/// Ranks simulated by threads of one process: a ``RankCommunicator`` whose all-gather
+/// hands every member the others' bytes. It lets the tests run the library's multi-rank
+/// path (each rank holding only its chunks, ``RankShare`` reductions, exact confusion
+/// counts) without MPI.
+final class ThreadRanks: @unchecked Sendable {
+    let size: Int
+    let condition = NSCondition()
+    var slots: [[UInt8]?]
+    var result: [[UInt8]] = []
+    var arrived = 0
+    var generation = 0
+
+    init(size: Int) {
+        self.size = size
+        slots = Array(repeating: nil, count: size)
+    }
+
+    /// Every member's bytes, once all have given theirs.
+    func exchange(rank: Int, _ bytes: [UInt8]) -> [[UInt8]] {
+        condition.lock()
+        defer { condition.unlock() }
+        let mine = generation
+        slots[rank] = bytes
+        arrived += 1
+        if arrived == size {
+            result = slots.map { $0! }
+            slots = Array(repeating: nil, count: size)
+            arrived = 0
+            generation += 1
+            condition.broadcast()
+        } else {
+            while generation == mine { condition.wait() }
+        }
+        return result
+    }
+
+    final class Member: RankCommunicator, @unchecked Sendable {
+        let group: ThreadRanks
+        let rank: Int
+        var size: Int { group.size }
+        init(group: ThreadRanks, rank: Int) { self.group = group; self.rank = rank }
+
+        func allGather(_ local: UnsafeRawBufferPointer, counts: [Int], into result: UnsafeMutableRawBufferPointer) {
+            precondition(counts[rank] == local.count)
+            let all = group.exchange(rank: rank, Array(local))
+            var offset = 0
+            for (r, bytes) in all.enumerated() {
+                precondition(bytes.count == counts[r], "rank \(r) gave \(bytes.count) bytes, not \(counts[r])")
+                for b in bytes { result[offset] = b; offset += 1 }
+            }
+        }
+
+        func sum(_ values: [Int64]) -> [Int64] {
+            let all = group.exchange(rank: rank, values.withUnsafeBytes { Array($0) })
+            var total = [Int64](repeating: 0, count: values.count)
+            for bytes in all {
+                bytes.withUnsafeBytes { raw in for k in 0..<values.count { total[k] += raw.load(fromByteOffset: k * 8, as: Int64.self) } }
+            }
+            return total
+        }
+    }
+
+    /// Runs `body(rank group)` on `size` threads at once and returns their results in rank order.
+    static func run<R>(threads: [Int], _ body: @escaping @Sendable (RankGroup) -> R) -> [R] {
+        let ranks = ThreadRanks(size: threads.count)
+        let results = Box<[R?]>(Array(repeating: nil, count: threads.count))
+        let done = DispatchGroup()
+        for rank in 0..<threads.count {
+            done.enter()
+            let thread = Thread {
+                let group = RankGroup(communicator: Member(group: ranks, rank: rank), threads: threads[rank])
+                let value = body(group)
+                results.lock.lock(); results.value[rank] = value; results.lock.unlock()
+                done.leave()
+            }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+        done.wait()
+        return results.value.map { $0! }
+    }
+
+    final class Box<V>: @unchecked Sendable {
+        var value: V
+        let lock = NSLock()
+        init(_ value: V) { self.value = value }
+    }
+}
+
+struct RankTrainingTests {
+    static func source(samples: Int, centers: Int = 2, features: Int = 2, validation: Double = 0) -> DataSource {
+        DataSource(origin: .blobs(samples: samples, features: features, centers: centers, clusterStd: 1.5, centerBox: -10...10),
+                   testFraction: 0.3, validationFraction: validation, seed: 11)
+    }
+
+    struct Outcome: Sendable, Equatable {
+        var losses: [UInt64]
+        var validation: [UInt64]
+        var weights: [UInt64]
+        var confusion: [[Int]]
+        var means: [UInt64]
+    }
+
+    static func train<T: KernelScalar>(_ source: DataSource, _ config: TrainingConfiguration, threads: Int, ranks: RankGroup?,
+                                       as _: T.Type) -> Outcome {
+        let executor = ShardedExecutor(threads: threads)
+        let data = try! DataPreparation.prepare(source, as: T.self, executor: executor, ranks: ranks)
+        let trainer = Trainer<T>(configuration: config, train: data.train, validation: data.validation, executor: executor)
+        let result = trainer.run(initialWeights: Trainer<T>.initialWeights(count: trainer.parameterCount, seed: config.seed))
+        let confusion = GradientEvaluator(dataset: data.test, loss: config.loss, executor: executor).confusion(weights: result.weights)
+        let standardization = Standardization.of(data.train, executor: executor)
+        return Outcome(losses: result.history.map(\.loss.bitPattern), validation: result.history.map { $0.validationLoss?.bitPattern ?? 0 },
+                       weights: bits(result.weights), confusion: confusion,
+                       means: (standardization.mean + standardization.std).map(\.bitPattern))
+    }
+
+    static func check<T: KernelScalar>(_ type: T.Type, samples: Int, centers: Int, loss: Loss, rankThreads: [[Int]]) {
+        let source = Self.source(samples: samples, centers: centers, validation: 0.1)
+        var c = TrainingConfiguration()
+        c.epochs = 6
+        c.loss = loss
+        c.gradient = .mean
+        c.alpha = 0.5
+        c.momentum = 0.5
+        let config = c
+        let reference = train(source, config, threads: 1, ranks: nil, as: T.self)
+        #expect(reference.confusion.flatMap { $0 }.reduce(0, +) > 0)
+        for threads in rankThreads {
+            let outcomes = ThreadRanks.run(threads: threads) { group in train(source, config, threads: max(1, group.threads[group.rank]), ranks: group, as: T.self) }
+            for (rank, outcome) in outcomes.enumerated() {
+                #expect(outcome.losses == reference.losses, "\(T.self) \(loss) ranks \(threads): rank \(rank)'s loss curve")
+                #expect(outcome.validation == reference.validation, "\(T.self) \(loss) ranks \(threads): rank \(rank)'s validation losses")
+                #expect(outcome.weights == reference.weights, "\(T.self) \(loss) ranks \(threads): rank \(rank)'s weights")
+                #expect(outcome.confusion == reference.confusion, "\(T.self) \(loss) ranks \(threads): rank \(rank)'s confusion matrix")
+                #expect(outcome.means == reference.means, "\(T.self) \(loss) ranks \(threads): rank \(rank)'s standardization")
+            }
+        }
+    }
+
+    /// Full-batch GD over 1 to 5 simulated ranks with 1 to 3 threads each (some owning no
+    /// chunk) gives every rank the one-process run's bits.
+    @Test func gradientDescentOverRanksHasTheOneProcessBits() {
+        let splits = [[1], [1, 1], [2, 1, 3], [1, 1, 1, 1], [1, 2, 1, 2, 1]]
+        Self.check(Double.self, samples: 40_000, centers: 2, loss: .squaredError, rankThreads: splits)
+        Self.check(Float.self, samples: 40_000, centers: 3, loss: .crossEntropy, rankThreads: splits)
+        // Fewer chunks than ranks: some ranks own nothing.
+        Self.check(Double.self, samples: 3_000, centers: 2, loss: .logLoss, rankThreads: [[1, 1, 1, 1, 1], [3, 0, 1]])
+    }
+
+    /// Each rank generates only its own chunks; the others point at one shared scratch block.
+    @Test func aRankHoldsOnlyItsChunks() {
+        let owned = ThreadRanks.run(threads: [1, 3]) { group -> [Range<Int>] in
+            let data = try! DataPreparation.prepare(Self.source(samples: 40_000), as: Double.self, executor: ShardedExecutor(threads: 1), ranks: group)
+            return [data.train.ownedChunks, data.test.ownedChunks]
+        }
+        // 28,000 training rows are 28 chunks: a quarter to the one-thread rank.
+        #expect(owned[0] == [0..<7, 0..<3])
+        #expect(owned[1] == [7..<28, 3..<12])
+    }
+}

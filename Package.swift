@@ -24,6 +24,7 @@ let package = Package(
     ],
     traits: [
         .trait(name: "NativeCPU", description: "Compile the kernels for the build machine's CPU (-target-cpu native): about twice the SIMD throughput, same bits, but the binary may not run on an older CPU."),
+        .trait(name: "MPI", description: "Run over Open MPI ranks under mpirun (needs libopenmpi-dev): the same bits as one process for any number of ranks and threads per rank."),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -35,10 +36,18 @@ let package = Package(
             pkgConfig: "numa",
             providers: [.apt(["libnuma-dev"])]
         ),
+        // Open MPI's C API (Debian: libopenmpi-dev; pkg-config `ompi-c` is Open MPI's own name,
+        // `mpi` and `mpi-c` follow Debian's alternatives). Linked only with the MPI trait.
+        .systemLibrary(
+            name: "CMPI",
+            pkgConfig: "ompi-c",
+            providers: [.apt(["libopenmpi-dev"])]
+        ),
         .target(name: "CDescentSupport"),
         .target(
             name: "Descent",
-            dependencies: ["CDescentSupport", .target(name: "CNuma", condition: .when(platforms: [.linux]))],
+            dependencies: ["CDescentSupport", .target(name: "CNuma", condition: .when(platforms: [.linux])),
+                           .target(name: "CMPI", condition: .when(traits: ["MPI"]))],
             swiftSettings: cpuFlags
         ),
         .executableTarget(

@@ -151,15 +151,21 @@ enum Exit {
     static func fail(_ error: Error) -> ExitCode {
         let message = "\(error)"
         FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        return ExitCode(code(for: error))
+    }
+
+    /// The exit status for `error`.
+    static func code(for error: Error) -> Int32 {
         switch error {
-        case DescentError.diverged: return ExitCode(3)
-        case DescentError.output: return ExitCode(4)
-        default: return ExitCode(2)
+        case DescentError.diverged: return 3
+        case DescentError.output: return 4
+        default: return 2
         }
     }
 }
 
 /// Writes to standard error.
 func note(_ text: String) {
+    if Ranks.quiet { return }
     FileHandle.standardError.write(Data((text + "\n").utf8))
 }

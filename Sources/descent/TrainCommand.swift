@@ -31,7 +31,9 @@ struct TrainCommand: ParsableCommand {
         Interrupts.install()
         var folder: RunFolder?
         do {
+            try Ranks.start()
             var configuration: RunConfiguration
+            var ranks: RankGroup?
             var checkpoint: Checkpoint?
             if let resume = options.resume {
                 // --resume names the run's folder (or its .partial staging folder).
@@ -58,8 +60,13 @@ struct TrainCommand: ParsableCommand {
                 }
                 try saved.validate(for: configuration, lossLog: opened.path("loss.csv"))
                 checkpoint = saved
+                ranks = try Ranks.join(configuration, command: "train")
             } else {
                 configuration = try options.makeConfiguration()
+                ranks = try Ranks.join(configuration, command: "train")
+                // One voice: over several ranks, rank 0 alone writes the run's files.
+                if Ranks.quiet { configuration.output = nil }
+                Ranks.injectedFault(&configuration)
                 if let output = configuration.output {
                     folder = try RunFolder(target: output, overwrite: options.overwrite, owns: { RunFolder.trainFiles.contains($0) })
                 }
@@ -67,24 +74,26 @@ struct TrainCommand: ParsableCommand {
             folder?.keepsStagingOnInterrupt = configuration.checkpointEvery != nil || checkpoint != nil
             Interrupts.watch(folder)
             switch configuration.precision {
-            case .float64: try train(configuration, checkpoint: checkpoint, folder: folder, as: Double.self)
-            case .float32: try train(configuration, checkpoint: checkpoint, folder: folder, as: Float.self)
+            case .float64: try train(configuration, checkpoint: checkpoint, folder: folder, ranks: ranks, as: Double.self)
+            case .float32: try train(configuration, checkpoint: checkpoint, folder: folder, ranks: ranks, as: Float.self)
             }
             try Exit.checkStandardOutput()
+            Ranks.finish()
         } catch let exit as ExitCode {
-            throw exit
+            throw Ranks.fail(exit)
         } catch {
             if let folder, folder.abandon() == .kept, FileManager.default.fileExists(atPath: folder.path(Checkpoint.fileName)) {
                 note("[INFO] the last checkpoint is kept in \(folder.staging); continue with: descent train --resume \(folder.target)")
             }
-            throw Exit.fail(error)
+            throw Ranks.fail(error)
         }
     }
 
-    func train<T: KernelScalar>(_ configuration: RunConfiguration, checkpoint: Checkpoint?, folder: RunFolder?, as type: T.Type) throws {
+    func train<T: KernelScalar>(_ configuration: RunConfiguration, checkpoint: Checkpoint?, folder: RunFolder?, ranks: RankGroup?,
+                                as type: T.Type) throws {
         let threads = Experiment.threadCount(configuration)
         let prepareStart = DispatchTime.now().uptimeNanoseconds
-        let data = try Experiment.prepare(configuration, as: type)
+        let data = try Experiment.prepare(configuration, as: type, ranks: ranks)
         let prepareSeconds = Double(DispatchTime.now().uptimeNanoseconds - prepareStart) / 1e9
         note("[INFO] data: \(Format.count(data.train.rowCount)) training, \(Format.count(data.test.rowCount)) test"
              + (data.validation.map { ", \(Format.count($0.rowCount)) validation" } ?? "")

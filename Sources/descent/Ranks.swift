@@ -72,9 +72,6 @@ enum Ranks {
         let group = RankGroup(communicator: communicator, threads: threads)
         self.group = group
         if communicator.size > 1 {
-            if configuration.training.optimizer == .sgd {
-                throw CollectiveError(message: "--optimizer sgd over several MPI ranks is not supported yet (full-batch gd is); run SGD with one rank")
-            }
             if configuration.checkpointEvery != nil {
                 throw CollectiveError(message: "--checkpoint-every and --resume are not supported over several MPI ranks yet; run with one rank")
             }

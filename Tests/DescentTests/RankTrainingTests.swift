@@ -109,8 +109,8 @@ struct RankTrainingTests {
     static func train<T: KernelScalar>(_ source: DataSource, _ config: TrainingConfiguration, threads: Int, ranks: RankGroup?,
                                        as _: T.Type) -> Outcome {
         let executor = ShardedExecutor(threads: threads)
-        let data = try! DataPreparation.prepare(source, as: T.self, executor: executor, ranks: ranks)
-        let trainer = Trainer<T>(configuration: config, train: data.train, validation: data.validation, executor: executor)
+        let data = try! DataPreparation.prepare(source, as: T.self, executor: executor, ranks: ranks, everyTrainingRow: config.optimizer == .sgd)
+        let trainer = Trainer<T>(configuration: config, train: data.train, validation: data.validation, executor: executor, ranks: data.ranks)
         let result = trainer.run(initialWeights: Trainer<T>.initialWeights(count: trainer.parameterCount, seed: config.seed))
         let confusion = GradientEvaluator(dataset: data.test, loss: config.loss, executor: executor).confusion(weights: result.weights)
         let standardization = Standardization.of(data.train, executor: executor)
@@ -119,7 +119,8 @@ struct RankTrainingTests {
                        means: (standardization.mean + standardization.std).map(\.bitPattern))
     }
 
-    static func check<T: KernelScalar>(_ type: T.Type, samples: Int, centers: Int, loss: Loss, rankThreads: [[Int]]) {
+    static func check<T: KernelScalar>(_ type: T.Type, samples: Int, centers: Int, loss: Loss, rankThreads: [[Int]],
+                                       sgd: ((inout TrainingConfiguration) -> Void)? = nil) {
         let source = Self.source(samples: samples, centers: centers, validation: 0.1)
         var c = TrainingConfiguration()
         c.epochs = 6
@@ -127,6 +128,12 @@ struct RankTrainingTests {
         c.gradient = .mean
         c.alpha = 0.5
         c.momentum = 0.5
+        if let sgd {
+            c.optimizer = .sgd
+            c.epochs = 3
+            c.alpha = 0.05
+            sgd(&c)
+        }
         let config = c
         let reference = train(source, config, threads: 1, ranks: nil, as: T.self)
         #expect(reference.confusion.flatMap { $0 }.reduce(0, +) > 0)
@@ -150,6 +157,30 @@ struct RankTrainingTests {
         Self.check(Float.self, samples: 40_000, centers: 3, loss: .crossEntropy, rankThreads: splits)
         // Fewer chunks than ranks: some ranks own nothing.
         Self.check(Double.self, samples: 3_000, centers: 2, loss: .logLoss, rankThreads: [[1, 1, 1, 1, 1], [3, 0, 1]])
+    }
+
+    /// SGD with K workers spread over the ranks (gathered in worker order at every
+    /// averaging) gives the one-process run's bits with the same K.
+    @Test func sgdWorkersOverRanksHaveTheOneProcessBits() {
+        let splits = [[1, 1], [2, 1, 3], [1, 1, 1, 1], [1, 2, 1, 2, 1, 1, 1]]
+        Self.check(Double.self, samples: 12_000, centers: 2, loss: .squaredError, rankThreads: splits) {
+            $0.workers = 5; $0.batchSize = 16; $0.syncEvery = 7
+        }
+        Self.check(Float.self, samples: 12_000, centers: 3, loss: .crossEntropy, rankThreads: splits) {
+            $0.workers = 3; $0.batchSize = 32; $0.syncEvery = 4; $0.fullLoss = true
+        }
+    }
+
+    /// Plain SGD (one worker) with large batches: every rank computes its chunks of each
+    /// batch, and the batch gradient comes from the block reduction.
+    @Test func sgdLargeBatchesSplitOverRanksHaveTheOneProcessBits() {
+        let splits = [[1, 1], [2, 1, 3], [1, 1, 1, 1, 1]]
+        Self.check(Double.self, samples: 40_000, centers: 2, loss: .logLoss, rankThreads: splits) {
+            $0.batchSize = 5000; $0.parallelBatchRows = 2048; $0.nesterov = true
+        }
+        Self.check(Float.self, samples: 40_000, centers: 3, loss: .crossEntropy, rankThreads: splits) {
+            $0.batchSize = 4096; $0.parallelBatchRows = 1024; $0.shuffle = false
+        }
     }
 
     /// Each rank generates only its own chunks; the others point at one shared scratch block.

@@ -20,6 +20,8 @@ public struct PreparedData<T: KernelScalar>: Sendable {
     /// The label column's name ("label" for generated data).
     public var labelName: String
     public var standardization: Standardization?
+    /// The ranks of a multi-process run (nil in one process).
+    public var ranks: RankGroup? = nil
     public var classCount: Int { classes.count }
 }
 
@@ -36,10 +38,12 @@ public enum DataPreparation {
     @_specialize(where T == Float)
     public static func prepare<T: KernelScalar>(_ source: DataSource, as _: T.Type = T.self,
                                                 executor: ShardedExecutor, topology: Topology = .current,
-                                                ranks: RankGroup? = nil) throws -> PreparedData<T> {
+                                                ranks: RankGroup? = nil, everyTrainingRow: Bool = false) throws -> PreparedData<T> {
         if case .files(let trainPath, let testPath, let labelColumn) = source.origin {
-            return try prepareFiles(source, train: trainPath, test: testPath, labelColumn: labelColumn,
-                                    executor: executor, topology: topology, ranks: ranks)
+            var data: PreparedData<T> = try prepareFiles(source, train: trainPath, test: testPath, labelColumn: labelColumn,
+                                                         executor: executor, topology: topology, ranks: ranks, everyTrainingRow: everyTrainingRow)
+            data.ranks = ranks
+            return data
         }
         guard case .blobs(let samples, let features, let centers, let clusterStd, let centerBox) = source.origin else { fatalError() }
         try MemoryBudget.check([
@@ -55,7 +59,7 @@ public enum DataPreparation {
         }
         try checkValidationLeavesTraining(split, validationFraction: source.validationFraction)
         let policy = source.placement
-        func blobs(rows: Int, source: @escaping @Sendable (Int) -> Int) -> Dataset<T> {
+        func blobs(rows: Int, ranks: RankGroup?, source: @escaping @Sendable (Int) -> Int) -> Dataset<T> {
             let d = generator.features
             return Dataset<T>(rowCount: rows, featureCount: d, classCount: generator.centerCount, placement: policy,
                               topology: topology, executor: executor, ranks: ranks) { range, block, stride in
@@ -63,9 +67,9 @@ public enum DataPreparation {
                 generator.fill(count: range.count, row: { source(range.lowerBound + $0) }, into: block, stride: stride, scratch: &scratch)
             }
         }
-        let train = blobs(rows: split.trainCount) { split.trainRow($0) }
-        let validation = split.validationCount > 0 ? blobs(rows: split.validationCount) { split.validationRow($0) } : nil
-        let test = blobs(rows: split.testCount) { split.testRow($0) }
+        let train = blobs(rows: split.trainCount, ranks: everyTrainingRow ? nil : ranks) { split.trainRow($0) }
+        let validation = split.validationCount > 0 ? blobs(rows: split.validationCount, ranks: ranks) { split.validationRow($0) } : nil
+        let test = blobs(rows: split.testCount, ranks: ranks) { split.testRow($0) }
         let names = (0..<generator.features).map { "x\($0)" }
         try FiniteCheck.require([("training", train), ("validation", validation), ("test", test)], featureNames: names, executor: executor) { _, column, value in
             "--cluster-std \(clusterStd) and --center-box \(centerBox.lowerBound),\(centerBox.upperBound) generate values too large for \(T.precisionName)"
@@ -74,11 +78,12 @@ public enum DataPreparation {
         }
         return PreparedData(train: train, test: test, validation: validation,
                             featureNames: names,
-                            classes: LabelEncoding(indices: generator.centerCount), labelName: "label", standardization: nil)
+                            classes: LabelEncoding(indices: generator.centerCount), labelName: "label", standardization: nil, ranks: ranks)
     }
 
     static func prepareFiles<T: KernelScalar>(_ source: DataSource, train trainPath: String, test testPath: String?, labelColumn: String?,
-                                              executor: ShardedExecutor, topology: Topology, ranks: RankGroup? = nil) throws -> PreparedData<T> {
+                                              executor: ShardedExecutor, topology: Topology, ranks: RankGroup? = nil,
+                                              everyTrainingRow: Bool = false) throws -> PreparedData<T> {
         let trace = LoadTrace()
         defer { trace.finish() }
         let trainFile = try RowFiles.open(path: trainPath, role: "--train", labelColumn: labelColumn.map { .named($0) } ?? .last,
@@ -110,12 +115,12 @@ public enum DataPreparation {
                                                     features: d, scalarBytes: MemoryLayout<T>.stride)),
         ], hint: "train on fewer rows or columns, or use --precision float32 (half the bytes)")
         let policy = source.placement
-        func empty(_ rows: Int) -> Dataset<T> {
+        func empty(_ rows: Int, ranks: RankGroup? = ranks) -> Dataset<T> {
             // Zeroed on each shard's node; the readers then write every row in place.
             Dataset<T>(rowCount: rows, featureCount: d, classCount: 2, placement: policy, topology: topology,
                        executor: executor, ranks: ranks) { _, _, _ in }
         }
-        let train = empty(split.trainCount)
+        let train = empty(split.trainCount, ranks: everyTrainingRow ? nil : ranks)
         let validation = split.validationCount > 0 ? empty(split.validationCount) : nil
         let test = empty(testFile?.rowCount ?? split.testCount)
 

@@ -28,11 +28,12 @@ public enum Experiment {
     }
 
     /// Prepares the data named by `configuration`.
-    /// With `ranks`, this process generates or keeps only its own chunks of each set.
+    /// With `ranks`, this process generates or keeps only its own chunks of each set, except
+    /// for SGD's training set, which every rank holds whole (an epoch's shuffle reaches every row).
     public static func prepare<T: KernelScalar>(_ configuration: RunConfiguration, as type: T.Type,
                                                 ranks: RankGroup? = nil) throws -> PreparedData<T> {
         try DataPreparation.prepare(configuration.dataSource, as: type, executor: ShardedExecutor(threads: threadCount(configuration)),
-                                    ranks: ranks)
+                                    ranks: ranks, everyTrainingRow: configuration.training.optimizer == .sgd)
     }
 
     /// What a run will train, checked against the data: the resolved loss, the trainer's
@@ -114,7 +115,7 @@ public enum Experiment {
         let setup = try given ?? self.setup(configuration, data: data)
         let loss = setup.loss, training = setup.training, initial = setup.initialWeights
         let executor = ShardedExecutor(threads: threadCount(configuration))
-        let trainer = Trainer<T>(configuration: training, train: data.train, validation: data.validation, executor: executor)
+        let trainer = Trainer<T>(configuration: training, train: data.train, validation: data.validation, executor: executor, ranks: data.ranks)
         let outputs = loss.outputCount(classCount: data.classCount)
         let started = DispatchTime.now().uptimeNanoseconds
         let result = try trainer.train(initialWeights: initial, resume: resume, keepHistory: keepHistory, checkpointEvery: checkpointEvery,

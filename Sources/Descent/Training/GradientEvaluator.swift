@@ -14,6 +14,11 @@ public final class GradientEvaluator<T: KernelScalar> {
     /// How partials are combined. Only the determinism harness's self-test changes it, to
     /// show that the harness catches an order-dependent reduction.
     var reduction = ReductionOrder.fixedTree
+    /// SGD over several ranks with one worker: a batch split over threads is split by chunk
+    /// over the ranks too (each rank needs every row: its training set is whole).
+    var batchRanks: RankGroup?
+    /// The ranks' shares of a batch of n chunks.
+    var batchShares: [Int: RankShare] = [:]
 
     public init(dataset: Dataset<T>, loss: Loss, executor: ShardedExecutor, maximumBatchRows: Int = 0) {
         self.dataset = dataset
@@ -84,16 +89,22 @@ public final class GradientEvaluator<T: KernelScalar> {
         precondition(chunkCount <= partialCapacity, "batch larger than the evaluator was made for")
         let features = dataset.featureCount, outputs = self.outputs, stride = self.stride
         let partials = UncheckedBox(self.partials), weights = UncheckedBox(weights)
-        let iterations = parallel ? min(executor.threads, chunkCount) : 1
+        var share: RankShare?
+        if parallel, let ranks = batchRanks {
+            share = batchShares[chunkCount] ?? ranks.share(chunkCount: chunkCount)
+            batchShares[chunkCount] = share
+        }
+        let owned = share?.owned ?? 0..<chunkCount
+        let iterations = parallel ? max(1, min(executor.threads, owned.count)) : 1
         let plan = dataset.placement
         executor.run(iterations: iterations, node: { plan.shards.indices.contains($0) ? plan.node(ofShard: $0) : nil }) { s in
-            for chunk in (s * chunkCount / iterations)..<((s + 1) * chunkCount / iterations) {
+            for chunk in (owned.lowerBound + s * owned.count / iterations)..<(owned.lowerBound + (s + 1) * owned.count / iterations) {
                 let first = start + chunk * chunkRows
                 GradientEvaluator.piece(kind, weights.value, features, outputs, rows, first, min(chunkRows, start + count - first),
                                         into: partials.value + chunk * stride)
             }
         }
-        return finish(count: chunkCount, gradient: gradient)
+        return finish(count: chunkCount, gradient: gradient, share: share)
     }
 
     /// One piece of at most a chunk of positions: from the shuffled copy, or in stored order

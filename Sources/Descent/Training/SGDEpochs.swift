@@ -50,6 +50,12 @@ final class SGDWorker<T: KernelScalar>: @unchecked Sendable {
 /// worker, no averaging, and batches of at least `parallelBatchRows` rows split by chunk
 /// over the threads.
 ///
+/// Over several ranks (``RankGroup``), every rank holds the whole training set; worker k
+/// runs on one rank (workers go to ranks in proportion to their threads) and the averaging
+/// gathers every worker's buffers, as bytes, in worker order before the same fixed tree; with
+/// one worker, every rank runs it and computes its own chunks of each large batch, combined
+/// by ``RankShare``. Either way the bits are those of one process with the same K.
+///
 /// Batches of one row take a per-sample path (``GradientKernel/single(_:weights:features:outputs:row:featureStride:scores:gradient:)``)
 /// that gives the batch kernel's bits without its per-batch set-up.
 final class SGDEpochs<T: KernelScalar> {
@@ -61,6 +67,11 @@ final class SGDEpochs<T: KernelScalar> {
     let hosts: Int
     /// Scratch for averaging: K vectors of the parameters.
     var averaging: [T]
+    /// The ranks of a multi-process run, and the workers this rank hosts (all K in one process).
+    let ranks: RankGroup?
+    let local: Range<Int>
+    /// Every rank's workers (K > 1 over ranks), for gathering models and losses.
+    let rankWorkers: [Range<Int>]
 
     init(trainer: Trainer<T>, initialWeights: [T]) {
         let c = trainer.configuration
@@ -69,7 +80,13 @@ final class SGDEpochs<T: KernelScalar> {
         let n = trainer.train.rowCount
         let k = c.workers
         precondition(k >= 1 && k <= max(1, n), "SGD needs 1 to \(n) workers")
-        hosts = min(executor.threads, k)
+        // Over several ranks, worker k runs on the rank that owns it (in proportion to the
+        // ranks' threads) and the averaging gathers the models in worker order; one worker
+        // runs on every rank, each computing its chunks of every large batch.
+        ranks = trainer.ranks
+        rankWorkers = ranks.map { k > 1 ? BlockReduction.ranges(count: k, weights: $0.threads) : [Range<Int>](repeating: 0..<1, count: $0.size) } ?? [0..<k]
+        local = rankWorkers[ranks?.rank ?? 0]
+        hosts = min(executor.threads, local.count)
         let shares = ChunkPlan.split(n, into: k)
         rows = EpochRows(dataset: trainer.train, shuffle: c.shuffle, executor: executor)
         let parameters = trainer.parameterCount
@@ -83,6 +100,7 @@ final class SGDEpochs<T: KernelScalar> {
                              evaluator: evaluator, positions: share)
         }
         averaging = k > 1 ? [T](repeating: 0, count: k * parameters) : []
+        if k == 1, let ranks { workers[0].evaluator.batchRanks = ranks }
     }
 
     /// The model after the last epoch (every worker holds it after averaging).
@@ -122,9 +140,12 @@ final class SGDEpochs<T: KernelScalar> {
             let last = min(first + every, most)
             let workers = UncheckedBox(self.workers), hosts = self.hosts, plan = rows.dataset.placement
             let round = first
-            executor.run(iterations: hosts, node: { plan.shards.indices.contains($0) && hosts > 1 ? plan.node(ofShard: $0) : nil }) { host in
-                for index in (host * k / hosts)..<((host + 1) * k / hosts) {
-                    self.runBatches(of: workers.value[index], from: round, to: min(last, counts[index]), rate: rate)
+            let local = self.local, n = local.count
+            if hosts > 0 {  // a rank may host no worker
+                executor.run(iterations: hosts, node: { plan.shards.indices.contains($0) && hosts > 1 ? plan.node(ofShard: $0) : nil }) { host in
+                    for index in (local.lowerBound + host * n / hosts)..<(local.lowerBound + (host + 1) * n / hosts) {
+                        self.runBatches(of: workers.value[index], from: round, to: min(last, counts[index]), rate: rate)
+                    }
                 }
             }
             if k > 1 {
@@ -134,6 +155,7 @@ final class SGDEpochs<T: KernelScalar> {
             }
             first = last
         }
+        if k > 1, let ranks { gatherLosses(ranks) }
         var total = workers[0].lossTotal
         for worker in workers.dropFirst() { total += worker.lossTotal }
         let batches = counts.reduce(0, +)
@@ -155,7 +177,7 @@ final class SGDEpochs<T: KernelScalar> {
             return
         }
         let mean = c.gradient == .mean
-        let parallel = workers.count == 1 && executor.threads > 1
+        let parallel = workers.count == 1 && (executor.threads > 1 || ranks != nil)
         let threshold = c.parallelBatchRows
         let end = worker.positions.upperBound
         var total = worker.lossTotal
@@ -216,13 +238,34 @@ final class SGDEpochs<T: KernelScalar> {
         averageEach { worker, body in worker.optimizer.withVelocity(body) }
     }
 
+    /// Sets every worker's epoch loss total to the one its rank computed (K > 1 over ranks).
+    func gatherLosses(_ ranks: RankGroup) {
+        var mine = local.map { workers[$0].lossTotal.bitPattern }
+        var all = [UInt64](repeating: 0, count: workers.count)
+        mine.withUnsafeMutableBytes { m in
+            all.withUnsafeMutableBytes { ranks.communicator.allGather(UnsafeRawBufferPointer(m), counts: rankWorkers.map { $0.count * 8 }, into: $0) }
+        }
+        for (worker, bits) in zip(workers, all) { worker.lossTotal = Double(bitPattern: bits) }
+    }
+
     /// Replaces one buffer of every worker, lent by `access`, with the workers' average.
     func averageEach(_ access: (SGDWorker<T>, (inout UnsafeMutableBufferPointer<T>) -> Void) -> Void) {
         let k = workers.count, p = workers[0].weights.count
         let divisor = T(k)
         averaging.withUnsafeMutableBufferPointer { scratch in
             let s = scratch.baseAddress!
-            for (index, worker) in workers.enumerated() { access(worker) { (s + index * p).update(from: $0.baseAddress!, count: p) } }
+            for index in local { access(workers[index]) { (s + index * p).update(from: $0.baseAddress!, count: p) } }
+            if let ranks {
+                // The other ranks' workers' buffers, in worker order: bytes only.
+                let bytes = p * MemoryLayout<T>.stride
+                let mine = UnsafeMutableRawPointer(s + local.lowerBound * p)
+                let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, local.count * bytes), alignment: 16)
+                defer { copy.deallocate() }
+                copy.baseAddress!.copyMemory(from: mine, byteCount: local.count * bytes)
+                ranks.communicator.allGather(UnsafeRawBufferPointer(start: copy.baseAddress!, count: local.count * bytes),
+                                             counts: rankWorkers.map { $0.count * bytes },
+                                             into: UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(s), count: k * bytes))
+            }
             FixedOrderReduction.reduce(s, count: k, stride: p)
             for i in 0..<p { s[i] = s[i] / divisor }
             for worker in workers { access(worker) { $0.baseAddress!.update(from: s, count: p) } }

@@ -95,8 +95,12 @@ public final class Trainer<T: KernelScalar> {
         set { evaluator.reduction = newValue }
     }
     let validationEvaluator: GradientEvaluator<T>?
+    /// The ranks of a multi-process run, for SGD (full-batch passes reach them through the datasets).
+    let ranks: RankGroup?
 
-    public init(configuration: TrainingConfiguration, train: Dataset<T>, validation: Dataset<T>? = nil, executor: ShardedExecutor) {
+    public init(configuration: TrainingConfiguration, train: Dataset<T>, validation: Dataset<T>? = nil, executor: ShardedExecutor,
+                ranks: RankGroup? = nil) {
+        self.ranks = ranks
         self.configuration = configuration
         self.train = train
         self.validation = validation

@@ -15,6 +15,11 @@ struct VerifyCommand: ParsableCommand {
         run, the first epoch at which they differ, and the largest relative difference from \
         the reference.
 
+        Under mpirun (the MPI build), rank 0 first trains the serial run alone, as one \
+        process; then all ranks train together once per thread count in --threads-list \
+        (each rank with that many threads), and every such run is compared with the \
+        one-process serial run. Rank 0 prints the table.
+
         Exit status: 0 when every thread count matches the serial run bit for bit and the \
         reference agrees within the tolerance (float64 1e-9, float32 1e-3); 1 otherwise; 2 \
         for bad input.
@@ -30,35 +35,39 @@ struct VerifyCommand: ParsableCommand {
 
     /// The files verify writes into --output.
     static func owns(_ name: String) -> Bool {
-        name == "loss-reference.csv" || (name.hasPrefix("loss-threads-") && name.hasSuffix(".csv"))
+        name == "loss-reference.csv" || ((name.hasPrefix("loss-threads-") || name.hasPrefix("loss-ranks-")) && name.hasSuffix(".csv"))
     }
 
     func run() throws {
         Interrupts.install()
         var folder: RunFolder?
         do {
+            try Ranks.start()
             if options.resume != nil || options.checkpointEvery != nil {
                 throw DescentError.configuration("verify runs every thread count from the start; --resume and --checkpoint-every are for descent train")
             }
-            let configuration = try options.makeConfiguration()
+            var configuration = try options.makeConfiguration()
             let counts = try parseThreadCounts()
+            let ranks = try Ranks.join(configuration, command: "verify", extra: "\(counts)")
+            if Ranks.quiet { configuration.output = nil }
             if let output = configuration.output {
                 folder = try RunFolder(target: output, overwrite: options.overwrite, owns: VerifyCommand.owns)
                 Interrupts.watch(folder)
             }
             let passed: Bool
             switch configuration.precision {
-            case .float64: passed = try verify(configuration, counts, folder: folder, as: Double.self)
-            case .float32: passed = try verify(configuration, counts, folder: folder, as: Float.self)
+            case .float64: passed = try verify(configuration, counts, folder: folder, ranks: ranks, as: Double.self)
+            case .float32: passed = try verify(configuration, counts, folder: folder, ranks: ranks, as: Float.self)
             }
             try folder?.commit()
             try Exit.checkStandardOutput()
             if !passed { throw ExitCode(1) }
+            Ranks.finish()
         } catch let exit as ExitCode {
-            throw exit
+            throw Ranks.fail(exit)
         } catch {
             folder?.abandon()
-            throw Exit.fail(error)
+            throw Ranks.fail(error)
         }
     }
 
@@ -78,21 +87,31 @@ struct VerifyCommand: ParsableCommand {
         return out
     }
 
-    func verify<T: KernelScalar>(_ base: RunConfiguration, _ counts: [Int], folder: RunFolder?, as type: T.Type) throws -> Bool {
+    func verify<T: KernelScalar>(_ base: RunConfiguration, _ counts: [Int], folder: RunFolder?, ranks: RankGroup?,
+                                 as type: T.Type) throws -> Bool {
         var records: [RunRecord] = []
         var serial: ExperimentResult<T>?
-        for threads in counts {
+        // Over ranks: the serial run on rank 0 alone, as one process, then every thread
+        // count over all ranks. The other ranks only take part (rank 0 compares).
+        let runs: [(threads: Int, ranks: RankGroup?)] = ranks.map { group in
+            (group.rank == 0 ? [(1, nil)] : []) + counts.map { ($0, group) }
+        } ?? counts.map { ($0, nil) }
+        for (threads, group) in runs {
             var configuration = base
             configuration.threads = threads
-            let data = try Experiment.prepare(configuration, as: type)
+            let data = try Experiment.prepare(configuration, as: type, ranks: group)
             let result = try Experiment.run(configuration, data: data)
             if case .diverged(let epoch) = result.training.stopReason, serial == nil {
                 throw DescentError.diverged("the serial run diverged at epoch \(epoch); verify a configuration that trains (try a smaller --alpha)")
             }
             records.append(RunRecord(threads: threads, history: result.training.history, weights: result.training.weights))
             if serial == nil { serial = result }
-            if !json { note("[INFO] \(threads) thread\(threads == 1 ? "" : "s"): \(result.training.history.count) epochs in \(String(format: "%.3f", result.trainSeconds)) s") }
+            if !json {
+                let over = group.map { " per rank x \($0.size) ranks" } ?? (ranks != nil ? " (one process, rank 0 alone)" : "")
+                note("[INFO] \(threads) thread\(threads == 1 ? "" : "s")\(over): \(result.training.history.count) epochs in \(String(format: "%.3f", result.trainSeconds)) s")
+            }
         }
+        if let ranks, ranks.rank != 0 { return true }  // rank 0 compares and reports
         let first = serial!
         let reference = PlainReference.train(first.trainingConfiguration, dataset: first.data.train,
                                              initial: first.initialWeights, epochs: first.training.history.count)
@@ -111,10 +130,11 @@ struct VerifyCommand: ParsableCommand {
                 "precision": T.precisionName, "epochs": first.training.history.count, "tolerance": tolerance,
                 "identical": identical, "reference-agrees": agrees, "passed": passed,
                 "reference-final-loss": reference.losses.last ?? 0,
-                "runs": rows.map { r -> [String: Any] in
+                "runs": rows.enumerated().map { index, r -> [String: Any] in
                     var o: [String: Any] = ["threads": r.threads, "final-loss": r.finalLoss, "weights-hash": r.weightsHash,
                                             "identical-to-serial": r.identicalToSerial, "reference-difference": r.referenceDifference]
                     if let e = r.firstDifferentEpoch { o["first-different-epoch"] = e }
+                    if let ranks { o["ranks"] = index == 0 ? 1 : ranks.size }
                     return o
                 },
             ]
@@ -123,9 +143,12 @@ struct VerifyCommand: ParsableCommand {
             let t = first.trainingConfiguration
             let sgd = t.optimizer == .sgd ? " batch \(t.batchSize)" + (t.workers > 1 ? ", workers \(t.workers) averaged every \(t.resolvedSyncEvery) batches" : "") : ""
             print("verify: \(T.precisionName), \(t.optimizer.rawValue)\(sgd), \(first.loss.rawValue), \(first.data.train.rowCount) training rows, \(first.training.history.count) epochs")
+            if let ranks {
+                print("over \(ranks.size) MPI ranks: the first row is one process with 1 thread; each other row is \(ranks.size) ranks x that many threads per rank")
+            }
             print("threads  final loss           weights hash      same bits as serial  first difference  vs reference")
-            for r in rows {
-                let same = r.threads == 1 ? "yes (serial)" : (r.identicalToSerial ? "yes" : "NO")
+            for (index, r) in rows.enumerated() {
+                let same = index == 0 ? "yes (serial)" : (r.identicalToSerial ? "yes" : "NO")
                 let firstDifference = r.firstDifferentEpoch.map { "epoch \($0)" } ?? "-"
                 print(pad(String(r.threads), 7) + "  " + String(format: "%-19.12g", r.finalLoss) + "  " + r.weightsHash + "  "
                       + same.padding(toLength: 19, withPad: " ", startingAt: 0) + "  "
@@ -138,10 +161,11 @@ struct VerifyCommand: ParsableCommand {
                             + (agrees ? "" : "the plain reference differs by \(String(format: "%.2e", rows[0].referenceDifference))"))
         }
         if let folder {
-            for (record, threads) in zip(records, counts) {
+            for (index, record) in records.enumerated() {
                 var csv = "epoch,loss\n"
                 for (i, loss) in record.losses.enumerated() { csv += "\(i + 1),\(loss)\n" }
-                try folder.write("loss-threads-\(threads).csv", Data(csv.utf8))
+                let name = ranks != nil && index > 0 ? "loss-ranks-\(ranks!.size)-threads-\(record.threads).csv" : "loss-threads-\(record.threads).csv"
+                try folder.write(name, Data(csv.utf8))
             }
             var csv = "epoch,loss\n"
             for (i, loss) in reference.losses.enumerated() { csv += "\(i + 1),\(loss)\n" }

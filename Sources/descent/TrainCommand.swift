@@ -176,6 +176,12 @@ struct TrainCommand: ParsableCommand {
         let epochsHere = epochsRun - result.resumedEpochs
         let rate = result.trainSeconds > 0 ? Double(data.train.rowCount * epochsHere) / result.trainSeconds : 0
         print("[INFO] \(epochsHere) epochs in \(String(format: "%.3f", result.trainSeconds)) s (\(Format.rate(rate)) rows/s, \(threads) thread\(threads == 1 ? "" : "s"))")
+        if let ranks, ranks.size > 1, let share = data.train.share, share.exchanges > 0 {
+            // Rank 0's view: the block reductions' all-gathers, waits for slower ranks included.
+            let seconds = share.exchangeSeconds
+            print("[INFO] ranks: \(ranks.size); the training set's \(share.exchanges) exchanges took \(String(format: "%.3f", seconds)) s"
+                  + " (\(String(format: "%.1f", seconds / Double(share.exchanges) * 1e6)) us each, \(String(format: "%.1f", 100 * seconds / max(result.trainSeconds, 1e-9)))% of training)")
+        }
         if !written.isEmpty { print("[INFO] wrote \(wrote)") }
     }
 }

@@ -45,9 +45,16 @@ public struct RankGroup: Sendable {
     }
 }
 
+import Dispatch
+
 /// One dataset's chunks over the ranks: every rank's contiguous range, and the collective
 /// operations over them.
 public final class RankShare: @unchecked Sendable {
+    /// Seconds spent in ``reduce(_:stride:)``'s all-gather and finish (waiting for the
+    /// other ranks included), for reports of the exchange's share of an epoch.
+    public private(set) var exchangeSeconds = 0.0
+    /// Calls of ``reduce(_:stride:)``.
+    public private(set) var exchanges = 0
     public let communicator: any RankCommunicator
     /// Rank r owns chunks `ranges[r]`.
     public let ranges: [Range<Int>]
@@ -79,6 +86,11 @@ public final class RankShare: @unchecked Sendable {
         defer { local.deallocate() }
         BlockReduction.reduceBlocks(partials, range: ranges[rank], count: chunkCount, stride: stride, into: local)
         let bytes = MemoryLayout<T>.stride * stride
+        let started = DispatchTime.now().uptimeNanoseconds
+        defer {
+            exchangeSeconds += Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            exchanges += 1
+        }
         communicator.allGather(UnsafeRawBufferPointer(start: local, count: blocks[rank].count * bytes),
                                counts: blocks.map { $0.count * bytes },
                                into: UnsafeMutableRawBufferPointer(start: gathered, count: all * bytes))

@@ -47,7 +47,8 @@ public enum DataPreparation {
         }
         guard case .blobs(let samples, let features, let centers, let clusterStd, let centerBox) = source.origin else { fatalError() }
         try MemoryBudget.check([
-            .init("data", MemoryBudget.datasetBytes(rows: samples + 2 * ChunkPlan.defaultChunkRows, features: features, scalarBytes: MemoryLayout<T>.stride)),
+            .init("data", MemoryBudget.datasetBytes(rows: heldRows(samples, ranks: everyTrainingRow ? nil : ranks) + 2 * ChunkPlan.defaultChunkRows,
+                                                    features: features, scalarBytes: MemoryLayout<T>.stride)),
             .init("blob centers", MemoryBudget.product(centers, features, 8)),
         ], hint: "use fewer --samples or --features, or --precision float32 (half the bytes)")
         let generator = BlobGenerator(samples: samples, features: features, centers: centers, clusterStd: clusterStd,
@@ -111,7 +112,8 @@ public enum DataPreparation {
         try checkValidationLeavesTraining(split, validationFraction: source.validationFraction)
         trace.mark("open and count")
         try MemoryBudget.check([
-            .init("data", MemoryBudget.datasetBytes(rows: trainFile.rowCount + (testFile?.rowCount ?? 0) + 2 * ChunkPlan.defaultChunkRows,
+            .init("data", MemoryBudget.datasetBytes(rows: heldRows(trainFile.rowCount + (testFile?.rowCount ?? 0), ranks: everyTrainingRow ? nil : ranks)
+                                                    + 2 * ChunkPlan.defaultChunkRows,
                                                     features: d, scalarBytes: MemoryLayout<T>.stride)),
         ], hint: "train on fewer rows or columns, or use --precision float32 (half the bytes)")
         let policy = source.placement
@@ -166,6 +168,15 @@ public enum DataPreparation {
         }
         return PreparedData(train: train, test: test, validation: validation, featureNames: trainFile.featureNames,
                             classes: classes, labelName: trainLabel, standardization: standardization)
+    }
+
+    /// The rows of `rows` this process holds: all of them in one process; on a rank, its
+    /// share in proportion to its threads, plus a chunk for each of the three sets' rounding.
+    /// Each rank checks its own memory; one that has too little ends the run for all.
+    static func heldRows(_ rows: Int, ranks: RankGroup?) -> Int {
+        guard let ranks else { return rows }
+        let total = max(1, ranks.threads.reduce(0, +))
+        return min(rows, Int((Double(rows) * Double(ranks.threads[ranks.rank]) / Double(total)).rounded(.up)) + 3 * ChunkPlan.defaultChunkRows)
     }
 
     /// A validation set that leaves no training rows is --validation-fraction's doing.

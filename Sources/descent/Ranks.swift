@@ -61,7 +61,9 @@ enum Ranks {
     static func join(_ configuration: RunConfiguration, command: String, extra: String = "") throws -> RankGroup? {
         #if MPI
         guard let communicator else { return nil }
-        let text = "\(descentVersion) \(command) \(configuration.identityHash) \(extra)"
+        // The checkpoint interval is not part of the identity, but ranks must agree on it
+        // (it is refused over several ranks, and every rank must refuse together).
+        let text = "\(descentVersion) \(command) \(configuration.identityHash) checkpoint-every \(configuration.checkpointEvery ?? 0) \(extra)"
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
         let hashes = communicator.allGather(hash)

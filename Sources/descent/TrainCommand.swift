@@ -60,7 +60,7 @@ struct TrainCommand: ParsableCommand {
                 }
                 try saved.validate(for: configuration, lossLog: opened.path("loss.csv"))
                 checkpoint = saved
-                ranks = try Ranks.join(configuration, command: "train")
+                ranks = try Ranks.join(configuration, command: "train", extra: "resume")
             } else {
                 configuration = try options.makeConfiguration()
                 ranks = try Ranks.join(configuration, command: "train")

@@ -49,6 +49,9 @@ struct BenchCommand: ParsableCommand {
         Interrupts.install()
         var folder: RunFolder?
         do {
+            try Ranks.start()
+            try Ranks.agree(on: "\(rows) \(rowsPerThread) \(features) \(mode) \(precision) \(optimizer) \(batchSizes) \(loss) \(workers) \(syncEvery ?? 0) \(threadsList ?? "") \(epochs) \(warmup)",
+                            command: "bench")
             guard probeBytes >= 1 << 20 else {
                 throw DescentError.configuration("--probe-bytes must be at least 1048576 (1 MiB) to measure memory rather than cache (got \(probeBytes))")
             }
@@ -106,7 +109,7 @@ struct BenchCommand: ParsableCommand {
                 }
             }
             let modes: [String] = mode == .both ? ["strong", "weak"] : [mode.rawValue]
-            if let output {
+            if let output, !Ranks.quiet {
                 folder = try RunFolder(target: output, overwrite: overwrite,
                                        owns: { ["bench.csv", "bench.json", "speedup.svg"].contains($0) })
                 Interrupts.watch(folder)
@@ -126,11 +129,13 @@ struct BenchCommand: ParsableCommand {
             for m in modes {
                 for s in series {
                     for t in threads {
-                        let n = m == "strong" ? rows : rowsPerThread * t
+                        // Over ranks, each rank runs t threads: weak scaling gives every thread of every rank its rows.
+                        let group = Ranks.group(threads: t)
+                        let n = m == "strong" ? rows : rowsPerThread * t * (group?.size ?? 1)
                         note("[PROGRESS] point \(points.count + 1)/\(total): \(m) \(s.precision.rawValue) \(s.optimizer.rawValue)"
                              + (s.optimizer == .sgd ? " batch \(s.batchSize)" + (s.workers > 1 ? " workers \(s.workers)" : "") : "") + ", \(t) thread\(t == 1 ? "" : "s"), \(Format.count(n)) rows")
                         points.append(try ScalingBenchmark.measure(series: s, mode: m, rows: n, features: features, threads: t,
-                                                                   epochs: epochs, warmup: warmup, bandwidth: bandwidth))
+                                                                   epochs: epochs, warmup: warmup, bandwidth: bandwidth, ranks: group))
                     }
                 }
             }
@@ -138,14 +143,15 @@ struct BenchCommand: ParsableCommand {
             try report(points, bandwidth: bandwidth, bandwidthOne: bandwidthOne, folder: folder)
             try folder?.commit()
             try Exit.checkStandardOutput()
+            Ranks.finish()
         } catch let exit as ExitCode {
-            throw exit
+            throw Ranks.fail(exit)
         } catch let error as ValidationError {
             folder?.abandon()
-            throw Exit.fail(DescentError.configuration(error.message))
+            throw Ranks.fail(DescentError.configuration(error.message))
         } catch {
             folder?.abandon()
-            throw Exit.fail(error)
+            throw Ranks.fail(error)
         }
     }
 
@@ -192,6 +198,15 @@ struct BenchCommand: ParsableCommand {
                       + (sgd ? String(format: "  %6.1f  %5.1f", p.epochSeconds > 0 ? 100 * p.shuffleSeconds / p.epochSeconds : 0,
                                       p.epochSeconds > 0 ? 100 * p.averageSeconds / p.epochSeconds : 0) : "")
                       + "  \(Format.rate(p.generateRowsPerSecond)) (\(Format.rate(p.normalsPerSecondPerThread)))")
+            }
+            if let ranks = points.first?.ranks, ranks > 1 {
+                print("over \(ranks) MPI ranks: threads are per rank; rows and rows/s count all ranks; speedup is over 1 thread per rank."
+                      + " The training set's exchange (block reduction, all-gather, waits for slower ranks) per epoch on rank 0:")
+                for p in points where p.optimizer == "gd" {
+                    print("  \(p.mode) \(p.precision) \(p.threads) thread\(p.threads == 1 ? "" : "s") per rank: "
+                          + String(format: "%.1f us per epoch, %.1f%% of the epoch", p.exchangeSeconds * 1e6,
+                                   p.epochSeconds > 0 ? 100 * p.exchangeSeconds / p.epochSeconds : 0))
+                }
             }
         }
         if let folder {

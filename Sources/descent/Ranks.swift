@@ -85,6 +85,31 @@ enum Ranks {
         #endif
     }
 
+    /// A group of all ranks in which every rank runs `threads` threads (a collective call),
+    /// or nil in one process.
+    static func group(threads: Int) -> RankGroup? {
+        #if MPI
+        guard let communicator else { return nil }
+        return RankGroup(communicator: communicator, threads: threads)
+        #else
+        return nil
+        #endif
+    }
+
+    /// Checks that every rank was started with the same `text` (a subcommand's options).
+    static func agree(on text: String, command: String) throws {
+        #if MPI
+        guard let communicator else { return }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in "\(descentVersion) \(command) \(text)".utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        let hashes = communicator.allGather(hash)
+        if let other = hashes.firstIndex(where: { $0 != hashes[0] }) {
+            throw CollectiveError(message: "the ranks run different \(command) options: rank \(other)'s hash \(String(hashes[other], radix: 16)) differs from rank 0's \(String(hashes[0], radix: 16)); refused")
+        }
+        note("[INFO] ranks: \(communicator.size)")
+        #endif
+    }
+
     /// Test-only fault injection: with `DESCENT_TEST_UNREADABLE_ON_RANK=R`, rank R reads
     /// its training file from a path that does not exist (the other ranks read the real
     /// one), so the tests can show that an error on one rank ends them all.

@@ -24,11 +24,11 @@ public struct ScalingPoint: Sendable, Codable, Equatable {
     public var generateSeconds: Double
     /// Features per row.
     public var features: Int = 0
-    /// Rows generated per second.
+    /// Rows generated per second (by all ranks, each generating its own rows at once).
     public var generateRowsPerSecond: Double { generateSeconds > 0 ? Double(rows) / generateSeconds : 0 }
     /// Normal deviates generated per second and thread (one per feature and row).
     public var normalsPerSecondPerThread: Double {
-        generateSeconds > 0 ? Double(rows * features) / generateSeconds / Double(threads) : 0
+        generateSeconds > 0 ? Double(rows * features) / generateSeconds / Double(threads * ranks) : 0
     }
     /// SGD workers (1 for GD and plain SGD) and the batches between averagings.
     public var workers: Int = 1
@@ -38,6 +38,11 @@ public struct ScalingPoint: Sendable, Codable, Equatable {
     public var epochSeconds: Double = 0
     public var shuffleSeconds: Double = 0
     public var averageSeconds: Double = 0
+    /// MPI ranks (`threads` is then per rank, `rows` over all ranks), and the mean seconds
+    /// per epoch of the training set's exchanges on rank 0 (block reduction, all-gather,
+    /// waiting for slower ranks included).
+    public var ranks: Int = 1
+    public var exchangeSeconds: Double = 0
 }
 
 /// Strong and weak scaling of training epochs over thread counts.
@@ -61,24 +66,28 @@ public enum ScalingBenchmark {
     }
 
     /// Measures one point: `rows` training rows of `features` features at `threads` threads.
+    /// With `ranks` (a collective call), every rank trains the same point: GD on its own
+    /// chunks, SGD on the whole set (as `descent train` over ranks).
     public static func measure(series: Series, mode: String, rows: Int, features: Int, threads: Int,
-                               epochs: Int, warmup: Int, bandwidth: Double) throws -> ScalingPoint {
+                               epochs: Int, warmup: Int, bandwidth: Double, ranks: RankGroup? = nil) throws -> ScalingPoint {
         switch series.precision {
-        case .float64: return try measure(Double.self, series, mode, rows, features, threads, epochs, warmup, bandwidth)
-        case .float32: return try measure(Float.self, series, mode, rows, features, threads, epochs, warmup, bandwidth)
+        case .float64: return try measure(Double.self, series, mode, rows, features, threads, epochs, warmup, bandwidth, ranks)
+        case .float32: return try measure(Float.self, series, mode, rows, features, threads, epochs, warmup, bandwidth, ranks)
         }
     }
 
     static func measure<T: KernelScalar>(_ type: T.Type, _ series: Series, _ mode: String, _ rows: Int, _ features: Int,
-                                         _ threads: Int, _ epochs: Int, _ warmup: Int, _ bandwidth: Double) throws -> ScalingPoint {
+                                         _ threads: Int, _ epochs: Int, _ warmup: Int, _ bandwidth: Double,
+                                         _ ranks: RankGroup?) throws -> ScalingPoint {
         let size = MemoryLayout<T>.stride
-        let data = MemoryBudget.datasetBytes(rows: rows, features: features, scalarBytes: size)
+        let dataRanks = series.optimizer == .gd ? ranks : nil
+        let data = MemoryBudget.datasetBytes(rows: DataPreparation.heldRows(rows, ranks: dataRanks), features: features, scalarBytes: size)
         try MemoryBudget.check([.init("data", data)] + (series.optimizer == .sgd ? [.init("SGD epoch copy", data)] : []),
                                hint: "use fewer --rows, --rows-per-thread or --features, or --precision float32")
         let executor = ShardedExecutor(threads: threads)
         let generator = BlobGenerator(samples: rows, features: features, centers: 2, clusterStd: 1.5, seed: 3)
         let started = DispatchTime.now().uptimeNanoseconds
-        let dataset = Dataset<T>(rowCount: rows, featureCount: features, classCount: 2, executor: executor) { range, block, stride in
+        let dataset = Dataset<T>(rowCount: rows, featureCount: features, classCount: 2, executor: executor, ranks: dataRanks) { range, block, stride in
             var scratch: [Double] = []
             generator.fill(count: range.count, row: { range.lowerBound + $0 }, into: block, stride: stride, scratch: &scratch)
         }
@@ -96,8 +105,14 @@ public enum ScalingBenchmark {
             // Per-sample SGD diverges at the rate batches use; the bench measures speed only.
             if t.batchSize == 1 { t.alpha = 0.01 }
         }
-        let trainer = Trainer<T>(configuration: t, train: dataset, executor: executor)
-        let result = trainer.run(initialWeights: Trainer<T>.initialWeights(count: trainer.parameterCount, seed: 3))
+        let trainer = Trainer<T>(configuration: t, train: dataset, executor: executor, ranks: ranks)
+        // Over ranks: line the ranks up after generating, so that no epoch's exchange waits
+        // for another rank's generation, and count the exchanges of the timed epochs only.
+        _ = ranks?.communicator.allGather(0)
+        var exchangeBefore = 0.0
+        let result = trainer.run(initialWeights: Trainer<T>.initialWeights(count: trainer.parameterCount, seed: 3)) { record in
+            if record.epoch == warmup { exchangeBefore = dataset.share?.exchangeSeconds ?? 0 }
+        }
         let timed = result.history.dropFirst(warmup)
         let rates = timed.map { Double(rows) / $0.seconds }.sorted()
         func mean(_ values: [Double]) -> Double { values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count) }
@@ -111,7 +126,9 @@ public enum ScalingBenchmark {
                             speedup: 1, efficiency: 1, epochs: rates.count, generateSeconds: generateSeconds, features: features,
                             workers: t.optimizer == .sgd ? t.workers : 1, syncEvery: t.optimizer == .sgd && t.workers > 1 ? t.resolvedSyncEvery : nil,
                             epochSeconds: mean(timed.map(\.seconds)), shuffleSeconds: mean(timed.map(\.shuffleSeconds)),
-                            averageSeconds: mean(timed.map(\.averageSeconds)))
+                            averageSeconds: mean(timed.map(\.averageSeconds)),
+                            ranks: ranks?.size ?? 1,
+                            exchangeSeconds: dataset.share.map { ($0.exchangeSeconds - exchangeBefore) / Double(max(1, epochs)) } ?? 0)
     }
 
     /// Fills in speedup and efficiency relative to the 1-thread point of each series.

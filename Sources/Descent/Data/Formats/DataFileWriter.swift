@@ -89,7 +89,6 @@ public enum DataFileWriter {
             executor.run(iterations: threads) { t in
                 let buffer = UnsafeMutableRawPointer.allocate(byteCount: blockRows * columns * scalar, alignment: 16)
                 defer { buffer.deallocate() }
-                var scratch: [Double] = []
                 // Each block is made column by column (as a chunk block), then written row by row.
                 let columnMajor = UnsafeMutableRawPointer.allocate(byteCount: blockRows * columns * scalar, alignment: 16)
                 defer { columnMajor.deallocate() }
@@ -99,7 +98,7 @@ public enum DataFileWriter {
                     var k = 0
                     func rowMajor<V: KernelScalar>(_ type: V.Type) {
                         let block = columnMajor.assumingMemoryBound(to: V.self)
-                        generator.fill(count: rows.count, row: { rows.lowerBound + $0 }, into: block, stride: rows.count, scratch: &scratch)
+                        generator.fill(count: rows.count, rows: { BlobGenerator.consecutiveRows(from: rows.lowerBound + $0) }, into: block, stride: rows.count)
                         let values = buffer.assumingMemoryBound(to: V.self)
                         for local in 0..<rows.count {
                             for j in 0..<columns { values[k] = block[j * rows.count + local]; k += 1 }

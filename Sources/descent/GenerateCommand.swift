@@ -9,11 +9,12 @@ import Glibc
 struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
-        abstract: "Write the blobs `descent train` would generate to a .npy or CSV file, for other tools.",
+        abstract: "Write the blobs `descent train` would generate to a .npy, .npz or CSV file, for other tools.",
         discussion: """
         Writes every generated row, in row order, with the features first and the label \
         (0 to centers-1) last: .npy as the exact IEEE values (float64, or float32 with \
-        --precision float32), CSV as the shortest decimals that read back to the same \
+        --precision float32), .npz as numpy.savez(X=..., y=...) writes it (X the features, \
+        y the int64 labels; read it with numpy.load), CSV as the shortest decimals that read back to the same \
         float64. `descent train --train FILE` with the same --seed, --test-fraction and \
         --validation-fraction splits the file exactly as it splits generated rows, and \
         trains to the same bits as `descent train --samples ...`. Rows are made in parallel \
@@ -32,9 +33,9 @@ struct GenerateCommand: ParsableCommand {
     @Option(name: .customLong("center-box"), help: ArgumentHelp("Box the centers are drawn in, as LOW,HIGH. Default -10,10.", valueName: "low,high"))
     var centerBox: String?
     @Option(help: "Seed (the same as train's --seed). Default 3.") var seed = 3
-    @Option(help: "float64 or float32 values in a .npy file. Default float64.") var precision: Precision = .float64
+    @Option(help: "float64 or float32 values in a .npy or .npz file. Default float64.") var precision: Precision = .float64
     @Option(help: "Threads. Default: the CPUs this process may use. The file's bytes do not depend on it.") var threads: Int?
-    @Option(help: ArgumentHelp("The file to write: NAME.npy or NAME.csv.", valueName: "file")) var output: String
+    @Option(help: ArgumentHelp("The file to write: NAME.npy, NAME.npz or NAME.csv.", valueName: "file")) var output: String
     @Flag(help: "Replace an existing file.") var overwrite = false
 
     func run() throws {
@@ -64,7 +65,9 @@ struct GenerateCommand: ParsableCommand {
             try file.commit()
             Interrupts.watch(file: nil)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-            print("[INFO] wrote \(output): \(Format.count(samples)) rows x \(features + 1) columns (\(features) features, label last), "
+            let shape = format == .npz ? "X \(Format.count(samples)) x \(features), y \(Format.count(samples)) labels"
+                : "\(Format.count(samples)) rows x \(features + 1) columns (\(features) features, label last)"
+            print("[INFO] wrote \(output): \(shape), "
                   + "\(MemoryBudget.format(written)) in \(String(format: "%.3f", seconds)) s "
                   + "(\(Format.rate(Double(samples) / max(seconds, 1e-9))) rows/s, \(String(format: "%.2f", Double(written) / max(seconds, 1e-9) / 1e9)) GB/s, \(threadCount) thread\(threadCount == 1 ? "" : "s"))")
             print("[INFO] train on it with: descent train --train \(output) --seed \(seed)")
@@ -95,7 +98,7 @@ final class OutputFile {
             throw DescentError.output("--output \(path): the folder \(folder) does not exist; create it first")
         }
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-            if isDirectory.boolValue { throw DescentError.output("--output \(path): is a folder; name a file ending in .npy or .csv") }
+            if isDirectory.boolValue { throw DescentError.output("--output \(path): is a folder; name a file ending in .npy, .npz or .csv") }
             if !overwrite { throw DescentError.output("--output \(path): exists; add --overwrite to replace it, or choose another name") }
         }
         var stats = statvfs()

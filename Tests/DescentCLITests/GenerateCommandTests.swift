@@ -13,14 +13,14 @@ struct GenerateCommandTests {
         return weights + losses
     }
 
-    @Test(arguments: [("npy", "float64"), ("csv", "float64"), ("npy", "float32"), ("csv", "float32")])
+    @Test(arguments: [("npy", "float64"), ("csv", "float64"), ("npz", "float64"), ("npy", "float32"), ("csv", "float32"), ("npz", "float32")])
     func trainingOnTheFileGivesTheInProcessBits(_ format: String, _ precision: String) throws {
         let dir = CLI.temporaryDirectory()
         let file = dir.appendingPathComponent("blobs.\(format)").path
         let blobs = ["--samples", "3000", "--features", "3", "--centers", "3", "--seed", "7", "--cluster-std", "2.5"]
         let generated = try CLI.run(["generate"] + blobs + ["--precision", precision, "--output", file])
         #expect(generated.status == 0, "\(generated.stderr)")
-        #expect(generated.stdout.contains("3,000 rows x 4 columns"), "\(generated.stdout)")
+        #expect(generated.stdout.contains(format == "npz" ? "X 3,000 x 3, y 3,000 labels" : "3,000 rows x 4 columns"), "\(generated.stdout)")
         let training = ["--seed", "7", "--epochs", "15", "--optimizer", "sgd", "--batch-size", "64", "--momentum", "0.9",
                         "--gradient", "mean", "--alpha", "0.05", "--test-fraction", "0.3", "--validation-fraction", "0.2",
                         "--precision", precision]
@@ -37,7 +37,7 @@ struct GenerateCommandTests {
     /// The file's bytes do not depend on the thread count (rows span several blocks).
     @Test func theFileDoesNotDependOnThreads() throws {
         let dir = CLI.temporaryDirectory()
-        for format in ["npy", "csv"] {
+        for format in ["npy", "npz", "csv"] {
             var files: [Data] = []
             for threads in [1, 3, 8] {
                 let file = dir.appendingPathComponent("t\(threads).\(format)").path
@@ -70,6 +70,34 @@ struct GenerateCommandTests {
             print("ok")
             """, file])
         #expect(check.status == 0 && (check.stdout == "ok\n" || check.stdout == "skip\n"), "\(check.stdout) \(check.stderr)")
+    }
+
+    /// Python's zipfile verifies the .npz's CRCs, and numpy reads X and y as the .npy's
+    /// columns, float64 and float32, over several blocks written by several threads.
+    @Test func numpyReadsTheArchive() throws {
+        let dir = CLI.temporaryDirectory()
+        for precision in ["float64", "float32"] {
+            let npz = dir.appendingPathComponent("b-\(precision).npz").path, npy = dir.appendingPathComponent("b-\(precision).npy").path
+            for file in [npz, npy] {
+                let r = try CLI.run(["generate", "--samples", "70001", "--features", "3", "--centers", "5", "--threads", "3",
+                                     "--precision", precision, "--output", file])
+                #expect(r.status == 0, "\(r.stderr)")
+            }
+            let check = try CLI.runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", """
+                import sys, zipfile
+                assert zipfile.ZipFile(sys.argv[1]).testzip() is None, "bad CRC"
+                try:
+                    import numpy
+                except ImportError:
+                    print("skip"); sys.exit(0)
+                d, a = numpy.load(sys.argv[1]), numpy.load(sys.argv[2])
+                assert sorted(d.files) == ["X", "y"], d.files
+                assert d["X"].shape == (70001, 3) and d["X"].dtype == a.dtype and d["y"].dtype == numpy.int64
+                assert (d["X"] == a[:, :3]).all() and (d["y"] == a[:, 3]).all()
+                print("ok")
+                """, npz, npy])
+            #expect(check.status == 0 && (check.stdout == "ok\n" || check.stdout == "skip\n"), "\(precision): \(check.stdout) \(check.stderr)")
+        }
     }
 
     /// Bad output paths and sizes are refused before any work.

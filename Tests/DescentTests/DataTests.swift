@@ -4,28 +4,107 @@ import Testing
 import DescentTestSupport
 
 struct BlobGeneratorTests {
-    /// The vector-at-a-time normals are the scalar ones, bit for bit, rejected lanes
-    /// included; and a filled block holds exactly value(_:_:) and label(_:) for any rows.
+    /// The batched normals are the scalar ones, bit for bit, from any start (odd or even)
+    /// and for any count; pairs hold deviates 2p and 2p + 1; and a filled block holds exactly
+    /// value(_:_:) and label(_:) for scattered rows, with an odd and an even feature count.
     @Test func batchedNormalsAndFillsAreTheScalarBits() {
         for seed: UInt64 in [0, 3, 977] {
             let rng = CounterRNG(seed: seed)
-            for (first, count) in [(0, 1), (5, 7), (1_000, 1_001), (UInt64.max / 0x2_0000, 33)] as [(UInt64, Int)] {
+            for (first, count) in [(0, 1), (5, 7), (1_000, 1_001), (1, 16), (2, 33), (UInt64.max / 4, 35)] as [(UInt64, Int)] {
                 var out = [Double](repeating: .nan, count: count)
-                out.withUnsafeMutableBufferPointer { rng.normals(.blobNoise, count: count, index: { first &+ UInt64($0) }, into: $0.baseAddress!) }
+                out.withUnsafeMutableBufferPointer { rng.normals(.blobNoise, from: first, count: count, into: $0.baseAddress!) }
                 let same = (0..<count).allSatisfy { out[$0].bitPattern == rng.normal(.blobNoise, first &+ UInt64($0)).bitPattern }
                 #expect(same, "seed \(seed) first \(first) count \(count)")
             }
+            let pairs: [UInt64] = [9, 0, 77, 3, 3, 1 << 40, 12, 5, 6, 1_000_003, 2]
+            var out = [Double](repeating: .nan, count: 2 * pairs.count)
+            out.withUnsafeMutableBufferPointer { o in pairs.withUnsafeBufferPointer { rng.normalPairs(.blobNoise, pairs: $0.baseAddress!, count: pairs.count, into: o.baseAddress!) } }
+            let same = pairs.indices.allSatisfy { i in
+                out[2 * i].bitPattern == rng.normal(.blobNoise, 2 * pairs[i]).bitPattern
+                    && out[2 * i + 1].bitPattern == rng.normal(.blobNoise, 2 * pairs[i] + 1).bitPattern
+            }
+            #expect(same, "pairs, seed \(seed)")
         }
-        let g = BlobGenerator(samples: 5_000, features: 3, centers: 4, clusterStd: 2.5, seed: 11)
-        let rows = (0..<777).map { ($0 * 7_919) % 5_000 }
-        var block = [Float](repeating: .nan, count: 4 * rows.count), scratch: [Double] = []
-        block.withUnsafeMutableBufferPointer { b in
-            g.fill(count: rows.count, row: { rows[$0] }, into: b.baseAddress!, stride: rows.count, scratch: &scratch)
+        for features in [3, 4] {
+            let g = BlobGenerator(samples: 5_000, features: features, centers: 4, clusterStd: 2.5, seed: 11)
+            let rows = (0..<777).map { ($0 * 7_919) % 5_000 }
+            var block = [Float](repeating: .nan, count: (features + 1) * rows.count)
+            block.withUnsafeMutableBufferPointer { b in
+                g.fill(count: rows.count, rows: { i in SIMD8((0..<8).map { UInt64(rows[min(i + $0, rows.count - 1)]) }) }, into: b.baseAddress!, stride: rows.count)
+            }
+            let same = rows.indices.allSatisfy { i in
+                (0..<features).allSatisfy { j in block[j * rows.count + i] == Float(g.value(rows[i], j)) }
+                    && block[features * rows.count + i] == Float(g.label(rows[i]))
+            }
+            #expect(same, "\(features) features")
         }
-        let same = rows.indices.allSatisfy { i in
-            (0..<3).allSatisfy { j in block[j * rows.count + i] == Float(g.value(rows[i], j)) } && block[3 * rows.count + i] == Float(g.label(rows[i]))
+    }
+
+    /// `n` deviates of `seed` from deviate `first` on.
+    static func deviates(seed: UInt64, first: UInt64 = 0, _ n: Int) -> [Double] {
+        var z = [Double](repeating: .nan, count: n)
+        z.withUnsafeMutableBufferPointer { CounterRNG(seed: seed).normals(.blobNoise, from: first, count: n, into: $0.baseAddress!) }
+        return z
+    }
+
+    /// The Kolmogorov-Smirnov distance between the sample and the standard normal.
+    static func ksDistance(_ sample: [Double]) -> Double {
+        let sorted = sample.sorted(), n = Double(sample.count)
+        var d = 0.0
+        for (i, x) in sorted.enumerated() {
+            let cdf = 0.5 * erfc(-x / 2.0.squareRoot())
+            d = max(d, abs(cdf - Double(i) / n), abs(Double(i + 1) / n - cdf))
         }
-        #expect(same)
+        return d
+    }
+
+    /// The deviates are standard normal: a Kolmogorov-Smirnov test on 1 M of them (at the
+    /// 0.1% level), mean and variance within 5 standard errors, both tails beyond 3 and 4
+    /// standard deviations as often as the normal's, and no correlation between the two
+    /// deviates of a pair, their squares (the shared radius), or neighbouring pairs.
+    @Test func deviatesAreStandardNormal() {
+        let n = 1 << 20
+        let z = Self.deviates(seed: 42, first: 7, n)
+        let ks = Self.ksDistance(z)
+        #expect(ks * Double(n).squareRoot() < 1.949, "KS distance \(ks)")
+        let mean = z.reduce(0, +) / Double(n)
+        let variance = z.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(n)
+        #expect(abs(mean) < 5 / Double(n).squareRoot(), "mean \(mean)")
+        #expect(abs(variance - 1) < 5 * (2 / Double(n)).squareRoot(), "variance \(variance)")
+        for (limit, p) in [(3.0, 0.002_699_796), (4.0, 0.000_063_342)] {
+            let expected = p * Double(n), seen = Double(z.count { abs($0) > limit })
+            #expect(abs(seen - expected) < 5 * expected.squareRoot(), "beyond \(limit): \(seen), expected \(expected)")
+        }
+        func correlation(_ a: [Double], _ b: [Double]) -> Double {
+            let ma = a.reduce(0, +) / Double(a.count), mb = b.reduce(0, +) / Double(b.count)
+            var ab = 0.0, aa = 0.0, bb = 0.0
+            for i in a.indices { ab += (a[i] - ma) * (b[i] - mb); aa += (a[i] - ma) * (a[i] - ma); bb += (b[i] - mb) * (b[i] - mb) }
+            return ab / (aa * bb).squareRoot()
+        }
+        // z starts at an odd deviate: pair p's deviates are z[2p + 1] and z[2p + 2].
+        let firsts = stride(from: 1, to: n - 3, by: 2).map { z[$0] }, seconds = stride(from: 2, to: n - 2, by: 2).map { z[$0] }
+        let nextFirsts = stride(from: 3, to: n - 1, by: 2).map { z[$0] }
+        let bound = 5 / Double(firsts.count).squareRoot()
+        #expect(abs(correlation(firsts, seconds)) < bound, "within a pair")
+        #expect(abs(correlation(firsts.map { $0 * $0 }, seconds.map { $0 * $0 })) < bound, "squares within a pair")
+        #expect(abs(correlation(firsts, nextFirsts)) < bound, "neighbouring pairs")
+        #expect(abs(correlation(seconds, nextFirsts)) < bound, "across a pair boundary")
+    }
+
+    /// Across 40 seeds, the Kolmogorov-Smirnov test at the 1% level rejects about as often
+    /// as it should (at most 4 of 40: 5 or more happen with probability 0.08% for a true
+    /// normal), and the seeds' sample means spread as the normal's do.
+    @Test func deviatesAreNormalForEverySeed() {
+        let n = 20_000
+        var rejected = 0, means: [Double] = []
+        for seed: UInt64 in 100..<140 {
+            let z = Self.deviates(seed: seed, n)
+            if Self.ksDistance(z) * Double(n).squareRoot() > 1.628 { rejected += 1 }
+            means.append(z.reduce(0, +) / Double(n))
+        }
+        #expect(rejected <= 4, "\(rejected) of 40 seeds rejected")
+        let spread = (means.reduce(0) { $0 + $1 * $1 } / Double(means.count)).squareRoot() * Double(n).squareRoot()
+        #expect(spread > 0.6 && spread < 1.4, "seed means spread \(spread) standard errors")
     }
 
     /// Per-class means within 4 standard errors of the centers, and standard deviations
@@ -98,6 +177,12 @@ struct SplitTests {
             let values = (0..<count).map { p[$0] }
             #expect(Set(values).count == count)
             #expect(values.allSatisfy { $0 >= 0 && $0 < count })
+            // Eight lanes walked together give the same elements; lanes past the end, the last.
+            let vectorised = stride(from: 0, to: count, by: 8).allSatisfy { start in
+                let lanes = p.elements(from: start)
+                return (0..<8).allSatisfy { Int(lanes[$0]) == p[min(start + $0, count - 1)] }
+            }
+            #expect(vectorised, "\(count) elements, eight at a time")
         }
         let a = IndexPermutation(count: 1000, rng: CounterRNG(seed: 9), stream: .shuffle, round: 1)
         let b = IndexPermutation(count: 1000, rng: CounterRNG(seed: 9), stream: .shuffle, round: 2)

@@ -29,6 +29,11 @@ struct WorkerAccuracyTests {
             var c = RunConfiguration()
             try c.apply(jsonFile: CLI.packageRoot.appendingPathComponent("Configs/\(file)").path)
             c.samples = min(c.samples, 200_000)
+            // blobs-3class has 15,000 training rows: under 1,000 a worker at K = 16, where
+            // averaging progresses per epoch like one model with a 16 times larger batch (see
+            // README). At its shipped 20 epochs K = 16 trails K = 1 by 1.1 points (0.9833 vs
+            // 0.9943); at 60 by 0.2.
+            if file == "blobs-3class.json" { c.training.epochs = 60 }
             try compare(file, c)
         }
     }

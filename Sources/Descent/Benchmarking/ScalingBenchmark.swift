@@ -88,8 +88,7 @@ public enum ScalingBenchmark {
         let generator = BlobGenerator(samples: rows, features: features, centers: 2, clusterStd: 1.5, seed: 3)
         let started = DispatchTime.now().uptimeNanoseconds
         let dataset = Dataset<T>(rowCount: rows, featureCount: features, classCount: 2, executor: executor, ranks: dataRanks) { range, block, stride in
-            var scratch: [Double] = []
-            generator.fill(count: range.count, row: { range.lowerBound + $0 }, into: block, stride: stride, scratch: &scratch)
+            generator.fill(count: range.count, rows: { BlobGenerator.consecutiveRows(from: range.lowerBound + $0) }, into: block, stride: stride)
         }
         let generateSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         var t = TrainingConfiguration()

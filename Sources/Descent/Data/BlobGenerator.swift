@@ -11,6 +11,8 @@ public struct BlobGenerator: Sendable {
     public let centerCount: Int
     public let clusterStd: Double
     public let centers: [[Double]]
+    /// `centers`, row after row: center k's coordinate j at `k * features + j`.
+    @usableFromInline let flatCenters: [Double]
     @usableFromInline let rng: CounterRNG
 
     public init(samples: Int, features: Int, centers: Int, clusterStd: Double, centerBox: ClosedRange<Double> = -10...10, seed: UInt64) {
@@ -26,6 +28,7 @@ public struct BlobGenerator: Sendable {
                 centerBox.lowerBound + (centerBox.upperBound - centerBox.lowerBound) * rng.uniform(.blobCenters, UInt64(k * features + j))
             }
         }
+        flatCenters = self.centers.flatMap { $0 }
     }
 
     /// The label of row `row`.
@@ -38,33 +41,55 @@ public struct BlobGenerator: Sendable {
         centers[label(row)][feature] + clusterStd * rng.normal(.blobNoise, UInt64(row * features + feature))
     }
 
-    /// Rows `row(0) ..< row(count - 1)` into a chunk block as ``Dataset`` lays it out
+    /// Eight consecutive rows from `row` on, for ``fill(count:rows:into:stride:)``.
+    @inlinable @inline(__always)
+    public static func consecutiveRows(from row: Int) -> SIMD8<UInt64> {
+        SIMD8(repeating: UInt64(truncatingIfNeeded: row)) &+ SIMD8(0, 1, 2, 3, 4, 5, 6, 7)
+    }
+
+    /// The rows whose numbers `rows(i)` gives eight at a time (local rows i ..< i + 8; lanes
+    /// past `count` are ignored) into a chunk block as ``Dataset`` lays it out
     /// (feature j of local row i at `block[j * stride + i]`, the label at
     /// `block[features * stride + i]`), converted to `T`: the same values as ``value(_:_:)``
-    /// and ``label(_:)``, with the normals made a vector at a time
-    /// (``CounterRNG/normals(_:count:index:into:)``). `scratch` holds `count * features`
-    /// normals between calls.
+    /// and ``label(_:)``, made eight rows at a time straight from Box-Muller pairs
+    /// (``CounterRNG/boxMuller(key:pairs:)``) with no buffer between. With an even number of
+    /// features, row r's features 2j and 2j + 1 are the two deviates of pair r d/2 + j; with an
+    /// odd number, each feature takes its half of its own pair.
     @inlinable
-    public func fill<T: KernelScalar>(count: Int, row: (Int) -> Int, into block: UnsafeMutablePointer<T>, stride: Int,
-                                      scratch: inout [Double]) {
-        let d = features, total = count * d
-        if scratch.count < total { scratch = [Double](repeating: 0, count: total) }
-        // The counter of each normal, row by row (no division per normal).
-        var indices = [UInt64](repeating: 0, count: total)
-        var k = 0
-        for local in 0..<count {
-            let base = UInt64(row(local) * d)
-            for j in 0..<d { indices[k] = base &+ UInt64(j); k += 1 }
-        }
-        scratch.withUnsafeMutableBufferPointer { z in
-            indices.withUnsafeBufferPointer { ix in
-                rng.normals(.blobNoise, count: total, index: { ix[$0] }, into: z.baseAddress!)
-            }
-            for local in 0..<count {
-                let r = row(local), label = label(r)
-                let center = centers[label]
-                for j in 0..<d { block[j * stride + local] = T(center[j] + clusterStd * z[local * d + j]) }
-                block[d * stride + local] = T(label)
+    public func fill<T: KernelScalar>(count: Int, rows: (Int) -> SIMD8<UInt64>, into block: UnsafeMutablePointer<T>, stride: Int) {
+        let d = features, k = centerCount, std = clusterStd
+        let key = rng.key(.blobNoise)
+        flatCenters.withUnsafeBufferPointer { center in
+            var local = 0
+            var labels = SIMD8<Int>()
+            while local < count {
+                let n = min(8, count - local)
+                let rows = rows(local)
+                for lane in 0..<8 { labels[lane] = Int(truncatingIfNeeded: rows[lane] % UInt64(k)) }
+                let base = labels &* d
+                let out = block + local
+                if d % 2 == 0 {
+                    let half = UInt64(d / 2)
+                    for j in 0..<(d / 2) {
+                        let (first, second) = CounterRNG.boxMuller(key: key, pairs: rows &* half &+ UInt64(j))
+                        let even = out + 2 * j * stride, odd = even + stride
+                        for lane in 0..<n {
+                            even[lane] = T(center[base[lane] + 2 * j] + std * first[lane])
+                            odd[lane] = T(center[base[lane] + 2 * j + 1] + std * second[lane])
+                        }
+                    }
+                } else {
+                    for j in 0..<d {
+                        let index = rows &* UInt64(d) &+ UInt64(j)
+                        let (first, second) = CounterRNG.boxMuller(key: key, pairs: index &>> 1)
+                        let z = first.replacing(with: second, where: index & 1 .== 1)
+                        let column = out + j * stride
+                        for lane in 0..<n { column[lane] = T(center[base[lane] + j] + std * z[lane]) }
+                    }
+                }
+                let labelColumn = out + d * stride
+                for lane in 0..<n { labelColumn[lane] = T(Double(labels[lane])) }
+                local += n
             }
         }
     }

@@ -60,17 +60,16 @@ public enum DataPreparation {
         }
         try checkValidationLeavesTraining(split, validationFraction: source.validationFraction)
         let policy = source.placement
-        func blobs(rows: Int, ranks: RankGroup?, source: @escaping @Sendable (Int) -> Int) -> Dataset<T> {
+        func blobs(rows: Int, ranks: RankGroup?, source: @escaping @Sendable (Int) -> SIMD8<UInt64>) -> Dataset<T> {
             let d = generator.features
             return Dataset<T>(rowCount: rows, featureCount: d, classCount: generator.centerCount, placement: policy,
                               topology: topology, executor: executor, ranks: ranks) { range, block, stride in
-                var scratch: [Double] = []
-                generator.fill(count: range.count, row: { source(range.lowerBound + $0) }, into: block, stride: stride, scratch: &scratch)
+                generator.fill(count: range.count, rows: { source(range.lowerBound + $0) }, into: block, stride: stride)
             }
         }
-        let train = blobs(rows: split.trainCount, ranks: everyTrainingRow ? nil : ranks) { split.trainRow($0) }
-        let validation = split.validationCount > 0 ? blobs(rows: split.validationCount, ranks: ranks) { split.validationRow($0) } : nil
-        let test = blobs(rows: split.testCount, ranks: ranks) { split.testRow($0) }
+        let train = blobs(rows: split.trainCount, ranks: everyTrainingRow ? nil : ranks) { split.trainRows(from: $0) }
+        let validation = split.validationCount > 0 ? blobs(rows: split.validationCount, ranks: ranks) { split.validationRows(from: $0) } : nil
+        let test = blobs(rows: split.testCount, ranks: ranks) { split.testRows(from: $0) }
         let names = (0..<generator.features).map { "x\($0)" }
         try FiniteCheck.require([("training", train), ("validation", validation), ("test", test)], featureNames: names, executor: executor) { _, column, value in
             "--cluster-std \(clusterStd) and --center-box \(centerBox.lowerBound),\(centerBox.upperBound) generate values too large for \(T.precisionName)"

@@ -26,6 +26,13 @@ public struct DataSplit: Sendable {
     /// The source row of training row `i`.
     @inlinable public func trainRow(_ i: Int) -> Int { permutation[testCount + validationCount + i] }
 
+    /// The source rows of test rows `i ..< i + 8` (past the test set's end: any source row).
+    @inlinable public func testRows(from i: Int) -> SIMD8<UInt64> { permutation.elements(from: i) }
+    /// The source rows of validation rows `i ..< i + 8` (past the end: any source row).
+    @inlinable public func validationRows(from i: Int) -> SIMD8<UInt64> { permutation.elements(from: testCount + i) }
+    /// The source rows of training rows `i ..< i + 8` (past the end: any source row).
+    @inlinable public func trainRows(from i: Int) -> SIMD8<UInt64> { permutation.elements(from: testCount + validationCount + i) }
+
     /// The parts of a split.
     public enum Part: Int, Sendable {
         case test = 0, validation = 1, train = 2

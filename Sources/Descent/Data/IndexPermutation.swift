@@ -70,6 +70,28 @@ public struct IndexPermutation: Sendable {
         return (high &<< lowBits) | low
     }
 
+    /// ``scramble(_:_:bits:)`` in every lane.
+    @inlinable @inline(__always)
+    static func scramble(_ value: SIMD8<UInt64>, _ key: UInt64, bits: UInt64) -> SIMD8<UInt64> {
+        let z = (value &+ key) &* (key | 1)
+        return ((z ^ (z &>> 32)) &* 0x9E37_79B9_7F4A_7C15) &>> (64 - bits)
+    }
+
+    /// ``feistel(_:)`` in every lane.
+    @inlinable @inline(__always)
+    func feistel(_ value: SIMD8<UInt64>) -> SIMD8<UInt64> {
+        let lowMask: UInt64 = (1 << lowBits) - 1
+        var low = value & lowMask
+        var high = value &>> lowBits
+        high ^= IndexPermutation.scramble(low, keys.0, bits: highBits)
+        low ^= IndexPermutation.scramble(high, keys.1, bits: lowBits)
+        high ^= IndexPermutation.scramble(low, keys.2, bits: highBits)
+        low ^= IndexPermutation.scramble(high, keys.3, bits: lowBits)
+        high ^= IndexPermutation.scramble(low, keys.4, bits: highBits)
+        low ^= IndexPermutation.scramble(high, keys.5, bits: lowBits)
+        return (high &<< lowBits) | low
+    }
+
     /// The position at which `element` appears: `self[position(of: e)] == e`.
     ///
     /// Cycle walking backwards: the inverse network applied until the value falls below
@@ -102,5 +124,26 @@ public struct IndexPermutation: Sendable {
         var value = feistel(UInt64(truncatingIfNeeded: position))
         while value >= UInt64(count) { value = feistel(value) }
         return Int(truncatingIfNeeded: value)
+    }
+
+    /// The elements at positions `position ..< position + 8`, eight lanes walked together
+    /// (the same values as ``unchecked(_:)``); a position at or past `count` gives the
+    /// element at `count - 1`. `count` must not be 0.
+    @inlinable @inline(__always)
+    public func elements(from position: Int) -> SIMD8<UInt64> {
+        // Lane masks are made with integer arithmetic ((last - v) >> 63 is 1 where v > last,
+        // all values being below 2^62) so that every step stays a vector instruction.
+        let last = SIMD8<UInt64>(repeating: UInt64(count - 1))
+        var value = SIMD8<UInt64>(repeating: UInt64(truncatingIfNeeded: position)) &+ SIMD8(0, 1, 2, 3, 4, 5, 6, 7)
+        value ^= (value ^ last) & (0 &- ((last &- value) &>> 63))
+        value = feistel(value)
+        var out = value
+        var pending = (last &- value) &>> 63
+        while pending.wrappedSum() != 0 {
+            value = feistel(value)
+            out ^= (out ^ value) & (0 &- pending)
+            pending &= (last &- value) &>> 63
+        }
+        return out
     }
 }

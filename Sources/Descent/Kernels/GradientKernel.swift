@@ -50,6 +50,14 @@ public enum GradientKernel {
         @inline(__always) func load(_ column: Int, _ vector: Int) -> T.Vector {
             UnsafeRawPointer(block + column * stride + vector * lanes).loadUnaligned(as: T.Vector.self)
         }
+        // One output unit in float64: the single-pass kernel (same bits). Measured on AMD EPYC
+        // (BENCHMARKS.md, issue 12): +7% at 1 thread and +29% at 2 in float64, but 14% slower at
+        // 1 thread in float32, whose vectors of 16 rows leave fewer registers for it.
+        if outputs == 1 && MemoryLayout<T>.size == 8 {
+            fusedBinary(loss, weights: weights, features: features, block: block, stride: stride, rows: rows,
+                        into: partial, prefetching: next)
+            return
+        }
         withUnsafeTemporaryAllocation(of: T.Vector.self, capacity: outputs * vectors) { buffer in
             let z = buffer.baseAddress!
             // Pass 1: scores, one output unit at a time, feature by feature.
@@ -134,6 +142,90 @@ public enum GradientKernel {
                 }
             }
             partial[outputs * width] = T.horizontalSum(lossSum)
+        }
+    }
+
+    /// ``contiguous(_:weights:features:outputs:block:stride:rows:into:prefetching:)`` for one
+    /// output unit (the binary losses) in a single pass: four row vectors at a time, their
+    /// scores, losses and gradient terms are computed while their features are in registers,
+    /// instead of storing the scores and reading the block again. Every sum is formed in the
+    /// same order as the three-pass code (scores left to right, losses vector by vector,
+    /// vector v into gradient accumulator v % 4), so the bits are the same.
+    @inlinable
+    static func fusedBinary<T: KernelScalar, L: LossKernel>(
+        _ loss: L.Type, weights: UnsafePointer<T>, features: Int,
+        block: UnsafePointer<T>, stride: Int, rows: Int, into partial: UnsafeMutablePointer<T>,
+        prefetching next: UnsafePointer<T>?
+    ) {
+        let lanes = T.lanes
+        let vectors = (rows + lanes - 1) / lanes
+        let width = features + 1
+        @inline(__always) func load(_ column: Int, _ vector: Int) -> T.Vector {
+            UnsafeRawPointer(block + column * stride + vector * lanes).loadUnaligned(as: T.Vector.self)
+        }
+        @inline(__always) func score(_ v: Int) -> T.Vector {
+            var z = load(0, v) * T.Vector(repeating: weights[0])
+            var j = 1
+            while j < features { z = z + load(j, v) * T.Vector(repeating: weights[j]); j += 1 }
+            return z + T.Vector(repeating: weights[features])
+        }
+        @inline(__always) func lossAndDerivative(_ z: inout T.Vector, _ v: Int) -> T.Vector {
+            withUnsafeMutablePointer(to: &z) { L.apply($0, stride: 1, outputs: 1, labels: load(features, v), as: T.self) }
+        }
+        let nextLines = next == nil ? 0 : (width * stride * MemoryLayout<T>.stride + 63) / 64
+        let linesPerQuad = (nextLines + vectors / 4) / max(1, vectors / 4)
+        let nextBytes = next.map { UnsafeRawPointer($0) }
+        withUnsafeTemporaryAllocation(of: T.Vector.self, capacity: 4 * width) { buffer in
+            // Accumulator i of weight j at acc[4 j + i].
+            let acc = buffer.baseAddress!
+            acc.initialize(repeating: T.Vector(repeating: 0), count: 4 * width)
+            var lossSum = T.Vector(repeating: 0)
+            var v = 0
+            var quad = 0
+            while v + 4 < vectors {
+                if let nextBytes {
+                    for line in min(nextLines, quad * linesPerQuad)..<min(nextLines, (quad + 1) * linesPerQuad) {
+                        descent_prefetch(nextBytes + line * 64)
+                    }
+                }
+                var z0 = score(v), z1 = score(v + 1), z2 = score(v + 2), z3 = score(v + 3)
+                let l0 = lossAndDerivative(&z0, v), l1 = lossAndDerivative(&z1, v + 1)
+                let l2 = lossAndDerivative(&z2, v + 2), l3 = lossAndDerivative(&z3, v + 3)
+                lossSum = lossSum + l0
+                lossSum = lossSum + l1
+                lossSum = lossSum + l2
+                lossSum = lossSum + l3
+                for j in 0..<features {
+                    let a = acc + 4 * j
+                    a[0] = a[0] + z0 * load(j, v)
+                    a[1] = a[1] + z1 * load(j, v + 1)
+                    a[2] = a[2] + z2 * load(j, v + 2)
+                    a[3] = a[3] + z3 * load(j, v + 3)
+                }
+                let b = acc + 4 * features
+                b[0] = b[0] + z0; b[1] = b[1] + z1; b[2] = b[2] + z2; b[3] = b[3] + z3
+                v += 4
+                quad += 1
+            }
+            // The last one to four vectors; the very last may be partly filled.
+            while v < vectors {
+                var z = score(v)
+                var l = lossAndDerivative(&z, v)
+                let filled = rows - v * lanes
+                if v == vectors - 1 && filled < lanes {
+                    l = T.keepingLanes(l, below: filled)
+                    z = T.keepingLanes(z, below: filled)
+                }
+                lossSum = lossSum + l
+                let i = v & 3
+                for j in 0..<features { acc[4 * j + i] = acc[4 * j + i] + z * load(j, v) }
+                acc[4 * features + i] = acc[4 * features + i] + z
+                v += 1
+            }
+            for j in 0...features {
+                partial[j] = T.horizontalSum((acc[4 * j] + acc[4 * j + 1]) + (acc[4 * j + 2] + acc[4 * j + 3]))
+            }
+            partial[width] = T.horizontalSum(lossSum)
         }
     }
 

@@ -131,8 +131,11 @@ enum Ranks {
     static func fail(_ error: Error) -> ExitCode {
         #if MPI
         if let communicator {
-            if error is CollectiveError && communicator.rank != 0 {
-                // Every rank found it; rank 0 says it and ends the job.
+            var everyRank = error is CollectiveError
+            if let e = error as? DescentError, case .diverged = e { everyRank = true }  // the same bits diverge everywhere
+            if everyRank && communicator.rank != 0 {
+                // Every rank found it; rank 0 says it (after writing the run it keeps) and
+                // ends the job, so the others wait here rather than abort mid-write.
                 communicator.barrier()
             }
             let code: Int32

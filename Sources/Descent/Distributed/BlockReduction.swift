@@ -45,6 +45,9 @@ public enum BlockReduction {
     /// - Parameters:
     ///   - partials: all `count` partials' slots, `stride` scalars each (only those in
     ///     `range` are read; they are overwritten by the reduction).
+    ///   - range: the partials this rank owns.
+    ///   - count: the number of partials over all ranks (the global tree's size).
+    ///   - stride: scalars in one partial.
     ///   - packed: room for `blocks(of: range, count: count).count * stride` scalars.
     /// - Returns: the blocks, as ``blocks(of:count:)`` gives them.
     @inlinable

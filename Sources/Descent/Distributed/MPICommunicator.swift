@@ -28,7 +28,7 @@ public final class MPICommunicator: RankCommunicator, @unchecked Sendable {
         var name = [CChar](repeating: 0, count: Int(cmpi_max_processor_name()) + 1)
         var length: Int32 = 0
         MPI_Get_processor_name(&name, &length)
-        return MPICommunicator(rank: Int(rank), size: Int(size), hostName: String(cString: name))
+        return MPICommunicator(rank: Int(rank), size: Int(size), hostName: String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
     }
 
     init(rank: Int, size: Int, hostName: String) {

@@ -50,8 +50,6 @@ struct BenchCommand: ParsableCommand {
         var folder: RunFolder?
         do {
             try Ranks.start()
-            try Ranks.agree(on: "\(rows) \(rowsPerThread) \(features) \(mode) \(precision) \(optimizer) \(batchSizes) \(loss) \(workers) \(syncEvery ?? 0) \(threadsList ?? "") \(epochs) \(warmup)",
-                            command: "bench")
             guard probeBytes >= 1 << 20 else {
                 throw DescentError.configuration("--probe-bytes must be at least 1048576 (1 MiB) to measure memory rather than cache (got \(probeBytes))")
             }
@@ -97,6 +95,11 @@ struct BenchCommand: ParsableCommand {
                 if out.last! != usable { out.append(usable) }
                 return out
             }()
+            // The resolved thread counts, not the flag: without --threads-list each host's CPU
+            // count decides them, and ranks that measured different points would wait on each
+            // other's collectives forever.
+            try Ranks.agree(on: "\(rows) \(rowsPerThread) \(features) \(mode) \(precision) \(optimizer) \(batchSizes) \(loss) \(workers) \(syncEvery ?? 0) \(threads) \(epochs) \(warmup)",
+                            command: "bench", hint: threadsList == nil ? " (without --threads-list each host measures 1, 2, 4, ... up to its own CPU count: give every rank the same --threads-list)" : "")
             var series: [ScalingBenchmark.Series] = []
             for p in precisions {
                 for o in optimizers {

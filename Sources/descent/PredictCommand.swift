@@ -15,6 +15,9 @@ struct PredictCommand: ParsableCommand {
         when present, the classification report and confusion matrix are printed too (on \
         standard error when the predictions go to standard output).
 
+        With the MPI build under `mpirun`, each rank predicts its share of the rows and rank 0 \
+        writes them all: the same file and report as one process.
+
         Exit status: 0 done; 2 bad input (a model of other features or classes, malformed \
         rows); 4 the output could not be written.
         """
@@ -45,7 +48,14 @@ struct PredictCommand: ParsableCommand {
 
     func run() throws {
         do {
+            try Ranks.start()
             let model = try ModelFile.read(path: self.model)
+            // Every rank must apply the same model to the same rows; --threads and --output
+            // (written by rank 0 alone) may differ.
+            let weights = model.weights.flatMap { $0 }.map(\.bitPattern)
+            let scaling = model.standardization.map { ($0.mean + $0.std).map(\.bitPattern) } ?? []
+            try Ranks.agree(on: "\(weights) \(scaling) \(model.classes.names) \(model.loss) \(model.precision) \(input) \(proba) \(labelColumn ?? "")",
+                            command: "predict")
             if proba && model.loss == .hinge {
                 throw DescentError.configuration("--proba: a hinge-loss model has scores, not probabilities; train with --loss cross-entropy or log-loss for probabilities")
             }
@@ -53,16 +63,20 @@ struct PredictCommand: ParsableCommand {
             case .float64: try predict(model, as: Double.self)
             case .float32: try predict(model, as: Float.self)
             }
+            Ranks.finish()
         } catch let exit as ExitCode {
-            throw exit
+            throw Ranks.fail(exit)
         } catch {
-            throw Exit.fail(error)
+            throw Ranks.fail(error)
         }
     }
 
     func predict<T: KernelScalar>(_ model: ModelFile, as _: T.Type) throws {
         let threads = self.threads ?? Topology.current.usableCPUCount
         let executor = ShardedExecutor(threads: threads)
+        // Over MPI ranks each rank holds and predicts its share of the rows (in proportion
+        // to its threads); rank 0 gathers the predictions and writes them.
+        let ranks = Ranks.group(threads: threads)
         let started = DispatchTime.now().uptimeNanoseconds
         let file = try RowFiles.open(path: input, role: "--input",
                                      labelColumn: labelColumn.map { .named($0) } ?? .ifPresent(name: model.labelName, featureCount: model.featureNames.count),
@@ -70,12 +84,24 @@ struct PredictCommand: ParsableCommand {
         try model.checkFits(featureNames: file.featureNames, namedColumns: file.namedColumns, classes: nil, path: self.model,
                             data: input)
         let dataset = Dataset<T>(rowCount: file.rowCount, featureCount: model.featureNames.count, classCount: model.classCount,
-                                 executor: executor) { _, _, _ in }
+                                 executor: executor, ranks: ranks) { _, _, _ in }
         let hasLabels = file.labelName != nil
-        let parts = try file.read(into: RowSink(dataset: dataset), executor: executor)
-        if hasLabels {
-            let maps = try model.classes.classMaps(parts, path: file.path, describe: file.describe(position:))
-            DataPreparation.setLabels(dataset, parts: maps, classCount: model.classCount, executor: executor)
+        if let ranks, let npy = file as? NPYFile {
+            // NumPy input over ranks: each rank reads its own rows by offset; the labels'
+            // checks see every rank's labels, so every rank reports the same unknown label.
+            let local = try npy.read(rowsOf: dataset, from: { SIMD8<UInt64>(0, 1, 2, 3, 4, 5, 6, 7) &+ UInt64($0) }, executor: executor)
+            if hasLabels {
+                let gathered = ranks.gatherLabels(local)
+                let maps = try model.classes.classMaps(gathered.all, path: file.path, describe: file.describe(position:))
+                DataPreparation.setLabels(dataset, parts: Array(maps[gathered.mine]), classCount: model.classCount, executor: executor)
+            }
+        } else {
+            // One process, or CSV over ranks (every rank parses the file and keeps its rows).
+            let parts = try file.read(into: RowSink(dataset: dataset), executor: executor)
+            if hasLabels {
+                let maps = try model.classes.classMaps(parts, path: file.path, describe: file.describe(position:))
+                DataPreparation.setLabels(dataset, parts: maps, classCount: model.classCount, executor: executor)
+            }
         }
         model.standardization?.apply(to: dataset, executor: executor)
         try FiniteCheck.require([("input", dataset)], featureNames: model.featureNames, executor: executor) { _, column, value in
@@ -85,12 +111,15 @@ struct PredictCommand: ParsableCommand {
         }
         let loaded = DispatchTime.now().uptimeNanoseconds
         let weights = model.weights.flatMap { $0 }.map { T($0) }
-        let predictions = PredictionKernel.predict(dataset, weights: weights, loss: model.loss, classCount: model.classCount,
+        var predictions = PredictionKernel.predict(dataset, weights: weights, loss: model.loss, classCount: model.classCount,
                                                    probabilities: proba, executor: executor)
+        if let share = dataset.share { predictions = predictions.gathered(share, chunkRows: dataset.blockStride) }
         let predicted = DispatchTime.now().uptimeNanoseconds
         let header = Data(PredictionCSV.header(classNames: model.classes.names, probabilities: proba).utf8)
-        let body = PredictionCSV.body(predictions, classNames: model.classes.names, executor: executor)
-        if let output {
+        let body = Ranks.quiet ? [] : PredictionCSV.body(predictions, classNames: model.classes.names, executor: executor)
+        if Ranks.quiet {
+            // One voice: rank 0 writes the predictions.
+        } else if let output {
             do {
                 var data = header
                 for piece in body { data.append(piece) }
@@ -103,6 +132,7 @@ struct PredictCommand: ParsableCommand {
             for piece in body { FileHandle.standardOutput.write(piece) }
         }
         note("[INFO] predicted \(Format.count(file.rowCount)) rows with \(model.featureNames.count) features, \(model.classCount) classes; \(T.precisionName); \(threads) thread\(threads == 1 ? "" : "s")"
+             + (ranks.map { " per rank, over \($0.size) MPI ranks" } ?? "")
              + " (loaded in \(String(format: "%.3f", Double(loaded - started) / 1e9)) s, predicted in \(String(format: "%.4f", Double(predicted - loaded) / 1e9)) s)")
         guard hasLabels else { return }
         let report = ClassificationReport(confusion: predictions.confusion(against: dataset), labels: model.classes.names)

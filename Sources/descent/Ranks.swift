@@ -29,6 +29,23 @@ enum Ranks {
         #endif
     }
 
+    /// The number of ranks (1 in one process).
+    static var size: Int {
+        #if MPI
+        return communicator?.size ?? 1
+        #else
+        return 1
+        #endif
+    }
+
+    /// Refuses `--checkpoint-every` and `--resume` over several ranks, on every rank at once,
+    /// before any rank touches the run's folder (a second rank opening it would find it
+    /// locked by the first and report that instead).
+    static func refuseCheckpoints() throws {
+        guard size > 1 else { return }
+        throw CollectiveError(message: "--checkpoint-every and --resume are not supported over several MPI ranks yet; run with one rank")
+    }
+
     static var rank: Int {
         #if MPI
         return communicator?.rank ?? 0
@@ -73,11 +90,7 @@ enum Ranks {
         let threads = Experiment.threadCount(configuration)
         let group = RankGroup(communicator: communicator, threads: threads)
         self.group = group
-        if communicator.size > 1 {
-            if configuration.checkpointEvery != nil {
-                throw CollectiveError(message: "--checkpoint-every and --resume are not supported over several MPI ranks yet; run with one rank")
-            }
-        }
+        if configuration.checkpointEvery != nil { try refuseCheckpoints() }
         note("[INFO] ranks: \(communicator.size) (threads per rank: \(group.threads.map(String.init).joined(separator: ",")))")
         return group
         #else
@@ -97,14 +110,14 @@ enum Ranks {
     }
 
     /// Checks that every rank was started with the same `text` (a subcommand's options).
-    static func agree(on text: String, command: String) throws {
+    static func agree(on text: String, command: String, hint: String = "") throws {
         #if MPI
         guard let communicator else { return }
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in "\(descentVersion) \(command) \(text)".utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
         let hashes = communicator.allGather(hash)
         if let other = hashes.firstIndex(where: { $0 != hashes[0] }) {
-            throw CollectiveError(message: "the ranks run different \(command) options: rank \(other)'s hash \(String(hashes[other], radix: 16)) differs from rank 0's \(String(hashes[0], radix: 16)); refused")
+            throw CollectiveError(message: "the ranks run different \(command) options: rank \(other)'s hash \(String(hashes[other], radix: 16)) differs from rank 0's \(String(hashes[0], radix: 16))\(hint); refused")
         }
         note("[INFO] ranks: \(communicator.size)")
         #endif

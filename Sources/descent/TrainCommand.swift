@@ -36,6 +36,7 @@ struct TrainCommand: ParsableCommand {
             var ranks: RankGroup?
             var checkpoint: Checkpoint?
             if let resume = options.resume {
+                try Ranks.refuseCheckpoints()
                 // --resume names the run's folder (or its .partial staging folder).
                 var target = RunFolder.normalized(resume)
                 if target.hasSuffix(".partial"), FileManager.default.fileExists(atPath: target + "/" + Checkpoint.fileName) {

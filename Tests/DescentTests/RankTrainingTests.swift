@@ -183,6 +183,90 @@ struct RankTrainingTests {
         }
     }
 
+    /// A float64 `.npy` file of `rows` rows: three features and a label column holding -1, 1
+    /// and, in one row of 9973, a rare 7 (so some ranks never read a row of that class).
+    static func npyFile(rows: Int, seed: UInt64) -> String {
+        var state = seed
+        func uniform() -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Double(state >> 11) / Double(1 << 53)
+        }
+        var values: [Double] = []
+        for r in 0..<rows {
+            let label: Double = r % 9973 == 5 ? 7 : (uniform() < 0.5 ? -1 : 1)
+            let shift = label == 7 ? 3.0 : label
+            values += [uniform() * 4 - 2 + shift, uniform() * 3 - shift, uniform() * 10 + 100, label]
+        }
+        var header = "{'descr': '<f8', 'fortran_order': False, 'shape': (\(rows), 4), }"
+        header += String(repeating: " ", count: 63 - (10 + header.utf8.count) % 64) + "\n"
+        var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)]
+        bytes += Array(header.utf8)
+        for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes += $0 } }
+        let path = temporaryFile("", name: "ranks.npy")
+        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        return path
+    }
+
+    /// Ranks read NumPy files by offset, each only its own rows, and find the classes
+    /// together: every rank gets the one-process run's classes and bits, with a split and
+    /// a validation set, and with a separate test file; for GD and for SGD (every rank then
+    /// holds every training row).
+    @Test func npyFilesReadByOffsetOverRanksHaveTheOneProcessBits() throws {
+        let train = Self.npyFile(rows: 30_000, seed: 3), test = Self.npyFile(rows: 5_000, seed: 4)
+        let sources = [
+            DataSource(origin: .files(train: train, test: nil, labelColumn: nil), testFraction: 0.25, validationFraction: 0.1,
+                       standardize: true, seed: 9),
+            DataSource(origin: .files(train: train, test: test, labelColumn: nil), testFraction: 0, standardize: true, seed: 9),
+        ]
+        for source in sources {
+            for optimizer in [OptimizerKind.gd, .sgd] {
+                var c = TrainingConfiguration()
+                c.epochs = 3
+                c.loss = .crossEntropy
+                c.gradient = .mean
+                c.alpha = optimizer == .sgd ? 0.05 : 0.5
+                c.optimizer = optimizer
+                c.batchSize = 64
+                let config = c
+                let reference = Self.train(source, config, threads: 1, ranks: nil, as: Double.self)
+                #expect(reference.confusion.count == 3, "three classes, the rare 7 among them")
+                for threads in [[1, 1], [2, 1, 1], [1, 0, 2, 1]] {
+                    let outcomes = ThreadRanks.run(threads: threads) { group in
+                        Self.train(source, config, threads: max(1, group.threads[group.rank]), ranks: group, as: Double.self)
+                    }
+                    for (rank, outcome) in outcomes.enumerated() {
+                        #expect(outcome == reference, "\(optimizer) test file \(source.origin) ranks \(threads): rank \(rank) differs from one process")
+                    }
+                }
+            }
+        }
+    }
+
+    /// `descent predict` over ranks: each rank predicts the rows it holds, the gather lays
+    /// every rank's predictions out in row order, and the confusion counts are summed; both
+    /// are one process's, probabilities included.
+    @Test func predictionsGatheredOverRanksAreOneProcesss() {
+        let source = Self.source(samples: 30_000, centers: 3)
+        let weights: [Double] = (0..<9).map { Double($0 % 4) - 1.5 }
+        @Sendable func predict(threads: Int, ranks: RankGroup?) -> (classes: [Int32], proba: [UInt64], confusion: [[Int]]) {
+            let executor = ShardedExecutor(threads: threads)
+            let data = try! DataPreparation.prepare(source, as: Double.self, executor: executor, ranks: ranks)
+            var p = PredictionKernel.predict(data.test, weights: weights, loss: .crossEntropy, classCount: 3, probabilities: true, executor: executor)
+            if let share = data.test.share { p = p.gathered(share, chunkRows: data.test.blockStride) }
+            return (p.classes, p.probabilities.map(\.bitPattern), p.confusion(against: data.test))
+        }
+        let reference = predict(threads: 1, ranks: nil)
+        #expect(Set(reference.classes).count == 3 && reference.confusion.joined().reduce(0, +) == 9_000)
+        for threads in [[1, 1], [2, 1, 1], [1, 0, 2, 1, 1]] {
+            let outcomes = ThreadRanks.run(threads: threads) { group in predict(threads: max(1, group.threads[group.rank]), ranks: group) }
+            for (rank, outcome) in outcomes.enumerated() {
+                #expect(outcome.classes == reference.classes, "ranks \(threads): rank \(rank)'s predicted classes")
+                #expect(outcome.proba == reference.proba, "ranks \(threads): rank \(rank)'s probabilities")
+                #expect(outcome.confusion == reference.confusion, "ranks \(threads): rank \(rank)'s confusion matrix")
+            }
+        }
+    }
+
     /// Each rank generates only its own chunks; the others point at one shared scratch block.
     @Test func aRankHoldsOnlyItsChunks() {
         let owned = ThreadRanks.run(threads: [1, 3]) { group -> [Range<Int>] in

@@ -126,24 +126,30 @@ public enum DataPreparation {
         let test = empty(testFile?.rowCount ?? split.testCount)
 
         trace.mark("allocate")
-        // Training file: rows to their places in the split, labels collected per part.
-        let sink = RowSink<T>(split: split, test: testFile == nil ? test : nil, validation: validation, train: train)
-        let trainParts = try trainFile.read(into: sink, executor: executor)
-        trace.mark("parse")
-        let classes = try LabelEncoding.merging(trainParts, column: trainLabel, describe: trainFile.describe(position:))
-        guard classes.count >= 2 else {
-            throw DescentError.input("\(trainPath): every row has the label '\(classes.names.first ?? "")' in column '\(trainLabel)'; a classifier needs at least two classes (is --label-column right?)")
+        let classes: LabelEncoding
+        if let ranks, let npy = trainFile as? NPYFile, testFile == nil || testFile is NPYFile {
+            // A rank of a multi-process run reads NumPy files by offset: only its own rows.
+            classes = try readOwnRows(npy, testFile: testFile as? NPYFile, split: split, train: train, validation: validation, test: test,
+                                      ranks: ranks, column: trainLabel, executor: executor)
+            trace.mark("parse and labels")
+        } else {
+            // Training file: rows to their places in the split, labels collected per part.
+            let sink = RowSink<T>(split: split, test: testFile == nil ? test : nil, validation: validation, train: train)
+            let trainParts = try trainFile.read(into: sink, executor: executor)
+            trace.mark("parse")
+            classes = try LabelEncoding.merging(trainParts, column: trainLabel, describe: trainFile.describe(position:))
+            try requireTwoClasses(classes, path: trainPath, column: trainLabel)
+            let trainMaps = try classes.classMaps(trainParts, path: trainPath, describe: trainFile.describe(position:))
+            for set in [train, validation] + (testFile == nil ? [test] : []) {
+                if let set { setLabels(set, parts: trainMaps, classCount: classes.count, executor: executor) }
+            }
+            if let testFile {
+                let parts = try testFile.read(into: RowSink(dataset: test), executor: executor)
+                let maps = try classes.classMaps(parts, path: testFile.path, describe: testFile.describe(position:))
+                setLabels(test, parts: maps, classCount: classes.count, executor: executor)
+            }
+            trace.mark("labels")
         }
-        let trainMaps = try classes.classMaps(trainParts, path: trainPath, describe: trainFile.describe(position:))
-        for set in [train, validation] + (testFile == nil ? [test] : []) {
-            if let set { setLabels(set, parts: trainMaps, classCount: classes.count, executor: executor) }
-        }
-        if let testFile {
-            let parts = try testFile.read(into: RowSink(dataset: test), executor: executor)
-            let maps = try classes.classMaps(parts, path: testFile.path, describe: testFile.describe(position:))
-            setLabels(test, parts: maps, classCount: classes.count, executor: executor)
-        }
-        trace.mark("labels")
         let sets: [(name: String, dataset: Dataset<T>?)] = [("training", train), ("validation", validation), ("test", test)]
         let fileOf = { (set: String) in set == "test" ? testFile?.path ?? trainPath : trainPath }
         try FiniteCheck.require(sets, featureNames: trainFile.featureNames, executor: executor) { set, column, value in
@@ -167,6 +173,40 @@ public enum DataPreparation {
         }
         return PreparedData(train: train, test: test, validation: validation, featureNames: trainFile.featureNames,
                             classes: classes, labelName: trainLabel, standardization: standardization)
+    }
+
+    static func requireTwoClasses(_ classes: LabelEncoding, path: String, column: String) throws {
+        guard classes.count < 2 else { return }
+        throw DescentError.input("\(path): every row has the label '\(classes.names.first ?? "")' in column '\(column)'; a classifier needs at least two classes (is --label-column right?)")
+    }
+
+    /// A rank's rows of the NumPy files, read by offset (``NPYFile/read(rowsOf:from:executor:)``):
+    /// each set's owned chunks from their source rows in the split (the test file's rows in
+    /// order). The labels found are gathered from every rank, so every rank numbers the
+    /// classes as one process reading every row does, and reports the same label errors.
+    static func readOwnRows<T: KernelScalar>(_ file: NPYFile, testFile: NPYFile?, split: DataSplit, train: Dataset<T>,
+                                             validation: Dataset<T>?, test: Dataset<T>, ranks: RankGroup, column: String,
+                                             executor: ShardedExecutor) throws -> LabelEncoding {
+        var sets: [(set: Dataset<T>, source: @Sendable (Int) -> SIMD8<UInt64>)] = [(train, { split.trainRows(from: $0) })]
+        if let validation { sets.append((validation, { split.validationRows(from: $0) })) }
+        if testFile == nil { sets.append((test, { split.testRows(from: $0) })) }
+        let parts = try sets.map { try file.read(rowsOf: $0.set, from: $0.source, executor: executor) }
+        let gathered = ranks.gatherLabels(parts.flatMap { $0 })
+        let classes = try LabelEncoding.merging(gathered.all, column: column, describe: file.describe(position:))
+        try requireTwoClasses(classes, path: file.path, column: column)
+        let maps = try classes.classMaps(gathered.all, path: file.path, describe: file.describe(position:))[gathered.mine]
+        var next = maps.startIndex
+        for (k, entry) in sets.enumerated() {
+            setLabels(entry.set, parts: Array(maps[next..<next + parts[k].count]), classCount: classes.count, executor: executor)
+            next += parts[k].count
+        }
+        if let testFile {
+            let local = try testFile.read(rowsOf: test, from: { SIMD8<UInt64>(0, 1, 2, 3, 4, 5, 6, 7) &+ UInt64($0) }, executor: executor)
+            let gathered = ranks.gatherLabels(local)
+            let maps = try classes.classMaps(gathered.all, path: testFile.path, describe: testFile.describe(position:))
+            setLabels(test, parts: Array(maps[gathered.mine]), classCount: classes.count, executor: executor)
+        }
+        return classes
     }
 
     /// The rows of `rows` this process holds: all of them in one process; on a rank, its

@@ -177,3 +177,48 @@ extension LabelEncoding {
         return maps
     }
 }
+
+extension LabelCollector {
+    /// The collectors' labels and first positions as bytes (for an exchange between ranks):
+    /// per part its key count, then per key a kind byte (0 text, 1 number), the number's
+    /// bits, the first position, the text's length and its bytes; all little-endian.
+    static func encode(_ parts: [LabelCollector]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        func put(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+        put(UInt64(parts.count))
+        for part in parts {
+            put(UInt64(part.keys.count))
+            for (key, seen) in zip(part.keys, part.firstSeen) {
+                bytes.append(key.number == nil ? 0 : 1)
+                put(key.number?.bitPattern ?? 0)
+                put(UInt64(bitPattern: Int64(seen)))
+                put(UInt64(key.text.count))
+                bytes.append(contentsOf: key.text)
+            }
+        }
+        return bytes
+    }
+
+    /// The collectors ``encode(_:)`` wrote, from `bytes` starting at `offset` (moved past them).
+    static func decode(_ bytes: UnsafeRawBufferPointer, offset: inout Int) -> [LabelCollector] {
+        func get() -> UInt64 {
+            defer { offset += 8 }
+            return UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+        }
+        let count = Int(get())
+        return (0..<count).map { _ in
+            var part = LabelCollector()
+            for _ in 0..<Int(get()) {
+                let isNumber = bytes[offset] == 1
+                offset += 1
+                let number = Double(bitPattern: get())
+                let seen = Int(Int64(bitPattern: get()))
+                let length = Int(get())
+                let text = Array(bytes[offset..<offset + length])
+                offset += length
+                _ = part.add(LabelKey(number: isNumber ? number : nil, text: text), at: seen)
+            }
+            return part
+        }
+    }
+}

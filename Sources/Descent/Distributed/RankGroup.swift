@@ -103,3 +103,28 @@ public final class RankShare: @unchecked Sendable {
         communicator.sum(values.map { Int64($0) }).map { Int($0) }
     }
 }
+
+extension RankGroup {
+    /// Every rank's label collectors, in rank order, and where this rank's are among them
+    /// (a collective call). Ranks that read only their own rows find only their own labels;
+    /// every rank then merges the same list, so classes, class maps and messages about
+    /// labels are the same everywhere, and the same as one process reading every row finds.
+    public func gatherLabels(_ parts: [LabelCollector]) -> (all: [LabelCollector], mine: Range<Int>) {
+        let local = LabelCollector.encode(parts)
+        let counts = communicator.allGather(UInt64(local.count)).map { Int($0) }
+        var gathered = [UInt8](repeating: 0, count: counts.reduce(0, +))
+        local.withUnsafeBytes { bytes in
+            gathered.withUnsafeMutableBytes { communicator.allGather(bytes, counts: counts, into: $0) }
+        }
+        var all: [LabelCollector] = [], mine = 0..<0
+        gathered.withUnsafeBytes { bytes in
+            var offset = 0
+            for r in 0..<size {
+                let decoded = LabelCollector.decode(bytes, offset: &offset)
+                if r == rank { mine = all.count..<all.count + decoded.count }
+                all += decoded
+            }
+        }
+        return (all, mine)
+    }
+}

@@ -8,10 +8,41 @@ public struct Predictions<T: KernelScalar>: Sendable {
     public var classCount: Int
 
     /// The confusion matrix (true class x predicted class) against the dataset's labels.
+    /// Over ranks each rank counts the rows it holds and the counts are summed (exact; a
+    /// collective call).
     public func confusion(against dataset: Dataset<T>) -> [[Int]] {
-        var matrix = [[Int]](repeating: [Int](repeating: 0, count: classCount), count: classCount)
-        for row in 0..<dataset.rowCount { matrix[dataset.label(row)][Int(classes[row])] += 1 }
-        return matrix
+        let rows = Self.rows(ofChunks: dataset.ownedChunks, chunkRows: dataset.blockStride, rowCount: dataset.rowCount)
+        var counts = [Int](repeating: 0, count: classCount * classCount)
+        for row in rows { counts[dataset.label(row) * classCount + Int(classes[row])] += 1 }
+        if let share = dataset.share { counts = share.sum(counts) }
+        return (0..<classCount).map { Array(counts[$0 * classCount..<($0 + 1) * classCount]) }
+    }
+
+    /// The rows of a range of chunks.
+    static func rows(ofChunks chunks: Range<Int>, chunkRows: Int, rowCount: Int) -> Range<Int> {
+        min(chunks.lowerBound * chunkRows, rowCount)..<min(chunks.upperBound * chunkRows, rowCount)
+    }
+
+    /// Every rank's predictions of the rows it holds, put together on every rank (a
+    /// collective call): rank r predicted the rows of its chunks `share.ranges[r]`, which
+    /// follow each other in rank order, so the all-gather lays them out in row order.
+    public func gathered(_ share: RankShare, chunkRows: Int) -> Predictions<T> {
+        let n = classes.count
+        let rows = share.ranges.map { Self.rows(ofChunks: $0, chunkRows: chunkRows, rowCount: n) }
+        let mine = rows[share.communicator.rank]
+        var out = self
+        func gather<E>(_ source: [E], width: Int, into destination: inout [E]) {
+            let size = MemoryLayout<E>.stride * width
+            source.withUnsafeBytes { local in
+                destination.withUnsafeMutableBytes { all in
+                    share.communicator.allGather(UnsafeRawBufferPointer(rebasing: local[mine.lowerBound * size..<mine.upperBound * size]),
+                                                 counts: rows.map { $0.count * size }, into: all)
+                }
+            }
+        }
+        gather(classes, width: 1, into: &out.classes)
+        if !probabilities.isEmpty { gather(probabilities, width: classCount, into: &out.probabilities) }
+        return out
     }
 }
 

@@ -156,27 +156,129 @@ public final class NPYFile: RowFile, @unchecked Sendable {
         case (.unsigned, 8): try copy(UInt64.self, rows, k, plan, &labels)
         default: throw DescentError.input("\(path): element type \(x.dtype.descr) is not supported")
         }
-        if let y {
+        if y != nil {
             // The labels of y, to the same rows (a second cursor over the same places).
             var cursor = plan.cursor(part: k)
             let labelOffset = plan.sink.labelOffset
             for row in rows {
                 let base = cursor.nextRow()
-                let id: UInt32
-                if y.dtype.kind == .text {
-                    let text = y.text(at: row)
-                    guard !text.isEmpty else { throw DescentError.input("\(path): y[\(row)] is an empty label") }
-                    id = text.withUnsafeBufferPointer { labels.id(text: $0, at: row) }
-                } else {
-                    let v = y.number(at: row)
-                    guard v.isFinite else { throw DescentError.input("\(path): y[\(row)] is \(v); labels must be finite") }
-                    id = labels.id(number: v, name: LabelEncoding.name(of: v), at: row)
-                }
-                guard id < RowSink<T>.maximumLabelsPerPart else { throw DescentError.input("\(path): more than 65536 distinct labels in y") }
-                base[labelOffset] = RowSink<T>.labelToken(part: k, id: id)
+                base[labelOffset] = RowSink<T>.labelToken(part: k, id: try yLabel(row: row, labels: &labels))
             }
         }
         releaseRows(rows)
+    }
+
+    /// Reads the rows a rank holds of `dataset`, by offset: row i of the dataset (each of the
+    /// chunks it owns) from row `source(i)` of the file, eight rows' sources at a time. The
+    /// rows of other ranks are not converted or written; this rank reads only the file pages
+    /// that hold its rows (with a split they are spread over the whole file).
+    ///
+    /// Each shard of `dataset` is one part (read on its node, in place); labels get
+    /// ``RowSink/labelToken(part:id:)`` as ``read(into:executor:)`` gives them, positions in
+    /// `LabelCollector.firstSeen` are file rows.
+    @_specialize(where T == Double)
+    @_specialize(where T == Float)
+    public func read<T: KernelScalar>(rowsOf dataset: Dataset<T>, from source: @escaping @Sendable (Int) -> SIMD8<UInt64>,
+                                      executor: ShardedExecutor) throws -> [LabelCollector] {
+        let plan = dataset.placement
+        let parts = plan.shards.count
+        precondition(parts <= RowSink<T>.maximumParts, "at most 256 shards")
+        let collectors = UnsafeMutableBufferPointer<LabelCollector>.allocate(capacity: parts)
+        collectors.initialize(repeating: LabelCollector())
+        let errors = UnsafeMutableBufferPointer<DescentError?>.allocate(capacity: parts)
+        errors.initialize(repeating: nil)
+        defer {
+            collectors.deinitialize()
+            collectors.deallocate()
+            errors.deinitialize()
+            errors.deallocate()
+        }
+        let box = UncheckedBox((collectors, errors))
+        executor.run(iterations: parts, node: { plan.node(ofShard: $0) }) { s in
+            do {
+                switch (self.x.dtype.kind, self.x.dtype.size) {
+                case (.float, 8): try self.gather(Double.self, shard: s, dataset, source, &box.value.0[s])
+                case (.float, 4): try self.gather(Float.self, shard: s, dataset, source, &box.value.0[s])
+                case (.signed, 1): try self.gather(Int8.self, shard: s, dataset, source, &box.value.0[s])
+                case (.signed, 2): try self.gather(Int16.self, shard: s, dataset, source, &box.value.0[s])
+                case (.signed, 4): try self.gather(Int32.self, shard: s, dataset, source, &box.value.0[s])
+                case (.signed, 8): try self.gather(Int64.self, shard: s, dataset, source, &box.value.0[s])
+                case (.unsigned, 1), (.bool, 1): try self.gather(UInt8.self, shard: s, dataset, source, &box.value.0[s])
+                case (.unsigned, 2): try self.gather(UInt16.self, shard: s, dataset, source, &box.value.0[s])
+                case (.unsigned, 4): try self.gather(UInt32.self, shard: s, dataset, source, &box.value.0[s])
+                case (.unsigned, 8): try self.gather(UInt64.self, shard: s, dataset, source, &box.value.0[s])
+                default: throw DescentError.input("\(self.path): element type \(self.x.dtype.descr) is not supported")
+                }
+            } catch let error as DescentError {
+                box.value.1[s] = error
+            } catch {
+                box.value.1[s] = DescentError.input("\(self.path): \(error)")
+            }
+        }
+        if let first = errors.first(where: { $0 != nil }), let error = first { throw error }
+        return Array(collectors)
+    }
+
+    /// Shard `s`'s rows of `dataset` from their source rows of `x` (elements of type E).
+    func gather<T: KernelScalar, E: NPYElement>(_: E.Type, shard s: Int, _ dataset: Dataset<T>,
+                                                 _ source: (Int) -> SIMD8<UInt64>, _ labels: inout LabelCollector) throws {
+        let data = file.bytes + x.dataOffset
+        let swapped = x.dtype.swapped, size = MemoryLayout<E>.size
+        let n = x.shape[0], columns = x.shape[1]
+        let rowStep = x.fortran ? size : columns * size, columnStep = x.fortran ? n * size : size
+        let stride = dataset.blockStride, labelOffset = dataset.featureCount * stride
+        let floating = x.dtype.kind == .float
+        try featureColumns.withUnsafeBufferPointer { features in
+            for chunk in dataset.placement.shards[s].chunks {
+                let rows = dataset.chunks.rows(ofChunk: chunk)
+                let block = dataset.block(chunk)
+                var i = rows.lowerBound
+                while i < rows.upperBound {
+                    let sources = source(i)
+                    for lane in 0..<min(8, rows.upperBound - i) {
+                        let row = Int(sources[lane])
+                        precondition(row < n, "a source row inside the file")
+                        let base = block + (i + lane - rows.lowerBound)
+                        let rowData = UnsafeRawPointer(data + row * rowStep)
+                        for (j, column) in features.enumerated() {
+                            let v = E.value(rowData + column * columnStep, swapped: swapped)
+                            if floating && !v.isFinite {
+                                throw DescentError.input("\(path): row \(row), column \(column) holds \(v); NaN and infinite values are not allowed (clean or drop that row)")
+                            }
+                            base[j &* stride] = RowSink<T>.scalar(v)
+                        }
+                        if let label = labelColumn {
+                            let v = E.value(rowData + label * columnStep, swapped: swapped)
+                            guard v.isFinite else { throw DescentError.input("\(path): row \(row), label column \(label) holds \(v); labels must be finite") }
+                            let id = labels.id(number: v, name: LabelEncoding.name(of: v), at: row)
+                            guard id < RowSink<T>.maximumLabelsPerPart else { throw DescentError.input("\(path): more than 65536 distinct labels") }
+                            base[labelOffset] = RowSink<T>.labelToken(part: s, id: id)
+                        } else if y != nil {
+                            base[labelOffset] = RowSink<T>.labelToken(part: s, id: try yLabel(row: row, labels: &labels))
+                        }
+                    }
+                    i += 8
+                }
+            }
+        }
+    }
+
+    /// The local id of `y[row]` in `labels`.
+    @inline(__always)
+    func yLabel(row: Int, labels: inout LabelCollector) throws -> UInt32 {
+        guard let y else { return 0 }
+        let id: UInt32
+        if y.dtype.kind == .text {
+            let text = y.text(at: row)
+            guard !text.isEmpty else { throw DescentError.input("\(path): y[\(row)] is an empty label") }
+            id = text.withUnsafeBufferPointer { labels.id(text: $0, at: row) }
+        } else {
+            let v = y.number(at: row)
+            guard v.isFinite else { throw DescentError.input("\(path): y[\(row)] is \(v); labels must be finite") }
+            id = labels.id(number: v, name: LabelEncoding.name(of: v), at: row)
+        }
+        guard id < 1 << 16 else { throw DescentError.input("\(path): more than 65536 distinct labels in y") }
+        return id
     }
 
     /// Lets the pages holding rows `rows` of `x` go (they have been copied): one stretch in

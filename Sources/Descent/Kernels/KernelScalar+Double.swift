@@ -14,23 +14,23 @@ extension Double: KernelScalar {
         let t = x * SIMD8(repeating: 1.442_695_040_888_963_4) + magic
         let n = t - magic
         let r = (x - n * SIMD8(repeating: 0x1.62e42fee00000p-1)) - n * SIMD8(repeating: 0x1.a39ef35793c76p-33)
-        // Taylor series of e^r to degree 12 (truncation error below 2e-16 relative on
-        // |r| <= 0.347), evaluated by Estrin's scheme: a dependency chain of 8 operations
-        // instead of Horner's 24, so the pipeline is not left waiting.
+        // The minimax polynomial of degree 10 for e^r on [-ln2/2, ln2/2] (relative error
+        // 2.1e-16 before rounding; Remez exchange in 60-digit arithmetic, coefficients rounded
+        // to double), evaluated by Estrin's scheme. It replaced Taylor's degree 12: three
+        // operations fewer per vector, 6.2e-16 worst relative error against libm over
+        // [-700, 700] (VectorMathTests).
         typealias V = SIMD8<Double>
         let r2 = r * r, r4 = r2 * r2, r8 = r4 * r4
-        let p01 = V(repeating: 1) + r
-        let p23 = V(repeating: 1.0 / 2.0) + r * V(repeating: 1.0 / 6.0)
-        let p45 = V(repeating: 1.0 / 24.0) + r * V(repeating: 1.0 / 120.0)
-        let p67 = V(repeating: 1.0 / 720.0) + r * V(repeating: 1.0 / 5_040.0)
-        let p89 = V(repeating: 1.0 / 40_320.0) + r * V(repeating: 1.0 / 362_880.0)
-        let p1011 = V(repeating: 1.0 / 3_628_800.0) + r * V(repeating: 1.0 / 39_916_800.0)
+        let p01 = V(repeating: 1.0) + r * V(repeating: 0x1.000000000001dp+0)
+        let p23 = V(repeating: 0x1.ffffffffffe17p-2) + r * V(repeating: 0x1.555555554bc09p-3)
+        let p45 = V(repeating: 0x1.55555555933c2p-5) + r * V(repeating: 0x1.1111112d4977ep-7)
+        let p67 = V(repeating: 0x1.6c16c0c0acbd4p-10) + r * V(repeating: 0x1.a0197a4e9bd9dp-13)
+        let p89 = V(repeating: 0x1.a01b6ce393267p-16) + r * V(repeating: 0x1.72f98543deccbp-19)
         let p03 = p01 + r2 * p23
         let p47 = p45 + r2 * p67
-        let p811 = p89 + r2 * p1011
+        let p810 = p89 + r2 * V(repeating: 0x1.2727a88044faap-22)
         let p07 = p03 + r4 * p47
-        let p812 = p811 + r4 * V(repeating: 1.0 / 479_001_600.0)
-        let p = p07 + r8 * p812
+        let p = p07 + r8 * p810
         let magicBits = SIMD8<UInt64>(repeating: 0x4338_0000_0000_0000)
         let exponent = (unsafeBitCast(t, to: SIMD8<UInt64>.self) &- magicBits &+ 1023) &<< 52
         return p * unsafeBitCast(exponent, to: SIMD8<Double>.self)

@@ -5,7 +5,7 @@ extension Float: KernelScalar {
 
     @inlinable @inline(__always)
     public static func vectorExp(_ x: SIMD16<Float>) -> SIMD16<Float> {
-        // Same scheme as Double's: magic-number rounding (1.5 * 2^23), Cody-Waite, Taylor.
+        // Same scheme as Double's: magic-number rounding (1.5 * 2^23), Cody-Waite, a minimax polynomial.
         let high = SIMD16<Float>(repeating: 88.0), low = SIMD16<Float>(repeating: -87.0)
         var x = x.replacing(with: high, where: x .> high)
         x = x.replacing(with: low, where: x .< low)
@@ -14,17 +14,17 @@ extension Float: KernelScalar {
         let n = t - magic
         // ln 2 = 0.693359375 - 2.12194440e-4 (Cephes' split: n * 0.693359375 is exact for |n| < 2^15).
         let r = (x - n * SIMD16(repeating: 0.693_359_375)) - n * SIMD16(repeating: -2.121_944_40e-4)
-        // Taylor to degree 8 (truncation error below 2e-9 relative on |r| <= 0.347), by
-        // Estrin's scheme.
+        // The minimax polynomial of degree 5 for e^r on [-ln2/2, ln2/2] (relative error
+        // 7.5e-8 before rounding, Remez exchange; coefficients rounded to float), by
+        // Estrin's scheme. It replaced Taylor's degree 8: six operations fewer per vector,
+        // 2.5e-7 worst relative error against libm over [-80, 80] (VectorMathTests).
         typealias V = SIMD16<Float>
-        let r2 = r * r, r4 = r2 * r2, r8 = r4 * r4
-        let p01 = V(repeating: 1) + r
-        let p23 = V(repeating: 1.0 / 2.0) + r * V(repeating: 1.0 / 6.0)
-        let p45 = V(repeating: 1.0 / 24.0) + r * V(repeating: 1.0 / 120.0)
-        let p67 = V(repeating: 1.0 / 720.0) + r * V(repeating: 1.0 / 5_040.0)
+        let r2 = r * r, r4 = r2 * r2
+        let p01 = V(repeating: 0x1.000002p+0) + r * V(repeating: 0x1.fffff6p-1)
+        let p23 = V(repeating: 0x1.fffd1ap-2) + r * V(repeating: 0x1.555a18p-3)
+        let p45 = V(repeating: 0x1.575eeep-5) + r * V(repeating: 0x1.0fe5c6p-7)
         let p03 = p01 + r2 * p23
-        let p47 = p45 + r2 * p67
-        let p = (p03 + r4 * p47) + r8 * V(repeating: 1.0 / 40_320.0)
+        let p = p03 + r4 * p45
         let magicBits = SIMD16<UInt32>(repeating: 0x4B40_0000)
         let exponent = (unsafeBitCast(t, to: SIMD16<UInt32>.self) &- magicBits &+ 127) &<< 23
         return p * unsafeBitCast(exponent, to: SIMD16<Float>.self)

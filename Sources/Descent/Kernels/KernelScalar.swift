@@ -13,7 +13,8 @@ where Vector.MaskStorage.Scalar: FixedWidthInteger {
     /// The name used on the command line and in files: `float32` or `float64`.
     static var precisionName: String { get }
 
-    /// Lane-wise e^x, from a Cody-Waite range reduction and a Taylor polynomial.
+    /// Lane-wise e^x, from a Cody-Waite range reduction and a minimax polynomial (no fused
+    /// multiply-add: the generic build has none, and the bits must not depend on the build).
     /// Inputs are clamped to the range where the result is a finite normal number.
     static func vectorExp(_ x: Vector) -> Vector
 

@@ -203,7 +203,7 @@ struct RankTrainingTests {
         bytes += Array(header.utf8)
         for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes += $0 } }
         let path = temporaryFile("", name: "ranks.npy")
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
         return path
     }
 

@@ -179,6 +179,40 @@ public struct RowSink<T: KernelScalar>: @unchecked Sendable {
     }
 }
 
+extension LabelCollector {
+    /// Runs `body(k, &collector)` for parts 0 ..< `parts` on `executor`'s threads (part k on
+    /// node `node(k)`), each part with its own label collector, and returns the collectors in
+    /// part order. After every part has run, the error of the first failing part (in part
+    /// order) is thrown; errors that are not ``DescentError`` are reported against `path`.
+    static func collect(parts: Int, executor: ShardedExecutor, path: String, node: (Int) -> Int? = { _ in nil },
+                        _ body: (Int, inout LabelCollector) throws -> Void) throws -> [LabelCollector] {
+        let collectors = UnsafeMutableBufferPointer<LabelCollector>.allocate(capacity: parts)
+        collectors.initialize(repeating: LabelCollector())
+        let errors = UnsafeMutableBufferPointer<DescentError?>.allocate(capacity: parts)
+        errors.initialize(repeating: nil)
+        defer {
+            collectors.deinitialize()
+            collectors.deallocate()
+            errors.deinitialize()
+            errors.deallocate()
+        }
+        withoutActuallyEscaping(body) { body in
+            let box = UncheckedBox((collectors, errors, body))
+            executor.run(iterations: parts, node: node) { k in
+                do {
+                    try box.value.2(k, &box.value.0[k])
+                } catch let error as DescentError {
+                    box.value.1[k] = error
+                } catch {
+                    box.value.1[k] = DescentError.input("\(path): \(error)")
+                }
+            }
+        }
+        if let first = errors.first(where: { $0 != nil }), let error = first { throw error }
+        return Array(collectors)
+    }
+}
+
 /// Opens a data file, choosing the reader by the file's first bytes (NumPy's `\x93NUMPY`
 /// magic, a zip archive's `PK\x03\x04`), else CSV.
 public enum RowFiles {

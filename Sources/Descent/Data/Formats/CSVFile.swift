@@ -350,30 +350,10 @@ public final class CSVFile: RowFile, @unchecked Sendable {
     @_specialize(where T == Double)
     @_specialize(where T == Float)
     public func read<T: KernelScalar>(into sink: RowSink<T>, executor: ShardedExecutor) throws -> [LabelCollector] {
-        let parts = ranges.count
-        let collectors = UnsafeMutableBufferPointer<LabelCollector>.allocate(capacity: parts)
-        collectors.initialize(repeating: LabelCollector())
-        let errors = UnsafeMutableBufferPointer<DescentError?>.allocate(capacity: parts)
-        errors.initialize(repeating: nil)
-        defer {
-            collectors.deinitialize()
-            collectors.deallocate()
-            errors.deinitialize()
-            errors.deallocate()
-        }
         let plan = sink.plan(rowStarts: rangeRowStarts, executor: executor)
-        let box = UncheckedBox((collectors, errors))
-        executor.run(iterations: parts) { k in
-            do {
-                try self.parse(range: k, into: plan, labels: &box.value.0[k])
-            } catch let error as DescentError {
-                box.value.1[k] = error
-            } catch {
-                box.value.1[k] = DescentError.input("\(self.path): \(error)")
-            }
+        return try LabelCollector.collect(parts: ranges.count, executor: executor, path: path) { k, labels in
+            try self.parse(range: k, into: plan, labels: &labels)
         }
-        if let first = errors.first(where: { $0 != nil }), let error = first { throw error }
-        return Array(collectors)
     }
 
     /// Parses range `k`: every record to its row's place, labels to the collector.

@@ -117,45 +117,16 @@ public final class NPYFile: RowFile, @unchecked Sendable {
         let parts = min(executor.threads, RowSink<T>.maximumParts, max(1, rowCount / 4096))
         let rowStarts = (0...parts).map { $0 * rowCount / parts }
         let plan = sink.plan(rowStarts: rowStarts, executor: executor)
-        let collectors = UnsafeMutableBufferPointer<LabelCollector>.allocate(capacity: parts)
-        collectors.initialize(repeating: LabelCollector())
-        let errors = UnsafeMutableBufferPointer<DescentError?>.allocate(capacity: parts)
-        errors.initialize(repeating: nil)
-        defer {
-            collectors.deinitialize()
-            collectors.deallocate()
-            errors.deinitialize()
-            errors.deallocate()
+        return try LabelCollector.collect(parts: parts, executor: executor, path: path) { k, labels in
+            try self.readPart(k, plan: plan, labels: &labels)
         }
-        let box = UncheckedBox((collectors, errors))
-        executor.run(iterations: parts) { k in
-            do {
-                try self.readPart(k, plan: plan, labels: &box.value.0[k])
-            } catch let error as DescentError {
-                box.value.1[k] = error
-            } catch {
-                box.value.1[k] = DescentError.input("\(self.path): \(error)")
-            }
-        }
-        if let first = errors.first(where: { $0 != nil }), let error = first { throw error }
-        return Array(collectors)
     }
 
     func readPart<T: KernelScalar>(_ k: Int, plan: RowSink<T>.Plan, labels: inout LabelCollector) throws {
         let rows = plan.rowStarts[k]..<plan.rowStarts[k + 1]
-        switch (x.dtype.kind, x.dtype.size) {
-        case (.float, 8): try copy(Double.self, rows, k, plan, &labels)
-        case (.float, 4): try copy(Float.self, rows, k, plan, &labels)
-        case (.signed, 1): try copy(Int8.self, rows, k, plan, &labels)
-        case (.signed, 2): try copy(Int16.self, rows, k, plan, &labels)
-        case (.signed, 4): try copy(Int32.self, rows, k, plan, &labels)
-        case (.signed, 8): try copy(Int64.self, rows, k, plan, &labels)
-        case (.unsigned, 1), (.bool, 1): try copy(UInt8.self, rows, k, plan, &labels)
-        case (.unsigned, 2): try copy(UInt16.self, rows, k, plan, &labels)
-        case (.unsigned, 4): try copy(UInt32.self, rows, k, plan, &labels)
-        case (.unsigned, 8): try copy(UInt64.self, rows, k, plan, &labels)
-        default: throw DescentError.input("\(path): element type \(x.dtype.descr) is not supported")
-        }
+        var copy = NPYCopy<T>(file: self, rows: rows, k: k, plan: plan, labels: labels)
+        try x.dtype.visit(&copy, path: path)
+        labels = copy.labels
         if y != nil {
             // The labels of y, to the same rows (a second cursor over the same places).
             var cursor = plan.cursor(part: k)
@@ -181,53 +152,22 @@ public final class NPYFile: RowFile, @unchecked Sendable {
     public func read<T: KernelScalar>(rowsOf dataset: Dataset<T>, from source: @escaping @Sendable (Int) -> SIMD8<UInt64>,
                                       executor: ShardedExecutor) throws -> [LabelCollector] {
         let plan = dataset.placement
-        let parts = plan.shards.count
-        precondition(parts <= RowSink<T>.maximumParts, "at most 256 shards")
-        let collectors = UnsafeMutableBufferPointer<LabelCollector>.allocate(capacity: parts)
-        collectors.initialize(repeating: LabelCollector())
-        let errors = UnsafeMutableBufferPointer<DescentError?>.allocate(capacity: parts)
-        errors.initialize(repeating: nil)
-        defer {
-            collectors.deinitialize()
-            collectors.deallocate()
-            errors.deinitialize()
-            errors.deallocate()
+        precondition(plan.shards.count <= RowSink<T>.maximumParts, "at most 256 shards")
+        return try LabelCollector.collect(parts: plan.shards.count, executor: executor, path: path, node: { plan.node(ofShard: $0) }) { s, labels in
+            var gather = NPYGather<T>(file: self, s: s, dataset: dataset, source: source, labels: labels)
+            try self.x.dtype.visit(&gather, path: self.path)
+            labels = gather.labels
         }
-        let box = UncheckedBox((collectors, errors))
-        executor.run(iterations: parts, node: { plan.node(ofShard: $0) }) { s in
-            do {
-                switch (self.x.dtype.kind, self.x.dtype.size) {
-                case (.float, 8): try self.gather(Double.self, shard: s, dataset, source, &box.value.0[s])
-                case (.float, 4): try self.gather(Float.self, shard: s, dataset, source, &box.value.0[s])
-                case (.signed, 1): try self.gather(Int8.self, shard: s, dataset, source, &box.value.0[s])
-                case (.signed, 2): try self.gather(Int16.self, shard: s, dataset, source, &box.value.0[s])
-                case (.signed, 4): try self.gather(Int32.self, shard: s, dataset, source, &box.value.0[s])
-                case (.signed, 8): try self.gather(Int64.self, shard: s, dataset, source, &box.value.0[s])
-                case (.unsigned, 1), (.bool, 1): try self.gather(UInt8.self, shard: s, dataset, source, &box.value.0[s])
-                case (.unsigned, 2): try self.gather(UInt16.self, shard: s, dataset, source, &box.value.0[s])
-                case (.unsigned, 4): try self.gather(UInt32.self, shard: s, dataset, source, &box.value.0[s])
-                case (.unsigned, 8): try self.gather(UInt64.self, shard: s, dataset, source, &box.value.0[s])
-                default: throw DescentError.input("\(self.path): element type \(self.x.dtype.descr) is not supported")
-                }
-            } catch let error as DescentError {
-                box.value.1[s] = error
-            } catch {
-                box.value.1[s] = DescentError.input("\(self.path): \(error)")
-            }
-        }
-        if let first = errors.first(where: { $0 != nil }), let error = first { throw error }
-        return Array(collectors)
     }
 
     /// Shard `s`'s rows of `dataset` from their source rows of `x` (elements of type E).
     func gather<T: KernelScalar, E: NPYElement>(_: E.Type, shard s: Int, _ dataset: Dataset<T>,
                                                  _ source: (Int) -> SIMD8<UInt64>, _ labels: inout LabelCollector) throws {
         let data = file.bytes + x.dataOffset
-        let swapped = x.dtype.swapped, size = MemoryLayout<E>.size
+        let size = MemoryLayout<E>.size
         let n = x.shape[0], columns = x.shape[1]
         let rowStep = x.fortran ? size : columns * size, columnStep = x.fortran ? n * size : size
         let stride = dataset.blockStride, labelOffset = dataset.featureCount * stride
-        let floating = x.dtype.kind == .float
         try featureColumns.withUnsafeBufferPointer { features in
             for chunk in dataset.placement.shards[s].chunks {
                 let rows = dataset.chunks.rows(ofChunk: chunk)
@@ -239,27 +179,40 @@ public final class NPYFile: RowFile, @unchecked Sendable {
                         let row = Int(sources[lane])
                         precondition(row < n, "a source row inside the file")
                         let base = block + (i + lane - rows.lowerBound)
-                        let rowData = UnsafeRawPointer(data + row * rowStep)
-                        for (j, column) in features.enumerated() {
-                            let v = E.value(rowData + column * columnStep, swapped: swapped)
-                            if floating && !v.isFinite {
-                                throw DescentError.input("\(path): row \(row), column \(column) holds \(v); NaN and infinite values are not allowed (clean or drop that row)")
-                            }
-                            base[j &* stride] = RowSink<T>.scalar(v)
-                        }
-                        if let label = labelColumn {
-                            let v = E.value(rowData + label * columnStep, swapped: swapped)
-                            guard v.isFinite else { throw DescentError.input("\(path): row \(row), label column \(label) holds \(v); labels must be finite") }
-                            let id = labels.id(number: v, name: LabelEncoding.name(of: v), at: row)
-                            guard id < RowSink<T>.maximumLabelsPerPart else { throw DescentError.input("\(path): more than 65536 distinct labels") }
-                            base[labelOffset] = RowSink<T>.labelToken(part: s, id: id)
-                        } else if y != nil {
+                        try convert(E.self, row: row, data + row * rowStep, columnStep: columnStep, features: features,
+                                    into: base, stride: stride, labelOffset: labelOffset, part: s, labels: &labels)
+                        if labelColumn == nil && y != nil {
                             base[labelOffset] = RowSink<T>.labelToken(part: s, id: try yLabel(row: row, labels: &labels))
                         }
                     }
                     i += 8
                 }
             }
+        }
+    }
+
+    /// Converts row `row` of `x` (elements of type E, its first byte at `rowData`) into a
+    /// dataset row at `base`: feature j at `base[j * stride]`, and, for a `.npy` file with a
+    /// label column, the label's token for part `part` at `base[labelOffset]`.
+    @inline(__always)
+    func convert<T: KernelScalar, E: NPYElement>(_: E.Type, row: Int, _ rowData: UnsafePointer<UInt8>, columnStep: Int,
+                                                  features: UnsafeBufferPointer<Int>, into base: UnsafeMutablePointer<T>,
+                                                  stride: Int, labelOffset: Int, part: Int, labels: inout LabelCollector) throws {
+        let rowData = UnsafeRawPointer(rowData)
+        let swapped = x.dtype.swapped, floating = x.dtype.kind == .float
+        for (j, column) in features.enumerated() {
+            let v = E.value(rowData + column * columnStep, swapped: swapped)
+            if floating && !v.isFinite {
+                throw DescentError.input("\(path): row \(row), column \(column) holds \(v); NaN and infinite values are not allowed (clean or drop that row)")
+            }
+            base[j &* stride] = RowSink<T>.scalar(v)
+        }
+        if let label = labelColumn {
+            let v = E.value(rowData + label * columnStep, swapped: swapped)
+            guard v.isFinite else { throw DescentError.input("\(path): row \(row), label column \(label) holds \(v); labels must be finite") }
+            let id = labels.id(number: v, name: LabelEncoding.name(of: v), at: row)
+            guard id < RowSink<T>.maximumLabelsPerPart else { throw DescentError.input("\(path): more than 65536 distinct labels") }
+            base[labelOffset] = RowSink<T>.labelToken(part: part, id: id)
         }
     }
 
@@ -297,11 +250,10 @@ public final class NPYFile: RowFile, @unchecked Sendable {
     func copy<T: KernelScalar, E: NPYElement>(_: E.Type, _ rows: Range<Int>, _ k: Int, _ plan: RowSink<T>.Plan,
                                                _ labels: inout LabelCollector) throws {
         let data = file.bytes + x.dataOffset
-        let swapped = x.dtype.swapped, size = MemoryLayout<E>.size
+        let size = MemoryLayout<E>.size
         let n = x.shape[0], columns = x.shape[1]
         let rowStep = x.fortran ? size : columns * size, columnStep = x.fortran ? n * size : size
         let stride = plan.sink.stride, labelOffset = plan.sink.labelOffset
-        let floating = x.dtype.kind == .float
         var cursor = plan.cursor(part: k)
         var released = rows.lowerBound
         try featureColumns.withUnsafeBufferPointer { features in
@@ -310,22 +262,8 @@ public final class NPYFile: RowFile, @unchecked Sendable {
                     releaseRows(released..<row)
                     released = row
                 }
-                let base = cursor.nextRow()
-                let rowData = UnsafeRawPointer(data + row * rowStep)
-                for (j, column) in features.enumerated() {
-                    let v = E.value(rowData + column * columnStep, swapped: swapped)
-                    if floating && !v.isFinite {
-                        throw DescentError.input("\(path): row \(row), column \(column) holds \(v); NaN and infinite values are not allowed (clean or drop that row)")
-                    }
-                    base[j &* stride] = RowSink<T>.scalar(v)
-                }
-                if let label = labelColumn {
-                    let v = E.value(rowData + label * columnStep, swapped: swapped)
-                    guard v.isFinite else { throw DescentError.input("\(path): row \(row), label column \(label) holds \(v); labels must be finite") }
-                    let id = labels.id(number: v, name: LabelEncoding.name(of: v), at: row)
-                    guard id < RowSink<T>.maximumLabelsPerPart else { throw DescentError.input("\(path): more than 65536 distinct labels") }
-                    base[labelOffset] = RowSink<T>.labelToken(part: k, id: id)
-                }
+                try convert(E.self, row: row, data + row * rowStep, columnStep: columnStep, features: features,
+                            into: cursor.nextRow(), stride: stride, labelOffset: labelOffset, part: k, labels: &labels)
             }
         }
     }
@@ -345,6 +283,26 @@ extension LabelCollector {
         let bytes = Array(name().utf8)
         return bytes.withUnsafeBufferPointer { id(number: value, text: $0, at: position) }
     }
+}
+
+/// Work to do with the element type of an array, specialized for each type (the switch over
+/// NumPy's element types lives in one place: ``NPYArray/DType/visit(_:path:)``).
+protocol NPYElementVisitor {
+    mutating func visit<E: NPYElement>(_: E.Type) throws
+}
+
+/// ``NPYFile/copy(_:_:_:_:_:)`` as a visitor of the element type.
+struct NPYCopy<T: KernelScalar>: NPYElementVisitor {
+    let file: NPYFile, rows: Range<Int>, k: Int, plan: RowSink<T>.Plan
+    var labels: LabelCollector
+    mutating func visit<E: NPYElement>(_: E.Type) throws { try file.copy(E.self, rows, k, plan, &labels) }
+}
+
+/// ``NPYFile/gather(_:shard:_:_:_:)`` as a visitor of the element type.
+struct NPYGather<T: KernelScalar>: NPYElementVisitor {
+    let file: NPYFile, s: Int, dataset: Dataset<T>, source: (Int) -> SIMD8<UInt64>
+    var labels: LabelCollector
+    mutating func visit<E: NPYElement>(_: E.Type) throws { try file.gather(E.self, shard: s, dataset, source, &labels) }
 }
 
 /// An element type of a NumPy array, read as float64.
@@ -389,6 +347,23 @@ struct NPYArray {
         /// Bytes per character for text (4 for `U`, 1 for `S`).
         var characterSize = 1
         var descr: String
+
+        /// Calls `visitor.visit(E.self)` with this numeric element type's Swift type.
+        func visit<Visitor: NPYElementVisitor>(_ visitor: inout Visitor, path: String) throws {
+            switch (kind, size) {
+            case (.float, 8): try visitor.visit(Double.self)
+            case (.float, 4): try visitor.visit(Float.self)
+            case (.signed, 1): try visitor.visit(Int8.self)
+            case (.signed, 2): try visitor.visit(Int16.self)
+            case (.signed, 4): try visitor.visit(Int32.self)
+            case (.signed, 8): try visitor.visit(Int64.self)
+            case (.unsigned, 1), (.bool, 1): try visitor.visit(UInt8.self)
+            case (.unsigned, 2): try visitor.visit(UInt16.self)
+            case (.unsigned, 4): try visitor.visit(UInt32.self)
+            case (.unsigned, 8): try visitor.visit(UInt64.self)
+            default: throw DescentError.input("\(path): element type \(descr) is not supported")
+            }
+        }
     }
 
     var dtype: DType

@@ -86,17 +86,18 @@ struct PredictCommand: ParsableCommand {
         let dataset = Dataset<T>(rowCount: file.rowCount, featureCount: model.featureNames.count, classCount: model.classCount,
                                  executor: executor, ranks: ranks) { _, _, _ in }
         let hasLabels = file.labelName != nil
-        if let ranks, let npy = file as? NPYFile {
+        if let ranks, let npy = file as? NPYFile, threads <= RowSink<T>.maximumParts {
             // NumPy input over ranks: each rank reads its own rows by offset; the labels'
             // checks see every rank's labels, so every rank reports the same unknown label.
-            let local = try npy.read(rowsOf: dataset, from: { SIMD8<UInt64>(0, 1, 2, 3, 4, 5, 6, 7) &+ UInt64($0) }, executor: executor)
+            let local = try npy.read(rowsOf: dataset, from: { BlobGenerator.consecutiveRows(from: $0) }, executor: executor)
             if hasLabels {
                 let gathered = ranks.gatherLabels(local)
                 let maps = try model.classes.classMaps(gathered.all, path: file.path, describe: file.describe(position:))
                 DataPreparation.setLabels(dataset, parts: Array(maps[gathered.mine]), classCount: model.classCount, executor: executor)
             }
         } else {
-            // One process, or CSV over ranks (every rank parses the file and keeps its rows).
+            // One process, or CSV (or more than 256 threads) over ranks: every rank reads the
+            // whole file and keeps its rows.
             let parts = try file.read(into: RowSink(dataset: dataset), executor: executor)
             if hasLabels {
                 let maps = try model.classes.classMaps(parts, path: file.path, describe: file.describe(position:))
@@ -113,7 +114,7 @@ struct PredictCommand: ParsableCommand {
         let weights = model.weights.flatMap { $0 }.map { T($0) }
         var predictions = PredictionKernel.predict(dataset, weights: weights, loss: model.loss, classCount: model.classCount,
                                                    probabilities: proba, executor: executor)
-        if let share = dataset.share { predictions = predictions.gathered(share, chunkRows: dataset.blockStride) }
+        if let share = dataset.share { predictions = predictions.gathered(share, chunks: dataset.chunks) }
         let predicted = DispatchTime.now().uptimeNanoseconds
         let header = Data(PredictionCSV.header(classNames: model.classes.names, probabilities: proba).utf8)
         let body = Ranks.quiet ? [] : PredictionCSV.body(predictions, classNames: model.classes.names, executor: executor)

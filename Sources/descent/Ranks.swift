@@ -38,12 +38,14 @@ enum Ranks {
         #endif
     }
 
-    /// Refuses `--checkpoint-every` and `--resume` over several ranks, on every rank at once,
-    /// before any rank touches the run's folder (a second rank opening it would find it
-    /// locked by the first and report that instead).
+    /// Refuses `--checkpoint-every` and `--resume` over several ranks, before any rank
+    /// touches the run's folder (a second rank opening it would find it locked by the first
+    /// and report that instead). Not a ``CollectiveError``: before the configurations are
+    /// compared, a rank cannot know that the others refuse too (an MPMD launch may give
+    /// `--resume` to some ranks only), so each rank that refuses says so and ends the job.
     static func refuseCheckpoints() throws {
         guard size > 1 else { return }
-        throw CollectiveError(message: "--checkpoint-every and --resume are not supported over several MPI ranks yet; run with one rank")
+        throw DescentError.configuration("--checkpoint-every and --resume are not supported over several MPI ranks yet; run with one rank")
     }
 
     static var rank: Int {
@@ -90,7 +92,10 @@ enum Ranks {
         let threads = Experiment.threadCount(configuration)
         let group = RankGroup(communicator: communicator, threads: threads)
         self.group = group
-        if configuration.checkpointEvery != nil { try refuseCheckpoints() }
+        if configuration.checkpointEvery != nil && communicator.size > 1 {
+            // The ranks agreed on the configuration, so all of them refuse: rank 0 says it.
+            throw CollectiveError(message: "--checkpoint-every and --resume are not supported over several MPI ranks yet; run with one rank")
+        }
         note("[INFO] ranks: \(communicator.size) (threads per rank: \(group.threads.map(String.init).joined(separator: ",")))")
         return group
         #else

@@ -127,8 +127,10 @@ public enum DataPreparation {
 
         trace.mark("allocate")
         let classes: LabelEncoding
-        if let ranks, let npy = trainFile as? NPYFile, testFile == nil || testFile is NPYFile {
-            // A rank of a multi-process run reads NumPy files by offset: only its own rows.
+        if let ranks, let npy = trainFile as? NPYFile, testFile == nil || testFile is NPYFile,
+           executor.threads <= RowSink<T>.maximumParts {
+            // A rank of a multi-process run reads NumPy files by offset: only its own rows
+            // (one label part per shard, so at most 256 threads; more read every row).
             classes = try readOwnRows(npy, testFile: testFile as? NPYFile, split: split, train: train, validation: validation, test: test,
                                       ranks: ranks, column: trainLabel, executor: executor)
             trace.mark("parse and labels")
@@ -201,7 +203,7 @@ public enum DataPreparation {
             next += parts[k].count
         }
         if let testFile {
-            let local = try testFile.read(rowsOf: test, from: { SIMD8<UInt64>(0, 1, 2, 3, 4, 5, 6, 7) &+ UInt64($0) }, executor: executor)
+            let local = try testFile.read(rowsOf: test, from: { BlobGenerator.consecutiveRows(from: $0) }, executor: executor)
             let gathered = ranks.gatherLabels(local)
             let maps = try classes.classMaps(gathered.all, path: testFile.path, describe: testFile.describe(position:))
             setLabels(test, parts: Array(maps[gathered.mine]), classCount: classes.count, executor: executor)

@@ -102,6 +102,13 @@ public final class RankShare: @unchecked Sendable {
     public func sum(_ values: [Int]) -> [Int] {
         communicator.sum(values.map { Int64($0) }).map { Int($0) }
     }
+
+    /// Sums a matrix of whole-number counts (a confusion matrix) over the ranks (exact).
+    public func sum(_ matrix: [[Int]]) -> [[Int]] {
+        let width = matrix.first?.count ?? 0
+        let total = sum(matrix.flatMap { $0 })
+        return matrix.indices.map { Array(total[$0 * width..<($0 + 1) * width]) }
+    }
 }
 
 extension RankGroup {

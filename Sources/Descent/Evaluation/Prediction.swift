@@ -11,32 +11,45 @@ public struct Predictions<T: KernelScalar>: Sendable {
     /// Over ranks each rank counts the rows it holds and the counts are summed (exact; a
     /// collective call).
     public func confusion(against dataset: Dataset<T>) -> [[Int]] {
-        let rows = Self.rows(ofChunks: dataset.ownedChunks, chunkRows: dataset.blockStride, rowCount: dataset.rowCount)
-        var counts = [Int](repeating: 0, count: classCount * classCount)
-        for row in rows { counts[dataset.label(row) * classCount + Int(classes[row])] += 1 }
-        if let share = dataset.share { counts = share.sum(counts) }
-        return (0..<classCount).map { Array(counts[$0 * classCount..<($0 + 1) * classCount]) }
-    }
-
-    /// The rows of a range of chunks.
-    static func rows(ofChunks chunks: Range<Int>, chunkRows: Int, rowCount: Int) -> Range<Int> {
-        min(chunks.lowerBound * chunkRows, rowCount)..<min(chunks.upperBound * chunkRows, rowCount)
+        var matrix = [[Int]](repeating: [Int](repeating: 0, count: classCount), count: classCount)
+        for row in dataset.chunks.rows(ofChunks: dataset.ownedChunks) { matrix[dataset.label(row)][Int(classes[row])] += 1 }
+        return dataset.share?.sum(matrix) ?? matrix
     }
 
     /// Every rank's predictions of the rows it holds, put together on every rank (a
     /// collective call): rank r predicted the rows of its chunks `share.ranges[r]`, which
-    /// follow each other in rank order, so the all-gather lays them out in row order.
-    public func gathered(_ share: RankShare, chunkRows: Int) -> Predictions<T> {
-        let n = classes.count
-        let rows = share.ranges.map { Self.rows(ofChunks: $0, chunkRows: chunkRows, rowCount: n) }
-        let mine = rows[share.communicator.rank]
+    /// follow each other in rank order, so the all-gathers lay them out in row order. Each
+    /// all-gather moves at most `bytesPerExchange` bytes (MPI counts are 32-bit), in as many
+    /// rounds as the largest rank's rows need.
+    public func gathered(_ share: RankShare, chunks: ChunkPlan, bytesPerExchange: Int = 1 << 30) -> Predictions<T> {
+        let rows = share.ranges.map { chunks.rows(ofChunks: $0) }
         var out = self
         func gather<E>(_ source: [E], width: Int, into destination: inout [E]) {
             let size = MemoryLayout<E>.stride * width
-            source.withUnsafeBytes { local in
-                destination.withUnsafeMutableBytes { all in
-                    share.communicator.allGather(UnsafeRawBufferPointer(rebasing: local[mine.lowerBound * size..<mine.upperBound * size]),
-                                                 counts: rows.map { $0.count * size }, into: all)
+            let perRound = max(1, bytesPerExchange / max(1, size * rows.count))
+            let rounds = rows.map { ($0.count + perRound - 1) / perRound }.max() ?? 0
+            var scratch = [UInt8](repeating: 0, count: perRound * size * rows.count)
+            for round in 0..<rounds {
+                let pieces = rows.map { r -> Range<Int> in
+                    let start = min(r.lowerBound + round * perRound, r.upperBound)
+                    return start..<min(start + perRound, r.upperBound)
+                }
+                let counts = pieces.map { $0.count * size }
+                let piece = pieces[share.communicator.rank]
+                source.withUnsafeBytes { local in
+                    scratch.withUnsafeMutableBytes { all in
+                        share.communicator.allGather(UnsafeRawBufferPointer(rebasing: local[piece.lowerBound * size..<piece.upperBound * size]),
+                                                     counts: counts, into: all)
+                    }
+                }
+                destination.withUnsafeMutableBytes { out in
+                    scratch.withUnsafeBytes { all in
+                        var offset = 0
+                        for (r, p) in pieces.enumerated() {
+                            out[p.lowerBound * size..<p.upperBound * size].copyBytes(from: all[offset..<offset + counts[r]])
+                            offset += counts[r]
+                        }
+                    }
                 }
             }
         }
@@ -47,7 +60,9 @@ public struct Predictions<T: KernelScalar>: Sendable {
 }
 
 extension PredictionKernel {
-    /// Predicts every row of `dataset`: chunks in parallel on their shards' nodes, the same
+    /// Predicts every row of `dataset` this process holds (over ranks, the rows of its own
+    /// chunks; the others stay 0 until ``Predictions/gathered(_:chunks:bytesPerExchange:)``):
+    /// chunks in parallel on their shards' nodes, the same
     /// arithmetic as ``countContiguous(weights:features:outputs:classes:block:stride:rows:into:)``
     /// (so the classes are those of the training report), each row independent of the
     /// others, so the result is the same for every thread count.

@@ -14,10 +14,11 @@ extension Float: KernelScalar {
         let n = t - magic
         // ln 2 = 0.693359375 - 2.12194440e-4 (Cephes' split: n * 0.693359375 is exact for |n| < 2^15).
         let r = (x - n * SIMD16(repeating: 0.693_359_375)) - n * SIMD16(repeating: -2.121_944_40e-4)
-        // The minimax polynomial of degree 5 for e^r on [-ln2/2, ln2/2] (relative error
-        // 7.5e-8 before rounding, Remez exchange; coefficients rounded to float), by
+        // The minimax polynomial of degree 5 for e^r on [-ln2/2, ln2/2] (Remez exchange;
+        // relative error 7.5e-8, 1.35e-7 once the coefficients are rounded to float), by
         // Estrin's scheme. It replaced Taylor's degree 8: six operations fewer per vector,
-        // 2.5e-7 worst relative error against libm over [-80, 80] (VectorMathTests).
+        // 2.5e-7 worst relative error against libm over [-80, 80] (VectorMathTests). Its
+        // constant term is not exactly 1, so e^0 is 1.0000001 and sigmoid(0) 0.49999997.
         typealias V = SIMD16<Float>
         let r2 = r * r, r4 = r2 * r2
         let p01 = V(repeating: 0x1.000002p+0) + r * V(repeating: 0x1.fffff6p-1)

@@ -28,6 +28,11 @@ public struct ChunkPlan: Sendable, Equatable {
         return start..<min(rowCount, start + chunkRows)
     }
 
+    /// The rows of chunks `chunks` (a contiguous range, possibly empty).
+    public func rows(ofChunks chunks: Range<Int>) -> Range<Int> {
+        min(chunks.lowerBound * chunkRows, rowCount)..<min(chunks.upperBound * chunkRows, rowCount)
+    }
+
     /// Splits chunks 0..<chunkCount into `parts` contiguous ranges whose sizes differ by at most one.
     public static func split(_ count: Int, into parts: Int) -> [Range<Int>] {
         precondition(parts >= 1, "need at least one part")

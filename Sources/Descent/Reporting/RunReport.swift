@@ -24,7 +24,7 @@ public enum RunReport {
     public static func dataSVG<T: KernelScalar>(_ result: ExperimentResult<T>) -> String {
         let test = result.data.test
         // On rank 0 of a multi-process run, only the rows it holds (the first ones).
-        let held = test.ownedChunks.lowerBound == 0 ? min(test.rowCount, test.ownedChunks.upperBound * test.chunks.chunkRows) : 0
+        let held = test.ownedChunks.lowerBound == 0 ? test.chunks.rows(ofChunks: test.ownedChunks).count : 0
         let shown = min(held, scatterPointLimit)
         let points = (0..<shown).map { r in
             (Double(test.feature(r, 0)), test.featureCount > 1 ? Double(test.feature(r, 1)) : 0, test.label(r))

@@ -181,11 +181,7 @@ public final class GradientEvaluator<T: KernelScalar> {
         for s in 0..<plan.shards.count {
             for t in 0..<classes { for p in 0..<classes { matrix[t][p] += counts[(s * classes + t) * classes + p] } }
         }
-        if let share = dataset.share {
-            let total = share.sum(matrix.flatMap { $0 })
-            return (0..<classes).map { t in Array(total[t * classes..<(t + 1) * classes]) }
-        }
-        return matrix
+        return dataset.share?.sum(matrix) ?? matrix
     }
 }
 

@@ -26,7 +26,10 @@ public struct Predictions<T: KernelScalar>: Sendable {
         var out = self
         func gather<E>(_ source: [E], width: Int, into destination: inout [E]) {
             let size = MemoryLayout<E>.stride * width
-            let perRound = max(1, bytesPerExchange / max(1, size * rows.count))
+            // Rows per rank per round: within the exchange limit, and no more than the
+            // largest rank holds (the scratch buffer is sized by it).
+            let largest = rows.map(\.count).max() ?? 0
+            let perRound = max(1, min(largest, bytesPerExchange / max(1, size * rows.count)))
             let rounds = rows.map { ($0.count + perRound - 1) / perRound }.max() ?? 0
             var scratch = [UInt8](repeating: 0, count: perRound * size * rows.count)
             for round in 0..<rounds {

@@ -1,12 +1,52 @@
 #ifndef DESCENT_SUPPORT_H
 #define DESCENT_SUPPORT_H
-// Small C helpers that Swift has no spelling for. Each is a hint or a query: none changes
-// the arithmetic, so results stay the same on every CPU target.
+// Small C helpers that Swift has no spelling for. Each is a hint, a query or an exact table
+// lookup: none changes the arithmetic, so results stay the same on every CPU target.
 
 /// Asks the CPU to bring the cache line holding `address` into L2 (__builtin_prefetch with
 /// locality 2; prefetcht1 on x86-64, part of the baseline instruction set).
 static inline void descent_prefetch(const void *address) {
     __builtin_prefetch(address, 0, 2);
+}
+
+#include <stdint.h>
+#include <string.h>
+
+typedef uint64_t descent_u64x8 __attribute__((ext_vector_type(8)));
+typedef uint32_t descent_u32x16 __attribute__((ext_vector_type(16)));
+
+/// Entry `index & 15` of the 16-entry table `low` (entries 0-7) and `high` (8-15), lane by
+/// lane: the table lookup of the kernels' exp. AVX-512 does it in one instruction
+/// (vpermi2q); other targets read the lanes one by one. Either way the result is the table's
+/// entry, bit for bit, so the target changes the speed only. (Swift's SIMD subscript by a
+/// vector of indices compiles to eight scalar loads even on AVX-512.)
+static inline descent_u64x8 descent_lookup16_u64(descent_u64x8 low, descent_u64x8 high, descent_u64x8 index) {
+#if defined(__AVX512F__)
+    typedef long long descent_v8di __attribute__((__vector_size__(64)));
+    return (descent_u64x8)__builtin_ia32_vpermi2varq512((descent_v8di)low, (descent_v8di)index, (descent_v8di)high);
+#else
+    uint64_t table[16];
+    memcpy(table, &low, sizeof low);
+    memcpy(table + 8, &high, sizeof high);
+    descent_u64x8 result;
+    for (int lane = 0; lane < 8; lane++) result[lane] = table[index[lane] & 15];
+    return result;
+#endif
+}
+
+/// Entry `index & 15` of the 16-entry `table`, lane by lane (vpermd on AVX-512): the float32
+/// counterpart of descent_lookup16_u64.
+static inline descent_u32x16 descent_lookup16_u32(descent_u32x16 table, descent_u32x16 index) {
+#if defined(__AVX512F__)
+    typedef int descent_v16si __attribute__((__vector_size__(64)));
+    return (descent_u32x16)__builtin_ia32_permvarsi512((descent_v16si)table, (descent_v16si)index);
+#else
+    uint32_t entries[16];
+    memcpy(entries, &table, sizeof table);
+    descent_u32x16 result;
+    for (int lane = 0; lane < 16; lane++) result[lane] = entries[index[lane] & 15];
+    return result;
+#endif
 }
 
 #include <errno.h>

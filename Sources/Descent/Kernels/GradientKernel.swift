@@ -34,21 +34,19 @@ public enum GradientKernel {
     ///   - rows: the rows of the block to accumulate.
     ///   - partial: receives the gradient sums and the loss (``partialStride(features:outputs:)`` values).
     ///   - next: a block to prefetch while this one is computed, if any.
+    ///   - scratch: room for ``scratchVectors(_:outputs:rows:)`` vectors that the kernel may
+    ///     use for the chunk's scores; nil: it allocates them for the call (on the heap once
+    ///     they pass 1 KB, which is a malloc and a free per chunk).
     @inlinable
     public static func contiguous<T: KernelScalar, L: LossKernel>(
         _ loss: L.Type, weights: UnsafePointer<T>, features: Int, outputs: Int,
         block: UnsafePointer<T>, stride: Int, rows: Int, into partial: UnsafeMutablePointer<T>,
-        prefetching next: UnsafePointer<T>? = nil
+        prefetching next: UnsafePointer<T>? = nil, scratch: UnsafeMutablePointer<T.Vector>? = nil
     ) {
-        let lanes = T.lanes
-        let vectors = (rows + lanes - 1) / lanes
-        let width = features + 1
+        let vectors = (rows + T.lanes - 1) / T.lanes
         guard vectors > 0 else {
             for k in 0..<partialStride(features: features, outputs: outputs) { partial[k] = 0 }
             return
-        }
-        @inline(__always) func load(_ column: Int, _ vector: Int) -> T.Vector {
-            UnsafeRawPointer(block + column * stride + vector * lanes).loadUnaligned(as: T.Vector.self)
         }
         // One output unit in float64: the single-pass kernel (same bits). Measured on AMD EPYC
         // (BENCHMARKS.md, issue 12): +7% at 1 thread and +29% at 2 in float64, but 14% slower at
@@ -58,8 +56,39 @@ public enum GradientKernel {
                         into: partial, prefetching: next)
             return
         }
-        withUnsafeTemporaryAllocation(of: T.Vector.self, capacity: outputs * vectors) { buffer in
-            let z = buffer.baseAddress!
+        if let scratch {
+            threePass(loss, weights: weights, features: features, outputs: outputs, block: block, stride: stride,
+                      rows: rows, into: partial, prefetching: next, scores: scratch)
+        } else {
+            withUnsafeTemporaryAllocation(of: T.Vector.self, capacity: outputs * vectors) { buffer in
+                threePass(loss, weights: weights, features: features, outputs: outputs, block: block, stride: stride,
+                          rows: rows, into: partial, prefetching: next, scores: buffer.baseAddress!)
+            }
+        }
+    }
+
+    /// Vectors of scratch that ``contiguous(_:weights:features:outputs:block:stride:rows:into:prefetching:scratch:)``
+    /// uses for a block of up to `rows` rows.
+    @inlinable
+    public static func scratchVectors<T: KernelScalar>(_: T.Type, outputs: Int, rows: Int) -> Int {
+        outputs * ((rows + T.lanes - 1) / T.lanes)
+    }
+
+    /// The three passes of ``contiguous(_:weights:features:outputs:block:stride:rows:into:prefetching:scratch:)``,
+    /// with the chunk's scores in `z` (`outputs x vectors`).
+    @inlinable @inline(__always)
+    static func threePass<T: KernelScalar, L: LossKernel>(
+        _ loss: L.Type, weights: UnsafePointer<T>, features: Int, outputs: Int,
+        block: UnsafePointer<T>, stride: Int, rows: Int, into partial: UnsafeMutablePointer<T>,
+        prefetching next: UnsafePointer<T>?, scores z: UnsafeMutablePointer<T.Vector>
+    ) {
+        let lanes = T.lanes
+        let vectors = (rows + lanes - 1) / lanes
+        let width = features + 1
+        @inline(__always) func load(_ column: Int, _ vector: Int) -> T.Vector {
+            UnsafeRawPointer(block + column * stride + vector * lanes).loadUnaligned(as: T.Vector.self)
+        }
+        do {
             // Pass 1: scores, one output unit at a time, feature by feature.
             for k in 0..<outputs {
                 let w = weights + k * width
@@ -145,7 +174,7 @@ public enum GradientKernel {
         }
     }
 
-    /// ``contiguous(_:weights:features:outputs:block:stride:rows:into:prefetching:)`` for one
+    /// ``contiguous(_:weights:features:outputs:block:stride:rows:into:prefetching:scratch:)`` for one
     /// output unit (the binary losses) in a single pass: four row vectors at a time, their
     /// scores, losses and gradient terms are computed while their features are in registers,
     /// instead of storing the scores and reading the block again. Every sum is formed in the
@@ -250,7 +279,7 @@ public enum GradientKernel {
     /// Accumulates `rows` rows (at most one chunk) into `partial` (overwriting it): row i
     /// is read through `row(i)`, feature j at `row(i)[j * featureStride]` and the label after
     /// the features. The rows are copied into a chunk-shaped block in L1 and go through
-    /// ``contiguous(_:weights:features:outputs:block:stride:rows:into:prefetching:)``, so a
+    /// ``contiguous(_:weights:features:outputs:block:stride:rows:into:prefetching:scratch:)``, so a
     /// row contributes the same bits as it does in a full-batch epoch at the same local index.
     ///
     /// SGD reads its batches this way from the epoch's shuffled row-major copy, and from the
@@ -308,7 +337,7 @@ public enum GradientKernel {
     }
 
     /// The loss and gradient of one row, for per-sample SGD: bit for bit what
-    /// ``contiguous(_:weights:features:outputs:block:stride:rows:into:prefetching:)`` gives
+    /// ``contiguous(_:weights:features:outputs:block:stride:rows:into:prefetching:scratch:)`` gives
     /// for a chunk of that one row, without its three passes over a block.
     ///
     /// The score is summed left to right as pass 1 sums it, the loss runs in the lanes of

@@ -11,6 +11,9 @@ public final class GradientEvaluator<T: KernelScalar> {
     public var parameterCount: Int { stride - 1 }
     @usableFromInline let partials: UnsafeMutablePointer<T>
     let partialCapacity: Int
+    /// One chunk's score vectors per thread, so that the kernel allocates nothing per chunk.
+    let scratch: UnsafeMutablePointer<T.Vector>
+    let scratchPerThread: Int
     /// How partials are combined. Only the determinism harness's self-test changes it, to
     /// show that the harness catches an order-dependent reduction.
     var reduction = ReductionOrder.fixedTree
@@ -30,9 +33,14 @@ public final class GradientEvaluator<T: KernelScalar> {
         partialCapacity = max(1, dataset.chunks.chunkCount, batchChunks)
         partials = .allocate(capacity: partialCapacity * stride)
         partials.initialize(repeating: 0, count: partialCapacity * stride)
+        scratchPerThread = GradientKernel.scratchVectors(T.self, outputs: outputs, rows: dataset.chunks.chunkRows)
+        scratch = .allocate(capacity: scratchPerThread * max(1, executor.threads, dataset.placement.shards.count))
     }
 
-    deinit { partials.deallocate() }
+    deinit {
+        partials.deallocate()
+        scratch.deallocate()
+    }
 
     /// Loss and gradient sums over every row. The gradient goes to `gradient`
     /// (`parameterCount` values); the summed loss is returned.
@@ -68,6 +76,7 @@ public final class GradientEvaluator<T: KernelScalar> {
         let dataset = self.dataset, plan = dataset.placement, chunks = dataset.chunks
         let features = dataset.featureCount, outputs = self.outputs, stride = self.stride
         let partials = UncheckedBox(self.partials), weights = UncheckedBox(weights)
+        let scratch = UncheckedBox(self.scratch), perThread = scratchPerThread
         executor.run(iterations: plan.shards.count, node: { plan.node(ofShard: $0) }) { s in
             let range = plan.shards[s].chunks
             for chunk in range {
@@ -75,7 +84,8 @@ public final class GradientEvaluator<T: KernelScalar> {
                                           block: dataset.block(chunk), stride: chunks.chunkRows,
                                           rows: chunks.rows(ofChunk: chunk).count,
                                           into: partials.value + chunk * stride,
-                                          prefetching: chunk + 1 < range.upperBound ? UnsafePointer(dataset.block(chunk + 1)) : nil)
+                                          prefetching: chunk + 1 < range.upperBound ? UnsafePointer(dataset.block(chunk + 1)) : nil,
+                                          scratch: scratch.value + s * perThread)
             }
         }
         return finish(count: chunks.chunkCount, gradient: gradient, share: dataset.share)
@@ -97,11 +107,12 @@ public final class GradientEvaluator<T: KernelScalar> {
         let owned = share?.owned ?? 0..<chunkCount
         let iterations = parallel ? max(1, min(executor.threads, owned.count)) : 1
         let plan = dataset.placement
+        let scratch = UncheckedBox(self.scratch), perThread = scratchPerThread
         executor.run(iterations: iterations, node: { plan.shards.indices.contains($0) ? plan.node(ofShard: $0) : nil }) { s in
             for chunk in (owned.lowerBound + s * owned.count / iterations)..<(owned.lowerBound + (s + 1) * owned.count / iterations) {
                 let first = start + chunk * chunkRows
                 GradientEvaluator.piece(kind, weights.value, features, outputs, rows, first, min(chunkRows, start + count - first),
-                                        into: partials.value + chunk * stride)
+                                        into: partials.value + chunk * stride, scratch: scratch.value + s * perThread)
             }
         }
         return finish(count: chunkCount, gradient: gradient, share: share)
@@ -111,7 +122,8 @@ public final class GradientEvaluator<T: KernelScalar> {
     /// straight from the chunk block when the piece lies inside one (else through a copy).
     @inline(__always)
     static func piece<L: LossKernel>(_ kind: L.Type, _ weights: UnsafePointer<T>, _ features: Int, _ outputs: Int,
-                                     _ rows: EpochRows<T>, _ first: Int, _ count: Int, into partial: UnsafeMutablePointer<T>) {
+                                     _ rows: EpochRows<T>, _ first: Int, _ count: Int, into partial: UnsafeMutablePointer<T>,
+                                     scratch: UnsafeMutablePointer<T.Vector>) {
         if let copy = rows.copy {
             GradientKernel.rowMajor(kind, weights: weights, features: features, outputs: outputs, rows: count,
                                     source: copy + first &* rows.width, into: partial)
@@ -123,7 +135,8 @@ public final class GradientEvaluator<T: KernelScalar> {
         let padded = (count + T.lanes - 1) / T.lanes * T.lanes
         if offset + padded <= chunkRows {
             GradientKernel.contiguous(kind, weights: weights, features: features, outputs: outputs,
-                                      block: dataset.block(first / chunkRows) + offset, stride: chunkRows, rows: count, into: partial)
+                                      block: dataset.block(first / chunkRows) + offset, stride: chunkRows, rows: count, into: partial,
+                                      scratch: scratch)
         } else {
             GradientKernel.copied(kind, weights: weights, features: features, outputs: outputs, rows: count, featureStride: chunkRows,
                                   into: partial) { UnsafePointer(dataset.rowBase(first &+ $0)) }

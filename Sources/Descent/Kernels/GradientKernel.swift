@@ -34,7 +34,7 @@ public enum GradientKernel {
     ///   - rows: the rows of the block to accumulate.
     ///   - partial: receives the gradient sums and the loss (``partialStride(features:outputs:)`` values).
     ///   - next: a block to prefetch while this one is computed, if any.
-    ///   - scratch: room for ``scratchVectors(_:outputs:rows:)`` vectors that the kernel may
+    ///   - scratch: room for ``scratchVectors(_:features:outputs:rows:)`` vectors that the kernel may
     ///     use for the chunk's scores; nil: it allocates them for the call (on the heap once
     ///     they pass 1 KB, which is a malloc and a free per chunk).
     @inlinable
@@ -53,7 +53,7 @@ public enum GradientKernel {
         // 1 thread in float32, whose vectors of 16 rows leave fewer registers for it.
         if outputs == 1 && MemoryLayout<T>.size == 8 {
             fusedBinary(loss, weights: weights, features: features, block: block, stride: stride, rows: rows,
-                        into: partial, prefetching: next)
+                        into: partial, prefetching: next, scratch: scratch)
             return
         }
         if let scratch {
@@ -68,10 +68,11 @@ public enum GradientKernel {
     }
 
     /// Vectors of scratch that ``contiguous(_:weights:features:outputs:block:stride:rows:into:prefetching:scratch:)``
-    /// uses for a block of up to `rows` rows.
+    /// uses for a block of up to `rows` rows: the scores of the three-pass kernel or the
+    /// accumulators of the one-pass kernel, whichever is more.
     @inlinable
-    public static func scratchVectors<T: KernelScalar>(_: T.Type, outputs: Int, rows: Int) -> Int {
-        outputs * ((rows + T.lanes - 1) / T.lanes)
+    public static func scratchVectors<T: KernelScalar>(_: T.Type, features: Int, outputs: Int, rows: Int) -> Int {
+        max(outputs * ((rows + T.lanes - 1) / T.lanes), 4 * (features + 1))
     }
 
     /// The three passes of ``contiguous(_:weights:features:outputs:block:stride:rows:into:prefetching:scratch:)``,
@@ -184,7 +185,28 @@ public enum GradientKernel {
     static func fusedBinary<T: KernelScalar, L: LossKernel>(
         _ loss: L.Type, weights: UnsafePointer<T>, features: Int,
         block: UnsafePointer<T>, stride: Int, rows: Int, into partial: UnsafeMutablePointer<T>,
-        prefetching next: UnsafePointer<T>?
+        prefetching next: UnsafePointer<T>?, scratch: UnsafeMutablePointer<T.Vector>?
+    ) {
+        // The accumulators, 4 (features + 1) vectors: past 1 KB (4 features and more in
+        // float64) a temporary allocation is a malloc, so the evaluator's scratch is used.
+        if let scratch {
+            fusedBinary(loss, weights: weights, features: features, block: block, stride: stride, rows: rows,
+                        into: partial, prefetching: next, accumulators: scratch)
+        } else {
+            withUnsafeTemporaryAllocation(of: T.Vector.self, capacity: 4 * (features + 1)) { buffer in
+                fusedBinary(loss, weights: weights, features: features, block: block, stride: stride, rows: rows,
+                            into: partial, prefetching: next, accumulators: buffer.baseAddress!)
+            }
+        }
+    }
+
+    /// ``fusedBinary(_:weights:features:block:stride:rows:into:prefetching:scratch:)`` with its
+    /// accumulators in `acc` (accumulator i of weight j at `acc[4 j + i]`).
+    @inlinable @inline(__always)
+    static func fusedBinary<T: KernelScalar, L: LossKernel>(
+        _ loss: L.Type, weights: UnsafePointer<T>, features: Int,
+        block: UnsafePointer<T>, stride: Int, rows: Int, into partial: UnsafeMutablePointer<T>,
+        prefetching next: UnsafePointer<T>?, accumulators acc: UnsafeMutablePointer<T.Vector>
     ) {
         let lanes = T.lanes
         let vectors = (rows + lanes - 1) / lanes
@@ -201,15 +223,13 @@ public enum GradientKernel {
             return z + T.Vector(repeating: weights[features])
         }
         @inline(__always) func lossAndDerivative(_ z: inout T.Vector, _ v: Int) -> T.Vector {
-            withUnsafeMutablePointer(to: &z) { L.apply($0, stride: 1, outputs: 1, labels: load(features, v), as: T.self) }
+            L.apply(&z, stride: 1, outputs: 1, labels: load(features, v), as: T.self)
         }
         let w0 = T.Vector(repeating: weights[0]), bias = T.Vector(repeating: weights[features])
         let nextLines = next == nil ? 0 : (width * stride * MemoryLayout<T>.stride + 63) / 64
         let linesPerQuad = (nextLines + vectors / 4) / max(1, vectors / 4)
         let nextBytes = next.map { UnsafeRawPointer($0) }
-        withUnsafeTemporaryAllocation(of: T.Vector.self, capacity: 4 * width) { buffer in
-            // Accumulator i of weight j at acc[4 j + i].
-            let acc = buffer.baseAddress!
+        do {
             acc.initialize(repeating: T.Vector(repeating: 0), count: 4 * width)
             var lossSum = T.Vector(repeating: 0)
             var v = 0
@@ -234,8 +254,13 @@ public enum GradientKernel {
                     j &+= 1
                 }
                 z0 = z0 + bias; z1 = z1 + bias; z2 = z2 + bias; z3 = z3 + bias
-                let l0 = lossAndDerivative(&z0, v), l1 = lossAndDerivative(&z1, v &+ 1)
-                let l2 = lossAndDerivative(&z2, v &+ 2), l3 = lossAndDerivative(&z3, v &+ 3)
+                // L.apply written out rather than through lossAndDerivative: the log loss's body
+                // (an exp, a log, two divisions) is past what the inliner takes through the
+                // local function, and an out-of-line call per vector costs the quad its overlap.
+                let l0 = L.apply(&z0, stride: 1, outputs: 1, labels: load(features, v), as: T.self)
+                let l1 = L.apply(&z1, stride: 1, outputs: 1, labels: load(features, v &+ 1), as: T.self)
+                let l2 = L.apply(&z2, stride: 1, outputs: 1, labels: load(features, v &+ 2), as: T.self)
+                let l3 = L.apply(&z3, stride: 1, outputs: 1, labels: load(features, v &+ 3), as: T.self)
                 lossSum = lossSum + l0
                 lossSum = lossSum + l1
                 lossSum = lossSum + l2

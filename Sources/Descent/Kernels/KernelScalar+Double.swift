@@ -49,15 +49,16 @@ extension Double: KernelScalar {
     public static func vectorLog(_ x: SIMD8<Double>) -> SIMD8<Double> {
         typealias V = SIMD8<Double>
         // x = m 2^e with m in [sqrt(1/2), sqrt(2)); log m = 2 atanh(s), s = (m - 1) / (m + 1).
+        // e and m come from integer arithmetic on the bits, with no comparison: subtracting
+        // the bits of sqrt(1/2) borrows from the exponent field exactly when x's mantissa is
+        // below sqrt(2)'s, so the field then holds e (biased by 2048 here, so it stays
+        // positive), and x less e in its exponent is m. (A lane-wise comparison and two blends
+        // did this before; Swift built that comparison's mask one lane at a time.)
         let bits = unsafeBitCast(x, to: SIMD8<UInt64>.self)
-        let mantissa = unsafeBitCast(
-            (bits & 0x000F_FFFF_FFFF_FFFF) | 0x3FF0_0000_0000_0000, to: SIMD8<Double>.self)
-        let magic = SIMD8<Double>(repeating: 6_755_399_441_055_744.0)
-        let biased = (bits &>> 52) &+ 0x4338_0000_0000_0000 &- 1023
-        var e = unsafeBitCast(biased, to: SIMD8<Double>.self) - magic
-        let large = mantissa .> SIMD8(repeating: 1.414_213_562_373_095_1)
-        let m = mantissa.replacing(with: mantissa * 0.5, where: large)
-        e = e.replacing(with: e + 1, where: large)
+        let biasedE = (bits &- (0x3FE6_A09E_667F_3BCD &- (2048 << 52))) &>> 52  // e + 2048
+        let m = unsafeBitCast((bits &- (biasedE &<< 52)) ^ (1 << 63), to: SIMD8<Double>.self)
+        let e = unsafeBitCast(biasedE &+ 0x4338_0000_0000_0000, to: SIMD8<Double>.self)
+            - SIMD8(repeating: 6_755_399_441_057_792.0)  // 1.5 * 2^52 + 2048
         let one = SIMD8<Double>(repeating: 1)
         let s = (m - one) / (m + one)
         let s2 = s * s

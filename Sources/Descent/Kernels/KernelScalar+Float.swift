@@ -38,14 +38,12 @@ extension Float: KernelScalar {
 
     @inlinable @inline(__always)
     public static func vectorLog(_ x: SIMD16<Float>) -> SIMD16<Float> {
+        // As Double's: e (biased by 128) and m in [sqrt(1/2), sqrt(2)) from the bits, with no
+        // comparison.
         let bits = unsafeBitCast(x, to: SIMD16<UInt32>.self)
-        let mantissa = unsafeBitCast((bits & 0x007F_FFFF) | 0x3F80_0000, to: SIMD16<Float>.self)
-        let magic = SIMD16<Float>(repeating: 12_582_912.0)
-        let biased = (bits &>> 23) &+ 0x4B40_0000 &- 127
-        var e = unsafeBitCast(biased, to: SIMD16<Float>.self) - magic
-        let large = mantissa .> SIMD16(repeating: 1.414_213_56)
-        let m = mantissa.replacing(with: mantissa * 0.5, where: large)
-        e = e.replacing(with: e + 1, where: large)
+        let biasedE = (bits &- (0x3F35_04F3 &- (128 << 23))) &>> 23  // e + 128
+        let m = unsafeBitCast(bits &- (biasedE &<< 23) &+ (128 << 23), to: SIMD16<Float>.self)
+        let e = unsafeBitCast(biasedE &+ 0x4B40_0000, to: SIMD16<Float>.self) - SIMD16(repeating: 12_583_040.0)  // 1.5 * 2^23 + 128
         let one = SIMD16<Float>(repeating: 1)
         let s = (m - one) / (m + one)
         let s2 = s * s

@@ -13,8 +13,9 @@ where Vector.MaskStorage.Scalar: FixedWidthInteger {
     /// The name used on the command line and in files: `float32` or `float64`.
     static var precisionName: String { get }
 
-    /// Lane-wise e^x, from a Cody-Waite range reduction and a minimax polynomial (no fused
-    /// multiply-add: the generic build has none, and the bits must not depend on the build).
+    /// Lane-wise e^x, from a Cody-Waite range reduction by ln2/16, a 16-entry table of
+    /// 2^(j/16) and a minimax polynomial (no fused multiply-add: the generic build has none,
+    /// and the bits must not depend on the build; the table lookup is exact on every target).
     /// Inputs are clamped to the range where the result is a finite normal number.
     static func vectorExp(_ x: Vector) -> Vector
 

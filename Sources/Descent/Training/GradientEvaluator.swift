@@ -1,7 +1,8 @@
 /// Computes loss and gradient over a whole dataset or one batch of it: the kernel over
 /// chunks in parallel, then the fixed-order reduction.
 ///
-/// It owns the partial buffers so that the epoch loop allocates nothing.
+/// It owns the partial buffers and the kernel's scratch, so that a full-batch epoch allocates
+/// nothing per chunk.
 public final class GradientEvaluator<T: KernelScalar> {
     public let dataset: Dataset<T>
     public let loss: Loss
@@ -11,7 +12,10 @@ public final class GradientEvaluator<T: KernelScalar> {
     public var parameterCount: Int { stride - 1 }
     @usableFromInline let partials: UnsafeMutablePointer<T>
     let partialCapacity: Int
-    /// One chunk's score vectors per thread, so that the kernel allocates nothing per chunk.
+    /// One chunk's scratch per thread (``GradientKernel/scratchVectors(_:features:outputs:rows:)``),
+    /// so that full-batch epochs and SGD pieces read in stored order allocate nothing per
+    /// chunk. (Pieces from the shuffled copy go through `GradientKernel.rowMajor`, which
+    /// copies them into a block of its own.)
     let scratch: UnsafeMutablePointer<T.Vector>
     let scratchPerThread: Int
     /// How partials are combined. Only the determinism harness's self-test changes it, to
@@ -33,7 +37,7 @@ public final class GradientEvaluator<T: KernelScalar> {
         partialCapacity = max(1, dataset.chunks.chunkCount, batchChunks)
         partials = .allocate(capacity: partialCapacity * stride)
         partials.initialize(repeating: 0, count: partialCapacity * stride)
-        scratchPerThread = GradientKernel.scratchVectors(T.self, outputs: outputs, rows: dataset.chunks.chunkRows)
+        scratchPerThread = GradientKernel.scratchVectors(T.self, features: dataset.featureCount, outputs: outputs, rows: dataset.chunks.chunkRows)
         scratch = .allocate(capacity: scratchPerThread * max(1, executor.threads, dataset.placement.shards.count))
     }
 

@@ -73,25 +73,10 @@ public struct CounterRNG: Sendable, Hashable {
         let a = mix(counter ^ U(repeating: key)), b = mix((counter | 1) ^ U(repeating: key))
         let one = U(repeating: 0x3FF0_0000_0000_0000)
         let magic = V(repeating: 6_755_399_441_055_744.0)
-        // Radius: u = m 2^e with m in [sqrt(1/2), sqrt(2)); log m = 2 atanh(s), s = (m - 1) / (m + 1),
-        // as Double.vectorLog computes it, with the branches done by integer arithmetic so that
-        // every step stays a vector instruction.
+        // Radius: u in (0, 1], its log by the kernels' own Double.vectorLog (a positive normal
+        // number: the smallest u is 2^-52).
         let u = V(repeating: 2) - unsafeBitCast(one | (a &>> 12), to: V.self)
-        let ub = unsafeBitCast(u, to: U.self)
-        let mantissaBits = (ub & 0x000F_FFFF_FFFF_FFFF) | one
-        let large = (U(repeating: 0x3FF6_A09E_667F_3BCD) &- mantissaBits) &>> 63  // 1 where m > sqrt(2)
-        let m = unsafeBitCast(mantissaBits &- (large &<< 52), to: V.self)
-        let e = unsafeBitCast((ub &>> 52) &+ large &+ (0x4338_0000_0000_0000 - 1023), to: V.self) - magic
-        let sm = (m - V(repeating: 1)) / (m + V(repeating: 1))
-        let s2 = sm * sm, s4 = s2 * s2, s8 = s4 * s4
-        let q01 = V(repeating: 1) + s2 * V(repeating: 1.0 / 3.0)
-        let q23 = V(repeating: 1.0 / 5.0) + s2 * V(repeating: 1.0 / 7.0)
-        let q45 = V(repeating: 1.0 / 9.0) + s2 * V(repeating: 1.0 / 11.0)
-        let q67 = V(repeating: 1.0 / 13.0) + s2 * V(repeating: 1.0 / 15.0)
-        let q89 = V(repeating: 1.0 / 17.0) + s2 * V(repeating: 1.0 / 19.0)
-        let q03 = q01 + s4 * q23, q47 = q45 + s4 * q67
-        let logM = (sm + sm) * ((q03 + s8 * q47) + (s8 * s8) * q89)
-        let logU = e * V(repeating: 0x1.62e42fee00000p-1) + (logM + e * V(repeating: 0x1.a39ef35793c76p-33))
+        let logU = Double.vectorLog(u)
         let radius = (V(repeating: -2) * logU).squareRoot()
         // Angle: y = 4t is exact; q = round(y) by the 1.5 * 2^52 magic number, y - q exact.
         let y = (unsafeBitCast(one | (b &>> 12), to: V.self) - V(repeating: 1)) * V(repeating: 4)

@@ -48,14 +48,15 @@ extension Double: KernelScalar {
     @inlinable @inline(__always)
     public static func vectorLog(_ x: SIMD8<Double>) -> SIMD8<Double> {
         typealias V = SIMD8<Double>
-        // x = m 2^e with m in [sqrt(1/2), sqrt(2)); log m = 2 atanh(s), s = (m - 1) / (m + 1).
+        // x = m 2^e with m in (sqrt(1/2), sqrt(2)]; log m = 2 atanh(s), s = (m - 1) / (m + 1).
         // e and m come from integer arithmetic on the bits, with no comparison: subtracting
-        // the bits of sqrt(1/2) borrows from the exponent field exactly when x's mantissa is
-        // below sqrt(2)'s, so the field then holds e (biased by 2048 here, so it stays
-        // positive), and x less e in its exponent is m. (A lane-wise comparison and two blends
-        // did this before; Swift built that comparison's mask one lane at a time.)
+        // the bits of sqrt(1/2) plus one borrows from the exponent field exactly when x's
+        // mantissa is at most sqrt(2)'s, so the field then holds e (biased by 2048 here, so it
+        // stays positive), and x less e in its exponent is m. The split is the one a
+        // comparison m > sqrt(2) makes, so every input gives the bits it gave with the
+        // comparison and two blends used before (whose mask Swift built one lane at a time).
         let bits = unsafeBitCast(x, to: SIMD8<UInt64>.self)
-        let biasedE = (bits &- (0x3FE6_A09E_667F_3BCD &- (2048 << 52))) &>> 52  // e + 2048
+        let biasedE = (bits &- (0x3FE6_A09E_667F_3BCE &- (2048 << 52))) &>> 52  // e + 2048
         let m = unsafeBitCast((bits &- (biasedE &<< 52)) ^ (1 << 63), to: SIMD8<Double>.self)
         let e = unsafeBitCast(biasedE &+ 0x4338_0000_0000_0000, to: SIMD8<Double>.self)
             - SIMD8(repeating: 6_755_399_441_057_792.0)  // 1.5 * 2^52 + 2048

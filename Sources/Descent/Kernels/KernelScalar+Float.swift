@@ -38,10 +38,10 @@ extension Float: KernelScalar {
 
     @inlinable @inline(__always)
     public static func vectorLog(_ x: SIMD16<Float>) -> SIMD16<Float> {
-        // As Double's: e (biased by 128) and m in [sqrt(1/2), sqrt(2)) from the bits, with no
-        // comparison.
+        // As Double's: e (biased by 128) and m in (sqrt(1/2), sqrt(2)] from the bits, with no
+        // comparison, split where m > sqrt(2) splits.
         let bits = unsafeBitCast(x, to: SIMD16<UInt32>.self)
-        let biasedE = (bits &- (0x3F35_04F3 &- (128 << 23))) &>> 23  // e + 128
+        let biasedE = (bits &- (0x3F35_04F4 &- (128 << 23))) &>> 23  // e + 128
         let m = unsafeBitCast(bits &- (biasedE &<< 23) &+ (128 << 23), to: SIMD16<Float>.self)
         let e = unsafeBitCast(biasedE &+ 0x4B40_0000, to: SIMD16<Float>.self) - SIMD16(repeating: 12_583_040.0)  // 1.5 * 2^23 + 128
         let one = SIMD16<Float>(repeating: 1)

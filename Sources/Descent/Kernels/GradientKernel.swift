@@ -67,6 +67,14 @@ public enum GradientKernel {
         }
     }
 
+    /// Row vector `vector` (rows `vector * lanes ..< (vector + 1) * lanes`) of column `column`
+    /// of a block. The index arithmetic wraps (&*, &+): a block is at most a chunk, and checked
+    /// multiplications put an overflow test and a branch beside every load of a kernel's loop.
+    @inlinable @inline(__always)
+    static func rowVector<T: KernelScalar>(_ block: UnsafePointer<T>, _ stride: Int, _ column: Int, _ vector: Int) -> T.Vector {
+        UnsafeRawPointer(block + (column &* stride &+ vector &* T.lanes)).loadUnaligned(as: T.Vector.self)
+    }
+
     /// Vectors of scratch that ``contiguous(_:weights:features:outputs:block:stride:rows:into:prefetching:scratch:)``
     /// uses for a block of up to `rows` rows: the scores of the three-pass kernel or the
     /// accumulators of the one-pass kernel, whichever is more.
@@ -86,9 +94,7 @@ public enum GradientKernel {
         let lanes = T.lanes
         let vectors = (rows + lanes - 1) / lanes
         let width = features + 1
-        @inline(__always) func load(_ column: Int, _ vector: Int) -> T.Vector {
-            UnsafeRawPointer(block + column * stride + vector * lanes).loadUnaligned(as: T.Vector.self)
-        }
+        @inline(__always) func load(_ column: Int, _ vector: Int) -> T.Vector { rowVector(block, stride, column, vector) }
         do {
             // Pass 1: scores, one output unit at a time, feature by feature.
             for k in 0..<outputs {
@@ -211,11 +217,7 @@ public enum GradientKernel {
         let lanes = T.lanes
         let vectors = (rows + lanes - 1) / lanes
         let width = features + 1
-        // Index arithmetic wraps (&*, &+): the block is at most a chunk, and checked
-        // multiplications put an overflow test and branch beside every load of the loop.
-        @inline(__always) func load(_ column: Int, _ vector: Int) -> T.Vector {
-            UnsafeRawPointer(block + (column &* stride &+ vector &* lanes)).loadUnaligned(as: T.Vector.self)
-        }
+        @inline(__always) func load(_ column: Int, _ vector: Int) -> T.Vector { rowVector(block, stride, column, vector) }
         @inline(__always) func score(_ v: Int) -> T.Vector {
             var z = load(0, v) * T.Vector(repeating: weights[0])
             var j = 1

@@ -34,9 +34,10 @@ public enum GradientKernel {
     ///   - rows: the rows of the block to accumulate.
     ///   - partial: receives the gradient sums and the loss (``partialStride(features:outputs:)`` values).
     ///   - next: a block to prefetch while this one is computed, if any.
-    ///   - scratch: room for ``scratchVectors(_:features:outputs:rows:)`` vectors that the kernel may
-    ///     use for the chunk's scores; nil: it allocates them for the call (on the heap once
-    ///     they pass 1 KB, which is a malloc and a free per chunk).
+    ///   - scratch: room for ``scratchVectors(_:features:outputs:rows:)`` vectors that the kernel
+    ///     uses for the chunk's scores (three passes) or its gradient accumulators (one pass);
+    ///     nil: it allocates them for the call (on the heap once they pass 1 KB, which is a
+    ///     malloc and a free per chunk).
     @inlinable
     public static func contiguous<T: KernelScalar, L: LossKernel>(
         _ loss: L.Type, weights: UnsafePointer<T>, features: Int, outputs: Int,

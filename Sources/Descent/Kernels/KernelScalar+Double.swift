@@ -53,7 +53,7 @@ extension Double: KernelScalar {
         // the bits of sqrt(1/2) plus one borrows from the exponent field exactly when x's
         // mantissa is at most sqrt(2)'s, so the field then holds e (biased by 2048 here, so it
         // stays positive), and x less e in its exponent is m. The split is the one a
-        // comparison m > sqrt(2) makes, so every input gives the bits it gave with the
+        // comparison m > sqrt(2) makes, so every positive input gives the bits it gave with the
         // comparison and two blends used before (whose mask Swift built one lane at a time).
         let bits = unsafeBitCast(x, to: SIMD8<UInt64>.self)
         let biasedE = (bits &- (0x3FE6_A09E_667F_3BCE &- (2048 << 52))) &>> 52  // e + 2048

@@ -84,7 +84,7 @@ struct PredictCommand: ParsableCommand {
         try model.checkFits(featureNames: file.featureNames, namedColumns: file.namedColumns, classes: nil, path: self.model,
                             data: input)
         let dataset = Dataset<T>(rowCount: file.rowCount, featureCount: model.featureNames.count, classCount: model.classCount,
-                                 executor: executor, ranks: ranks) { _, _, _ in }
+                                 executor: executor, ranks: ranks, packingLabels: false) { _, _, _ in }
         let hasLabels = file.labelName != nil
         if let ranks, let npy = file as? NPYFile, threads <= RowSink<T>.maximumParts {
             // NumPy input over ranks: each rank reads its own rows by offset; the labels'

@@ -17,6 +17,8 @@ struct BadInputTests {
         let json = CLI.write("{\n  \"epochs\": 10,\n  \"alpha\" 0.1\n}\n", to: "bad.json", in: d)
         let unknown = CLI.write("{\"epochs\": 10, \"learning-rate\": 0.1}", to: "unknown.json", in: d)
         let weights = CLI.write("0.1,0.2\n", to: "weights.csv", in: d)
+        // 70,000 distinct labels: more classes than a packed label column holds (2 bytes).
+        let manyClasses = CLI.write("a,label\n" + (0..<70_000).map { "\($0 % 3),\($0)\n" }.joined(), to: "classes.csv", in: d)
         return [
             (["train", "--epochs", "0"], "--epochs must be at least 1"),
             (["train", "--alpha", "0"], "--alpha must be a finite number > 0"),
@@ -37,6 +39,7 @@ struct BadInputTests {
             (["train", "--train", wide], "wide.csv:3: 4 columns, but the header has 3"),
             (["train", "--train", word], "word.csv:3:2: column 'b' holds 'two', which is not a number"),
             (["train", "--train", labels, "--loss", "squared-error"], "--loss squared-error is for two classes, but the data has 3"),
+            (["train", "--train", manyClasses, "--threads", "2"], "classes.csv: label column 'label' holds 70000 distinct labels; descent trains up to 65536 classes"),
             (["train", "--train", nan], "nan.csv:3:1: column 'a' holds 'NaN'; NaN and infinite values are not allowed"),
             (["train", "--train", inf], "inf.csv:3:2: column 'b' holds '-inf'"),
             (["train", "--init-weights", weights], "this model needs 1 line of 3 numbers"),

@@ -21,6 +21,7 @@ struct MemoryBudgetTests {
             (["bench", "--probe-bytes", "9000000000000000000", "--threads-list", "1"], [:], "bandwidth probe"),
             (["train", "--threads", "1000000"], [:], "--threads must be at most 4096"),
             (["train", "--centers", "1000000000", "--samples", "4"], [:], "--centers 1000000000 is more than --samples 4"),
+            (["train", "--centers", "65537", "--samples", "70000"], [:], "--centers 65537 is more classes than descent trains (at most 65536)"),
             (["verify", "--threads-list", "1,9223372036854775807"], [:], "thread counts from 1 to 4096"),
             (["train", "--train", labels, "--optimizer", "sgd"], ["DESCENT_MEMORY_LIMIT": "200K"], "SGD epoch copy"),
             (["train"], ["DESCENT_MEMORY_LIMIT": "1.5G"], "DESCENT_MEMORY_LIMIT='1.5G' is not a byte count"),

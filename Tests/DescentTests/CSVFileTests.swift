@@ -9,7 +9,7 @@ func readRows(_ path: String, labelColumn: LabelColumnChoice = .last, threads: I
     let file = try RowFiles.open(path: path, role: "--train", labelColumn: labelColumn, executor: executor)
     let d = file.featureNames.count
     let dataset = Dataset<Double>(rowCount: file.rowCount, featureCount: d, classCount: 2, chunkRows: 16,
-                                  executor: executor) { _, _, _ in }
+                                  executor: executor, packingLabels: false) { _, _, _ in }
     let parts = try file.read(into: RowSink(dataset: dataset), executor: executor)
     let labels = (0..<file.rowCount).map { row -> String in
         let token = Int(dataset.rowBase(row)[d * dataset.blockStride])

@@ -131,6 +131,9 @@ struct PerSamplePathTests {
                 let stride = T.lanes
                 var block = [T](repeating: 0, count: width * stride)
                 for j in 0..<width { block[j * stride] = row[j] }
+                // The label packed in one byte, zeros past it (as in a padded chunk).
+                var labelColumn = [UInt8](repeating: 0, count: stride)
+                labelColumn[0] = UInt8(trial % classes)
                 var partial = [T](repeating: 0, count: outputs * width + 1)
                 var gradient = [T](repeating: 0, count: outputs * width)
                 let scores = UnsafeMutablePointer<T.Vector>.allocate(capacity: outputs)
@@ -139,13 +142,17 @@ struct PerSamplePathTests {
                 func both<L: LossKernel>(_ kind: L.Type) -> T {
                     weights.withUnsafeBufferPointer { w in
                         block.withUnsafeBufferPointer { b in
-                            partial.withUnsafeMutableBufferPointer { p in
-                                gradient.withUnsafeMutableBufferPointer { g in
-                                    row.withUnsafeBufferPointer { r in
-                                        GradientKernel.contiguous(kind, weights: w.baseAddress!, features: features, outputs: outputs,
-                                                                  block: b.baseAddress!, stride: stride, rows: 1, into: p.baseAddress!)
-                                        return GradientKernel.single(kind, weights: w.baseAddress!, features: features, outputs: outputs,
-                                                                     row: r.baseAddress!, featureStride: 1, scores: scores, gradient: g.baseAddress!)
+                            labelColumn.withUnsafeBytes { labels in
+                                partial.withUnsafeMutableBufferPointer { p in
+                                    gradient.withUnsafeMutableBufferPointer { g in
+                                        row.withUnsafeBufferPointer { r in
+                                            GradientKernel.contiguous(kind, weights: w.baseAddress!, features: features, outputs: outputs,
+                                                                      block: b.baseAddress!, stride: stride, labels: labels.baseAddress!,
+                                                                      labelBytes: 1, rows: 1, into: p.baseAddress!)
+                                            return GradientKernel.single(kind, weights: w.baseAddress!, features: features, outputs: outputs,
+                                                                         row: r.baseAddress!, featureStride: 1, label: label, scores: scores,
+                                                                         gradient: g.baseAddress!)
+                                        }
                                     }
                                 }
                             }

@@ -49,6 +49,39 @@ static inline descent_u32x16 descent_lookup16_u32(descent_u32x16 table, descent_
 #endif
 }
 
+typedef double descent_f64x8 __attribute__((ext_vector_type(8)));
+typedef float descent_f32x16 __attribute__((ext_vector_type(16)));
+typedef uint8_t descent_u8x8 __attribute__((ext_vector_type(8)));
+typedef uint8_t descent_u8x16 __attribute__((ext_vector_type(16)));
+typedef uint16_t descent_u16x8 __attribute__((ext_vector_type(8)));
+typedef uint16_t descent_u16x16 __attribute__((ext_vector_type(16)));
+
+/// Eight (sixteen) class indices of a packed label column, one or two bytes each, read from
+/// `labels` (any alignment) and converted to floats: the labels as the loss kernels take
+/// them. Small integers convert exactly, so every target gives the same values; AVX-512
+/// does a load-and-widen (vpmovzx) and one conversion, where Swift's generic SIMD
+/// conversion goes lane by lane.
+static inline descent_f64x8 descent_labels_u8_f64(const void *labels) {
+    descent_u8x8 v;
+    memcpy(&v, labels, sizeof v);
+    return __builtin_convertvector(__builtin_convertvector(v, descent_u64x8), descent_f64x8);
+}
+static inline descent_f64x8 descent_labels_u16_f64(const void *labels) {
+    descent_u16x8 v;
+    memcpy(&v, labels, sizeof v);
+    return __builtin_convertvector(__builtin_convertvector(v, descent_u64x8), descent_f64x8);
+}
+static inline descent_f32x16 descent_labels_u8_f32(const void *labels) {
+    descent_u8x16 v;
+    memcpy(&v, labels, sizeof v);
+    return __builtin_convertvector(__builtin_convertvector(v, descent_u32x16), descent_f32x16);
+}
+static inline descent_f32x16 descent_labels_u16_f32(const void *labels) {
+    descent_u16x16 v;
+    memcpy(&v, labels, sizeof v);
+    return __builtin_convertvector(__builtin_convertvector(v, descent_u32x16), descent_f32x16);
+}
+
 #include <errno.h>
 #include <stdio.h>
 

@@ -119,7 +119,7 @@ public enum DataPreparation {
         func empty(_ rows: Int, ranks: RankGroup? = ranks) -> Dataset<T> {
             // Zeroed on each shard's node; the readers then write every row in place.
             Dataset<T>(rowCount: rows, featureCount: d, classCount: 2, placement: policy, topology: topology,
-                       executor: executor, ranks: ranks) { _, _, _ in }
+                       executor: executor, ranks: ranks, packingLabels: false) { _, _, _ in }
         }
         let train = empty(split.trainCount, ranks: everyTrainingRow ? nil : ranks)
         let validation = split.validationCount > 0 ? empty(split.validationCount) : nil
@@ -178,6 +178,9 @@ public enum DataPreparation {
     }
 
     static func requireTwoClasses(_ classes: LabelEncoding, path: String, column: String) throws {
+        if classes.count > Dataset<Double>.maximumClasses {
+            throw DescentError.input("\(path): label column '\(column)' holds \(classes.count) distinct labels; descent trains up to \(Dataset<Double>.maximumClasses) classes (is --label-column right?)")
+        }
         guard classes.count < 2 else { return }
         throw DescentError.input("\(path): every row has the label '\(classes.names.first ?? "")' in column '\(column)'; a classifier needs at least two classes (is --label-column right?)")
     }
@@ -229,19 +232,14 @@ public enum DataPreparation {
     }
 
     /// Replaces the label token a reader left in each row (``RowSink/labelToken(part:id:)``)
-    /// by its class, from `parts[part][id]`, shard by shard.
+    /// by its class, from `parts[part][id]`, and packs the labels (``Dataset/labelBytes``),
+    /// shard by shard.
     public static func setLabels<T: KernelScalar>(_ dataset: Dataset<T>, parts maps: [[UInt32]], classCount: Int,
                                                   executor: ShardedExecutor) {
         dataset.classCount = classCount
-        let plan = dataset.placement, chunks = dataset.chunks, d = dataset.featureCount
-        executor.run(iterations: plan.shards.count, node: { plan.node(ofShard: $0) }) { s in
-            for chunk in plan.shards[s].chunks {
-                let labels = dataset.block(chunk) + d * chunks.chunkRows
-                for i in 0..<chunks.rows(ofChunk: chunk).count {
-                    let (part, id) = RowSink<T>.decodeLabelToken(labels[i])
-                    labels[i] = T(maps[part][id])
-                }
-            }
+        dataset.packLabels(executor: executor) { token in
+            let (part, id) = RowSink<T>.decodeLabelToken(token)
+            return Int(maps[part][id])
         }
     }
 }

@@ -2,14 +2,27 @@
 /// NUMA node of the shard that owns them.
 ///
 /// Chunk c is a block of `(featureCount + 1) * chunkRows` scalars: feature 0 of the chunk's
-/// rows, then feature 1, ..., then the labels (a class index stored as a float: 0 or 1 for
-/// binary problems). The bias is the last weight of the model; the tutorial's column of
-/// ones is implied by the kernels and never stored. The last chunk is padded with zeros.
+/// rows, then feature 1, ..., then the label slot. The bias is the last weight of the model;
+/// the tutorial's column of ones is implied by the kernels and never stored. The last chunk
+/// is padded with zeros.
+///
+/// The label slot is filled with class indices stored as `T` (or, from the file readers,
+/// label tokens), then packed: the class indices as 1-byte integers (up to 256 classes) or
+/// 2-byte ones (up to ``maximumClasses``), at the start of the slot (``labels(_:)``,
+/// ``labelBytes``). A full-batch epoch then reads `featureCount * MemoryLayout<T>.size +
+/// labelBytes` bytes a row instead of `(featureCount + 1) * MemoryLayout<T>.size`: 17 instead
+/// of 24 for two float64 features, 9 instead of 12 in float32. The slot keeps its full width
+/// so that the readers can write their tokens in place, with no second array.
 public final class Dataset<T: KernelScalar>: @unchecked Sendable {
     public let rowCount: Int
     public let featureCount: Int
     /// The number of classes (set by loaders once the labels are known, before training).
     public internal(set) var classCount: Int
+    /// Bytes of each class index in the packed label column (1 up to 256 classes, else 2);
+    /// 0 while the label slots still hold `T` values, before ``packLabels(_:)``.
+    public internal(set) var labelBytes: Int
+    /// The most classes a dataset holds: its packed labels are at most 2 bytes.
+    public static var maximumClasses: Int { 1 << 16 }
     public let chunks: ChunkPlan
     public let placement: PlacementPlan
     /// One buffer per shard.
@@ -30,7 +43,10 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
     /// Scalars between one feature's column and the next inside a block.
     @inlinable public var blockStride: Int { chunks.chunkRows }
     /// Bytes of feature and label data per row (what a full-batch epoch reads).
-    public var bytesPerRow: Int { (featureCount + 1) * MemoryLayout<T>.stride }
+    public var bytesPerRow: Int { featureCount * MemoryLayout<T>.stride + (labelBytes == 0 ? MemoryLayout<T>.stride : labelBytes) }
+
+    /// Bytes of each packed class index for `classCount` classes.
+    public static func labelBytes(classCount: Int) -> Int { classCount <= 256 ? 1 : 2 }
 
     /// Allocates the dataset's shards and fills each chunk on its shard's node.
     ///
@@ -46,16 +62,22 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
     ///     only the chunks it owns (``RankGroup/share(chunkCount:)``); nil for all of them.
     ///   - fill: called once per chunk, from the thread bound to the chunk's node, with the
     ///     chunk's global rows and its block (`block[j * stride + i]` is feature j of local
-    ///     row i; `block[featureCount * stride + i]` is its label). It must be safe to call
-    ///     concurrently for different chunks.
+    ///     row i; `block[featureCount * stride + i]` is its label, a class index as `T`). It
+    ///     must be safe to call concurrently for different chunks.
+    ///   - packingLabels: whether `fill` writes the class indices, which are then packed chunk
+    ///     by chunk; false when the labels come later (the file readers write tokens, and
+    ///     ``DataPreparation/setLabels(_:parts:classCount:executor:)`` packs the classes).
     public init(rowCount: Int, featureCount: Int, classCount: Int, chunkRows: Int = ChunkPlan.defaultChunkRows,
                 placement policy: NUMAPolicy = .auto, topology: Topology = .current, executor: ShardedExecutor,
-                ranks: RankGroup? = nil,
+                ranks: RankGroup? = nil, packingLabels: Bool = true,
                 fill: (_ rows: Range<Int>, _ block: UnsafeMutablePointer<T>, _ stride: Int) -> Void) {
         precondition(featureCount >= 1 && classCount >= 1, "a dataset needs features and classes")
+        precondition(!packingLabels || classCount <= Dataset.maximumClasses, "at most 65,536 classes")
         self.rowCount = rowCount
         self.featureCount = featureCount
         self.classCount = classCount
+        let labelBytes = packingLabels ? Dataset.labelBytes(classCount: classCount) : 0
+        self.labelBytes = labelBytes
         chunks = ChunkPlan(rowCount: rowCount, chunkRows: chunkRows)
         chunkShift = chunkRows.trailingZeroBitCount
         let share = ranks?.share(chunkCount: chunks.chunkCount)
@@ -92,6 +114,9 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
                 let block = blocks_[chunk]
                 block.initialize(repeating: 0, count: blockScalars)
                 fill(chunks_.rows(ofChunk: chunk), block, chunkRows)
+                if labelBytes != 0 {
+                    Dataset.pack(block + featureCount * chunkRows, count: chunkRows, bytes: labelBytes) { RowSink<T>.integer($0) }
+                }
             }
         }
     }
@@ -105,8 +130,15 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
     @inlinable @inline(__always)
     public func block(_ chunk: Int) -> UnsafeMutablePointer<T> { blocks[chunk] }
 
-    /// Where row `row` starts: feature j is at `rowBase(row)[j * chunkRows]` and the label at
-    /// `rowBase(row)[featureCount * chunkRows]`.
+    /// The label column of chunk `chunk`: `labelBytes` bytes a row once packed (before that,
+    /// one `T` a row).
+    @inlinable @inline(__always)
+    public func labels(_ chunk: Int) -> UnsafeMutableRawPointer {
+        UnsafeMutableRawPointer(blocks[chunk] + featureCount &* chunks.chunkRows)
+    }
+
+    /// Where row `row` starts: feature j is at `rowBase(row)[j * chunkRows]`; its label is
+    /// ``label(_:)`` (before packing, `rowBase(row)[featureCount * chunkRows]`).
     @inlinable @inline(__always)
     public func rowBase(_ row: Int) -> UnsafeMutablePointer<T> {
         blocks[row &>> chunkShift] + (row & (chunks.chunkRows - 1))
@@ -118,7 +150,49 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
 
     /// The label (class index) of row `row`.
     @inlinable
-    public func label(_ row: Int) -> Int { Int(rowBase(row)[featureCount * chunks.chunkRows]) }
+    public func label(_ row: Int) -> Int {
+        let local = row & (chunks.chunkRows - 1), column = labels(row &>> chunkShift)
+        switch labelBytes {
+        case 1: return Int(column.load(fromByteOffset: local, as: UInt8.self))
+        case 2: return Int(column.load(fromByteOffset: 2 &* local, as: UInt16.self))
+        default: return RowSink<T>.integer(column.assumingMemoryBound(to: T.self)[local])
+        }
+    }
+
+    /// Packs the labels: replaces each chunk's `T` label slots by their class indices of
+    /// ``labelBytes(classCount:)`` bytes, from `classOf(slot value)`, on the shards' threads.
+    /// Rows past a chunk's end (the last chunk's padding) get class 0.
+    func packLabels(executor: ShardedExecutor, _ classOf: @escaping (T) -> Int) {
+        precondition(labelBytes == 0 && classCount <= Dataset.maximumClasses, "labels packed once, at most 65,536 classes")
+        let bytes = Dataset.labelBytes(classCount: classCount)
+        let plan = placement, chunks = self.chunks, d = featureCount
+        executor.run(iterations: plan.shards.count, node: { plan.node(ofShard: $0) }) { s in
+            for chunk in plan.shards[s].chunks {
+                let rows = chunks.rows(ofChunk: chunk).count
+                Dataset.pack(self.block(chunk) + d * chunks.chunkRows, count: rows, bytes: bytes, classOf)
+                // The padding (never mapped: its slots hold no token).
+                let column = self.labels(chunk)
+                for i in rows..<chunks.chunkRows {
+                    if bytes == 1 { column.storeBytes(of: 0, toByteOffset: i, as: UInt8.self) }
+                    else { column.storeBytes(of: 0, toByteOffset: 2 * i, as: UInt16.self) }
+                }
+            }
+        }
+        labelBytes = bytes
+    }
+
+    /// Rewrites `count` `T` slots at `slots` in place as `bytes`-byte integers `classOf(slot)`
+    /// at the same address. Forward order is safe: integer i lies inside slot i or an
+    /// earlier one, already read.
+    @inline(__always)
+    static func pack(_ slots: UnsafeMutablePointer<T>, count: Int, bytes: Int, _ classOf: (T) -> Int) {
+        let raw = UnsafeMutableRawPointer(slots)
+        if bytes == 1 {
+            for i in 0..<count { raw.storeBytes(of: UInt8(truncatingIfNeeded: classOf(slots[i])), toByteOffset: i, as: UInt8.self) }
+        } else {
+            for i in 0..<count { raw.storeBytes(of: UInt16(truncatingIfNeeded: classOf(slots[i])), toByteOffset: 2 &* i, as: UInt16.self) }
+        }
+    }
 
     /// Row `row` as an array of its features.
     public func features(ofRow row: Int) -> [T] { (0..<featureCount).map { feature(row, $0) } }

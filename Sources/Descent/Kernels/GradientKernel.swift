@@ -27,13 +27,15 @@ public enum GradientKernel {
     ///   - weights: `outputs x (features + 1)` weights, bias last in each row.
     ///   - features: features per row.
     ///   - outputs: output units (1 for the binary losses).
-    ///   - block: feature j of row i at `block[j * stride + i]`, label at
-    ///     `block[features * stride + i]`. Readable up to the next multiple of the vector
-    ///     width past `rows` (chunk blocks are padded to a whole chunk).
+    ///   - block: feature j of row i at `block[j * stride + i]`. Readable up to the next
+    ///     multiple of the vector width past `rows` (chunk blocks are padded to a whole chunk).
     ///   - stride: scalars between one feature's column and the next in the block.
+    ///   - labels: the class index of row i at byte `i * labelBytes`, readable as far as the block.
+    ///   - labelBytes: 1 or 2 (``Dataset/labelBytes``).
     ///   - rows: the rows of the block to accumulate.
     ///   - partial: receives the gradient sums and the loss (``partialStride(features:outputs:)`` values).
-    ///   - next: a block to prefetch while this one is computed, if any.
+    ///   - next: a block to prefetch while this one is computed, if any (its features and
+    ///     packed labels, `features * stride` scalars and `stride * labelBytes` bytes).
     ///   - scratch: room for ``scratchVectors(_:features:outputs:rows:)`` vectors that the kernel
     ///     uses for the chunk's scores (three passes) or its gradient accumulators (one pass);
     ///     nil: it allocates them for the call (on the heap once they pass 1 KB, which is a
@@ -41,7 +43,8 @@ public enum GradientKernel {
     @inlinable
     public static func contiguous<T: KernelScalar, L: LossKernel>(
         _ loss: L.Type, weights: UnsafePointer<T>, features: Int, outputs: Int,
-        block: UnsafePointer<T>, stride: Int, rows: Int, into partial: UnsafeMutablePointer<T>,
+        block: UnsafePointer<T>, stride: Int, labels: UnsafeRawPointer, labelBytes: Int, rows: Int,
+        into partial: UnsafeMutablePointer<T>,
         prefetching next: UnsafePointer<T>? = nil, scratch: UnsafeMutablePointer<T.Vector>? = nil
     ) {
         let vectors = (rows + T.lanes - 1) / T.lanes
@@ -49,22 +52,42 @@ public enum GradientKernel {
             for k in 0..<partialStride(features: features, outputs: outputs) { partial[k] = 0 }
             return
         }
+        guard let scratch else {
+            // A call of this same function (not inlined), so the kernels' bodies exist once.
+            withUnsafeTemporaryAllocation(of: T.Vector.self, capacity: scratchVectors(T.self, features: features, outputs: outputs, rows: rows)) {
+                contiguous(loss, weights: weights, features: features, outputs: outputs, block: block, stride: stride,
+                           labels: labels, labelBytes: labelBytes, rows: rows, into: partial, prefetching: next,
+                           scratch: $0.baseAddress!)
+            }
+            return
+        }
+        // The label width as a constant in each copy of the kernel: a width read from memory
+        // put a compare and a branch beside every label load (-5% in cache, float64).
+        if labelBytes == 1 {
+            kernel(loss, weights: weights, features: features, outputs: outputs, block: block, stride: stride,
+                   labels: labels, labelBytes: 1, rows: rows, into: partial, prefetching: next, scratch: scratch)
+        } else {
+            kernel(loss, weights: weights, features: features, outputs: outputs, block: block, stride: stride,
+                   labels: labels, labelBytes: 2, rows: rows, into: partial, prefetching: next, scratch: scratch)
+        }
+    }
+
+    /// The kernel that suits the problem, for ``contiguous(_:weights:features:outputs:block:stride:labels:labelBytes:rows:into:prefetching:scratch:)``.
+    @inlinable @inline(__always)
+    static func kernel<T: KernelScalar, L: LossKernel>(
+        _ loss: L.Type, weights: UnsafePointer<T>, features: Int, outputs: Int,
+        block: UnsafePointer<T>, stride: Int, labels: UnsafeRawPointer, labelBytes: Int, rows: Int,
+        into partial: UnsafeMutablePointer<T>, prefetching next: UnsafePointer<T>?, scratch: UnsafeMutablePointer<T.Vector>
+    ) {
         // One output unit in float64: the single-pass kernel (same bits). Measured on AMD EPYC
         // (BENCHMARKS.md, issue 12): +7% at 1 thread and +29% at 2 in float64, but 14% slower at
         // 1 thread in float32, whose vectors of 16 rows leave fewer registers for it.
         if outputs == 1 && MemoryLayout<T>.size == 8 {
-            fusedBinary(loss, weights: weights, features: features, block: block, stride: stride, rows: rows,
-                        into: partial, prefetching: next, scratch: scratch)
-            return
-        }
-        if let scratch {
-            threePass(loss, weights: weights, features: features, outputs: outputs, block: block, stride: stride,
-                      rows: rows, into: partial, prefetching: next, scores: scratch)
+            fusedBinary(loss, weights: weights, features: features, block: block, stride: stride,
+                        labels: labels, labelBytes: labelBytes, rows: rows, into: partial, prefetching: next, accumulators: scratch)
         } else {
-            withUnsafeTemporaryAllocation(of: T.Vector.self, capacity: outputs * vectors) { buffer in
-                threePass(loss, weights: weights, features: features, outputs: outputs, block: block, stride: stride,
-                          rows: rows, into: partial, prefetching: next, scores: buffer.baseAddress!)
-            }
+            threePass(loss, weights: weights, features: features, outputs: outputs, block: block, stride: stride,
+                      labels: labels, labelBytes: labelBytes, rows: rows, into: partial, prefetching: next, scores: scratch)
         }
     }
 
@@ -76,7 +99,19 @@ public enum GradientKernel {
         UnsafeRawPointer(block + (column &* stride &+ vector &* T.lanes)).loadUnaligned(as: T.Vector.self)
     }
 
-    /// Vectors of scratch that ``contiguous(_:weights:features:outputs:block:stride:rows:into:prefetching:scratch:)``
+    /// The labels of row vector `vector` from a packed label column, as floats.
+    @inlinable @inline(__always)
+    static func labelVector<T: KernelScalar>(_ labels: UnsafeRawPointer, _ bytes: Int, _ vector: Int, as _: T.Type) -> T.Vector {
+        T.labelVector(labels + vector &* (T.lanes &* bytes), bytes: bytes)
+    }
+
+    /// Bytes of a block to prefetch: its features and its packed labels.
+    @inlinable @inline(__always)
+    static func blockBytes<T: KernelScalar>(_: T.Type, features: Int, stride: Int, labelBytes: Int) -> Int {
+        features * stride * MemoryLayout<T>.stride + stride * labelBytes
+    }
+
+    /// Vectors of scratch that ``contiguous(_:weights:features:outputs:block:stride:labels:labelBytes:rows:into:prefetching:scratch:)``
     /// uses for a block of up to `rows` rows: the scores of the three-pass kernel or the
     /// accumulators of the one-pass kernel, whichever is more.
     @inlinable
@@ -84,18 +119,20 @@ public enum GradientKernel {
         max(outputs * ((rows + T.lanes - 1) / T.lanes), 4 * (features + 1))
     }
 
-    /// The three passes of ``contiguous(_:weights:features:outputs:block:stride:rows:into:prefetching:scratch:)``,
+    /// The three passes of ``contiguous(_:weights:features:outputs:block:stride:labels:labelBytes:rows:into:prefetching:scratch:)``,
     /// with the chunk's scores in `z` (`outputs x vectors`).
     @inlinable @inline(__always)
     static func threePass<T: KernelScalar, L: LossKernel>(
         _ loss: L.Type, weights: UnsafePointer<T>, features: Int, outputs: Int,
-        block: UnsafePointer<T>, stride: Int, rows: Int, into partial: UnsafeMutablePointer<T>,
+        block: UnsafePointer<T>, stride: Int, labels: UnsafeRawPointer, labelBytes: Int, rows: Int,
+        into partial: UnsafeMutablePointer<T>,
         prefetching next: UnsafePointer<T>?, scores z: UnsafeMutablePointer<T.Vector>
     ) {
         let lanes = T.lanes
         let vectors = (rows + lanes - 1) / lanes
         let width = features + 1
         @inline(__always) func load(_ column: Int, _ vector: Int) -> T.Vector { rowVector(block, stride, column, vector) }
+        @inline(__always) func label(_ vector: Int) -> T.Vector { labelVector(labels, labelBytes, vector, as: T.self) }
         do {
             // Pass 1: scores, one output unit at a time, feature by feature.
             for k in 0..<outputs {
@@ -112,7 +149,7 @@ public enum GradientKernel {
             }
             // Pass 2: losses and dLoss/dz, row vectors independent of each other. While it
             // computes, the next chunk's block is prefetched, so memory and arithmetic overlap.
-            let nextLines = next == nil ? 0 : ((features + 1) * stride * MemoryLayout<T>.stride + 63) / 64
+            let nextLines = next == nil ? 0 : (blockBytes(T.self, features: features, stride: stride, labelBytes: labelBytes) + 63) / 64
             let linesPerVector = (nextLines + vectors - 1) / vectors
             let nextBytes = next.map { UnsafeRawPointer($0) }
             var lossSum = T.Vector(repeating: 0)
@@ -121,14 +158,14 @@ public enum GradientKernel {
             var v = 0
             while v + 4 < vectors {
                 if let nextBytes {
-                    for line in (v * linesPerVector)..<min(nextLines, (v + 4) * linesPerVector) {
+                    for line in min(nextLines, v * linesPerVector)..<min(nextLines, (v + 4) * linesPerVector) {
                         descent_prefetch(nextBytes + line * 64)
                     }
                 }
-                let l0 = L.apply(z + v, stride: vectors, outputs: outputs, labels: load(features, v), as: T.self)
-                let l1 = L.apply(z + v + 1, stride: vectors, outputs: outputs, labels: load(features, v + 1), as: T.self)
-                let l2 = L.apply(z + v + 2, stride: vectors, outputs: outputs, labels: load(features, v + 2), as: T.self)
-                let l3 = L.apply(z + v + 3, stride: vectors, outputs: outputs, labels: load(features, v + 3), as: T.self)
+                let l0 = L.apply(z + v, stride: vectors, outputs: outputs, labels: label(v), as: T.self)
+                let l1 = L.apply(z + v + 1, stride: vectors, outputs: outputs, labels: label(v + 1), as: T.self)
+                let l2 = L.apply(z + v + 2, stride: vectors, outputs: outputs, labels: label(v + 2), as: T.self)
+                let l3 = L.apply(z + v + 3, stride: vectors, outputs: outputs, labels: label(v + 3), as: T.self)
                 lossSum = lossSum + l0
                 lossSum = lossSum + l1
                 lossSum = lossSum + l2
@@ -136,12 +173,12 @@ public enum GradientKernel {
                 v += 4
             }
             while v < vectors - 1 {
-                lossSum = lossSum + L.apply(z + v, stride: vectors, outputs: outputs, labels: load(features, v), as: T.self)
+                lossSum = lossSum + L.apply(z + v, stride: vectors, outputs: outputs, labels: label(v), as: T.self)
                 v += 1
             }
             do {
                 let v = vectors - 1
-                var last = L.apply(z + v, stride: vectors, outputs: outputs, labels: load(features, v), as: T.self)
+                var last = L.apply(z + v, stride: vectors, outputs: outputs, labels: label(v), as: T.self)
                 let filled = rows - v * lanes
                 if filled < lanes {
                     last = T.keepingLanes(last, below: filled)
@@ -182,37 +219,19 @@ public enum GradientKernel {
         }
     }
 
-    /// ``contiguous(_:weights:features:outputs:block:stride:rows:into:prefetching:scratch:)`` for one
+    /// ``contiguous(_:weights:features:outputs:block:stride:labels:labelBytes:rows:into:prefetching:scratch:)`` for one
     /// output unit (the binary losses) in a single pass: four row vectors at a time, their
     /// scores, losses and gradient terms are computed while their features are in registers,
     /// instead of storing the scores and reading the block again. Every sum is formed in the
     /// same order as the three-pass code (scores left to right, losses vector by vector,
     /// vector v into gradient accumulator v % 4), so the bits are the same.
-    @inlinable
-    static func fusedBinary<T: KernelScalar, L: LossKernel>(
-        _ loss: L.Type, weights: UnsafePointer<T>, features: Int,
-        block: UnsafePointer<T>, stride: Int, rows: Int, into partial: UnsafeMutablePointer<T>,
-        prefetching next: UnsafePointer<T>?, scratch: UnsafeMutablePointer<T.Vector>?
-    ) {
-        // The accumulators, 4 (features + 1) vectors: past 1 KB (4 features and more in
-        // float64) a temporary allocation is a malloc, so the evaluator's scratch is used.
-        if let scratch {
-            fusedBinary(loss, weights: weights, features: features, block: block, stride: stride, rows: rows,
-                        into: partial, prefetching: next, accumulators: scratch)
-        } else {
-            withUnsafeTemporaryAllocation(of: T.Vector.self, capacity: 4 * (features + 1)) { buffer in
-                fusedBinary(loss, weights: weights, features: features, block: block, stride: stride, rows: rows,
-                            into: partial, prefetching: next, accumulators: buffer.baseAddress!)
-            }
-        }
-    }
-
-    /// ``fusedBinary(_:weights:features:block:stride:rows:into:prefetching:scratch:)`` with its
-    /// accumulators in `acc` (accumulator i of weight j at `acc[4 j + i]`).
+    ///
+    /// Its accumulators are in `acc` (accumulator i of weight j at `acc[4 j + i]`).
     @inlinable @inline(__always)
     static func fusedBinary<T: KernelScalar, L: LossKernel>(
         _ loss: L.Type, weights: UnsafePointer<T>, features: Int,
-        block: UnsafePointer<T>, stride: Int, rows: Int, into partial: UnsafeMutablePointer<T>,
+        block: UnsafePointer<T>, stride: Int, labels: UnsafeRawPointer, labelBytes: Int, rows: Int,
+        into partial: UnsafeMutablePointer<T>,
         prefetching next: UnsafePointer<T>?, accumulators acc: UnsafeMutablePointer<T.Vector>
     ) {
         let lanes = T.lanes
@@ -225,11 +244,12 @@ public enum GradientKernel {
             while j < features { z = z + load(j, v) * T.Vector(repeating: weights[j]); j &+= 1 }
             return z + T.Vector(repeating: weights[features])
         }
+        @inline(__always) func label(_ vector: Int) -> T.Vector { labelVector(labels, labelBytes, vector, as: T.self) }
         @inline(__always) func lossAndDerivative(_ z: inout T.Vector, _ v: Int) -> T.Vector {
-            L.apply(&z, stride: 1, outputs: 1, labels: load(features, v), as: T.self)
+            L.apply(&z, stride: 1, outputs: 1, labels: label(v), as: T.self)
         }
         let w0 = T.Vector(repeating: weights[0]), bias = T.Vector(repeating: weights[features])
-        let nextLines = next == nil ? 0 : (width * stride * MemoryLayout<T>.stride + 63) / 64
+        let nextLines = next == nil ? 0 : (blockBytes(T.self, features: features, stride: stride, labelBytes: labelBytes) + 63) / 64
         let linesPerQuad = (nextLines + vectors / 4) / max(1, vectors / 4)
         let nextBytes = next.map { UnsafeRawPointer($0) }
         do {
@@ -260,10 +280,10 @@ public enum GradientKernel {
                 // L.apply written out rather than through lossAndDerivative: the log loss's body
                 // (an exp, a log, two divisions) is past what the inliner takes through the
                 // local function, and an out-of-line call per vector costs the quad its overlap.
-                let l0 = L.apply(&z0, stride: 1, outputs: 1, labels: load(features, v), as: T.self)
-                let l1 = L.apply(&z1, stride: 1, outputs: 1, labels: load(features, v &+ 1), as: T.self)
-                let l2 = L.apply(&z2, stride: 1, outputs: 1, labels: load(features, v &+ 2), as: T.self)
-                let l3 = L.apply(&z3, stride: 1, outputs: 1, labels: load(features, v &+ 3), as: T.self)
+                let l0 = L.apply(&z0, stride: 1, outputs: 1, labels: label(v), as: T.self)
+                let l1 = L.apply(&z1, stride: 1, outputs: 1, labels: label(v &+ 1), as: T.self)
+                let l2 = L.apply(&z2, stride: 1, outputs: 1, labels: label(v &+ 2), as: T.self)
+                let l3 = L.apply(&z3, stride: 1, outputs: 1, labels: label(v &+ 3), as: T.self)
                 lossSum = lossSum + l0
                 lossSum = lossSum + l1
                 lossSum = lossSum + l2
@@ -304,40 +324,44 @@ public enum GradientKernel {
         }
     }
 
-    /// Accumulates `rows` rows (at most one chunk) into `partial` (overwriting it): row i
-    /// is read through `row(i)`, feature j at `row(i)[j * featureStride]` and the label after
-    /// the features. The rows are copied into a chunk-shaped block in L1 and go through
-    /// ``contiguous(_:weights:features:outputs:block:stride:rows:into:prefetching:scratch:)``, so a
-    /// row contributes the same bits as it does in a full-batch epoch at the same local index.
+    /// Accumulates `rows` rows (at most one chunk) into `partial` (overwriting it): row i's
+    /// features are read through `row(i)`, feature j at `row(i)[j * featureStride]`, and its
+    /// class index is `label(i)`. The rows are copied into a chunk-shaped block in L1 (with a
+    /// 2-byte label column) and go through
+    /// ``contiguous(_:weights:features:outputs:block:stride:labels:labelBytes:rows:into:prefetching:scratch:)``,
+    /// so a row contributes the same bits as it does in a full-batch epoch at the same local index.
     ///
-    /// SGD reads its batches this way from the epoch's shuffled row-major copy, and from the
-    /// stored blocks when a batch straddles two chunks.
+    /// SGD reads its batches this way from the stored blocks when a batch straddles two chunks.
     @inlinable
     public static func copied<T: KernelScalar, L: LossKernel>(
         _ loss: L.Type, weights: UnsafePointer<T>, features: Int, outputs: Int, rows: Int, featureStride: Int,
-        into partial: UnsafeMutablePointer<T>, row: (Int) -> UnsafePointer<T>
+        into partial: UnsafeMutablePointer<T>, row: (Int) -> UnsafePointer<T>, label: (Int) -> Int
     ) {
         let lanes = T.lanes
         let padded = (rows + lanes - 1) / lanes * lanes
         let stride = max(padded, lanes)
-        withUnsafeTemporaryAllocation(of: T.self, capacity: (features + 1) * stride) { buffer in
-            let block = buffer.baseAddress!
-            for i in 0..<rows {
-                let source = row(i)
-                for j in 0...features { block[j &* stride &+ i] = source[j &* featureStride] }
+        withUnsafeTemporaryAllocation(of: T.self, capacity: features * stride) { buffer in
+            withUnsafeTemporaryAllocation(of: UInt16.self, capacity: stride) { labels in
+                let block = buffer.baseAddress!, column = labels.baseAddress!
+                for i in 0..<rows {
+                    let source = row(i)
+                    for j in 0..<features { block[j &* stride &+ i] = source[j &* featureStride] }
+                    column[i] = UInt16(truncatingIfNeeded: label(i))
+                }
+                if rows < stride {
+                    for j in 0..<features { (block + j * stride + rows).initialize(repeating: 0, count: stride - rows) }
+                    (column + rows).initialize(repeating: 0, count: stride - rows)
+                }
+                contiguous(loss, weights: weights, features: features, outputs: outputs, block: block, stride: stride,
+                           labels: UnsafeRawPointer(column), labelBytes: 2, rows: rows, into: partial)
             }
-            if rows < padded {
-                for j in 0...features { (block + j * stride + rows).initialize(repeating: 0, count: padded - rows) }
-            }
-            contiguous(loss, weights: weights, features: features, outputs: outputs,
-                       block: block, stride: stride, rows: rows, into: partial)
         }
     }
 
     /// Accumulates `rows` row-major rows (at most one chunk) into `partial`: row i's feature
-    /// j at `source[i * width + j]`, its label at `source[i * width + features]`, with
-    /// `width = features + 1`. Bit for bit the same as
-    /// ``copied(_:weights:features:outputs:rows:featureStride:into:row:)`` on those rows.
+    /// j at `source[i * width + j]`, its label (a class index as `T`) at
+    /// `source[i * width + features]`, with `width = features + 1`. Bit for bit the same as
+    /// ``copied(_:weights:features:outputs:rows:featureStride:into:row:label:)`` on those rows.
     @inlinable
     public static func rowMajor<T: KernelScalar, L: LossKernel>(
         _ loss: L.Type, weights: UnsafePointer<T>, features: Int, outputs: Int, rows: Int,
@@ -347,25 +371,33 @@ public enum GradientKernel {
         let padded = (rows + lanes - 1) / lanes * lanes
         let stride = max(padded, lanes)
         let width = features + 1
-        withUnsafeTemporaryAllocation(of: T.self, capacity: width * stride) { buffer in
-            let block = buffer.baseAddress!
-            // Column by column: strided loads, contiguous stores.
-            for j in 0..<width {
-                let column = block + j &* stride
-                var from = source + j
+        withUnsafeTemporaryAllocation(of: T.self, capacity: features * stride) { buffer in
+            withUnsafeTemporaryAllocation(of: UInt16.self, capacity: stride) { labels in
+                let block = buffer.baseAddress!, labelColumn = labels.baseAddress!
+                // Column by column: strided loads, contiguous stores.
+                for j in 0..<features {
+                    let column = block + j &* stride
+                    var from = source + j
+                    for i in 0..<rows {
+                        column[i] = from.pointee
+                        from += width
+                    }
+                    if rows < stride { (column + rows).initialize(repeating: 0, count: stride - rows) }
+                }
+                var from = source + features
                 for i in 0..<rows {
-                    column[i] = from.pointee
+                    labelColumn[i] = UInt16(truncatingIfNeeded: RowSink<T>.integer(from.pointee))
                     from += width
                 }
-                if rows < padded { (column + rows).initialize(repeating: 0, count: padded - rows) }
+                if rows < stride { (labelColumn + rows).initialize(repeating: 0, count: stride - rows) }
+                contiguous(loss, weights: weights, features: features, outputs: outputs, block: block, stride: stride,
+                           labels: UnsafeRawPointer(labelColumn), labelBytes: 2, rows: rows, into: partial)
             }
-            contiguous(loss, weights: weights, features: features, outputs: outputs,
-                       block: block, stride: stride, rows: rows, into: partial)
         }
     }
 
     /// The loss and gradient of one row, for per-sample SGD: bit for bit what
-    /// ``contiguous(_:weights:features:outputs:block:stride:rows:into:prefetching:scratch:)`` gives
+    /// ``contiguous(_:weights:features:outputs:block:stride:labels:labelBytes:rows:into:prefetching:scratch:)`` gives
     /// for a chunk of that one row, without its three passes over a block.
     ///
     /// The score is summed left to right as pass 1 sums it, the loss runs in the lanes of
@@ -377,18 +409,18 @@ public enum GradientKernel {
     ///   - weights: `outputs x (features + 1)` weights, bias last in each row.
     ///   - features: features per row.
     ///   - outputs: output units (1 for the binary losses).
-    ///   - row: feature j at `row[j * featureStride]`, the label after the features.
+    ///   - row: feature j at `row[j * featureStride]`.
     ///   - featureStride: scalars between one feature of the row and the next.
+    ///   - label: the row's class index.
     ///   - scores: scratch for `outputs` vectors.
     ///   - gradient: receives `outputs * (features + 1)` values.
     /// - Returns: the row's loss.
     @inlinable @inline(__always)
     public static func single<T: KernelScalar, L: LossKernel>(
         _ loss: L.Type, weights: UnsafePointer<T>, features: Int, outputs: Int, row: UnsafePointer<T>, featureStride: Int,
-        scores: UnsafeMutablePointer<T.Vector>, gradient: UnsafeMutablePointer<T>
+        label: T, scores: UnsafeMutablePointer<T.Vector>, gradient: UnsafeMutablePointer<T>
     ) -> T {
         let width = features &+ 1
-        let label = row[features &* featureStride]
         let zero: T = 0
         if outputs == 1 {
             // One output: the score stays in a register instead of going through memory.
@@ -456,14 +488,16 @@ public enum PredictionKernel {
     }
 
     /// Adds the predictions for `rows` consecutive rows of a block to `confusion`
-    /// (row = true class, column = predicted class, `classes x classes`).
+    /// (row = true class, column = predicted class, `classes x classes`); row i's true class
+    /// is at byte `i * labelBytes` of `labels` (a packed label column).
     ///
     /// Binary models predict 1 when sigmoid(z) > 0.5, as the tutorial's `predict` does;
     /// multi-class models predict the first output with the largest score.
     @inlinable
     public static func countContiguous<T: KernelScalar>(
         weights: UnsafePointer<T>, features: Int, outputs: Int, classes: Int,
-        block: UnsafePointer<T>, stride: Int, rows: Int, into confusion: UnsafeMutablePointer<Int>
+        block: UnsafePointer<T>, stride: Int, labels: UnsafeRawPointer, labelBytes: Int, rows: Int,
+        into confusion: UnsafeMutablePointer<Int>
     ) {
         let lanes = T.lanes
         var start = 0
@@ -477,7 +511,9 @@ public enum PredictionKernel {
             }
             let best = PredictionKernel.classes(weights: weights, features: features, outputs: outputs, scores: nil, load: load)
             for lane in 0..<count {
-                let truth = Int(block[features * stride + start + lane])
+                let i = start + lane
+                let truth = labelBytes == 1 ? Int(labels.load(fromByteOffset: i, as: UInt8.self))
+                    : Int(labels.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
                 confusion[truth * classes + Int(best[lane])] += 1
             }
             start += lanes

@@ -104,5 +104,10 @@ extension Double: KernelScalar {
         for lane in 0..<SIMD8<Double>.scalarCount { index[lane] = Double(lane) }
         return v.replacing(with: 0, where: index .>= SIMD8<Double>(repeating: Double(count)))
     }
+
+    @inlinable @inline(__always)
+    public static func labelVector(_ labels: UnsafeRawPointer, bytes: Int) -> SIMD8<Double> {
+        bytes == 1 ? descent_labels_u8_f64(labels) : descent_labels_u16_f64(labels)
+    }
 }
 

@@ -82,5 +82,10 @@ extension Float: KernelScalar {
         for lane in 0..<SIMD16<Float>.scalarCount { index[lane] = Float(lane) }
         return v.replacing(with: 0, where: index .>= SIMD16<Float>(repeating: Float(count)))
     }
+
+    @inlinable @inline(__always)
+    public static func labelVector(_ labels: UnsafeRawPointer, bytes: Int) -> SIMD16<Float> {
+        bytes == 1 ? descent_labels_u8_f32(labels) : descent_labels_u16_f32(labels)
+    }
 }
 

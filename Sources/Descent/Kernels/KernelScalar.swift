@@ -36,6 +36,10 @@ where Vector.MaskStorage.Scalar: FixedWidthInteger {
     static func maximum(_ a: Vector, _ b: Vector) -> Vector
     /// `v` with lanes `count...` set to zero.
     static func keepingLanes(_ v: Vector, below count: Int) -> Vector
+
+    /// One vector of class indices from a packed label column (``Dataset/labelBytes``):
+    /// `lanes` values of `bytes` bytes each (1 or 2) from `labels`, as floats (exact).
+    static func labelVector(_ labels: UnsafeRawPointer, bytes: Int) -> Vector
 }
 
 extension KernelScalar {

@@ -121,6 +121,9 @@ public struct ModelFile: Equatable, Sendable {
         guard case .array(let rows) = object["weights"] else { throw wrong("weights", "an array of arrays of numbers") }
         let weights = try rows.map { try numbers($0, "weights", "an array of arrays of numbers") }
         guard weights.joined().allSatisfy(\.isFinite) else { throw DescentError.input("\(path): the weights must be finite numbers") }
+        guard names.count <= Dataset<Double>.maximumClasses else {
+            throw DescentError.input("\(path): \(names.count) classes; descent handles at most \(Dataset<Double>.maximumClasses)")
+        }
         let outputs = loss.outputCount(classCount: names.count)
         guard names.count >= 2, weights.count == outputs, weights.allSatisfy({ $0.count == features.count + 1 }) else {
             throw DescentError.input("\(path): \(weights.count) weight rows of \(weights.map { String($0.count) }.joined(separator: "/")) numbers do not fit \(names.count) classes, \(features.count) features and loss \(loss.rawValue) (need \(outputs) rows of \(features.count + 1))")

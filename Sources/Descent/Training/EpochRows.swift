@@ -7,8 +7,8 @@ import Dispatch
 /// A shuffled epoch visits the rows in the order of `EpochShuffle` for (seed, epoch).
 /// Instead of gathering those rows at random for every batch (a few cache misses per row,
 /// on the critical path of a sequential optimizer), ``prepare(epoch:seed:)`` materialises
-/// the epoch once as a row-major copy (features, then the label: `features + 1` values a
-/// row), in three parallel passes that touch memory sequentially or inside the L2 cache:
+/// the epoch once as a row-major copy (features, then the label as `T`: `features + 1`
+/// values a row), in three parallel passes that touch memory sequentially or inside the L2 cache:
 /// each shard counts its rows per bucket on its own node, then scatters them to their
 /// buckets' next free places (in row order), then each bucket is shuffled in place. Batches
 /// then stream through the copy.
@@ -72,7 +72,7 @@ final class EpochRows<T: KernelScalar>: @unchecked Sendable {
         let shuffle = EpochShuffle(count: n, seed: seed, epoch: epoch)
         let buckets = shuffle.bucketCount
         let dataset = self.dataset, width = self.width, plan = dataset.placement
-        let chunkRows = dataset.chunks.chunkRows
+        let chunkRows = dataset.chunks.chunkRows, features = dataset.featureCount, labelBytes = dataset.labelBytes
         let shards = plan.shards.count
         // cursors[s * buckets + b]: first rows of bucket b counted by shard s, then the next
         // free place of bucket b for shard s's rows. starts[b]: where bucket b begins.
@@ -110,7 +110,7 @@ final class EpochRows<T: KernelScalar>: @unchecked Sendable {
         executor.run(iterations: shards, node: node) { s in
             let next = box.value.0 + s * buckets, target = box.value.2, ids = box.value.3
             for chunk in plan.shards[s].chunks {
-                let block = dataset.block(chunk)
+                let block = dataset.block(chunk), labels = dataset.labels(chunk)
                 let rows = dataset.chunks.rows(ofChunk: chunk)
                 for local in 0..<rows.count {
                     let row = rows.lowerBound &+ local
@@ -121,7 +121,10 @@ final class EpochRows<T: KernelScalar>: @unchecked Sendable {
                     // The bucket's next lines are fetched ahead: hundreds of buckets are written
                     // at once, more streams than the hardware prefetcher follows.
                     descent_prefetch(to + EpochRows.writeAhead &* width)
-                    for j in 0..<width { to[j] = block[j &* chunkRows &+ local] }
+                    for j in 0..<features { to[j] = block[j &* chunkRows &+ local] }
+                    let label = labelBytes == 1 ? Int(labels.load(fromByteOffset: local, as: UInt8.self))
+                        : Int(labels.load(fromByteOffset: local &* 2, as: UInt16.self))
+                    to[features] = RowSink<T>.scalar(Double(label))
                 }
             }
         }
@@ -167,7 +170,6 @@ final class EpochRows<T: KernelScalar>: @unchecked Sendable {
     public func values(at position: Int) -> [T] {
         precondition(position >= 0 && position < dataset.rowCount, "position out of range")
         if let copy { return (0..<width).map { copy[position * width + $0] } }
-        let base = dataset.rowBase(position)
-        return (0..<width).map { base[$0 * dataset.chunks.chunkRows] }
+        return dataset.features(ofRow: position) + [T(dataset.label(position))]
     }
 }

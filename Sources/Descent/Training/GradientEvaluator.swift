@@ -28,6 +28,7 @@ public final class GradientEvaluator<T: KernelScalar> {
     var batchShares: [Int: RankShare] = [:]
 
     public init(dataset: Dataset<T>, loss: Loss, executor: ShardedExecutor, maximumBatchRows: Int = 0) {
+        precondition(dataset.labelBytes != 0, "the dataset's labels are packed before training")
         self.dataset = dataset
         self.loss = loss
         self.executor = executor
@@ -79,6 +80,7 @@ public final class GradientEvaluator<T: KernelScalar> {
     func fullBatch<L: LossKernel>(_ kind: L.Type, weights: UnsafePointer<T>, gradient: UnsafeMutablePointer<T>) -> T {
         let dataset = self.dataset, plan = dataset.placement, chunks = dataset.chunks
         let features = dataset.featureCount, outputs = self.outputs, stride = self.stride
+        let labelBytes = dataset.labelBytes
         let partials = UncheckedBox(self.partials), weights = UncheckedBox(weights)
         let scratch = UncheckedBox(self.scratch), perThread = scratchPerThread
         executor.run(iterations: plan.shards.count, node: { plan.node(ofShard: $0) }) { s in
@@ -86,6 +88,7 @@ public final class GradientEvaluator<T: KernelScalar> {
             for chunk in range {
                 GradientKernel.contiguous(kind, weights: weights.value, features: features, outputs: outputs,
                                           block: dataset.block(chunk), stride: chunks.chunkRows,
+                                          labels: dataset.labels(chunk), labelBytes: labelBytes,
                                           rows: chunks.rows(ofChunk: chunk).count,
                                           into: partials.value + chunk * stride,
                                           prefetching: chunk + 1 < range.upperBound ? UnsafePointer(dataset.block(chunk + 1)) : nil,
@@ -138,12 +141,14 @@ public final class GradientEvaluator<T: KernelScalar> {
         let offset = first & (chunkRows - 1)
         let padded = (count + T.lanes - 1) / T.lanes * T.lanes
         if offset + padded <= chunkRows {
+            let chunk = first / chunkRows, labelBytes = dataset.labelBytes
             GradientKernel.contiguous(kind, weights: weights, features: features, outputs: outputs,
-                                      block: dataset.block(first / chunkRows) + offset, stride: chunkRows, rows: count, into: partial,
-                                      scratch: scratch)
+                                      block: dataset.block(chunk) + offset, stride: chunkRows,
+                                      labels: dataset.labels(chunk) + offset &* labelBytes, labelBytes: labelBytes,
+                                      rows: count, into: partial, scratch: scratch)
         } else {
             GradientKernel.copied(kind, weights: weights, features: features, outputs: outputs, rows: count, featureStride: chunkRows,
-                                  into: partial) { UnsafePointer(dataset.rowBase(first &+ $0)) }
+                                  into: partial, row: { UnsafePointer(dataset.rowBase(first &+ $0)) }, label: { dataset.label(first &+ $0) })
         }
     }
 
@@ -189,6 +194,7 @@ public final class GradientEvaluator<T: KernelScalar> {
                 for chunk in plan.shards[s].chunks {
                     PredictionKernel.countContiguous(weights: w.value, features: features, outputs: outputs, classes: classes,
                                                      block: dataset.block(chunk), stride: chunks.chunkRows,
+                                                     labels: dataset.labels(chunk), labelBytes: dataset.labelBytes,
                                                      rows: chunks.rows(ofChunk: chunk).count,
                                                      into: box.value + s * classes * classes)
                 }

@@ -134,6 +134,7 @@ public struct RunConfiguration: Sendable, Equatable {
             if centers < 1 { try fail("--centers must be at least 1 (got \(centers))") }
             if centers < 2 { try fail("--centers must be at least 2 to make a classification problem (got \(centers))") }
             if centers > samples { try fail("--centers \(centers) is more than --samples \(samples); every center (class) needs at least one point") }
+            if centers > Dataset<Double>.maximumClasses { try fail("--centers \(centers) is more classes than descent trains (at most \(Dataset<Double>.maximumClasses))") }
             if !(clusterStd >= 0) || !clusterStd.isFinite { try fail("--cluster-std must be a finite number >= 0 (got \(clusterStd))") }
             if samples >= Int(Int32.max) { try fail("--samples must be below 2^31 (got \(samples))") }
         }

@@ -56,7 +56,7 @@ final class SGDWorker<T: KernelScalar>: @unchecked Sendable {
 /// one worker, every rank runs it and computes its own chunks of each large batch, combined
 /// by ``RankShare``. Either way the bits are those of one process with the same K.
 ///
-/// Batches of one row take a per-sample path (``GradientKernel/single(_:weights:features:outputs:row:featureStride:scores:gradient:)``)
+/// Batches of one row take a per-sample path (``GradientKernel/single(_:weights:features:outputs:row:featureStride:label:scores:gradient:)``)
 /// that gives the batch kernel's bits without its per-batch set-up.
 final class SGDEpochs<T: KernelScalar> {
     let configuration: TrainingConfiguration
@@ -220,8 +220,10 @@ final class SGDEpochs<T: KernelScalar> {
             worker.gradient.withUnsafeMutableBufferPointer { g in
                 for position in (base + from)..<(base + to) {
                     let row = copy.map { UnsafePointer($0 + position &* width) } ?? UnsafePointer(dataset.rowBase(position))
+                    let label = copy == nil ? RowSink<T>.scalar(Double(dataset.label(position))) : row[features]
                     let loss = GradientKernel.single(kind, weights: w.baseAddress!, features: features, outputs: outputs,
-                                                     row: row, featureStride: featureStride, scores: scores, gradient: g.baseAddress!)
+                                                     row: row, featureStride: featureStride, label: label, scores: scores,
+                                                     gradient: g.baseAddress!)
                     optimizer.step(weights: w.baseAddress!, gradient: g.baseAddress!, rate: rate)
                     total += Double(loss)
                 }

@@ -116,7 +116,9 @@ public enum ScalingBenchmark {
         let rates = timed.map { Double(rows) / $0.seconds }.sorted()
         func mean(_ values: [Double]) -> Double { values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count) }
         let median = rates.count % 2 == 1 ? rates[rates.count / 2] : (rates[rates.count / 2 - 1] + rates[rates.count / 2]) / 2
-        let bytesPerRow = dataset.bytesPerRow
+        // Full batch reads the blocks (features and the packed label); SGD's batches read the
+        // epoch's row-major copy, `features + 1` scalars a row.
+        let bytesPerRow = series.optimizer == .sgd ? (dataset.featureCount + 1) * MemoryLayout<T>.stride : dataset.bytesPerRow
         return ScalingPoint(mode: mode, precision: T.precisionName, optimizer: series.optimizer.rawValue,
                             batchSize: series.optimizer == .sgd ? series.batchSize : nil, threads: threads, rows: rows,
                             bytesPerRow: bytesPerRow, rowsPerSecondMedian: median, rowsPerSecondMin: rates.first ?? 0,

@@ -46,6 +46,9 @@ public enum DataPreparation {
             return data
         }
         guard case .blobs(let samples, let features, let centers, let clusterStd, let centerBox) = source.origin else { fatalError() }
+        guard centers <= Dataset<T>.maximumClasses else {
+            throw DescentError.configuration("--centers \(centers) is more classes than descent trains (at most \(Dataset<T>.maximumClasses))")
+        }
         try MemoryBudget.check([
             .init("data", MemoryBudget.datasetBytes(rows: heldRows(samples, ranks: everyTrainingRow ? nil : ranks) + 2 * ChunkPlan.defaultChunkRows,
                                                     features: features, scalarBytes: MemoryLayout<T>.stride)),

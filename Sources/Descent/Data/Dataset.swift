@@ -19,7 +19,8 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
     /// The number of classes (set by loaders once the labels are known, before training).
     public internal(set) var classCount: Int
     /// Bytes of each class index in the packed label column (1 up to 256 classes, else 2);
-    /// 0 while the label slots still hold `T` values, before ``packLabels(_:)``.
+    /// 0 while the label slots still hold `T` values (the file readers' tokens, before
+    /// ``DataPreparation/setLabels(_:parts:classCount:executor:)`` packs them).
     public internal(set) var labelBytes: Int
     /// The most classes a dataset holds: its packed labels are at most 2 bytes.
     public static var maximumClasses: Int { 1 << 16 }

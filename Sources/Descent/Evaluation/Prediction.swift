@@ -66,7 +66,7 @@ extension PredictionKernel {
     /// Predicts every row of `dataset` this process holds (over ranks, the rows of its own
     /// chunks; the others stay 0 until ``Predictions/gathered(_:chunks:bytesPerExchange:)``):
     /// chunks in parallel on their shards' nodes, the same
-    /// arithmetic as ``countContiguous(weights:features:outputs:classes:block:stride:rows:into:)``
+    /// arithmetic as ``countContiguous(weights:features:outputs:classes:block:stride:labels:labelBytes:rows:into:)``
     /// (so the classes are those of the training report), each row independent of the
     /// others, so the result is the same for every thread count.
     ///

@@ -224,13 +224,22 @@ extension RunConfiguration {
 extension Dataset {
     /// A fingerprint of the rows' bits (features and labels, block by block in chunk order,
     /// so it does not depend on the thread count): resuming on other data is an error.
+    ///
+    /// Each block is hashed as its image before the labels were packed: the feature columns,
+    /// then every row's class as a `T` (0 past the last row). The packed column fills only
+    /// the start of the label slot; the rest still holds the file readers' label tokens,
+    /// which depend on how the file was split over threads, so hashing the slot as it lies
+    /// would tie a checkpoint to its thread count. (The image is also what 0.5.0 hashed,
+    /// so its checkpoints still resume.)
     public func fingerprint() -> String {
-        let blockScalars = (featureCount + 1) * chunks.chunkRows
+        let chunkRows = chunks.chunkRows
         var lanes: (UInt64, UInt64, UInt64, UInt64) = (0x9e37_79b9_7f4a_7c15, 0xc2b2_ae3d_27d4_eb4f, 0x1656_67b1_9e37_79f9, 0x27d4_eb2f_1656_67c5)
         let prime: UInt64 = 0x0000_0100_0000_01b3
-        for chunk in 0..<chunks.chunkCount {
-            let bytes = blockScalars * MemoryLayout<T>.stride
-            UnsafeRawPointer(block(chunk)).withMemoryRebound(to: UInt64.self, capacity: bytes / 8) { words in
+        // Words in groups of four, one to a lane (the feature part's word count is a multiple
+        // of four: chunkRows is a multiple of 16, so hashing it and the labels in two calls
+        // gives the lanes of one call over the whole image).
+        func mix(_ start: UnsafeRawPointer, bytes: Int) {
+            start.withMemoryRebound(to: UInt64.self, capacity: bytes / 8) { words in
                 var i = 0
                 let n = bytes / 8
                 while i + 4 <= n {
@@ -242,6 +251,14 @@ extension Dataset {
                 }
                 while i < n { lanes.0 = (lanes.0 ^ words[i]) &* prime; i += 1 }
             }
+        }
+        let classes = UnsafeMutablePointer<T>.allocate(capacity: chunkRows)
+        defer { classes.deallocate() }
+        for chunk in 0..<chunks.chunkCount {
+            mix(UnsafeRawPointer(block(chunk)), bytes: featureCount * chunkRows * MemoryLayout<T>.stride)
+            let rows = chunks.rows(ofChunk: chunk)
+            for i in 0..<chunkRows { classes[i] = i < rows.count ? RowSink<T>.scalar(Double(label(rows.lowerBound + i))) : 0 }
+            mix(UnsafeRawPointer(classes), bytes: chunkRows * MemoryLayout<T>.stride)
         }
         var h = FNV1a.hash(bytes: [], seed: lanes.0 ^ UInt64(rowCount))
         for lane in [lanes.1, lanes.2, lanes.3, UInt64(featureCount), UInt64(classCount)] { h = (h ^ lane) &* prime; h ^= h >> 29 }

@@ -37,6 +37,7 @@ struct TopologyCommand: ParsableCommand {
         let threads = self.threads ?? topology.usableCPUCount
         let chunks = ChunkPlan(rowCount: samples)
         let plan = PlacementPlan(chunkCount: chunks.chunkCount, shardCount: threads, topology: topology, policy: numa)
+        // A file's dataset keeps a full label slot a row; generated ones pack it (less).
         let bytesPerRow = (features + 1) * (precision == .float64 ? 8 : 4)
         let blockBytes = bytesPerRow * chunks.chunkRows
         var bytesByNode: [String: Int] = [:]

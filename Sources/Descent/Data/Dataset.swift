@@ -1,18 +1,22 @@
 /// Labelled rows stored as structure of arrays, in blocks of one chunk each, placed on the
 /// NUMA node of the shard that owns them.
 ///
-/// Chunk c is a block of `(featureCount + 1) * chunkRows` scalars: feature 0 of the chunk's
-/// rows, then feature 1, ..., then the label slot. The bias is the last weight of the model;
-/// the tutorial's column of ones is implied by the kernels and never stored. The last chunk
-/// is padded with zeros.
+/// Chunk c is a block: feature 0 of the chunk's rows (`chunkRows` scalars), then feature 1,
+/// ..., then the labels. The bias is the last weight of the model; the tutorial's column of
+/// ones is implied by the kernels and never stored. The last chunk is padded with zeros.
 ///
-/// The label slot is filled with class indices stored as `T` (or, from the file readers,
-/// label tokens), then packed: the class indices as 1-byte integers (up to 256 classes) or
-/// 2-byte ones (up to ``maximumClasses``), at the start of the slot (``labels(_:)``,
-/// ``labelBytes``). A full-batch epoch then reads `featureCount * MemoryLayout<T>.size +
+/// The labels are packed: each row's class index as a 1-byte integer (up to 256 classes) or a
+/// 2-byte one (up to ``maximumClasses``), after the feature columns (``labels(_:)``,
+/// ``labelBytes``). A full-batch epoch reads `featureCount * MemoryLayout<T>.size +
 /// labelBytes` bytes a row instead of `(featureCount + 1) * MemoryLayout<T>.size`: 17 instead
-/// of 24 for two float64 features, 9 instead of 12 in float32. The slot keeps its full width
-/// so that the readers can write their tokens in place, with no second array.
+/// of 24 for two float64 features, 9 instead of 12 in float32.
+///
+/// When `fill` knows the classes (generated data), each chunk is filled with its labels as
+/// `T` in a scratch block and copied, packed, into a block that ends after the packed labels
+/// (rounded up to a cache line). When they come later (the file readers write label tokens
+/// as `T`, which need the full width), the block keeps a label slot of `chunkRows` scalars,
+/// and ``DataPreparation/setLabels(_:parts:classCount:executor:)`` packs the classes at its
+/// start.
 public final class Dataset<T: KernelScalar>: @unchecked Sendable {
     public let rowCount: Int
     public let featureCount: Int
@@ -62,9 +66,10 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
     ///   - ranks: the ranks of a multi-process run: this process then allocates and fills
     ///     only the chunks it owns (``RankGroup/share(chunkCount:)``); nil for all of them.
     ///   - fill: called once per chunk, from the thread bound to the chunk's node, with the
-    ///     chunk's global rows and its block (`block[j * stride + i]` is feature j of local
-    ///     row i; `block[featureCount * stride + i]` is its label, a class index as `T`). It
-    ///     must be safe to call concurrently for different chunks.
+    ///     chunk's global rows and a zeroed full block to fill (`block[j * stride + i]` is
+    ///     feature j of local row i; `block[featureCount * stride + i]` is its label, a class
+    ///     index as `T`): the chunk's own block, or with `packingLabels` a scratch block copied
+    ///     to it packed. It must be safe to call concurrently for different chunks.
     ///   - packingLabels: whether `fill` writes the class indices, which are then packed chunk
     ///     by chunk; false when the labels come later (the file readers write tokens, and
     ///     ``DataPreparation/setLabels(_:parts:classCount:executor:)`` packs the classes).
@@ -90,7 +95,12 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
             for s in plan.shards.indices { plan.shards[s].chunks = plan.shards[s].chunks.lowerBound + owned.lowerBound..<plan.shards[s].chunks.upperBound + owned.lowerBound }
         }
         placement = plan
-        let blockScalars = (featureCount + 1) * chunkRows
+        // A block packed from the start (labels known to `fill`) ends after its packed labels,
+        // rounded up to a cache line; one whose labels come later keeps a full slot for the
+        // readers' tokens. (Feature columns are whole cache lines: chunkRows is a multiple of 16.)
+        let fullScalars = (featureCount + 1) * chunkRows
+        let blockScalars = labelBytes == 0 ? fullScalars
+            : featureCount * chunkRows + (chunkRows * labelBytes + 63) / 64 * 64 / MemoryLayout<T>.stride
         let chunkCount = chunks.chunkCount
         if share != nil {
             let discard = UnsafeMutablePointer<T>.allocate(capacity: blockScalars)
@@ -111,13 +121,27 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
         }
         let plan_ = plan, chunks_ = chunks, blocks_ = blocks
         executor.run(iterations: plan.shards.count, node: { plan_.node(ofShard: $0) }) { s in
+            guard labelBytes != 0 else {
+                for chunk in plan_.shards[s].chunks {
+                    let block = blocks_[chunk]
+                    block.initialize(repeating: 0, count: blockScalars)
+                    fill(chunks_.rows(ofChunk: chunk), block, chunkRows)
+                }
+                return
+            }
+            // `fill` writes a full block (labels as T) into this thread's scratch (in L2),
+            // which is copied to the compact block: features as they are, labels packed.
+            let scratch = UnsafeMutablePointer<T>.allocate(capacity: fullScalars)
+            defer { scratch.deallocate() }
+            let featureScalars = featureCount * chunkRows
             for chunk in plan_.shards[s].chunks {
                 let block = blocks_[chunk]
-                block.initialize(repeating: 0, count: blockScalars)
-                fill(chunks_.rows(ofChunk: chunk), block, chunkRows)
-                if labelBytes != 0 {
-                    Dataset.pack(block + featureCount * chunkRows, count: chunkRows, bytes: labelBytes) { RowSink<T>.integer($0) }
-                }
+                scratch.initialize(repeating: 0, count: fullScalars)
+                fill(chunks_.rows(ofChunk: chunk), scratch, chunkRows)
+                block.initialize(from: scratch, count: featureScalars)
+                (block + featureScalars).initialize(repeating: 0, count: blockScalars - featureScalars)
+                Dataset.pack(scratch + featureScalars, count: chunkRows, bytes: labelBytes,
+                             into: UnsafeMutableRawPointer(block + featureScalars)) { RowSink<T>.integer($0) }
             }
         }
     }
@@ -170,7 +194,8 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
         executor.run(iterations: plan.shards.count, node: { plan.node(ofShard: $0) }) { s in
             for chunk in plan.shards[s].chunks {
                 let rows = chunks.rows(ofChunk: chunk).count
-                Dataset.pack(self.block(chunk) + d * chunks.chunkRows, count: rows, bytes: bytes, classOf)
+                let slots = self.block(chunk) + d * chunks.chunkRows
+                Dataset.pack(slots, count: rows, bytes: bytes, into: UnsafeMutableRawPointer(slots), classOf)
                 // The padding (never mapped: its slots hold no token).
                 let column = self.labels(chunk)
                 for i in rows..<chunks.chunkRows {
@@ -182,12 +207,11 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
         labelBytes = bytes
     }
 
-    /// Rewrites `count` `T` slots at `slots` in place as `bytes`-byte integers `classOf(slot)`
-    /// at the same address. Forward order is safe: integer i lies inside slot i or an
-    /// earlier one, already read.
+    /// Writes `count` `T` slots from `slots` as `bytes`-byte integers `classOf(slot)` to
+    /// `raw`, which may be the slots' own address: forward order is safe in place, since
+    /// integer i lies inside slot i or an earlier one, already read.
     @inline(__always)
-    static func pack(_ slots: UnsafeMutablePointer<T>, count: Int, bytes: Int, _ classOf: (T) -> Int) {
-        let raw = UnsafeMutableRawPointer(slots)
+    static func pack(_ slots: UnsafePointer<T>, count: Int, bytes: Int, into raw: UnsafeMutableRawPointer, _ classOf: (T) -> Int) {
         if bytes == 1 {
             for i in 0..<count { raw.storeBytes(of: UInt8(truncatingIfNeeded: classOf(slots[i])), toByteOffset: i, as: UInt8.self) }
         } else {

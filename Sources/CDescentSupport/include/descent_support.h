@@ -61,26 +61,17 @@ typedef uint16_t descent_u16x16 __attribute__((ext_vector_type(16)));
 /// them. Small integers convert exactly, so every target gives the same values; AVX-512
 /// does a load-and-widen (vpmovzx) and one conversion, where Swift's generic SIMD
 /// conversion goes lane by lane.
-static inline descent_f64x8 descent_labels_u8_f64(const void *labels) {
-    descent_u8x8 v;
-    memcpy(&v, labels, sizeof v);
-    return __builtin_convertvector(__builtin_convertvector(v, descent_u64x8), descent_f64x8);
-}
-static inline descent_f64x8 descent_labels_u16_f64(const void *labels) {
-    descent_u16x8 v;
-    memcpy(&v, labels, sizeof v);
-    return __builtin_convertvector(__builtin_convertvector(v, descent_u64x8), descent_f64x8);
-}
-static inline descent_f32x16 descent_labels_u8_f32(const void *labels) {
-    descent_u8x16 v;
-    memcpy(&v, labels, sizeof v);
-    return __builtin_convertvector(__builtin_convertvector(v, descent_u32x16), descent_f32x16);
-}
-static inline descent_f32x16 descent_labels_u16_f32(const void *labels) {
-    descent_u16x16 v;
-    memcpy(&v, labels, sizeof v);
-    return __builtin_convertvector(__builtin_convertvector(v, descent_u32x16), descent_f32x16);
-}
+#define DESCENT_LABEL_LOADER(name, narrow, wide, result)                                 \
+    static inline result name(const void *labels) {                                      \
+        narrow v;                                                                        \
+        memcpy(&v, labels, sizeof v);                                                    \
+        return __builtin_convertvector(__builtin_convertvector(v, wide), result);        \
+    }
+DESCENT_LABEL_LOADER(descent_labels_u8_f64, descent_u8x8, descent_u64x8, descent_f64x8)
+DESCENT_LABEL_LOADER(descent_labels_u16_f64, descent_u16x8, descent_u64x8, descent_f64x8)
+DESCENT_LABEL_LOADER(descent_labels_u8_f32, descent_u8x16, descent_u32x16, descent_f32x16)
+DESCENT_LABEL_LOADER(descent_labels_u16_f32, descent_u16x16, descent_u32x16, descent_f32x16)
+#undef DESCENT_LABEL_LOADER
 
 #include <errno.h>
 #include <stdio.h>

@@ -133,90 +133,88 @@ public enum GradientKernel {
         let width = features + 1
         @inline(__always) func load(_ column: Int, _ vector: Int) -> T.Vector { rowVector(block, stride, column, vector) }
         @inline(__always) func label(_ vector: Int) -> T.Vector { labelVector(labels, labelBytes, vector, as: T.self) }
-        do {
-            // Pass 1: scores, one output unit at a time, feature by feature.
-            for k in 0..<outputs {
-                let w = weights + k * width
-                let zk = z + k * vectors
-                let w0 = T.Vector(repeating: w[0])
-                for v in 0..<vectors { zk[v] = load(0, v) * w0 }
-                for j in 1..<width - 1 {
-                    let wj = T.Vector(repeating: w[j])
-                    for v in 0..<vectors { zk[v] = zk[v] + load(j, v) * wj }
-                }
-                let bias = T.Vector(repeating: w[features])
-                for v in 0..<vectors { zk[v] = zk[v] + bias }
+        // Pass 1: scores, one output unit at a time, feature by feature.
+        for k in 0..<outputs {
+            let w = weights + k * width
+            let zk = z + k * vectors
+            let w0 = T.Vector(repeating: w[0])
+            for v in 0..<vectors { zk[v] = load(0, v) * w0 }
+            for j in 1..<width - 1 {
+                let wj = T.Vector(repeating: w[j])
+                for v in 0..<vectors { zk[v] = zk[v] + load(j, v) * wj }
             }
-            // Pass 2: losses and dLoss/dz, row vectors independent of each other. While it
-            // computes, the next chunk's block is prefetched, so memory and arithmetic overlap.
-            let nextLines = next == nil ? 0 : (blockBytes(T.self, features: features, stride: stride, labelBytes: labelBytes) + 63) / 64
-            let linesPerVector = (nextLines + vectors - 1) / vectors
-            let nextBytes = next.map { UnsafeRawPointer($0) }
-            var lossSum = T.Vector(repeating: 0)
-            // Four row vectors per step: their exp and division chains are independent, and
-            // written side by side they overlap in the pipeline instead of waiting in turn.
-            var v = 0
-            while v + 4 < vectors {
-                if let nextBytes {
-                    for line in min(nextLines, v * linesPerVector)..<min(nextLines, (v + 4) * linesPerVector) {
-                        descent_prefetch(nextBytes + line * 64)
-                    }
-                }
-                let l0 = L.apply(z + v, stride: vectors, outputs: outputs, labels: label(v), as: T.self)
-                let l1 = L.apply(z + v + 1, stride: vectors, outputs: outputs, labels: label(v + 1), as: T.self)
-                let l2 = L.apply(z + v + 2, stride: vectors, outputs: outputs, labels: label(v + 2), as: T.self)
-                let l3 = L.apply(z + v + 3, stride: vectors, outputs: outputs, labels: label(v + 3), as: T.self)
-                lossSum = lossSum + l0
-                lossSum = lossSum + l1
-                lossSum = lossSum + l2
-                lossSum = lossSum + l3
-                v += 4
-            }
-            while v < vectors - 1 {
-                lossSum = lossSum + L.apply(z + v, stride: vectors, outputs: outputs, labels: label(v), as: T.self)
-                v += 1
-            }
-            do {
-                let v = vectors - 1
-                var last = L.apply(z + v, stride: vectors, outputs: outputs, labels: label(v), as: T.self)
-                let filled = rows - v * lanes
-                if filled < lanes {
-                    last = T.keepingLanes(last, below: filled)
-                    for k in 0..<outputs { z[k * vectors + v] = T.keepingLanes(z[k * vectors + v], below: filled) }
-                }
-                lossSum = lossSum + last
-            }
-            // Pass 3: gradient sums, four interleaved accumulators per weight.
-            for k in 0..<outputs {
-                let zk = z + k * vectors
-                for j in 0...features {
-                    var a0 = T.Vector(repeating: 0), a1 = a0, a2 = a0, a3 = a0
-                    var v = 0
-                    if j < features {
-                        while v + 4 <= vectors {
-                            a0 = a0 + zk[v] * load(j, v)
-                            a1 = a1 + zk[v + 1] * load(j, v + 1)
-                            a2 = a2 + zk[v + 2] * load(j, v + 2)
-                            a3 = a3 + zk[v + 3] * load(j, v + 3)
-                            v += 4
-                        }
-                        if v < vectors { a0 = a0 + zk[v] * load(j, v) }
-                        if v + 1 < vectors { a1 = a1 + zk[v + 1] * load(j, v + 1) }
-                        if v + 2 < vectors { a2 = a2 + zk[v + 2] * load(j, v + 2) }
-                    } else {
-                        while v + 4 <= vectors {
-                            a0 = a0 + zk[v]; a1 = a1 + zk[v + 1]; a2 = a2 + zk[v + 2]; a3 = a3 + zk[v + 3]
-                            v += 4
-                        }
-                        if v < vectors { a0 = a0 + zk[v] }
-                        if v + 1 < vectors { a1 = a1 + zk[v + 1] }
-                        if v + 2 < vectors { a2 = a2 + zk[v + 2] }
-                    }
-                    partial[k * width + j] = T.horizontalSum((a0 + a1) + (a2 + a3))
-                }
-            }
-            partial[outputs * width] = T.horizontalSum(lossSum)
+            let bias = T.Vector(repeating: w[features])
+            for v in 0..<vectors { zk[v] = zk[v] + bias }
         }
+        // Pass 2: losses and dLoss/dz, row vectors independent of each other. While it
+        // computes, the next chunk's block is prefetched, so memory and arithmetic overlap.
+        let nextLines = next == nil ? 0 : (blockBytes(T.self, features: features, stride: stride, labelBytes: labelBytes) + 63) / 64
+        let linesPerVector = (nextLines + vectors - 1) / vectors
+        let nextBytes = next.map { UnsafeRawPointer($0) }
+        var lossSum = T.Vector(repeating: 0)
+        // Four row vectors per step: their exp and division chains are independent, and
+        // written side by side they overlap in the pipeline instead of waiting in turn.
+        var v = 0
+        while v + 4 < vectors {
+            if let nextBytes {
+                for line in min(nextLines, v * linesPerVector)..<min(nextLines, (v + 4) * linesPerVector) {
+                    descent_prefetch(nextBytes + line * 64)
+                }
+            }
+            let l0 = L.apply(z + v, stride: vectors, outputs: outputs, labels: label(v), as: T.self)
+            let l1 = L.apply(z + v + 1, stride: vectors, outputs: outputs, labels: label(v + 1), as: T.self)
+            let l2 = L.apply(z + v + 2, stride: vectors, outputs: outputs, labels: label(v + 2), as: T.self)
+            let l3 = L.apply(z + v + 3, stride: vectors, outputs: outputs, labels: label(v + 3), as: T.self)
+            lossSum = lossSum + l0
+            lossSum = lossSum + l1
+            lossSum = lossSum + l2
+            lossSum = lossSum + l3
+            v += 4
+        }
+        while v < vectors - 1 {
+            lossSum = lossSum + L.apply(z + v, stride: vectors, outputs: outputs, labels: label(v), as: T.self)
+            v += 1
+        }
+        do {
+            let v = vectors - 1
+            var last = L.apply(z + v, stride: vectors, outputs: outputs, labels: label(v), as: T.self)
+            let filled = rows - v * lanes
+            if filled < lanes {
+                last = T.keepingLanes(last, below: filled)
+                for k in 0..<outputs { z[k * vectors + v] = T.keepingLanes(z[k * vectors + v], below: filled) }
+            }
+            lossSum = lossSum + last
+        }
+        // Pass 3: gradient sums, four interleaved accumulators per weight.
+        for k in 0..<outputs {
+            let zk = z + k * vectors
+            for j in 0...features {
+                var a0 = T.Vector(repeating: 0), a1 = a0, a2 = a0, a3 = a0
+                var v = 0
+                if j < features {
+                    while v + 4 <= vectors {
+                        a0 = a0 + zk[v] * load(j, v)
+                        a1 = a1 + zk[v + 1] * load(j, v + 1)
+                        a2 = a2 + zk[v + 2] * load(j, v + 2)
+                        a3 = a3 + zk[v + 3] * load(j, v + 3)
+                        v += 4
+                    }
+                    if v < vectors { a0 = a0 + zk[v] * load(j, v) }
+                    if v + 1 < vectors { a1 = a1 + zk[v + 1] * load(j, v + 1) }
+                    if v + 2 < vectors { a2 = a2 + zk[v + 2] * load(j, v + 2) }
+                } else {
+                    while v + 4 <= vectors {
+                        a0 = a0 + zk[v]; a1 = a1 + zk[v + 1]; a2 = a2 + zk[v + 2]; a3 = a3 + zk[v + 3]
+                        v += 4
+                    }
+                    if v < vectors { a0 = a0 + zk[v] }
+                    if v + 1 < vectors { a1 = a1 + zk[v + 1] }
+                    if v + 2 < vectors { a2 = a2 + zk[v + 2] }
+                }
+                partial[k * width + j] = T.horizontalSum((a0 + a1) + (a2 + a3))
+            }
+        }
+        partial[outputs * width] = T.horizontalSum(lossSum)
     }
 
     /// ``contiguous(_:weights:features:outputs:block:stride:labels:labelBytes:rows:into:prefetching:scratch:)`` for one
@@ -252,76 +250,74 @@ public enum GradientKernel {
         let nextLines = next == nil ? 0 : (blockBytes(T.self, features: features, stride: stride, labelBytes: labelBytes) + 63) / 64
         let linesPerQuad = (nextLines + vectors / 4) / max(1, vectors / 4)
         let nextBytes = next.map { UnsafeRawPointer($0) }
-        do {
-            acc.initialize(repeating: T.Vector(repeating: 0), count: 4 * width)
-            var lossSum = T.Vector(repeating: 0)
-            var v = 0
-            var quad = 0
-            while v + 4 < vectors {
-                if let nextBytes {
-                    var line = min(nextLines, quad &* linesPerQuad)
-                    let end = min(nextLines, (quad &+ 1) &* linesPerQuad)
-                    while line < end { descent_prefetch(nextBytes + line &* 64); line &+= 1 }
-                }
-                // The four vectors' scores feature by feature (each score's sum in the order of
-                // score(_:): feature 0, 1, ..., then the bias): one pass of the feature loop
-                // for all four instead of four.
-                var z0 = load(0, v) * w0, z1 = load(0, v &+ 1) * w0, z2 = load(0, v &+ 2) * w0, z3 = load(0, v &+ 3) * w0
-                var j = 1
-                while j < features {
-                    let wj = T.Vector(repeating: weights[j])
-                    z0 = z0 + load(j, v) * wj
-                    z1 = z1 + load(j, v &+ 1) * wj
-                    z2 = z2 + load(j, v &+ 2) * wj
-                    z3 = z3 + load(j, v &+ 3) * wj
-                    j &+= 1
-                }
-                z0 = z0 + bias; z1 = z1 + bias; z2 = z2 + bias; z3 = z3 + bias
-                // L.apply written out rather than through lossAndDerivative: the log loss's body
-                // (an exp, a log, two divisions) is past what the inliner takes through the
-                // local function, and an out-of-line call per vector costs the quad its overlap.
-                let l0 = L.apply(&z0, stride: 1, outputs: 1, labels: label(v), as: T.self)
-                let l1 = L.apply(&z1, stride: 1, outputs: 1, labels: label(v &+ 1), as: T.self)
-                let l2 = L.apply(&z2, stride: 1, outputs: 1, labels: label(v &+ 2), as: T.self)
-                let l3 = L.apply(&z3, stride: 1, outputs: 1, labels: label(v &+ 3), as: T.self)
-                lossSum = lossSum + l0
-                lossSum = lossSum + l1
-                lossSum = lossSum + l2
-                lossSum = lossSum + l3
-                j = 0
-                while j < features {
-                    let a = acc + 4 &* j
-                    a[0] = a[0] + z0 * load(j, v)
-                    a[1] = a[1] + z1 * load(j, v &+ 1)
-                    a[2] = a[2] + z2 * load(j, v &+ 2)
-                    a[3] = a[3] + z3 * load(j, v &+ 3)
-                    j &+= 1
-                }
-                let b = acc + 4 &* features
-                b[0] = b[0] + z0; b[1] = b[1] + z1; b[2] = b[2] + z2; b[3] = b[3] + z3
-                v &+= 4
-                quad &+= 1
+        acc.initialize(repeating: T.Vector(repeating: 0), count: 4 * width)
+        var lossSum = T.Vector(repeating: 0)
+        var v = 0
+        var quad = 0
+        while v + 4 < vectors {
+            if let nextBytes {
+                var line = min(nextLines, quad &* linesPerQuad)
+                let end = min(nextLines, (quad &+ 1) &* linesPerQuad)
+                while line < end { descent_prefetch(nextBytes + line &* 64); line &+= 1 }
             }
-            // The last one to four vectors; the very last may be partly filled.
-            while v < vectors {
-                var z = score(v)
-                var l = lossAndDerivative(&z, v)
-                let filled = rows - v * lanes
-                if v == vectors - 1 && filled < lanes {
-                    l = T.keepingLanes(l, below: filled)
-                    z = T.keepingLanes(z, below: filled)
-                }
-                lossSum = lossSum + l
-                let i = v & 3
-                for j in 0..<features { acc[4 * j + i] = acc[4 * j + i] + z * load(j, v) }
-                acc[4 * features + i] = acc[4 * features + i] + z
-                v += 1
+            // The four vectors' scores feature by feature (each score's sum in the order of
+            // score(_:): feature 0, 1, ..., then the bias): one pass of the feature loop
+            // for all four instead of four.
+            var z0 = load(0, v) * w0, z1 = load(0, v &+ 1) * w0, z2 = load(0, v &+ 2) * w0, z3 = load(0, v &+ 3) * w0
+            var j = 1
+            while j < features {
+                let wj = T.Vector(repeating: weights[j])
+                z0 = z0 + load(j, v) * wj
+                z1 = z1 + load(j, v &+ 1) * wj
+                z2 = z2 + load(j, v &+ 2) * wj
+                z3 = z3 + load(j, v &+ 3) * wj
+                j &+= 1
             }
-            for j in 0...features {
-                partial[j] = T.horizontalSum((acc[4 * j] + acc[4 * j + 1]) + (acc[4 * j + 2] + acc[4 * j + 3]))
+            z0 = z0 + bias; z1 = z1 + bias; z2 = z2 + bias; z3 = z3 + bias
+            // L.apply written out rather than through lossAndDerivative: the log loss's body
+            // (an exp, a log, two divisions) is past what the inliner takes through the
+            // local function, and an out-of-line call per vector costs the quad its overlap.
+            let l0 = L.apply(&z0, stride: 1, outputs: 1, labels: label(v), as: T.self)
+            let l1 = L.apply(&z1, stride: 1, outputs: 1, labels: label(v &+ 1), as: T.self)
+            let l2 = L.apply(&z2, stride: 1, outputs: 1, labels: label(v &+ 2), as: T.self)
+            let l3 = L.apply(&z3, stride: 1, outputs: 1, labels: label(v &+ 3), as: T.self)
+            lossSum = lossSum + l0
+            lossSum = lossSum + l1
+            lossSum = lossSum + l2
+            lossSum = lossSum + l3
+            j = 0
+            while j < features {
+                let a = acc + 4 &* j
+                a[0] = a[0] + z0 * load(j, v)
+                a[1] = a[1] + z1 * load(j, v &+ 1)
+                a[2] = a[2] + z2 * load(j, v &+ 2)
+                a[3] = a[3] + z3 * load(j, v &+ 3)
+                j &+= 1
             }
-            partial[width] = T.horizontalSum(lossSum)
+            let b = acc + 4 &* features
+            b[0] = b[0] + z0; b[1] = b[1] + z1; b[2] = b[2] + z2; b[3] = b[3] + z3
+            v &+= 4
+            quad &+= 1
         }
+        // The last one to four vectors; the very last may be partly filled.
+        while v < vectors {
+            var z = score(v)
+            var l = lossAndDerivative(&z, v)
+            let filled = rows - v * lanes
+            if v == vectors - 1 && filled < lanes {
+                l = T.keepingLanes(l, below: filled)
+                z = T.keepingLanes(z, below: filled)
+            }
+            lossSum = lossSum + l
+            let i = v & 3
+            for j in 0..<features { acc[4 * j + i] = acc[4 * j + i] + z * load(j, v) }
+            acc[4 * features + i] = acc[4 * features + i] + z
+            v += 1
+        }
+        for j in 0...features {
+            partial[j] = T.horizontalSum((acc[4 * j] + acc[4 * j + 1]) + (acc[4 * j + 2] + acc[4 * j + 3]))
+        }
+        partial[width] = T.horizontalSum(lossSum)
     }
 
     /// Accumulates `rows` rows (at most one chunk) into `partial` (overwriting it): row i's

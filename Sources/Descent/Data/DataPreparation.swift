@@ -143,7 +143,7 @@ public enum DataPreparation {
             let trainParts = try trainFile.read(into: sink, executor: executor)
             trace.mark("parse")
             classes = try LabelEncoding.merging(trainParts, column: trainLabel, describe: trainFile.describe(position:))
-            try requireTwoClasses(classes, path: trainPath, column: trainLabel)
+            try requireTrainableClassCount(classes, path: trainPath, column: trainLabel)
             let trainMaps = try classes.classMaps(trainParts, path: trainPath, describe: trainFile.describe(position:))
             for set in [train, validation] + (testFile == nil ? [test] : []) {
                 if let set { setLabels(set, parts: trainMaps, classCount: classes.count, executor: executor) }
@@ -180,7 +180,8 @@ public enum DataPreparation {
                             classes: classes, labelName: trainLabel, standardization: standardization)
     }
 
-    static func requireTwoClasses(_ classes: LabelEncoding, path: String, column: String) throws {
+    /// Two classes at least (a classifier needs them), at most ``Dataset/maximumClasses``.
+    static func requireTrainableClassCount(_ classes: LabelEncoding, path: String, column: String) throws {
         if classes.count > Dataset<Double>.maximumClasses {
             throw DescentError.input("\(path): label column '\(column)' holds \(classes.count) distinct labels; descent trains up to \(Dataset<Double>.maximumClasses) classes (is --label-column right?)")
         }
@@ -201,7 +202,7 @@ public enum DataPreparation {
         let parts = try sets.map { try file.read(rowsOf: $0.set, from: $0.source, executor: executor) }
         let gathered = ranks.gatherLabels(parts.flatMap { $0 })
         let classes = try LabelEncoding.merging(gathered.all, column: column, describe: file.describe(position:))
-        try requireTwoClasses(classes, path: file.path, column: column)
+        try requireTrainableClassCount(classes, path: file.path, column: column)
         let maps = try classes.classMaps(gathered.all, path: file.path, describe: file.describe(position:))[gathered.mine]
         var next = maps.startIndex
         for (k, entry) in sets.enumerated() {

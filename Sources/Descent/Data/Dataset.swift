@@ -177,11 +177,15 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
     @inlinable
     public func label(_ row: Int) -> Int {
         let local = row & (chunks.chunkRows - 1), column = labels(row &>> chunkShift)
-        switch labelBytes {
-        case 1: return Int(column.load(fromByteOffset: local, as: UInt8.self))
-        case 2: return Int(column.load(fromByteOffset: 2 &* local, as: UInt16.self))
-        default: return RowSink<T>.integer(column.assumingMemoryBound(to: T.self)[local])
-        }
+        if labelBytes == 0 { return RowSink<T>.integer(column.assumingMemoryBound(to: T.self)[local]) }
+        return Dataset.packedLabel(column, local, bytes: labelBytes)
+    }
+
+    /// Entry `i` of a packed label column of `bytes`-byte class indices (1 or 2).
+    @inlinable @inline(__always)
+    public static func packedLabel(_ column: UnsafeRawPointer, _ i: Int, bytes: Int) -> Int {
+        bytes == 1 ? Int(column.load(fromByteOffset: i, as: UInt8.self))
+            : Int(column.loadUnaligned(fromByteOffset: i &* 2, as: UInt16.self))
     }
 
     /// Packs the labels: replaces each chunk's `T` label slots by their class indices of

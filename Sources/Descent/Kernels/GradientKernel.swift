@@ -507,9 +507,7 @@ public enum PredictionKernel {
             }
             let best = PredictionKernel.classes(weights: weights, features: features, outputs: outputs, scores: nil, load: load)
             for lane in 0..<count {
-                let i = start + lane
-                let truth = labelBytes == 1 ? Int(labels.load(fromByteOffset: i, as: UInt8.self))
-                    : Int(labels.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
+                let truth = Dataset<T>.packedLabel(labels, start + lane, bytes: labelBytes)
                 confusion[truth * classes + Int(best[lane])] += 1
             }
             start += lanes

@@ -122,9 +122,7 @@ final class EpochRows<T: KernelScalar>: @unchecked Sendable {
                     // at once, more streams than the hardware prefetcher follows.
                     descent_prefetch(to + EpochRows.writeAhead &* width)
                     for j in 0..<features { to[j] = block[j &* chunkRows &+ local] }
-                    let label = labelBytes == 1 ? Int(labels.load(fromByteOffset: local, as: UInt8.self))
-                        : Int(labels.load(fromByteOffset: local &* 2, as: UInt16.self))
-                    to[features] = RowSink<T>.scalar(Double(label))
+                    to[features] = RowSink<T>.scalar(Double(Dataset<T>.packedLabel(labels, local, bytes: labelBytes)))
                 }
             }
         }

@@ -113,9 +113,9 @@ struct BenchCommand: ParsableCommand {
             }
             let modes: [String] = mode == .both ? ["strong", "weak"] : [mode.rawValue]
             if let output, !Ranks.quiet {
-                folder = try RunFolder(target: output, overwrite: overwrite,
-                                       owns: { ["bench.csv", "bench.json", "speedup.svg"].contains($0) })
-                Interrupts.watch(folder)
+                folder = try Interrupts.watching {
+                    try RunFolder(target: output, overwrite: overwrite, owns: { ["bench.csv", "bench.json", "speedup.svg"].contains($0) })
+                }
             }
             try MemoryBudget.check([.init("bandwidth probe", probeBytes)], hint: "use a smaller --probe-bytes")
             // The largest point, checked before the bandwidth probe takes its seconds.

@@ -38,6 +38,19 @@ enum Interrupts {
         thread.start()
     }
 
+    /// Creates a run's folder (`make`) and watches it, holding the signal thread off
+    /// meanwhile: a signal that arrives after `make` created the staging folder but before it
+    /// returned is handled once the folder is watched, so the staging folder is removed (or
+    /// kept, with a checkpoint) instead of left behind.
+    static func watching(_ make: () throws -> RunFolder) rethrows -> RunFolder {
+        watched.lock.lock()
+        defer { watched.lock.unlock() }
+        let folder = try make()
+        FaultInjection.signalAfterStaging()
+        watched.folder = folder
+        return folder
+    }
+
     /// Ends `folder` if a signal arrives before the run commits it.
     static func watch(_ folder: RunFolder?) {
         watched.lock.lock()

@@ -46,7 +46,10 @@ struct TrainCommand: ParsableCommand {
                 if let output = options.output, canonical(output) != canonical(target) {
                     throw DescentError.configuration("--resume \(resume) continues the run in \(target); drop --output \(output)")
                 }
-                let opened = try RunFolder(target: target, overwrite: false, resume: true, flag: "--resume", owns: { RunFolder.trainFiles.contains($0) })
+                // Resuming, the folder keeps its staging folder (the checkpoint) on a signal.
+                let opened = try Interrupts.watching {
+                    try RunFolder(target: target, overwrite: false, resume: true, flag: "--resume", owns: { RunFolder.trainFiles.contains($0) })
+                }
                 folder = opened
                 let saved = try Checkpoint(folder: opened.staging)
                 var base = RunConfiguration()
@@ -69,7 +72,9 @@ struct TrainCommand: ParsableCommand {
                 if Ranks.quiet { configuration.output = nil }
                 Ranks.injectedFault(&configuration)
                 if let output = configuration.output {
-                    folder = try RunFolder(target: output, overwrite: options.overwrite, owns: { RunFolder.trainFiles.contains($0) })
+                    folder = try Interrupts.watching {
+                        try RunFolder(target: output, overwrite: options.overwrite, owns: { RunFolder.trainFiles.contains($0) })
+                    }
                 }
             }
             folder?.keepsStagingOnInterrupt = configuration.checkpointEvery != nil || checkpoint != nil
@@ -189,7 +194,9 @@ struct TrainCommand: ParsableCommand {
 
 /// Test-only fault injection for the kill tests (`DESCENT_TEST_KILL=after-epoch:N` or
 /// `checkpoint:N`): the process sends itself SIGKILL after epoch N's line is on disk, or
-/// half way through writing its Nth checkpoint. Unset, it does nothing.
+/// half way through writing its Nth checkpoint; with `staging-created`, SIGINT as soon as
+/// the run's staging folder exists (then it waits 0.2 s, time for an unwatched signal to
+/// end the process). Unset, it does nothing.
 struct FaultInjection {
     var killAfterEpoch: Int?
     var killInCheckpoint: Int?
@@ -202,6 +209,12 @@ struct FaultInjection {
         if parts[0] == "after-epoch" { f.killAfterEpoch = n }
         if parts[0] == "checkpoint" { f.killInCheckpoint = n }
         return f
+    }
+
+    static func signalAfterStaging() {
+        guard ProcessInfo.processInfo.environment["DESCENT_TEST_KILL"] == "staging-created" else { return }
+        _ = Glibc.kill(getpid(), SIGINT)
+        usleep(200_000)
     }
 
     static func kill() -> Never {

@@ -51,8 +51,7 @@ struct VerifyCommand: ParsableCommand {
             let ranks = try Ranks.join(configuration, command: "verify", extra: "\(counts)")
             if Ranks.quiet { configuration.output = nil }
             if let output = configuration.output {
-                folder = try RunFolder(target: output, overwrite: options.overwrite, owns: VerifyCommand.owns)
-                Interrupts.watch(folder)
+                folder = try Interrupts.watching { try RunFolder(target: output, overwrite: options.overwrite, owns: VerifyCommand.owns) }
             }
             let passed: Bool
             switch configuration.precision {

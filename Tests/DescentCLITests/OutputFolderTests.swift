@@ -120,6 +120,26 @@ struct OutputFolderTests {
         }
     }
 
+    /// A signal in the instant after the staging folder is made, before the run watches it
+    /// (CI once caught `d.partial` left by a SIGINT 0.05 s into a run): the signal waits for
+    /// the folder to be watched, which then removes it. The fault injection signals there and
+    /// waits 0.2 s, so an unwatched window would lose the race every time.
+    @Test func aSignalJustAfterStagingLeavesNoStagingFolder() throws {
+        let dir = CLI.temporaryDirectory()
+        let out = dir.appendingPathComponent("d").path
+        #expect(try CLI.run(["train", "--epochs", "3", "--output", out]).status == 0)
+        let previous = try #require(Self.runID(out))
+        // train replaces d; verify and bench write new folders, which must not appear.
+        for command in [["train", "--epochs", "3", "--output", out, "--overwrite"],
+                        ["verify", "--threads-list", "1,2", "--samples", "200", "--output", dir.appendingPathComponent("v").path],
+                        ["bench", "--rows", "20000", "--threads-list", "1", "--output", dir.appendingPathComponent("b").path]] {
+            let result = try CLI.runProcess(CLI.binary, command, environment: ["DESCENT_TEST_KILL": "staging-created"])
+            #expect(result.status == 128 + SIGINT, "\(command): \(result.status) \(result.stderr)")
+            #expect(Self.entries(dir.path) == ["d"], "\(command): \(Self.entries(dir.path))")
+            #expect(Self.runID(out) == previous, "\(command): the previous run changed")
+        }
+    }
+
     /// D14, D15: SIGPIPE no longer kills a run before its files exist, and failed writes to
     /// standard output are reported with exit 4 instead of being ignored.
     @Test func closedPipesAndFullDisksOnStandardOutputAreReported() throws {

@@ -157,9 +157,9 @@ public enum GradientKernel {
         var v = 0
         while v + 4 < vectors {
             if let nextBytes {
-                for line in min(nextLines, v * linesPerVector)..<min(nextLines, (v + 4) * linesPerVector) {
-                    descent_prefetch(nextBytes + line * 64)
-                }
+                var line = min(nextLines, v &* linesPerVector)
+                let end = min(nextLines, (v &+ 4) &* linesPerVector)
+                while line < end { descent_prefetch(nextBytes + line &* 64); line &+= 1 }
             }
             let l0 = L.apply(z + v, stride: vectors, outputs: outputs, labels: label(v), as: T.self)
             let l1 = L.apply(z + v + 1, stride: vectors, outputs: outputs, labels: label(v + 1), as: T.self)

@@ -26,7 +26,7 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("test-fraction"), help: "Fraction of points held out for testing. Default 0.5.") var testFraction: Double?
     @Option(name: .customLong("validation-fraction"), help: "Fraction of the training points held out for early stopping (with --patience). Default 0.")
     var validationFraction: Double?
-    @Option(help: ArgumentHelp("Training data instead of blobs: CSV (features and a label column), .npy (2-D) or .npz (X and y). Labels may be any numbers or names.", valueName: "file"))
+    @Option(help: ArgumentHelp("Training data instead of blobs: CSV (features and a label column; comma-, tab- or semicolon-separated), .npy (2-D) or .npz (X and y). Labels may be any numbers or names.", valueName: "file"))
     var train: String?
     @Option(help: ArgumentHelp("Test data with the same columns (CSV, .npy or .npz); without it --test-fraction of --train is held out.", valueName: "file"))
     var test: String?

@@ -64,6 +64,52 @@ struct CSVFileTests {
         #expect(quoted.labels == ["say \"hi\"", "two\nlines"])
     }
 
+    /// Tab- and semicolon-separated files (pandas `sep="\t"`, spreadsheets in decimal-comma
+    /// locales): the separator is the first record's, a comma wherever it holds one outside
+    /// quotes. In a tab-separated file a tab is a separator, never padding, so two tabs in a
+    /// row are an empty field.
+    @Test func tabAndSemicolonSeparators() throws {
+        let expected: [[Double]] = [[1.5, -2], [3, 4e-3]]
+        let texts = [
+            "a\tb\tlabel\n1.5\t-2\tx\n3\t0.004\ty\n",
+            "a;b;label\r\n1.5;-2;x\r\n3;0.004;y\r\n",
+            "\u{FEFF}\"a\";\"b\";\"label\"\n\"1.5\";-2;\"x\"\n3;0.004;y\n",
+            " a \t b \t label \n 1.5 \t -2 \t x \n\n3\t0.004\t y\n",
+            "\ta\tb\tlabel\n0\t1.5\t-2\tx\n1\t3\t0.004\ty\n",
+            "a;b;label\n1.5;-2;x\n3;0.004;y",
+        ]
+        for text in texts {
+            let table = try readRows(temporaryFile(text))
+            #expect(table.names == ["a", "b"], "\(text.debugDescription)")
+            #expect(table.features == expected, "\(text.debugDescription)")
+            #expect(table.labels == ["x", "y"], "\(text.debugDescription)")
+        }
+        let headerless = try readRows(temporaryFile("1.5\t-2\t0\n3\t0.004\t1\n"))
+        #expect(headerless.names == ["x0", "x1"] && headerless.features == expected && headerless.labels == ["0", "1"])
+        // Separators inside quotes are text; a comma in a tab-separated field is text too.
+        let quoted = try readRows(temporaryFile("a\t\"b,\tc\"\tlabel\n1.5\t-2\t\"x;1\"\n3\t0.004\ty,2\n"))
+        #expect(quoted.names == ["a", "b,\tc"] && quoted.features == expected && quoted.labels == ["x;1", "y,2"])
+        let labelFirst = try readRows(temporaryFile("label;a;b\nx;1.5;-2\ny y;3;0.004\n"), labelColumn: .named("label"))
+        #expect(labelFirst.names == ["a", "b"] && labelFirst.features == expected && labelFirst.labels == ["x", "y y"])
+        // A comma anywhere in the first record outside quotes keeps the comma.
+        let comma = try readRows(temporaryFile("a;x,b,label\n1.5,-2,x\n3,0.004,y\n"))
+        #expect(comma.names == ["a;x", "b"] && comma.features == expected)
+        // The same rows on every thread count, with quoted tabs and line breaks across splits.
+        var text = "a\tb\tlabel\n"
+        for i in 0..<20_000 {
+            let label = i % 7 == 0 ? "\"multi\nline\"" : (i % 3 == 0 ? "\"c\t\"\"q\"\"\"" : "plain")
+            text += "\(Double(i) * 0.1)\t\(-Double(i) / 3)\t\(label)\n"
+        }
+        let path = temporaryFile(text)
+        let one = try readRows(path, threads: 1)
+        #expect(one.features.count == 20_000 && one.features[10] == [1.0, -10.0 / 3])
+        #expect(one.labels[7] == "multi\nline" && one.labels[3] == "c\t\"q\"" && one.labels[1] == "plain")
+        for threads in [2, 3] {
+            let other = try readRows(path, threads: threads)
+            #expect(other.features == one.features && other.labels == one.labels, "threads \(threads)")
+        }
+    }
+
     /// Every thread count reads the same rows (a file with quoted line breaks, so splits
     /// fall inside quotes too).
     @Test func sameRowsForEveryThreadCount() throws {
@@ -99,6 +145,13 @@ struct CSVFileTests {
             ("", "the file is empty"),
             ("a,b,label\n", "no data rows after the header"),
             ("label\n1\n", "need at least one feature column and a label column"),
+            ("a b label\n1 2 0\n", "the header has 1 column; need at least one feature column and a label column (descent separates columns by commas, or by tabs or semicolons"),
+            ("a\tb\tlabel\n5\t6\t1\n1\t\t0\n", ":3:2: column 'b' is empty"),
+            ("a\tb\tlabel\n5\t6\t1\n1\t2\n", ":3: 2 columns, but the header has 3"),
+            ("a\tb\tlabel\n5\t6\t1\n1\t2,5\t0\n", ":3:2: column 'b' holds '2,5', which is not a number"),
+            ("a;b;label\n5;6;1\n1;2,5;0\n", ":3:2: column 'b' holds '2,5', which is not a number (decimal commas are not read"),
+            ("a;b;label\n5;6;1\n1;\"2\"x;0\n", ":3:2: unexpected 'x' after a quoted field"),
+            ("a;b;label\n5;6;1\n1;2;0;4\n", ":3: 4 columns, but the header has 3"),
         ]
         for (text, expected) in cases {
             let path = temporaryFile(text)

@@ -30,7 +30,7 @@ struct RealWriterTests {
     static let numbers: [String] = (0..<50).map { $0 % 3 == 0 ? "7" : "-1" }
     static let species: [String] = (0..<50).map { ["setosa", "versicolor", "virginica"][$0 % 3] }
 
-    @Test(arguments: ["f8.npy", "f4.npy", "be.npy", "fortran.npy", "v2.npy", "v3.npy", "xy.npz", "savetxt.csv"])
+    @Test(arguments: ["f8.npy", "f4.npy", "be.npy", "fortran.npy", "v2.npy", "v3.npy", "xy.npz", "savetxt.csv", "savetxt.tsv"])
     func numericLabels(_ name: String) throws {
         for threads in [1, 3] {
             let table = try readRows(RealWriterTests.path(name), threads: threads)
@@ -46,7 +46,7 @@ struct RealWriterTests {
         #expect(table.labels == RealWriterTests.numbers.map { $0 == "7" ? "28" : "-4" })
     }
 
-    @Test(arguments: ["strings.npz", "pandas.csv", "pandas_index.csv", "pandas_quoted.csv", "quote_all.csv"])
+    @Test(arguments: ["strings.npz", "pandas.csv", "pandas_index.csv", "pandas_quoted.csv", "quote_all.csv", "pandas.tsv", "pandas_semicolon.csv"])
     func textLabels(_ name: String) throws {
         let table = try readRows(RealWriterTests.path(name), threads: 2)
         #expect(table.features == RealWriterTests.X, "\(name)")

@@ -9,8 +9,11 @@ import Darwin
 ///
 /// The dialect is RFC 4180 with the liberties real writers take: an optional UTF-8 byte
 /// order mark; LF, CRLF or CR line ends (the first line end sets the style); fields in
-/// double quotes, which may hold commas, line breaks and doubled quotes (`""`); spaces and
-/// tabs around fields; blank lines anywhere. The first record is a header unless every one
+/// double quotes, which may hold separators, line breaks and doubled quotes (`""`); spaces
+/// and tabs around fields; blank lines anywhere. The separator is a comma, or a tab or a
+/// semicolon when the first record holds none outside quotes (tab-separated files, and the
+/// `;` that spreadsheets in decimal-comma locales write); in a tab-separated file only
+/// spaces around fields are padding. The first record is a header unless every one
 /// of its fields is a number (as `numpy.savetxt` writes without `header=`); then features
 /// are named x0, x1, ... A first header field that is empty marks a row index (as pandas'
 /// `to_csv` writes it) and that column is skipped.
@@ -35,6 +38,12 @@ public final class CSVFile: RowFile, @unchecked Sendable {
     let columnNames: [String]
     /// The line-end byte (`\n`, or `\r` for files with CR line ends).
     let terminator: UInt8
+    /// The field separator: `,`, or `\t` or `;` (``separator(_:from:to:terminator:)``).
+    let separator: UInt8
+    /// The byte besides the space that pads fields: the tab, or the space again in a
+    /// tab-separated file (where a tab is a separator), so `b == space || b == pad` reads
+    /// "padding" in both.
+    let pad: UInt8
     /// Whether the data rows hold any quote character (set while splitting).
     var hasQuotes = false
     /// Byte ranges of whole records, in file order, and the line number each starts on.
@@ -42,7 +51,7 @@ public final class CSVFile: RowFile, @unchecked Sendable {
     var rangeFirstLines: [Int] = []
     var rangeRowStarts: [Int] = []
 
-    static let comma = UInt8(ascii: ","), quote = UInt8(ascii: "\""), space = UInt8(ascii: " "), tab = UInt8(ascii: "\t")
+    static let comma = UInt8(ascii: ","), semicolon = UInt8(ascii: ";"), quote = UInt8(ascii: "\""), space = UInt8(ascii: " "), tab = UInt8(ascii: "\t")
     static let lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
     /// Files with fewer data bytes than this are read as one part. Only the fuzzer lowers it
     /// (to split small inputs, where the quote-parity logic is easiest to get wrong).
@@ -75,24 +84,29 @@ public final class CSVFile: RowFile, @unchecked Sendable {
             }
         }
         self.terminator = terminator
-        // Skip blank lines, then read the first record.
+        // Skip blank lines (spaces and tabs only: a line of tabs is blank whatever the
+        // separator, as before the separator is known), then read the first record.
         var line = 1
         var position = start
         while position < count {
             let end = CSVFile.lineEnd(bytes, from: position, to: count, terminator: terminator)
-            if !CSVFile.isBlank(bytes, from: position, to: end, terminator: terminator) { break }
+            if !CSVFile.isBlank(bytes, from: position, to: end, terminator: terminator, pad: CSVFile.tab) { break }
             position = end < count ? end + 1 : count
             if end < count { line += 1 }
         }
         guard position < count else { throw DescentError.input("\(file.path): the file is empty; expected a header row and data rows") }
+        let separator = CSVFile.separator(bytes, from: position, to: count, terminator: terminator)
+        let pad = separator == CSVFile.tab ? CSVFile.space : CSVFile.tab
+        self.separator = separator
+        self.pad = pad
         var fields: [[UInt8]] = []
         var cursor = position
         var headerLines = 0
-        try CSVFile.readRecord(bytes, at: &cursor, end: count, terminator: terminator, path: file.path, line: line,
-                               fields: &fields, lines: &headerLines)
+        try CSVFile.readRecord(bytes, at: &cursor, end: count, terminator: terminator, separator: separator, pad: pad,
+                               path: file.path, line: line, fields: &fields, lines: &headerLines)
         // A header unless every field but the last is a number (the last may be a text label).
-        let numeric = fields.count >= 2 && fields.dropLast().allSatisfy { DecimalParser.shared.parse(CSVFile.trimmed($0)) != nil }
-        var names = fields.map { CSVFile.trimmed($0) }
+        let numeric = fields.count >= 2 && fields.dropLast().allSatisfy { DecimalParser.shared.parse(CSVFile.trimmed($0, pad: pad)) != nil }
+        var names = fields.map { CSVFile.trimmed($0, pad: pad) }
         let dataStart: Int, firstDataLine: Int
         if numeric {
             dataStart = position
@@ -127,7 +141,8 @@ public final class CSVFile: RowFile, @unchecked Sendable {
         if let labelIndex { slots[labelIndex] = CSVFile.labelSlot }
         let featureColumns = usable.filter { $0 != labelIndex }
         guard !featureColumns.isEmpty else {
-            throw DescentError.input("\(file.path):\(line): the header has \(columns) column\(columns == 1 ? "" : "s"); need at least one feature column and a label column")
+            throw DescentError.input("\(file.path):\(line): the header has \(columns) column\(columns == 1 ? "" : "s"); need at least one feature column and a label column"
+                                     + (columns == 1 ? " (descent separates columns by commas, or by tabs or semicolons when the first row holds no comma)" : ""))
         }
         for (j, column) in featureColumns.enumerated() { slots[column] = j }
         self.slots = slots
@@ -142,8 +157,8 @@ public final class CSVFile: RowFile, @unchecked Sendable {
         // one-number lines would ask for gigabytes).
         let (cells, overflow) = rowCount.multipliedReportingOverflow(by: columns)
         if overflow || cells > count - dataStart + 1 {
-            throw CSVFile.shortRecordError(bytes, from: dataStart, to: count, terminator: terminator, columns: columns,
-                                           firstLine: firstDataLine, path: file.path)
+            throw CSVFile.shortRecordError(bytes, from: dataStart, to: count, terminator: terminator, separator: separator, pad: pad,
+                                           columns: columns, firstLine: firstDataLine, path: file.path)
         }
     }
 
@@ -206,7 +221,8 @@ public final class CSVFile: RowFile, @unchecked Sendable {
             // would miscount: say where, as a reader that honours quotes only at a field's
             // start finds it.
             if parity % 2 == 1 || parts == 1,
-               let problem = CSVFile.quoteProblem(bytes, from: dataStart, to: count, terminator: terminator, firstLine: firstLine) {
+               let problem = CSVFile.quoteProblem(bytes, from: dataStart, to: count, terminator: terminator, separator: separator, pad: pad,
+                                                  firstLine: firstLine) {
                 throw DescentError.input("\(file.path):\(problem)")
             }
         }
@@ -228,9 +244,9 @@ public final class CSVFile: RowFile, @unchecked Sendable {
     func countRecords(ranges: [Range<Int>], quotes: Bool, executor: ShardedExecutor) -> [(records: Int, lines: Int, quotes: Bool)] {
         let counted = UnsafeMutableBufferPointer<(records: Int, lines: Int, quotes: Bool)>.allocate(capacity: ranges.count)
         defer { counted.deallocate() }
-        let box = UncheckedBox(counted), file = self.file, terminator = self.terminator
+        let box = UncheckedBox(counted), file = self.file, terminator = self.terminator, pad = self.pad
         executor.run(iterations: ranges.count) { k in
-            box.value[k] = CSVFile.countRecords(file, in: ranges[k], terminator: terminator, quotes: quotes)
+            box.value[k] = CSVFile.countRecords(file, in: ranges[k], terminator: terminator, pad: pad, quotes: quotes)
         }
         return Array(counted)
     }
@@ -238,7 +254,7 @@ public final class CSVFile: RowFile, @unchecked Sendable {
     /// Pass one over one range: the records (non-blank lines, a quoted line break not
     /// ending one) and the line ends it holds. Without `quotes` it stops early, reporting
     /// `quotes: true`, at the first quote character.
-    static func countRecords(_ file: MappedFile, in range: Range<Int>, terminator: UInt8, quotes: Bool) -> (records: Int, lines: Int, quotes: Bool) {
+    static func countRecords(_ file: MappedFile, in range: Range<Int>, terminator: UInt8, pad: UInt8, quotes: Bool) -> (records: Int, lines: Int, quotes: Bool) {
         let bytes = file.bytes
         var records = 0, lines = 0
         var i = range.lowerBound
@@ -257,7 +273,7 @@ public final class CSVFile: RowFile, @unchecked Sendable {
                     if memchr(bytes + checked, Int32(quote), end - checked) != nil { return (0, 0, true) }
                     checked = end
                 }
-                if !isBlank(bytes, from: i, to: end, terminator: terminator) { records += 1 }
+                if !isBlank(bytes, from: i, to: end, terminator: terminator, pad: pad) { records += 1 }
                 if end < range.upperBound { lines += 1 }
                 i = end + 1
                 if i - released >= releaseInterval { file.release(released..<i); released = i }
@@ -274,7 +290,7 @@ public final class CSVFile: RowFile, @unchecked Sendable {
                     lines += 1
                     if content { records += 1 }
                     content = false
-                } else if b != space && b != tab && b != cr {
+                } else if b != space && b != pad && b != cr {
                     content = true
                 }
                 i += 1
@@ -292,35 +308,52 @@ public final class CSVFile: RowFile, @unchecked Sendable {
         return UnsafePointer<UInt8>(found.assumingMemoryBound(to: UInt8.self)) - bytes
     }
 
-    /// Whether `bytes[start..<end]` holds only spaces, tabs and carriage returns.
+    /// Whether `bytes[start..<end]` holds only padding (spaces and `pad`) and carriage returns.
     @inline(__always)
-    static func isBlank(_ bytes: UnsafePointer<UInt8>, from start: Int, to end: Int, terminator: UInt8) -> Bool {
+    static func isBlank(_ bytes: UnsafePointer<UInt8>, from start: Int, to end: Int, terminator: UInt8, pad: UInt8) -> Bool {
         var i = start
         while i < end {
             let b = bytes[i]
-            if b != space && b != tab && b != cr { return false }
+            if b != space && b != pad && b != cr { return false }
             i += 1
         }
         return true
     }
 
-    static func trimmed(_ field: [UInt8]) -> String {
+    static func trimmed(_ field: [UInt8], pad: UInt8) -> String {
         var s = field[...]
-        while let f = s.first, f == space || f == tab { s = s.dropFirst() }
-        while let l = s.last, l == space || l == tab || l == cr { s = s.dropLast() }
+        while let f = s.first, f == space || f == pad { s = s.dropFirst() }
+        while let l = s.last, l == space || l == pad || l == cr { s = s.dropLast() }
         return String(decoding: s, as: UTF8.self)
+    }
+
+    /// The separator of the record starting at `start`: a comma if it holds one outside
+    /// quotes, else a tab if it holds one, else a semicolon if it holds one, else a comma.
+    static func separator(_ bytes: UnsafePointer<UInt8>, from start: Int, to end: Int, terminator: UInt8) -> UInt8 {
+        var tabs = false, semicolons = false, inQuote = false
+        var i = start
+        while i < end {
+            let b = bytes[i]
+            if b == quote { inQuote.toggle() } else if !inQuote {
+                if b == comma { return comma }
+                if b == terminator { break }
+                if b == tab { tabs = true } else if b == semicolon { semicolons = true }
+            }
+            i += 1
+        }
+        return tabs ? tab : (semicolons ? semicolon : comma)
     }
 
     /// Reads one record's fields (unquoted and unescaped) starting at `cursor`, leaving
     /// `cursor` at the start of the next line; for the header.
-    static func readRecord(_ bytes: UnsafePointer<UInt8>, at cursor: inout Int, end: Int, terminator: UInt8, path: String,
-                           line: Int, fields: inout [[UInt8]], lines: inout Int) throws {
+    static func readRecord(_ bytes: UnsafePointer<UInt8>, at cursor: inout Int, end: Int, terminator: UInt8, separator: UInt8, pad: UInt8,
+                           path: String, line: Int, fields: inout [[UInt8]], lines: inout Int) throws {
         var field: [UInt8] = []
         var i = cursor
         lines = 1
         while i < end {
             let b = bytes[i]
-            if b == quote && field.allSatisfy({ $0 == space || $0 == tab }) {
+            if b == quote && field.allSatisfy({ $0 == space || $0 == pad }) {
                 field = []
                 i += 1
                 var closed = false
@@ -335,7 +368,7 @@ public final class CSVFile: RowFile, @unchecked Sendable {
                 if !closed { throw DescentError.input("\(path):\(line): a quoted field is never closed; end it with a double quote") }
                 continue
             }
-            if b == comma { fields.append(field); field = []; i += 1; continue }
+            if b == separator { fields.append(field); field = []; i += 1; continue }
             if b == terminator { i += 1; break }
             field.append(b)
             i += 1
@@ -363,6 +396,7 @@ public final class CSVFile: RowFile, @unchecked Sendable {
         let bytes = file.bytes
         let end = ranges[k].upperBound
         let terminator = self.terminator, stride = sink.stride
+        let separator = self.separator, pad = self.pad
         let parser = DecimalParser.shared
         let columns = slots.count
         var row = rangeRowStarts[k]
@@ -382,7 +416,7 @@ public final class CSVFile: RowFile, @unchecked Sendable {
             while i < end {
                 // Blank lines hold no record.
                 var j = i
-                while j < end && (bytes[j] == CSVFile.space || bytes[j] == CSVFile.tab || (bytes[j] == CSVFile.cr && terminator != CSVFile.cr)) { j += 1 }
+                while j < end && (bytes[j] == CSVFile.space || bytes[j] == pad || (bytes[j] == CSVFile.cr && terminator != CSVFile.cr)) { j += 1 }
                 if j == end || bytes[j] == terminator {
                     if j < end { line += 1 }
                     i = j + 1
@@ -394,7 +428,7 @@ public final class CSVFile: RowFile, @unchecked Sendable {
                 var column = 0
                 while true {
                     // One field: i is at its first byte.
-                    while i < end && (bytes[i] == CSVFile.space || bytes[i] == CSVFile.tab) { i += 1 }
+                    while i < end && (bytes[i] == CSVFile.space || bytes[i] == pad) { i += 1 }
                     let slot = column < columns ? slots[column] : CSVFile.skippedSlot
                     var contentStart = i, contentEnd = i
                     var quoted = false, escaped = false
@@ -416,39 +450,39 @@ public final class CSVFile: RowFile, @unchecked Sendable {
                         }
                         contentEnd = i
                         i += 1
-                        while i < end && (bytes[i] == CSVFile.space || bytes[i] == CSVFile.tab) { i += 1 }
+                        while i < end && (bytes[i] == CSVFile.space || bytes[i] == pad) { i += 1 }
                     } else if slot >= 0 {
                         // The hot path: an unquoted number straight from the mapping.
                         if case .number(let value, let stop) = parser.parse(bytes, from: i, to: end) {
                             var s = stop
-                            while s < end && (bytes[s] == CSVFile.space || bytes[s] == CSVFile.tab) { s += 1 }
-                            if s == end || bytes[s] == CSVFile.comma || bytes[s] == terminator || bytes[s] == CSVFile.cr {
+                            while s < end && (bytes[s] == CSVFile.space || bytes[s] == pad) { s += 1 }
+                            if s == end || bytes[s] == separator || bytes[s] == terminator || bytes[s] == CSVFile.cr {
                                 base[slot &* stride] = RowSink<T>.scalar(value)
                                 i = s
                                 contentEnd = s
                                 if s < end && bytes[s] == CSVFile.cr && terminator != CSVFile.cr { i += 1 }
                                 column += 1
-                                if i < end && bytes[i] == CSVFile.comma { i += 1; continue }
+                                if i < end && bytes[i] == separator { i += 1; continue }
                                 break
                             }
                         }
-                        contentEnd = CSVFile.fieldEnd(bytes, from: i, to: end, terminator: terminator)
+                        contentEnd = CSVFile.fieldEnd(bytes, from: i, to: end, terminator: terminator, separator: separator)
                         i = contentEnd
                     } else {
                         if slot == CSVFile.labelSlot, case .number(let value, let stop) = parser.parse(bytes, from: i, to: end) {
                             // A numeric label (the usual case): no copy, no string.
                             var s = stop
-                            while s < end && (bytes[s] == CSVFile.space || bytes[s] == CSVFile.tab) { s += 1 }
-                            if s == end || bytes[s] == CSVFile.comma || bytes[s] == terminator || bytes[s] == CSVFile.cr {
+                            while s < end && (bytes[s] == CSVFile.space || bytes[s] == pad) { s += 1 }
+                            if s == end || bytes[s] == separator || bytes[s] == terminator || bytes[s] == CSVFile.cr {
                                 try storeLabel(labels.id(number: value, text: UnsafeBufferPointer(start: bytes + i, count: stop - i), at: recordLine), base)
                                 i = s
                                 if s < end && bytes[s] == CSVFile.cr && terminator != CSVFile.cr { i += 1 }
                                 column += 1
-                                if i < end && bytes[i] == CSVFile.comma { i += 1; continue }
+                                if i < end && bytes[i] == separator { i += 1; continue }
                                 break
                             }
                         }
-                        contentEnd = CSVFile.fieldEnd(bytes, from: i, to: end, terminator: terminator)
+                        contentEnd = CSVFile.fieldEnd(bytes, from: i, to: end, terminator: terminator, separator: separator)
                         i = contentEnd
                     }
                     // Slow path: quoted fields, labels, skipped columns and errors.
@@ -460,9 +494,9 @@ public final class CSVFile: RowFile, @unchecked Sendable {
                         throw DescentError.input("\(path):\(recordLine):\(column + 1): a quote character inside the unquoted field of column '\(name(column))'; a field that holds quotes must be quoted whole, with each quote doubled")
                     }
                     if !quoted {
-                        while trimmedEnd > contentStart && (bytes[trimmedEnd - 1] == CSVFile.space || bytes[trimmedEnd - 1] == CSVFile.tab || bytes[trimmedEnd - 1] == CSVFile.cr) { trimmedEnd -= 1 }
+                        while trimmedEnd > contentStart && (bytes[trimmedEnd - 1] == CSVFile.space || bytes[trimmedEnd - 1] == pad || bytes[trimmedEnd - 1] == CSVFile.cr) { trimmedEnd -= 1 }
                     }
-                    if i < end && bytes[i] != CSVFile.comma && bytes[i] != terminator && !(bytes[i] == CSVFile.cr) {
+                    if i < end && bytes[i] != separator && bytes[i] != terminator && !(bytes[i] == CSVFile.cr) {
                         throw DescentError.input("\(path):\(line):\(column + 1): unexpected '\(String(decoding: [bytes[i]], as: UTF8.self))' after a quoted field in column '\(name(column))'; a field that holds quotes must be quoted whole, with each quote doubled")
                     }
                     if slot != CSVFile.skippedSlot && column < columns {
@@ -479,8 +513,8 @@ public final class CSVFile: RowFile, @unchecked Sendable {
                             if escaped { text = buffer }
                             // Quoted values may have spaces inside the quotes.
                             var a = 0, b = text.count
-                            while a < b && (text[a] == CSVFile.space || text[a] == CSVFile.tab) { a += 1 }
-                            while b > a && (text[b - 1] == CSVFile.space || text[b - 1] == CSVFile.tab) { b -= 1 }
+                            while a < b && (text[a] == CSVFile.space || text[a] == pad) { a += 1 }
+                            while b > a && (text[b - 1] == CSVFile.space || text[b - 1] == pad) { b -= 1 }
                             let content = UnsafeBufferPointer(rebasing: text[a..<b])
                             var shown: String { String(decoding: content, as: UTF8.self) }
                             if slot >= 0 {
@@ -495,7 +529,9 @@ public final class CSVFile: RowFile, @unchecked Sendable {
                                 case .nonFinite(let stop) where stop == content.count:
                                     throw DescentError.input("\(path):\(recordLine):\(column + 1): column '\(name(column))' holds '\(shown)'; NaN and infinite values are not allowed (clean or drop that row)")
                                 default:
-                                    throw DescentError.input("\(path):\(recordLine):\(column + 1): column '\(name(column))' holds '\(shown)', which is not a number")
+                                    let decimalComma = separator == CSVFile.semicolon && content.contains(CSVFile.comma)
+                                    throw DescentError.input("\(path):\(recordLine):\(column + 1): column '\(name(column))' holds '\(shown)', which is not a number"
+                                                             + (decimalComma ? " (decimal commas are not read: write the numbers with a decimal point, as 1.5)" : ""))
                                 }
                             } else {
                                 guard !content.isEmpty else {
@@ -513,7 +549,7 @@ public final class CSVFile: RowFile, @unchecked Sendable {
                     }
                     column += 1
                     if i < end && bytes[i] == CSVFile.cr && terminator != CSVFile.cr { i += 1 }
-                    if i < end && bytes[i] == CSVFile.comma { i += 1; continue }
+                    if i < end && bytes[i] == separator { i += 1; continue }
                     break
                 }
                 // i is at the record's line end (or the range's end).
@@ -538,7 +574,8 @@ public final class CSVFile: RowFile, @unchecked Sendable {
     /// The first misplaced quote character in `start..<end`, as "line: what is wrong", with
     /// quotes special only at the start of a field (after spaces) and doubled inside a quoted
     /// field; nil when every quote is in its place.
-    static func quoteProblem(_ bytes: UnsafePointer<UInt8>, from start: Int, to end: Int, terminator: UInt8, firstLine: Int) -> String? {
+    static func quoteProblem(_ bytes: UnsafePointer<UInt8>, from start: Int, to end: Int, terminator: UInt8, separator: UInt8, pad: UInt8,
+                             firstLine: Int) -> String? {
         var line = firstLine, column = 1, openedLine = firstLine, openedColumn = 1
         var atFieldStart = true, inQuoted = false
         var i = start
@@ -559,14 +596,14 @@ public final class CSVFile: RowFile, @unchecked Sendable {
                 openedLine = line
                 openedColumn = column
                 atFieldStart = false
-            } else if b == comma {
+            } else if b == separator {
                 atFieldStart = true
                 column += 1
             } else if b == terminator {
                 atFieldStart = true
                 line += 1
                 column = 1
-            } else if b != space && b != tab {
+            } else if b != space && b != pad {
                 atFieldStart = false
             }
             i += 1
@@ -575,8 +612,8 @@ public final class CSVFile: RowFile, @unchecked Sendable {
     }
 
     /// The error that parsing the first record with fewer than `columns` fields would give.
-    static func shortRecordError(_ bytes: UnsafePointer<UInt8>, from start: Int, to end: Int, terminator: UInt8, columns: Int,
-                                 firstLine: Int, path: String) -> DescentError {
+    static func shortRecordError(_ bytes: UnsafePointer<UInt8>, from start: Int, to end: Int, terminator: UInt8, separator: UInt8, pad: UInt8,
+                                 columns: Int, firstLine: Int, path: String) -> DescentError {
         var line = firstLine, recordLine = firstLine
         var fields = 1, inQuote = false, content = false
         var i = start
@@ -586,7 +623,7 @@ public final class CSVFile: RowFile, @unchecked Sendable {
                 if b == quote { inQuote = false } else if b == terminator && i < end { line += 1 }
             } else if b == quote {
                 inQuote = true; content = true
-            } else if b == comma {
+            } else if b == separator {
                 fields += 1; content = true
             } else if b == terminator {
                 if content && fields < columns {
@@ -595,7 +632,7 @@ public final class CSVFile: RowFile, @unchecked Sendable {
                 fields = 1; content = false
                 line += 1
                 recordLine = line
-            } else if b != space && b != tab && b != cr {
+            } else if b != space && b != pad && b != cr {
                 content = true
             }
             i += 1
@@ -613,11 +650,11 @@ public final class CSVFile: RowFile, @unchecked Sendable {
     /// A column's name for messages.
     func name(_ column: Int) -> String { column < columnNames.count ? columnNames[column] : "#\(column + 1)" }
 
-    /// The end of an unquoted field: the next comma or line end (or `end`).
+    /// The end of an unquoted field: the next separator or line end (or `end`).
     @inline(__always)
-    static func fieldEnd(_ bytes: UnsafePointer<UInt8>, from start: Int, to end: Int, terminator: UInt8) -> Int {
+    static func fieldEnd(_ bytes: UnsafePointer<UInt8>, from start: Int, to end: Int, terminator: UInt8, separator: UInt8) -> Int {
         var i = start
-        while i < end && bytes[i] != comma && bytes[i] != terminator { i += 1 }
+        while i < end && bytes[i] != separator && bytes[i] != terminator { i += 1 }
         return i
     }
 }

@@ -19,7 +19,24 @@ struct BadInputTests {
         let weights = CLI.write("0.1,0.2\n", to: "weights.csv", in: d)
         // 70,000 distinct labels: more classes than a packed label column holds (2 bytes).
         let manyClasses = CLI.write("a,label\n" + (0..<70_000).map { "\($0 % 3),\($0)\n" }.joined(), to: "classes.csv", in: d)
+        // What people pass by mistake: compressed CSVs (the streams' real first bytes, from
+        // Python's gzip, lzma and bz2 modules), UTF-16 text, a binary file, a zipped CSV.
+        let csv = Array("a,b,label\n1,2,0\n3,4,1\n".utf8)
+        let gzip = CLI.write(bytes: [0x1F, 0x8B, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, 0x4B, 0xD4, 0x49, 0xD2, 0xC9, 0x49, 0x4C, 0x4A,
+                                     0xCD, 0xE1, 0x32, 0xD4, 0x31, 0xD2, 0x31, 0xE0, 0x32, 0xD6, 0x31, 0xD1, 0x31, 0xE4, 0x02, 0x00, 0x48, 0x6B,
+                                     0xF7, 0xE6, 0x16, 0x00, 0x00, 0x00], to: "data.csv.gz", in: d)
+        let xz = CLI.write(bytes: [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00, 0x00, 0x04, 0xE6, 0xD6, 0xB4, 0x46, 0x02, 0x00, 0x21, 0x01], to: "data.csv.xz", in: d)
+        let bzip2 = CLI.write(bytes: [0x42, 0x5A, 0x68, 0x39, 0x31, 0x41, 0x59, 0x26, 0x53, 0x59, 0xF7, 0x6F, 0x4E, 0x37, 0x00, 0x00], to: "data.csv.bz2", in: d)
+        let utf16 = CLI.write(bytes: [0xFF, 0xFE] + csv.flatMap { [$0, 0] }, to: "utf16.csv", in: d)
+        let binary = CLI.write(bytes: Array("a,b,label\n1,2,0\n".utf8) + [0, 7, 0xFF] + csv, to: "binary.csv", in: d)
+        let zipped = CLI.write(bytes: storedZip(name: "data.csv", contents: csv), to: "data.zip", in: d)
         return [
+            (["train", "--train", gzip], "data.csv.gz: compressed with gzip; descent reads uncompressed CSV, .npy and .npz: decompress it first (gunzip -k "),
+            (["train", "--train", xz], "data.csv.xz: compressed with xz;"),
+            (["train", "--train", bzip2], "data.csv.bz2: compressed with bzip2;"),
+            (["train", "--train", utf16], "utf16.csv: UTF-16 text"),
+            (["train", "--train", binary], "binary.csv: binary data (a NUL byte at offset 16)"),
+            (["train", "--train", zipped], "data.zip: a zip archive holding 'data.csv', not the arrays X and y of a .npz; descent reads CSV uncompressed: unzip it first"),
             (["train", "--epochs", "0"], "--epochs must be at least 1"),
             (["train", "--alpha", "0"], "--alpha must be a finite number > 0"),
             (["train", "--alpha=-1"], "--alpha must be a finite number > 0"),
@@ -55,6 +72,26 @@ struct BadInputTests {
             (["bench", "--optimizer", "gd", "--workers", "2"], "--workers and --sync-every need --optimizer sgd"),
         ]
     }()
+
+    /// A zip archive with one stored (uncompressed) entry, as `zip -0` writes it.
+    static func storedZip(name: String, contents: [UInt8]) -> [UInt8] {
+        func le16(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF)] }
+        func le32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8(v >> (8 * $0) & 0xFF) } }
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in contents {
+            crc ^= UInt32(byte)
+            for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+        }
+        crc = ~crc
+        let nameBytes = Array(name.utf8), size = UInt32(contents.count)
+        let local = [0x50, 0x4B, 0x03, 0x04] + le16(20) + le16(0) + le16(0) + le16(0) + le16(0) + le32(crc) + le32(size) + le32(size)
+            + le16(nameBytes.count) + le16(0) + nameBytes + contents
+        let central = [0x50, 0x4B, 0x01, 0x02] + le16(20) + le16(20) + le16(0) + le16(0) + le16(0) + le16(0) + le32(crc) + le32(size)
+            + le32(size) + le16(nameBytes.count) + le16(0) + le16(0) + le16(0) + le16(0) + le32(0) + le32(0) + nameBytes
+        let end = [0x50, 0x4B, 0x05, 0x06] + le16(0) + le16(0) + le16(1) + le16(1) + le32(UInt32(central.count))
+            + le32(UInt32(local.count)) + le16(0)
+        return local + central + end
+    }
 
     @Test(arguments: 0..<cases.count)
     func badInputFailsCleanly(_ index: Int) throws {

@@ -147,7 +147,9 @@ struct PredictCommandTests {
         let future = CLI.write(json.replacingOccurrences(of: "\"format-version\" : 1", with: "\"format-version\" : 99"), to: "future.json", in: dir)
         let old = CLI.write(json.replacingOccurrences(of: "\"format-version\" : 1,", with: ""), to: "old.json", in: dir)
         let threeClass = CLI.write(labelledCSV(["0", "1", "2"], rows: 60), to: "three.csv", in: dir)
+        let gzip = CLI.write(bytes: [0x1F, 0x8B, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03], to: "rows.csv.gz", in: dir)
         for (arguments, message) in [
+            (["predict", "--model", model, "--input", gzip], "rows.csv.gz: compressed with gzip; descent reads uncompressed CSV"),
             (["predict", "--model", model, "--input", renamed], "the model's features are a, b, but \(renamed) has a, c"),
             (["predict", "--model", model, "--input", wider], "the model has 2 features (a, b), but \(wider) has 3 (a, b, c)"),
             (["predict", "--model", model, "--input", unknown], "unknown.csv:3: label '5' never occurs in the training data"),

@@ -105,8 +105,12 @@ extension CLI {
     }
 
     public static func write(_ text: String, to name: String, in directory: URL) -> String {
+        write(bytes: Array(text.utf8), to: name, in: directory)
+    }
+
+    public static func write(bytes: [UInt8], to name: String, in directory: URL) -> String {
         let url = directory.appendingPathComponent(name)
-        FileManager.default.createFile(atPath: url.path, contents: Data(text.utf8))
+        FileManager.default.createFile(atPath: url.path, contents: Data(bytes))
         return url.path
     }
 }

@@ -224,6 +224,36 @@ public enum RowFiles {
         if file.count >= 4 && file.bytes[0] == 0x50 && file.bytes[1] == 0x4B && file.bytes[2] == 3 && file.bytes[3] == 4 {
             return try NPYFile(zip: file, labelColumn: labelColumn, executor: executor)
         }
+        if let problem = notText(file.bytes, count: file.count, path: path) {
+            throw DescentError.input("\(path): \(problem)")
+        }
         return try CSVFile(file: file, labelColumn: labelColumn, executor: executor)
+    }
+
+    /// Why a file that is neither `.npy` nor `.npz` cannot be CSV text, from its first bytes:
+    /// a compressed stream (gzip, xz, bzip2, zstd), UTF-16 text, or a NUL byte (no CSV writer
+    /// writes one) in the first 4 KB; nil for anything else, which the CSV reader then judges.
+    static func notText(_ bytes: UnsafePointer<UInt8>, count: Int, path: String) -> String? {
+        func starts(_ magic: [UInt8]) -> Bool { count >= magic.count && magic.indices.allSatisfy { bytes[$0] == magic[$0] } }
+        let compressed: [(name: String, magic: [UInt8], tool: String)] = [
+            ("gzip", [0x1F, 0x8B], "gunzip -k"), ("xz", [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00], "unxz -k"),
+            ("zstd", [0x28, 0xB5, 0x2F, 0xFD], "unzstd"),
+        ]
+        for format in compressed where starts(format.magic) {
+            return "compressed with \(format.name); descent reads uncompressed CSV, .npy and .npz: decompress it first (\(format.tool) \(path))"
+        }
+        // bzip2: "BZh", the block size 1-9, then the first block's magic (0x314159265359).
+        if starts([0x42, 0x5A, 0x68]) && count >= 10 && (0x31...0x39).contains(bytes[3])
+            && Array(UnsafeBufferPointer(start: bytes + 4, count: 6)) == [0x31, 0x41, 0x59, 0x26, 0x53, 0x59] {
+            return "compressed with bzip2; descent reads uncompressed CSV, .npy and .npz: decompress it first (bunzip2 -k \(path))"
+        }
+        if starts([0xFF, 0xFE]) || starts([0xFE, 0xFF]) {
+            return "UTF-16 text (it starts with a UTF-16 byte order mark); descent reads CSV in UTF-8 or ASCII: save it as UTF-8"
+        }
+        if count > 0, let nul = memchr(bytes, 0, min(count, 4096)) {
+            let offset = UnsafePointer<UInt8>(nul.assumingMemoryBound(to: UInt8.self)) - bytes
+            return "binary data (a NUL byte at offset \(offset)), not CSV text, a .npy array or a .npz archive; pass a CSV, .npy or .npz file"
+        }
+        return nil
     }
 }

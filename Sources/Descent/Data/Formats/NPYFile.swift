@@ -73,6 +73,10 @@ public final class NPYFile: RowFile, @unchecked Sendable {
         func array(_ name: String, required: Bool) throws -> NPYArray? {
             guard let entry = entries.first(where: { $0.name == name + ".npy" }) else {
                 if !required { return nil }
+                let text = entries.first { entry in [".csv", ".tsv", ".txt"].contains { entry.name.lowercased().hasSuffix($0) } }
+                if let text {
+                    throw DescentError.input("\(path): a zip archive holding '\(text.name)', not the arrays X and y of a .npz; descent reads CSV uncompressed: unzip it first (unzip \(path)) and pass the CSV to --train")
+                }
                 throw DescentError.input("\(path): no array named '\(name)' (the archive has \(entries.map { "'" + $0.name.replacingOccurrences(of: ".npy", with: "") + "'" }.joined(separator: ", "))); save it with numpy.savez(file, X=features, y=labels)")
             }
             guard entry.method == 0 else {

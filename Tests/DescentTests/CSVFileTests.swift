@@ -134,7 +134,7 @@ struct CSVFileTests {
             ("a,b,label\n1,2,0\n1,2\n", ":3: 2 columns, but the header has 3"),
             ("a,b,label\n1,2,0\n1,2,0,4\n", ":3: 4 columns, but the header has 3"),
             ("a,b,label\n5,6,1\n1,x,0\n", ":3:2: column 'b' holds 'x', which is not a number"),
-            ("a,b,label\n5,6,1\n1,,0\n", ":3:2: column 'b' is empty"),
+            ("a,b,label\n5,6,1\n1,,0\n", ":3:2: column 'b' is empty; every feature needs a number: fill or drop the rows with missing values"),
             ("a,b,label\n5,6,1\n1,nan,0\n", ":3:2: column 'b' holds 'nan'; NaN and infinite values are not allowed"),
             ("a,b,label\n5,6,1\n1,inf,0\n", ":3:2: column 'b' holds 'inf'; NaN and infinite values are not allowed"),
             ("a,b,label\n5,6,1\n1,1e999,0\n", ":3:2: column 'b' holds '1e999', too large for float64"),

@@ -519,7 +519,7 @@ public final class CSVFile: RowFile, @unchecked Sendable {
                             var shown: String { String(decoding: content, as: UTF8.self) }
                             if slot >= 0 {
                                 guard let pointer = content.baseAddress, !content.isEmpty else {
-                                    throw DescentError.input("\(path):\(recordLine):\(column + 1): column '\(name(column))' is empty; every feature needs a number")
+                                    throw DescentError.input("\(path):\(recordLine):\(column + 1): column '\(name(column))' is empty; every feature needs a number: fill or drop the rows with missing values (in pandas, df.dropna() or df.fillna(value))")
                                 }
                                 switch parser.parse(pointer, from: 0, to: content.count) {
                                 case .number(let value, let stop) where stop == content.count:

@@ -96,12 +96,14 @@ struct PredictCommand: ParsableCommand {
                 DataPreparation.setLabels(dataset, parts: Array(maps[gathered.mine]), classCount: model.classCount, executor: executor)
             }
         } else {
-            // One process, or CSV (or more than 256 threads) over ranks: every rank reads the
-            // whole file and keeps its rows.
-            let parts = try file.read(into: RowSink(dataset: dataset), executor: executor)
+            // One process, or CSV (or more than 256 threads) over ranks: a rank parses only
+            // the rows it keeps (a CSV's other rows are skipped to their line ends), and the
+            // labels are checked against the model's classes over every rank's, as above.
+            let local = try file.read(into: RowSink(dataset: dataset), executor: executor)
             if hasLabels {
-                let maps = try model.classes.classMaps(parts, path: file.path, describe: file.describe(position:))
-                DataPreparation.setLabels(dataset, parts: maps, classCount: model.classCount, executor: executor)
+                let gathered = ranks.map { $0.gatherLabels(local) } ?? (all: local, mine: local.indices)
+                let maps = try model.classes.classMaps(gathered.all, path: file.path, describe: file.describe(position:))
+                DataPreparation.setLabels(dataset, parts: Array(maps[gathered.mine]), classCount: model.classCount, executor: executor)
             }
         }
         model.standardization?.apply(to: dataset, executor: executor)

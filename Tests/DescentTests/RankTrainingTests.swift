@@ -242,6 +242,88 @@ struct RankTrainingTests {
         }
     }
 
+    /// A CSV file of `rows` rows: two features and a text label, "a" or "b", or, in one row
+    /// of 997, a rare label in quotes holding a line break and doubled quotes; every fifth
+    /// row's first feature is quoted. So the rows a rank skips hold quotes and line breaks.
+    static func csvFile(rows: Int, seed: UInt64) -> String {
+        var state = seed
+        func uniform() -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Double(state >> 11) / Double(1 << 53)
+        }
+        var text = "x,\"y\",label\n"
+        for r in 0..<rows {
+            let rare = r % 997 == 5
+            let label = rare ? "\"rare\n\"\"one\"\"\"" : (uniform() < 0.5 ? "a" : "b")
+            let shift = rare ? 3.0 : (label == "a" ? 1.0 : -1.0)
+            let x = uniform() * 4 - 2 + shift, y = uniform() * 3 - shift
+            text += r % 5 == 0 ? "\"\(x)\",\(y),\(label)\n" : "\(x),\(y),\(label)\n"
+        }
+        return temporaryFile(text, name: "ranks.csv")
+    }
+
+    /// Ranks parse only the CSV rows they keep and gather their labels: every rank gets the
+    /// one-process run's classes and bits, with a split and a validation set, and with a
+    /// separate test file; for GD and for SGD (every rank then keeps every training row).
+    @Test func csvFilesOverRanksHaveTheOneProcessBits() throws {
+        let train = Self.csvFile(rows: 30_000, seed: 5), test = Self.csvFile(rows: 5_000, seed: 6)
+        let sources = [
+            DataSource(origin: .files(train: train, test: nil, labelColumn: nil), testFraction: 0.25, validationFraction: 0.1,
+                       standardize: true, seed: 9),
+            DataSource(origin: .files(train: train, test: test, labelColumn: nil), testFraction: 0, standardize: true, seed: 9),
+        ]
+        for source in sources {
+            for optimizer in [OptimizerKind.gd, .sgd] {
+                var c = TrainingConfiguration()
+                c.epochs = 3
+                c.loss = .crossEntropy
+                c.gradient = .mean
+                c.alpha = optimizer == .sgd ? 0.05 : 0.5
+                c.optimizer = optimizer
+                c.batchSize = 64
+                let config = c
+                let reference = Self.train(source, config, threads: 2, ranks: nil, as: Float.self)
+                #expect(reference.confusion.count == 3, "three classes, the rare one among them")
+                for threads in [[1, 1], [2, 1, 1], [1, 0, 2, 1]] {
+                    let outcomes = ThreadRanks.run(threads: threads) { group in
+                        Self.train(source, config, threads: max(1, group.threads[group.rank]), ranks: group, as: Float.self)
+                    }
+                    for (rank, outcome) in outcomes.enumerated() {
+                        #expect(outcome == reference, "\(optimizer) test file \(source.origin) ranks \(threads): rank \(rank) differs from one process")
+                    }
+                }
+            }
+        }
+    }
+
+    /// A rank parses only the rows it keeps: the others are skipped to their line ends
+    /// unread (quoted line breaks counted), so their labels and their errors are the
+    /// ranks' that keep them; lines are still numbered as in the file.
+    @Test func aRankParsesOnlyTheRowsItKeeps() throws {
+        // 64 rows in chunks of 16, one thread a rank: rank 0 keeps rows 0-31, rank 1 rows 32-63.
+        var text = "x,y,label\n"
+        for r in 0..<64 {
+            let label = r == 3 ? "\"only\non rank 0\"" : (r == 40 ? "rank-1" : "c\(r % 2)")
+            text += "\(r),\(r == 50 ? "oops" : String(r)),\(label)\n"
+        }
+        let path = temporaryFile(text)
+        let outcomes = ThreadRanks.run(threads: [1, 1]) { group -> (labels: [String], error: String?) in
+            let executor = ShardedExecutor(threads: 1)
+            do {
+                let file = try RowFiles.open(path: path, role: "--train", labelColumn: .last, executor: executor)
+                let dataset = Dataset<Double>(rowCount: file.rowCount, featureCount: 2, classCount: 2, chunkRows: 16,
+                                              executor: executor, ranks: group, packingLabels: false) { _, _, _ in }
+                let parts = try file.read(into: RowSink(dataset: dataset), executor: executor)
+                return (parts.flatMap(\.keys).map { String(decoding: $0.text, as: UTF8.self) }.sorted(), nil)
+            } catch {
+                return ([], "\(error)")
+            }
+        }
+        #expect(outcomes[0].error == nil && outcomes[0].labels == ["c0", "c1", "only\non rank 0"], "\(outcomes[0])")
+        // Row 50 is on line 53: the header, then a line a row, and row 3's label spans two.
+        #expect(outcomes[1].error?.contains("\(path):53:2: column 'y' holds 'oops'") == true, "\(outcomes[1])")
+    }
+
     /// `descent predict` over ranks: each rank predicts the rows it holds, the gather lays
     /// every rank's predictions out in row order, and the confusion counts are summed; both
     /// are one process's, probabilities included; also when each all-gather may move only

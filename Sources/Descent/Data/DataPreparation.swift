@@ -138,20 +138,25 @@ public enum DataPreparation {
                                       ranks: ranks, column: trainLabel, executor: executor)
             trace.mark("parse and labels")
         } else {
-            // Training file: rows to their places in the split, labels collected per part.
+            // Training file: rows to their places in the split, labels collected per part. A
+            // rank of a multi-process run parses only the rows it keeps (a CSV's other rows
+            // are skipped to their line ends), and the ranks gather their labels, so every
+            // rank numbers the classes as one process does.
             let sink = RowSink<T>(split: split, test: testFile == nil ? test : nil, validation: validation, train: train)
-            let trainParts = try trainFile.read(into: sink, executor: executor)
+            let localParts = try trainFile.read(into: sink, executor: executor)
             trace.mark("parse")
-            classes = try LabelEncoding.merging(trainParts, column: trainLabel, describe: trainFile.describe(position:))
+            let gathered = ranks.map { $0.gatherLabels(localParts) } ?? (all: localParts, mine: localParts.indices)
+            classes = try LabelEncoding.merging(gathered.all, column: trainLabel, describe: trainFile.describe(position:))
             try requireTrainableClassCount(classes, path: trainPath, column: trainLabel)
-            let trainMaps = try classes.classMaps(trainParts, path: trainPath, describe: trainFile.describe(position:))
+            let trainMaps = Array(try classes.classMaps(gathered.all, path: trainPath, describe: trainFile.describe(position:))[gathered.mine])
             for set in [train, validation] + (testFile == nil ? [test] : []) {
                 if let set { setLabels(set, parts: trainMaps, classCount: classes.count, executor: executor) }
             }
             if let testFile {
-                let parts = try testFile.read(into: RowSink(dataset: test), executor: executor)
-                let maps = try classes.classMaps(parts, path: testFile.path, describe: testFile.describe(position:))
-                setLabels(test, parts: maps, classCount: classes.count, executor: executor)
+                let local = try testFile.read(into: RowSink(dataset: test), executor: executor)
+                let gathered = ranks.map { $0.gatherLabels(local) } ?? (all: local, mine: local.indices)
+                let maps = try classes.classMaps(gathered.all, path: testFile.path, describe: testFile.describe(position:))
+                setLabels(test, parts: Array(maps[gathered.mine]), classCount: classes.count, executor: executor)
             }
             trace.mark("labels")
         }

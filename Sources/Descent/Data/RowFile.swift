@@ -56,6 +56,9 @@ public struct RowSink<T: KernelScalar>: @unchecked Sendable {
     @usableFromInline var blocks: (UnsafeMutablePointer<UnsafeMutablePointer<T>>?, UnsafeMutablePointer<UnsafeMutablePointer<T>>?,
                                    UnsafeMutablePointer<UnsafeMutablePointer<T>>?)
     @usableFromInline let chunkShift: Int
+    /// Each dataset's block for the chunks other ranks hold (``Dataset/discard``), nil when
+    /// it holds every chunk: a row whose chunk points there is not this process's.
+    @usableFromInline var discards: (UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?)
     /// Scalars between one feature of a row and the next.
     public let stride: Int
     /// Where a row's label is, from its base: `featureCount * stride`.
@@ -67,6 +70,7 @@ public struct RowSink<T: KernelScalar>: @unchecked Sendable {
         datasets = [test, validation, train]
         stride = train.blockStride
         blocks = (test?.blocks, validation?.blocks, train.blocks)
+        discards = (test?.discard, validation?.discard, train.discard)
         chunkShift = train.chunkShift
         labelOffset = train.featureCount * stride
         precondition((test?.blockStride ?? stride) == stride && (validation?.blockStride ?? stride) == stride, "datasets of one chunk size")
@@ -78,6 +82,7 @@ public struct RowSink<T: KernelScalar>: @unchecked Sendable {
         datasets = [dataset]
         stride = dataset.blockStride
         blocks = (dataset.blocks, nil, nil)
+        discards = (dataset.discard, nil, nil)
         chunkShift = dataset.chunkShift
         labelOffset = dataset.featureCount * stride
     }
@@ -89,7 +94,7 @@ public struct RowSink<T: KernelScalar>: @unchecked Sendable {
 
         /// A writer for part k of the file (one thread's state).
         public func cursor(part k: Int) -> Cursor {
-            Cursor(blocks: sink.blocks, chunkShift: sink.chunkShift, mask: sink.stride - 1, split: sink.split,
+            Cursor(blocks: sink.blocks, discards: sink.discards, chunkShift: sink.chunkShift, mask: sink.stride - 1, split: sink.split,
                    row: rowStarts[k], end: rowStarts[k + 1], stride: sink.stride, lines: sink.labelOffset / sink.stride + 1)
         }
     }
@@ -100,6 +105,7 @@ public struct RowSink<T: KernelScalar>: @unchecked Sendable {
     public struct Cursor {
         let blocks: (UnsafeMutablePointer<UnsafeMutablePointer<T>>?, UnsafeMutablePointer<UnsafeMutablePointer<T>>?,
                      UnsafeMutablePointer<UnsafeMutablePointer<T>>?)
+        let discards: (UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?)
         let chunkShift: Int
         let mask: Int
         let split: DataSplit?
@@ -126,6 +132,39 @@ public struct RowSink<T: KernelScalar>: @unchecked Sendable {
                 for j in 0..<lines { descent_prefetch(base + j &* stride) }
             }
             return place(split.destination(ofRow: row))
+        }
+
+        /// The base of the next row of the part, or nil when this process does not keep it
+        /// (on a rank of a multi-process run, a row of a chunk another rank holds): a reader
+        /// then skips the row without parsing it, and its label is not collected here (the
+        /// ranks gather their labels, ``RankGroup/gatherLabels(_:)``).
+        @inline(__always)
+        public mutating func nextKeptRow() -> UnsafeMutablePointer<T>? {
+            guard discards.0 != nil || discards.1 != nil || discards.2 != nil else { return nextRow() }
+            defer { row &+= 1 }
+            guard let split else {
+                return blocks.0.unsafelyUnwrapped[row &>> chunkShift] == discards.0 ? nil : address(blocks.0, row)
+            }
+            if row &+ 8 < end {
+                let ahead = split.destination(ofRow: row &+ 8)
+                if kept(ahead) {
+                    let base = place(ahead)
+                    for j in 0..<lines { descent_prefetch(base + j &* stride) }
+                }
+            }
+            let destination = split.destination(ofRow: row)
+            return kept(destination) ? place(destination) : nil
+        }
+
+        /// Whether this process holds the chunk of `destination`.
+        @inline(__always)
+        func kept(_ destination: (part: DataSplit.Part, index: Int)) -> Bool {
+            let (part, index) = destination
+            switch part {
+            case .test: return blocks.0.unsafelyUnwrapped[index &>> chunkShift] != discards.0
+            case .validation: return blocks.1.unsafelyUnwrapped[index &>> chunkShift] != discards.1
+            case .train: return blocks.2.unsafelyUnwrapped[index &>> chunkShift] != discards.2
+            }
         }
 
         @inline(__always)

@@ -424,7 +424,23 @@ public final class CSVFile: RowFile, @unchecked Sendable {
                 }
                 guard row < rowEnd else { throw DescentError.input("\(path):\(line): more records than counted; is a quote character unbalanced?") }
                 let recordLine = line
-                let base = cursor.nextRow()
+                guard let base = cursor.nextKeptRow() else {
+                    // A row another rank holds: to its line end, unparsed (that rank checks it).
+                    if hasQuotes {
+                        var inQuote = false
+                        while i < end {
+                            let b = bytes[i]
+                            if b == CSVFile.quote { inQuote.toggle() } else if b == terminator { if !inQuote { break }; line += 1 }
+                            i += 1
+                        }
+                    } else {
+                        i = CSVFile.lineEnd(bytes, from: i, to: end, terminator: terminator)
+                    }
+                    if i < end { i += 1; line += 1 }
+                    row += 1
+                    if i - released >= CSVFile.releaseInterval { file.release(released..<i); released = i }
+                    continue
+                }
                 var column = 0
                 while true {
                     // One field: i is at its first byte.

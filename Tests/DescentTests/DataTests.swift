@@ -183,6 +183,12 @@ struct SplitTests {
                 return (0..<8).allSatisfy { Int(lanes[$0]) == p[min(start + $0, count - 1)] }
             }
             #expect(vectorised, "\(count) elements, eight at a time")
+            // And backwards: the positions of eight elements, the last's past the end.
+            let inverse = stride(from: 0, to: count, by: 8).allSatisfy { start in
+                let lanes = p.positions(from: start)
+                return (0..<8).allSatisfy { p[Int(lanes[$0])] == min(start + $0, count - 1) && Int(lanes[$0]) == p.position(of: min(start + $0, count - 1)) }
+            }
+            #expect(inverse, "\(count) positions, eight at a time")
         }
         let a = IndexPermutation(count: 1000, rng: CounterRNG(seed: 9), stream: .shuffle, round: 1)
         let b = IndexPermutation(count: 1000, rng: CounterRNG(seed: 9), stream: .shuffle, round: 2)

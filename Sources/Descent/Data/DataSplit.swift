@@ -33,6 +33,19 @@ public struct DataSplit: Sendable {
     /// The source rows of training rows `i ..< i + 8` (past the end: any source row).
     @inlinable public func trainRows(from i: Int) -> SIMD8<UInt64> { permutation.elements(from: testCount + validationCount + i) }
 
+    /// The positions in the split's permutation of source rows `row ..< row + 8` (past the
+    /// last row: the last row's), for ``destination(ofPosition:)``.
+    @inlinable @inline(__always)
+    public func positions(fromRow row: Int) -> SIMD8<UInt64> { permutation.positions(from: row) }
+
+    /// The part and index of the row at `position` of the split's permutation.
+    @inlinable @inline(__always)
+    public func destination(ofPosition position: Int) -> (part: Part, index: Int) {
+        if position < testCount { return (.test, position) }
+        if position < testCount + validationCount { return (.validation, position - testCount) }
+        return (.train, position - testCount - validationCount)
+    }
+
     /// The parts of a split.
     public enum Part: Int, Sendable {
         case test = 0, validation = 1, train = 2
@@ -49,9 +62,6 @@ public struct DataSplit: Sendable {
     /// ``testRow(_:)``, ``validationRow(_:)`` and ``trainRow(_:)``).
     @inlinable
     public func destination(ofRow row: Int) -> (part: Part, index: Int) {
-        let position = permutation.position(of: row)
-        if position < testCount { return (.test, position) }
-        if position < testCount + validationCount { return (.validation, position - testCount) }
-        return (.train, position - testCount - validationCount)
+        destination(ofPosition: permutation.position(of: row))
     }
 }

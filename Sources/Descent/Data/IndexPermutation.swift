@@ -92,6 +92,21 @@ public struct IndexPermutation: Sendable {
         return (high &<< lowBits) | low
     }
 
+    /// ``inverseFeistel(_:)`` in every lane.
+    @inlinable @inline(__always)
+    func inverseFeistel(_ value: SIMD8<UInt64>) -> SIMD8<UInt64> {
+        let lowMask: UInt64 = (1 << lowBits) - 1
+        var low = value & lowMask
+        var high = value &>> lowBits
+        low ^= IndexPermutation.scramble(high, keys.5, bits: lowBits)
+        high ^= IndexPermutation.scramble(low, keys.4, bits: highBits)
+        low ^= IndexPermutation.scramble(high, keys.3, bits: lowBits)
+        high ^= IndexPermutation.scramble(low, keys.2, bits: highBits)
+        low ^= IndexPermutation.scramble(high, keys.1, bits: lowBits)
+        high ^= IndexPermutation.scramble(low, keys.0, bits: highBits)
+        return (high &<< lowBits) | low
+    }
+
     /// The position at which `element` appears: `self[position(of: e)] == e`.
     ///
     /// Cycle walking backwards: the inverse network applied until the value falls below
@@ -124,6 +139,25 @@ public struct IndexPermutation: Sendable {
         var value = feistel(UInt64(truncatingIfNeeded: position))
         while value >= UInt64(count) { value = feistel(value) }
         return Int(truncatingIfNeeded: value)
+    }
+
+    /// The positions of elements `element ..< element + 8`, eight lanes walked together
+    /// backwards (the same values as ``unsafePosition(of:)``); an element at or past `count`
+    /// gives the position of `count - 1`. `count` must not be 0.
+    @inlinable @inline(__always)
+    public func positions(from element: Int) -> SIMD8<UInt64> {
+        let last = SIMD8<UInt64>(repeating: UInt64(count - 1))
+        var value = SIMD8<UInt64>(repeating: UInt64(truncatingIfNeeded: element)) &+ SIMD8(0, 1, 2, 3, 4, 5, 6, 7)
+        value ^= (value ^ last) & (0 &- ((last &- value) &>> 63))
+        value = inverseFeistel(value)
+        var out = value
+        var pending = (last &- value) &>> 63
+        while pending.wrappedSum() != 0 {
+            value = inverseFeistel(value)
+            out ^= (out ^ value) & (0 &- pending)
+            pending &= (last &- value) &>> 63
+        }
+        return out
     }
 
     /// The elements at positions `position ..< position + 8`, eight lanes walked together

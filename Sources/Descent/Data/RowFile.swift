@@ -114,10 +114,68 @@ public struct RowSink<T: KernelScalar>: @unchecked Sendable {
         let stride: Int
         /// Cache lines a row touches (its features and label).
         let lines: Int
+        /// With a split: the permutation positions of rows `batch ..< batch + 8` and of the
+        /// eight after them, computed eight lanes at a time (each row's position once; the
+        /// inverse permutation was the loaders' largest cost once per row and again for its
+        /// prefetch, and the whole of a rank's cost for the rows it skips).
+        var positions = SIMD8<UInt64>(), ahead = SIMD8<UInt64>()
+        var batch: Int
+
+        init(blocks: (UnsafeMutablePointer<UnsafeMutablePointer<T>>?, UnsafeMutablePointer<UnsafeMutablePointer<T>>?,
+                      UnsafeMutablePointer<UnsafeMutablePointer<T>>?),
+             discards: (UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?),
+             chunkShift: Int, mask: Int, split: DataSplit?, row: Int, end: Int, stride: Int, lines: Int) {
+            self.blocks = blocks
+            self.discards = discards
+            self.chunkShift = chunkShift
+            self.mask = mask
+            self.split = split
+            self.row = row
+            self.end = end
+            self.stride = stride
+            self.lines = lines
+            batch = row
+            if let split, row < end {
+                positions = split.positions(fromRow: row)
+                ahead = split.positions(fromRow: row &+ 8)
+                prefetch(positions, from: row)
+                prefetch(ahead, from: row &+ 8)
+            }
+        }
 
         @inline(__always)
         func address(_ blocks: UnsafeMutablePointer<UnsafeMutablePointer<T>>?, _ index: Int) -> UnsafeMutablePointer<T> {
             blocks.unsafelyUnwrapped[index &>> chunkShift] + (index & mask)
+        }
+
+        /// Asks for the lines of the kept rows among `first ..< first + 8` (below `end`),
+        /// whose positions are `lanes`: rows land at scattered places, and their stores then
+        /// do not wait for memory one by one.
+        @inline(__always)
+        func prefetch(_ lanes: SIMD8<UInt64>, from first: Int) {
+            guard let split else { return }
+            var lane = 0
+            while lane < 8 && first &+ lane < end {
+                defer { lane &+= 1 }
+                let destination = split.destination(ofPosition: Int(truncatingIfNeeded: lanes[lane]))
+                if kept(destination) {
+                    let base = place(destination)
+                    for j in 0..<lines { descent_prefetch(base + j &* stride) }
+                }
+            }
+        }
+
+        /// The split destination of `row` (the cursor's current row), moving on a batch of
+        /// eight, and prefetching the next, as the rows pass.
+        @inline(__always)
+        mutating func destination(_ split: DataSplit) -> (part: DataSplit.Part, index: Int) {
+            if row &- batch >= 8 {
+                batch &+= 8
+                positions = ahead
+                ahead = split.positions(fromRow: batch &+ 8)
+                prefetch(ahead, from: batch &+ 8)
+            }
+            return split.destination(ofPosition: Int(truncatingIfNeeded: positions[row &- batch]))
         }
 
         /// The base of the next row of the part: feature j at `[j * stride]`.
@@ -125,13 +183,7 @@ public struct RowSink<T: KernelScalar>: @unchecked Sendable {
         public mutating func nextRow() -> UnsafeMutablePointer<T> {
             defer { row &+= 1 }
             guard let split else { return address(blocks.0, row) }
-            // Rows land at scattered places: ask for the lines of the row 8 ahead now, so
-            // its stores do not wait for memory one by one.
-            if row &+ 8 < end {
-                let base = place(split.destination(ofRow: row &+ 8))
-                for j in 0..<lines { descent_prefetch(base + j &* stride) }
-            }
-            return place(split.destination(ofRow: row))
+            return place(destination(split))
         }
 
         /// The base of the next row of the part, or nil when this process does not keep it
@@ -145,14 +197,7 @@ public struct RowSink<T: KernelScalar>: @unchecked Sendable {
             guard let split else {
                 return blocks.0.unsafelyUnwrapped[row &>> chunkShift] == discards.0 ? nil : address(blocks.0, row)
             }
-            if row &+ 8 < end {
-                let ahead = split.destination(ofRow: row &+ 8)
-                if kept(ahead) {
-                    let base = place(ahead)
-                    for j in 0..<lines { descent_prefetch(base + j &* stride) }
-                }
-            }
-            let destination = split.destination(ofRow: row)
+            let destination = destination(split)
             return kept(destination) ? place(destination) : nil
         }
 

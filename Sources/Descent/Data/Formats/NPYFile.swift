@@ -131,13 +131,13 @@ public final class NPYFile: RowFile, @unchecked Sendable {
         var copy = NPYCopy<T>(file: self, rows: rows, k: k, plan: plan, labels: labels)
         try x.dtype.visit(&copy, path: path)
         labels = copy.labels
-        if y != nil {
+        if let y = y?.column {
             // The labels of y, to the same rows (a second cursor over the same places).
             var cursor = plan.cursor(part: k)
             let labelOffset = plan.sink.labelOffset
             for row in rows {
                 let base = cursor.nextRow()
-                base[labelOffset] = RowSink<T>.labelToken(part: k, id: try yLabel(row: row, labels: &labels))
+                base[labelOffset] = RowSink<T>.labelToken(part: k, id: try yLabel(y, row: row, labels: &labels))
             }
         }
         releaseRows(rows)
@@ -172,6 +172,7 @@ public final class NPYFile: RowFile, @unchecked Sendable {
         let n = x.shape[0], columns = x.shape[1]
         let rowStep = x.fortran ? size : columns * size, columnStep = x.fortran ? n * size : size
         let stride = dataset.blockStride, labelOffset = dataset.featureCount * stride
+        let yColumn = labelColumn == nil ? y?.column : nil
         try featureColumns.withUnsafeBufferPointer { features in
             for chunk in dataset.placement.shards[s].chunks {
                 let rows = dataset.chunks.rows(ofChunk: chunk)
@@ -185,8 +186,8 @@ public final class NPYFile: RowFile, @unchecked Sendable {
                         let base = block + (i + lane - rows.lowerBound)
                         try convert(E.self, row: row, data + row * rowStep, columnStep: columnStep, features: features,
                                     into: base, stride: stride, labelOffset: labelOffset, part: s, labels: &labels)
-                        if labelColumn == nil && y != nil {
-                            base[labelOffset] = RowSink<T>.labelToken(part: s, id: try yLabel(row: row, labels: &labels))
+                        if let yColumn {
+                            base[labelOffset] = RowSink<T>.labelToken(part: s, id: try yLabel(yColumn, row: row, labels: &labels))
                         }
                     }
                     i += 8
@@ -222,10 +223,9 @@ public final class NPYFile: RowFile, @unchecked Sendable {
 
     /// The local id of `y[row]` in `labels`.
     @inline(__always)
-    func yLabel(row: Int, labels: inout LabelCollector) throws -> UInt32 {
-        guard let y else { return 0 }
+    func yLabel(_ y: NPYColumn, row: Int, labels: inout LabelCollector) throws -> UInt32 {
         let id: UInt32
-        if y.dtype.kind == .text {
+        if y.kind == .text {
             let text = y.text(at: row)
             guard !text.isEmpty else { throw DescentError.input("\(path): y[\(row)] is an empty label") }
             id = text.withUnsafeBufferPointer { labels.id(text: $0, at: row) }
@@ -462,35 +462,53 @@ struct NPYArray {
         }
     }
 
-    /// Element `index` (of a 1-D or n x 1 array) as float64.
+    /// The array's elements as a plain value (a pointer and the element type): the per-row
+    /// reads of `y` go through it, so no row copies the array (whose file, shape and type
+    /// name are references to retain and release: that was half of a `.npz` load).
+    var column: NPYColumn {
+        NPYColumn(base: UnsafeRawPointer(file.bytes + dataOffset), kind: dtype.kind, size: dtype.size, swapped: dtype.swapped,
+                  characterSize: dtype.characterSize)
+    }
+}
+
+/// The elements of a 1-D (or n x 1) NumPy array, by index.
+struct NPYColumn {
+    let base: UnsafeRawPointer
+    let kind: NPYArray.DType.Kind
+    let size: Int
+    let swapped: Bool
+    let characterSize: Int
+
+    /// Element `index` as float64.
+    @inline(__always)
     func number(at index: Int) -> Double {
-        let p = UnsafeRawPointer(file.bytes + dataOffset + index * dtype.size)
-        switch (dtype.kind, dtype.size) {
-        case (.float, 8): return Double.value(p, swapped: dtype.swapped)
-        case (.float, 4): return Float.value(p, swapped: dtype.swapped)
+        let p = base + index &* size
+        switch (kind, size) {
+        case (.float, 8): return Double.value(p, swapped: swapped)
+        case (.float, 4): return Float.value(p, swapped: swapped)
         case (.signed, 1): return Int8.value(p, swapped: false)
-        case (.signed, 2): return Int16.value(p, swapped: dtype.swapped)
-        case (.signed, 4): return Int32.value(p, swapped: dtype.swapped)
-        case (.signed, 8): return Int64.value(p, swapped: dtype.swapped)
-        case (.unsigned, 2): return UInt16.value(p, swapped: dtype.swapped)
-        case (.unsigned, 4): return UInt32.value(p, swapped: dtype.swapped)
-        case (.unsigned, 8): return UInt64.value(p, swapped: dtype.swapped)
+        case (.signed, 2): return Int16.value(p, swapped: swapped)
+        case (.signed, 4): return Int32.value(p, swapped: swapped)
+        case (.signed, 8): return Int64.value(p, swapped: swapped)
+        case (.unsigned, 2): return UInt16.value(p, swapped: swapped)
+        case (.unsigned, 4): return UInt32.value(p, swapped: swapped)
+        case (.unsigned, 8): return UInt64.value(p, swapped: swapped)
         default: return UInt8.value(p, swapped: false)
         }
     }
 
     /// Element `index` of a string array as UTF-8 (trailing NULs dropped).
     func text(at index: Int) -> [UInt8] {
-        let p = file.bytes + dataOffset + index * dtype.size
-        if dtype.characterSize == 1 {
-            var n = dtype.size
+        let p = (base + index &* size).assumingMemoryBound(to: UInt8.self)
+        if characterSize == 1 {
+            var n = size
             while n > 0 && p[n - 1] == 0 { n -= 1 }
             return Array(UnsafeBufferPointer(start: p, count: n))
         }
         var scalars = String.UnicodeScalarView()
-        for c in 0..<(dtype.size / 4) {
+        for c in 0..<(size / 4) {
             var v = UnsafeRawPointer(p + 4 * c).loadUnaligned(as: UInt32.self)
-            if dtype.swapped { v = v.byteSwapped }
+            if swapped { v = v.byteSwapped }
             if v == 0 { break }
             scalars.append(Unicode.Scalar(v) ?? "\u{FFFD}")
         }

@@ -212,7 +212,13 @@ struct RankTrainingTests {
     /// a validation set, and with a separate test file; for GD and for SGD (every rank then
     /// holds every training row).
     @Test func npyFilesReadByOffsetOverRanksHaveTheOneProcessBits() throws {
-        let train = Self.npyFile(rows: 30_000, seed: 3), test = Self.npyFile(rows: 5_000, seed: 4)
+        Self.checkFilesOverRanks(train: Self.npyFile(rows: 30_000, seed: 3), test: Self.npyFile(rows: 5_000, seed: 4), as: Double.self)
+    }
+
+    /// Trains on `train` (with a split and a validation set) and on `train` with `test` as
+    /// the test file, for GD and SGD (every rank then holds every training row), in one
+    /// process and over 2-4 simulated ranks: every rank must have the one-process bits.
+    static func checkFilesOverRanks<T: KernelScalar>(train: String, test: String, as _: T.Type) {
         let sources = [
             DataSource(origin: .files(train: train, test: nil, labelColumn: nil), testFraction: 0.25, validationFraction: 0.1,
                        standardize: true, seed: 9),
@@ -228,14 +234,14 @@ struct RankTrainingTests {
                 c.optimizer = optimizer
                 c.batchSize = 64
                 let config = c
-                let reference = Self.train(source, config, threads: 1, ranks: nil, as: Double.self)
-                #expect(reference.confusion.count == 3, "three classes, the rare 7 among them")
+                let reference = Self.train(source, config, threads: 2, ranks: nil, as: T.self)
+                #expect(reference.confusion.count == 3, "three classes, the rare one among them")
                 for threads in [[1, 1], [2, 1, 1], [1, 0, 2, 1]] {
                     let outcomes = ThreadRanks.run(threads: threads) { group in
-                        Self.train(source, config, threads: max(1, group.threads[group.rank]), ranks: group, as: Double.self)
+                        Self.train(source, config, threads: max(1, group.threads[group.rank]), ranks: group, as: T.self)
                     }
                     for (rank, outcome) in outcomes.enumerated() {
-                        #expect(outcome == reference, "\(optimizer) test file \(source.origin) ranks \(threads): rank \(rank) differs from one process")
+                        #expect(outcome == reference, "\(T.self) \(optimizer) test file \(source.origin) ranks \(threads): rank \(rank) differs from one process")
                     }
                 }
             }
@@ -266,34 +272,7 @@ struct RankTrainingTests {
     /// one-process run's classes and bits, with a split and a validation set, and with a
     /// separate test file; for GD and for SGD (every rank then keeps every training row).
     @Test func csvFilesOverRanksHaveTheOneProcessBits() throws {
-        let train = Self.csvFile(rows: 30_000, seed: 5), test = Self.csvFile(rows: 5_000, seed: 6)
-        let sources = [
-            DataSource(origin: .files(train: train, test: nil, labelColumn: nil), testFraction: 0.25, validationFraction: 0.1,
-                       standardize: true, seed: 9),
-            DataSource(origin: .files(train: train, test: test, labelColumn: nil), testFraction: 0, standardize: true, seed: 9),
-        ]
-        for source in sources {
-            for optimizer in [OptimizerKind.gd, .sgd] {
-                var c = TrainingConfiguration()
-                c.epochs = 3
-                c.loss = .crossEntropy
-                c.gradient = .mean
-                c.alpha = optimizer == .sgd ? 0.05 : 0.5
-                c.optimizer = optimizer
-                c.batchSize = 64
-                let config = c
-                let reference = Self.train(source, config, threads: 2, ranks: nil, as: Float.self)
-                #expect(reference.confusion.count == 3, "three classes, the rare one among them")
-                for threads in [[1, 1], [2, 1, 1], [1, 0, 2, 1]] {
-                    let outcomes = ThreadRanks.run(threads: threads) { group in
-                        Self.train(source, config, threads: max(1, group.threads[group.rank]), ranks: group, as: Float.self)
-                    }
-                    for (rank, outcome) in outcomes.enumerated() {
-                        #expect(outcome == reference, "\(optimizer) test file \(source.origin) ranks \(threads): rank \(rank) differs from one process")
-                    }
-                }
-            }
-        }
+        Self.checkFilesOverRanks(train: Self.csvFile(rows: 30_000, seed: 5), test: Self.csvFile(rows: 5_000, seed: 6), as: Float.self)
     }
 
     /// A rank parses only the rows it keeps: the others are skipped to their line ends

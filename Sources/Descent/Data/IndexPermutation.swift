@@ -145,36 +145,29 @@ public struct IndexPermutation: Sendable {
     /// backwards (the same values as ``unsafePosition(of:)``); an element at or past `count`
     /// gives the position of `count - 1`. `count` must not be 0.
     @inlinable @inline(__always)
-    public func positions(from element: Int) -> SIMD8<UInt64> {
-        let last = SIMD8<UInt64>(repeating: UInt64(count - 1))
-        var value = SIMD8<UInt64>(repeating: UInt64(truncatingIfNeeded: element)) &+ SIMD8(0, 1, 2, 3, 4, 5, 6, 7)
-        value ^= (value ^ last) & (0 &- ((last &- value) &>> 63))
-        value = inverseFeistel(value)
-        var out = value
-        var pending = (last &- value) &>> 63
-        while pending.wrappedSum() != 0 {
-            value = inverseFeistel(value)
-            out ^= (out ^ value) & (0 &- pending)
-            pending &= (last &- value) &>> 63
-        }
-        return out
-    }
+    public func positions(from element: Int) -> SIMD8<UInt64> { walk(from: element) { inverseFeistel($0) } }
 
     /// The elements at positions `position ..< position + 8`, eight lanes walked together
     /// (the same values as ``unchecked(_:)``); a position at or past `count` gives the
     /// element at `count - 1`. `count` must not be 0.
     @inlinable @inline(__always)
-    public func elements(from position: Int) -> SIMD8<UInt64> {
+    public func elements(from position: Int) -> SIMD8<UInt64> { walk(from: position) { feistel($0) } }
+
+    /// Values `start ..< start + 8` (those past `count - 1` replaced by it) taken through
+    /// `step` in eight lanes, each lane stepped again until it falls below `count` (cycle
+    /// walking), the lanes that are done kept as they are.
+    @inlinable @inline(__always)
+    func walk(from start: Int, _ step: (SIMD8<UInt64>) -> SIMD8<UInt64>) -> SIMD8<UInt64> {
         // Lane masks are made with integer arithmetic ((last - v) >> 63 is 1 where v > last,
         // all values being below 2^62) so that every step stays a vector instruction.
         let last = SIMD8<UInt64>(repeating: UInt64(count - 1))
-        var value = SIMD8<UInt64>(repeating: UInt64(truncatingIfNeeded: position)) &+ SIMD8(0, 1, 2, 3, 4, 5, 6, 7)
+        var value = SIMD8<UInt64>(repeating: UInt64(truncatingIfNeeded: start)) &+ SIMD8(0, 1, 2, 3, 4, 5, 6, 7)
         value ^= (value ^ last) & (0 &- ((last &- value) &>> 63))
-        value = feistel(value)
+        value = step(value)
         var out = value
         var pending = (last &- value) &>> 63
         while pending.wrappedSum() != 0 {
-            value = feistel(value)
+            value = step(value)
             out ^= (out ^ value) & (0 &- pending)
             pending &= (last &- value) &>> 63
         }

@@ -77,6 +77,7 @@ struct CSVFileTests {
             " a \t b \t label \n 1.5 \t -2 \t x \n\n3\t0.004\t y\n",
             "\ta\tb\tlabel\n0\t1.5\t-2\tx\n1\t3\t0.004\ty\n",
             "a;b;label\n1.5;-2;x\n3;0.004;y",
+            "a;\tb;\tlabel\n1.5;\t-2;\tx\n3 ;\t0.004\t;\ty\n",
         ]
         for text in texts {
             let table = try readRows(temporaryFile(text))
@@ -91,6 +92,10 @@ struct CSVFileTests {
         #expect(quoted.names == ["a", "b,\tc"] && quoted.features == expected && quoted.labels == ["x;1", "y,2"])
         let labelFirst = try readRows(temporaryFile("label;a;b\nx;1.5;-2\ny y;3;0.004\n"), labelColumn: .named("label"))
         #expect(labelFirst.names == ["a", "b"] && labelFirst.features == expected && labelFirst.labels == ["x", "y y"])
+        // A quote opens a field only at its start (a stray one does not hide the tabs), and a
+        // doubled quote inside a quoted name does not end it (its comma is text).
+        let stray = try readRows(temporaryFile("height (\")\t\"w \"\"a,b\"\" x\"\tlabel\n1.5\t-2\tx\n3\t0.004\ty\n"))
+        #expect(stray.names == ["height (\")", "w \"a,b\" x"] && stray.features == expected, "\(stray.names)")
         // A comma anywhere in the first record outside quotes keeps the comma.
         let comma = try readRows(temporaryFile("a;x,b,label\n1.5,-2,x\n3,0.004,y\n"))
         #expect(comma.names == ["a;x", "b"] && comma.features == expected)

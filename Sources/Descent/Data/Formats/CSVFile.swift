@@ -328,18 +328,36 @@ public final class CSVFile: RowFile, @unchecked Sendable {
     }
 
     /// The separator of the record starting at `start`: a comma if it holds one outside
-    /// quotes, else a tab if it holds one, else a semicolon if it holds one, else a comma.
+    /// quotes, else a tab if it holds one between two fields, else a semicolon if it holds
+    /// one, else a comma. A tab beside a semicolon (`a;\tb`) pads rather than separates. A
+    /// quote opens a quoted field only at a field's start, as ``readRecord`` reads it.
     static func separator(_ bytes: UnsafePointer<UInt8>, from start: Int, to end: Int, terminator: UInt8) -> UInt8 {
         var tabs = false, semicolons = false, inQuote = false
+        var atFieldStart = true, tabPending = false
+        var previous: UInt8 = 0  // the last byte outside quotes that is not a space or a tab
         var i = start
         while i < end {
             let b = bytes[i]
-            if b == quote { inQuote.toggle() } else if !inQuote {
-                if b == comma { return comma }
-                if b == terminator { break }
-                if b == tab { tabs = true } else if b == semicolon { semicolons = true }
-            }
             i += 1
+            if inQuote {
+                // A doubled quote is a quote inside the field.
+                if b == quote { if i < end && bytes[i] == quote { i += 1 } else { inQuote = false } }
+                continue
+            }
+            if b == terminator { break }
+            if b == space { continue }
+            if b == tab {
+                if previous != semicolon { tabPending = true }
+                atFieldStart = true
+                continue
+            }
+            if tabPending && b != semicolon { tabs = true }
+            tabPending = false
+            previous = b
+            if b == comma { return comma }
+            if b == semicolon { semicolons = true; atFieldStart = true; continue }
+            if b == quote && atFieldStart { inQuote = true }
+            atFieldStart = false
         }
         return tabs ? tab : (semicolons ? semicolon : comma)
     }

@@ -101,7 +101,7 @@ struct PredictCommand: ParsableCommand {
             // labels are checked against the model's classes over every rank's, as above.
             let local = try file.read(into: RowSink(dataset: dataset), executor: executor)
             if hasLabels {
-                let gathered = ranks.map { $0.gatherLabels(local) } ?? (all: local, mine: local.indices)
+                let gathered = RankGroup.gatherLabels(local, over: ranks)
                 let maps = try model.classes.classMaps(gathered.all, path: file.path, describe: file.describe(position:))
                 DataPreparation.setLabels(dataset, parts: Array(maps[gathered.mine]), classCount: model.classCount, executor: executor)
             }

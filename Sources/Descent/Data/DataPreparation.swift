@@ -145,7 +145,7 @@ public enum DataPreparation {
             let sink = RowSink<T>(split: split, test: testFile == nil ? test : nil, validation: validation, train: train)
             let localParts = try trainFile.read(into: sink, executor: executor)
             trace.mark("parse")
-            let gathered = ranks.map { $0.gatherLabels(localParts) } ?? (all: localParts, mine: localParts.indices)
+            let gathered = RankGroup.gatherLabels(localParts, over: ranks)
             classes = try LabelEncoding.merging(gathered.all, column: trainLabel, describe: trainFile.describe(position:))
             try requireTrainableClassCount(classes, path: trainPath, column: trainLabel)
             let trainMaps = Array(try classes.classMaps(gathered.all, path: trainPath, describe: trainFile.describe(position:))[gathered.mine])
@@ -154,7 +154,7 @@ public enum DataPreparation {
             }
             if let testFile {
                 let local = try testFile.read(into: RowSink(dataset: test), executor: executor)
-                let gathered = ranks.map { $0.gatherLabels(local) } ?? (all: local, mine: local.indices)
+                let gathered = RankGroup.gatherLabels(local, over: ranks)
                 let maps = try classes.classMaps(gathered.all, path: testFile.path, describe: testFile.describe(position:))
                 setLabels(test, parts: Array(maps[gathered.mine]), classCount: classes.count, executor: executor)
             }

@@ -112,6 +112,11 @@ public final class RankShare: @unchecked Sendable {
 }
 
 extension RankGroup {
+    /// ``gatherLabels(_:)`` over `ranks`, or, in one process (nil), `parts` themselves.
+    public static func gatherLabels(_ parts: [LabelCollector], over ranks: RankGroup?) -> (all: [LabelCollector], mine: Range<Int>) {
+        ranks?.gatherLabels(parts) ?? (parts, parts.indices)
+    }
+
     /// Every rank's label collectors, in rank order, and where this rank's are among them
     /// (a collective call). Ranks that read only their own rows find only their own labels;
     /// every rank then merges the same list, so classes, class maps and messages about

@@ -50,9 +50,12 @@ let package = Package(
                            .target(name: "CMPI", condition: .when(traits: ["MPI"]))],
             swiftSettings: cpuFlags
         ),
+        // The scaling benchmark behind `descent bench`: a target of its own, so that a package
+        // depending on the library does not ship it.
+        .target(name: "DescentBench", dependencies: ["Descent"], swiftSettings: cpuFlags),
         .executableTarget(
             name: "descent",
-            dependencies: ["Descent", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Descent", "DescentBench", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: cpuFlags
         ),
         .target(name: "DescentTestSupport", dependencies: ["Descent"], path: "Tests/DescentTestSupport"),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Descent
+import DescentBench
 import Foundation
 
 struct BenchCommand: ParsableCommand {
@@ -170,21 +171,16 @@ struct BenchCommand: ParsableCommand {
         return out
     }
 
-    func json(_ points: [ScalingPoint], bandwidth: Double, bandwidthOne: Double) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        struct Report: Encodable {
-            var readBandwidthGBps: Double
-            var readBandwidthOneThreadGBps: Double
-            var points: [ScalingPoint]
-        }
-        return try encoder.encode(Report(readBandwidthGBps: bandwidth / 1e9, readBandwidthOneThreadGBps: bandwidthOne / 1e9, points: points))
+    func json(_ points: [ScalingPoint], bandwidth: Double, bandwidthOne: Double) -> Data {
+        let report: JSONValue = ["readBandwidthGBps": .init(bandwidth / 1e9), "readBandwidthOneThreadGBps": .init(bandwidthOne / 1e9),
+                                 "points": .array(points.map(\.json))]
+        return Data(report.text().utf8)
     }
 
     func report(_ points: [ScalingPoint], bandwidth: Double, bandwidthOne: Double, folder: RunFolder?) throws {
         switch format {
         case .csv: print(csv(points), terminator: "")
-        case .json: print(String(decoding: try json(points, bandwidth: bandwidth, bandwidthOne: bandwidthOne), as: UTF8.self))
+        case .json: print(String(decoding: json(points, bandwidth: bandwidth, bandwidthOne: bandwidthOne), as: UTF8.self))
         case .table:
             print(String(format: "read bandwidth (STREAM-style probe): %.1f GB/s with %d threads, %.1f GB/s with 1", bandwidth / 1e9,
                          points.map(\.threads).max() ?? 1, bandwidthOne / 1e9))
@@ -215,7 +211,7 @@ struct BenchCommand: ParsableCommand {
         if let folder {
             let directory = folder.target
             try folder.write("bench.csv", Data(csv(points).utf8))
-            try folder.write("bench.json", try json(points, bandwidth: bandwidth, bandwidthOne: bandwidthOne))
+            try folder.write("bench.json", json(points, bandwidth: bandwidth, bandwidthOne: bandwidthOne))
             var groups: [String: [ScalingPoint]] = [:]
             for p in points {
                 groups["\(p.mode) \(p.precision) \(p.optimizer)\(p.batchSize.map { " b\($0)" } ?? "")\(p.workers > 1 ? " K\(p.workers)" : "")", default: []].append(p)

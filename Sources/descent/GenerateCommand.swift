@@ -41,12 +41,13 @@ struct GenerateCommand: ParsableCommand {
     func run() throws {
         Interrupts.install()
         do {
+            // The same settings as train's, read and checked as train reads them.
             var options = RunConfiguration()
-            options.samples = samples; options.features = features; options.centers = centers; options.clusterStd = clusterStd
-            if let box = centerBox { options.centerBox = try RunOptions.centerBox(box) }
-            guard seed >= 0 else { throw DescentError.configuration("--seed must be a whole number >= 0 (got \(seed))") }
-            options.training.seed = UInt64(seed)
-            options.threads = threads
+            var given: [String: JSONValue] = ["samples": .init(samples), "features": .init(features), "centers": .init(centers),
+                                              "cluster-std": .init(clusterStd), "seed": .init(seed)]
+            if let centerBox { given["center-box"] = .init(centerBox) }
+            if let threads { given["threads"] = .init(threads) }
+            try options.apply(given, from: .commandLine)
             try options.validate()
             let format = try DataFileWriter.format(ofPath: output)
             try MemoryBudget.check([.init("blob centers", MemoryBudget.product(centers, features, 8)),
@@ -56,7 +57,7 @@ struct GenerateCommand: ParsableCommand {
             let generator = BlobGenerator(samples: samples, features: features, centers: centers, clusterStd: clusterStd,
                                           centerBox: options.centerBox, seed: options.training.seed)
             let bytes = DataFileWriter.byteCount(generator, precision: precision, format: format)
-            let file = try OutputFile(path: output, overwrite: overwrite, bytes: bytes)
+            let file = try DataFileWriter.create(output, overwrite: overwrite, bytes: bytes)
             Interrupts.watch(file: file.temporary)
             let started = DispatchTime.now().uptimeNanoseconds
             let threadCount = Experiment.threadCount(options)
@@ -77,55 +78,5 @@ struct GenerateCommand: ParsableCommand {
         } catch {
             throw Exit.fail(error)
         }
-    }
-}
-
-/// A file written under a temporary name beside its target and renamed into place when
-/// complete; checked (folder, existing file, free space) before any work.
-final class OutputFile {
-    let path: String
-    let temporary: String
-    let descriptor: Int32
-    var committed = false
-
-    init(path: String, overwrite: Bool, bytes: Int?) throws {
-        self.path = path
-        let slash = path.lastIndex(of: "/")
-        let folder = slash.map { String(path[..<$0]) } ?? "."
-        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder.isEmpty ? "/" : folder, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw DescentError.output("--output \(path): the folder \(folder) does not exist; create it first")
-        }
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-            if isDirectory.boolValue { throw DescentError.output("--output \(path): is a folder; name a file ending in .npy, .npz or .csv") }
-            if !overwrite { throw DescentError.output("--output \(path): exists; add --overwrite to replace it, or choose another name") }
-        }
-        var stats = statvfs()
-        if let bytes, statvfs(folder.isEmpty ? "/" : folder, &stats) == 0 {
-            let free = Int(stats.f_bavail) &* Int(stats.f_frsize)
-            if bytes > free {
-                throw DescentError.output("--output \(path): the file needs \(MemoryBudget.format(bytes)) but \(folder) has \(MemoryBudget.format(free)) free; use fewer --samples or another disk")
-            }
-        } else if bytes == nil {
-            throw DescentError.output("--output \(path): the file would need more than 2^63 bytes; use fewer --samples or --features")
-        }
-        temporary = (slash.map { String(path[...$0]) } ?? "") + ".\(name).tmp-\(getpid())"
-        descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            throw DescentError.output("--output \(path): cannot write in \(folder) (\(String(cString: strerror(errno)))); choose another folder")
-        }
-    }
-
-    deinit {
-        close(descriptor)
-        if !committed { unlink(temporary) }
-    }
-
-    func commit() throws {
-        guard rename(temporary, path) == 0 else {
-            throw DescentError.output("--output \(path): cannot finish the file (\(String(cString: strerror(errno))))")
-        }
-        committed = true
     }
 }

@@ -20,17 +20,17 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Points to generate (make_blobs n_samples). Default 1000.") var samples: Int?
     @Option(help: "Features per point. Default 2.") var features: Int?
     @Option(help: "Blob centers, one class each. Default 2.") var centers: Int?
-    @Option(name: .customLong("cluster-std"), help: "Standard deviation of each blob. Default 1.5.") var clusterStd: Double?
-    @Option(name: .customLong("center-box"), help: ArgumentHelp("Box the centers are drawn in, as LOW,HIGH. Default -10,10.", valueName: "low,high"))
+    @Option(help: "Standard deviation of each blob. Default 1.5.") var clusterStd: Double?
+    @Option(help: ArgumentHelp("Box the centers are drawn in, as LOW,HIGH. Default -10,10.", valueName: "low,high"))
     var centerBox: String?
-    @Option(name: .customLong("test-fraction"), help: "Fraction of points held out for testing. Default 0.5.") var testFraction: Double?
-    @Option(name: .customLong("validation-fraction"), help: "Fraction of the training points held out for early stopping (with --patience). Default 0.")
+    @Option(help: "Fraction of points held out for testing. Default 0.5.") var testFraction: Double?
+    @Option(help: "Fraction of the training points held out for early stopping (with --patience). Default 0.")
     var validationFraction: Double?
     @Option(help: ArgumentHelp("Training data instead of blobs: CSV (features and a label column; comma-, tab- or semicolon-separated), .npy (2-D) or .npz (X and y). Labels may be any numbers or names.", valueName: "file"))
     var train: String?
     @Option(help: ArgumentHelp("Test data with the same columns (CSV, .npy or .npz); without it --test-fraction of --train is held out.", valueName: "file"))
     var test: String?
-    @Option(name: .customLong("label-column"), parsing: .unconditional,
+    @Option(parsing: .unconditional,
             help: "Label column, by header name or 0-based index (negative counts from the end: -1 is the last). Default: the last.")
     var labelColumn: String?
     @Flag(name: .long, inversion: .prefixedNo, help: "Scale CSV features by the training set's mean and standard deviation.")
@@ -44,29 +44,29 @@ struct RunOptions: ParsableArguments {
     @Option(help: "gd (full batch, one update per epoch) or sgd (mini-batches). Default gd.") var optimizer: OptimizerKind?
     @Option(help: "Epochs to train. Default 100.") var epochs: Int?
     @Option(help: "Learning rate. Default 0.01.") var alpha: Double?
-    @Option(name: .customLong("batch-size"), help: "Rows per SGD batch. Default 32.") var batchSize: Int?
+    @Option(help: "Rows per SGD batch. Default 32.") var batchSize: Int?
     @Flag(name: .long, inversion: .prefixedNo, help: "Shuffle the rows each SGD epoch (by seed and epoch). Default on.") var shuffle: Bool?
-    @Flag(name: .customLong("drop-last"), inversion: .prefixedNo, help: "Skip the last, shorter SGD batch (--no-drop-last overrides a configuration file).")
+    @Flag(inversion: .prefixedNo, help: "Skip the last, shorter SGD batch (--no-drop-last overrides a configuration file).")
     var dropLast: Bool?
-    @Flag(name: .customLong("full-loss"), inversion: .prefixedNo,
+    @Flag(inversion: .prefixedNo,
           help: "SGD: report the loss over the whole training set after each epoch instead of the mean batch loss (--no-full-loss overrides a configuration file).")
     var fullLoss: Bool?
     @Option(help: "Momentum (torch.optim.SGD). Default 0.") var momentum: Double?
     @Option(help: "Dampening of the momentum (torch.optim.SGD). Default 0.") var dampening: Double?
     @Flag(name: .long, inversion: .prefixedNo, help: "Nesterov momentum (needs --momentum > 0, --dampening 0).") var nesterov: Bool?
-    @Option(name: .customLong("weight-decay"), help: "L2 weight decay added to the gradient (torch.optim.SGD). Default 0.") var weightDecay: Double?
+    @Option(help: "L2 weight decay added to the gradient (torch.optim.SGD). Default 0.") var weightDecay: Double?
     @Option(help: "Learning-rate schedule: constant, step, inverse-time or cosine. Default constant.") var schedule: ScheduleKind?
-    @Option(name: .customLong("step-size"), help: "step schedule: epochs between rate cuts. Default 30.") var stepSize: Int?
+    @Option(help: "step schedule: epochs between rate cuts. Default 30.") var stepSize: Int?
     @Option(help: "step schedule: factor applied at each cut. Default 0.1.") var gamma: Double?
     @Option(help: "inverse-time schedule: alpha / (1 + decay * epoch). Default 0.01.") var decay: Double?
-    @Option(name: .customLong("target-loss"), help: "Stop once the epoch's loss is at or below this.") var targetLoss: Double?
+    @Option(help: "Stop once the epoch's loss is at or below this.") var targetLoss: Double?
     @Option(help: "Stop when the loss (validation loss with --validation-fraction) has not improved for this many epochs.")
     var patience: Int?
     @Option(help: "SGD: logical workers K, each training on 1/K of every epoch and averaged every --sync-every batches (same bits for any thread count). Default 1 (plain SGD).")
     var workers: Int?
-    @Option(name: .customLong("sync-every"), help: "SGD with --workers: batches each worker runs between averagings. Default: 32768 / (workers x batch size), at least 1.")
+    @Option(help: "SGD with --workers: batches each worker runs between averagings. Default: 32768 / (workers x batch size), at least 1.")
     var syncEvery: Int?
-    @Option(name: .customLong("init-weights"), help: ArgumentHelp("Initial weights: a CSV line of features+1 numbers (bias last) per output, or a model.json.", valueName: "file"))
+    @Option(help: ArgumentHelp("Initial weights: a CSV line of features+1 numbers (bias last) per output, or a model.json.", valueName: "file"))
     var initWeights: String?
 
     // Running
@@ -79,70 +79,70 @@ struct RunOptions: ParsableArguments {
 
     // Outputs as a unit, checkpoints
     @Flag(help: "Replace the earlier run in --output DIR (when this run finishes; until then DIR keeps it).") var overwrite = false
-    @Option(name: .customLong("checkpoint-every"), help: ArgumentHelp("Write a checkpoint every N epochs beside --output DIR (in DIR.partial), so --resume DIR can continue the run bit for bit.", valueName: "N"))
+    @Option(help: ArgumentHelp("Write a checkpoint every N epochs beside --output DIR (in DIR.partial), so --resume DIR can continue the run bit for bit.", valueName: "N"))
     var checkpointEvery: Int?
     @Option(help: ArgumentHelp("Continue the interrupted run of --output DIR from its last checkpoint, with the same bits as a run that never stopped. Other flags must match the run's (--threads and --numa may change).", valueName: "dir"))
     var resume: String?
 
-    /// `--center-box LOW,HIGH` (shared with `descent generate`).
-    static func centerBox(_ text: String) throws -> ClosedRange<Double> {
-        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
-        guard parts.count == 2, let low = parts[0], let high = parts[1], low < high, low.isFinite, high.isFinite else {
-            throw DescentError.configuration("--center-box must be LOW,HIGH with LOW < HIGH, for example --center-box=-10,10 (got '\(text)')")
+    /// The options that are not settings of a run: the configuration file and what to do
+    /// with the output folder.
+    static let notSettings: Set<String> = ["config", "overwrite", "resume"]
+
+    /// The settings given on the command line, by key. Every other option of this group is
+    /// a setting (``RunConfiguration/settings``) whose key is the option's name: the property
+    /// `clusterStd` is the flag `--cluster-std`, ArgumentParser's default naming, and the
+    /// key `cluster-std` (a test checks that every flag of `train` is a setting).
+    var givenSettings: [String: JSONValue] {
+        var given: [String: JSONValue] = [:]
+        for child in Mirror(reflecting: self).children {
+            guard let label = child.label, let option = child.value as? GivenArgument else { continue }
+            let name = RunOptions.flagName(String(label.drop { $0 == "_" }))
+            guard !RunOptions.notSettings.contains(name), let value = option.given else { continue }
+            given[name] = value
         }
-        return low...high
+        return given
+    }
+
+    /// ArgumentParser's long name of a property: `clusterStd` is `cluster-std`.
+    static func flagName(_ property: String) -> String {
+        var name = ""
+        for character in property {
+            if character.isUppercase { name += "-" + character.lowercased() } else { name.append(character) }
+        }
+        return name
     }
 
     /// The configuration: `base` (defaults, or a resumed run's), then the file, then the flags given.
     func makeConfiguration(base: RunConfiguration = RunConfiguration()) throws -> RunConfiguration {
         var c = base
         if let path = config { try c.apply(jsonFile: path) }
-        if let v = samples { c.samples = v }
-        if let v = features { c.features = v }
-        if let v = centers { c.centers = v }
-        if let v = clusterStd { c.clusterStd = v }
-        if let v = centerBox { c.centerBox = try RunOptions.centerBox(v) }
-        if let v = testFraction { c.testFraction = v }
-        if let v = validationFraction { c.validationFraction = v }
-        if let v = train { c.trainFile = v }
-        if let v = test { c.testFile = v }
-        if let v = labelColumn { c.labelColumn = v }
-        if let v = standardize { c.standardize = v }
-        if let v = seed {
-            guard v >= 0 else { throw DescentError.configuration("--seed must be a whole number >= 0 (got \(v))") }
-            c.training.seed = UInt64(v)
-        }
-        if let v = loss { c.loss = v }
-        if let v = gradient { c.training.gradient = v }
-        if let v = optimizer { c.training.optimizer = v }
-        if let v = epochs { c.training.epochs = v }
-        if let v = alpha { c.training.alpha = v }
-        if let v = batchSize { c.training.batchSize = v }
-        if let v = shuffle { c.training.shuffle = v }
-        if let v = dropLast { c.training.dropLast = v }
-        if let v = fullLoss { c.training.fullLoss = v }
-        if let v = momentum { c.training.momentum = v }
-        if let v = dampening { c.training.dampening = v }
-        if let v = nesterov { c.training.nesterov = v }
-        if let v = weightDecay { c.training.weightDecay = v }
-        if let v = schedule { c.training.schedule = v }
-        if let v = stepSize { c.training.stepSize = v }
-        if let v = gamma { c.training.gamma = v }
-        if let v = decay { c.training.decay = v }
-        if let v = targetLoss { c.training.targetLoss = v }
-        if let v = patience { c.training.patience = v }
-        if let v = workers { c.training.workers = v }
-        if let v = syncEvery { c.training.syncEvery = v }
-        if let v = initWeights { c.initWeights = v }
-        if let v = precision { c.precision = v }
-        if let v = threads { c.threads = v }
-        if let v = numa { c.numa = v }
-        if let v = output { c.output = v }
-        if let v = checkpointEvery { c.checkpointEvery = v }
+        let given = givenSettings
+        try c.apply(given, from: .commandLine)
         try c.validate()
-        try checkInputFlags(c)
+        try checkInputFlags(c, given: given)
         return c
     }
+}
+
+/// An option or flag of the command line whose value, when given, is a setting's JSON value.
+protocol GivenArgument {
+    var given: JSONValue? { get }
+}
+
+extension Option: GivenArgument where Value: OptionalSettingValue {
+    var given: JSONValue? { wrappedValue.settingJSON }
+}
+
+extension Flag: GivenArgument where Value == Bool? {
+    var given: JSONValue? { wrappedValue.map(JSONValue.bool) }
+}
+
+protocol OptionalSettingValue {
+    var settingJSON: JSONValue? { get }
+}
+
+extension Optional: OptionalSettingValue where Wrapped: SettingValue {
+    var settingJSON: JSONValue? { map(\.json) }
 }
 
 /// Exit statuses: 0 success, 2 bad input or configuration, 3 training diverged,

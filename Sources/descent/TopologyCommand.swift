@@ -48,20 +48,21 @@ struct TopologyCommand: ParsableCommand {
         let matrix = probe ? BandwidthProbe.nodeMatrix(bytes: probeBytes, topology: topology) : nil
 
         if json {
-            var object: [String: Any] = [
-                "libnuma-active": topology.libnumaActive,
-                "usable-cpus": topology.usableCPUCount,
-                "nodes": topology.nodes.map { ["id": $0.id, "cpus": $0.cpus, "usable-cpus": $0.usableCPUs,
-                                               "memory-bytes": $0.memoryBytes, "free-bytes": $0.freeBytes] as [String: Any] },
-                "plan": ["samples": samples, "features": features, "precision": precision.rawValue, "threads": threads,
-                         "policy": numa.rawValue, "placement-active": plan.isActive, "chunk-rows": chunks.chunkRows,
-                         "shards": plan.shards.map { ["shard": $0.index, "first-chunk": $0.chunks.lowerBound,
-                                                      "chunks": $0.chunks.count, "node": $0.node as Any] },
-                         "bytes-by-node": bytesByNode] as [String: Any],
+            var object: [String: JSONValue] = [
+                "libnuma-active": .init(topology.libnumaActive),
+                "usable-cpus": .init(topology.usableCPUCount),
+                "nodes": .array(topology.nodes.map { ["id": .init($0.id), "cpus": .array($0.cpus.map { JSONValue($0) }),
+                                                      "usable-cpus": .array($0.usableCPUs.map { JSONValue($0) }),
+                                                      "memory-bytes": .init(Int($0.memoryBytes)), "free-bytes": .init(Int($0.freeBytes))] }),
+                "plan": ["samples": .init(samples), "features": .init(features), "precision": .init(precision.rawValue), "threads": .init(threads),
+                         "policy": .init(numa.rawValue), "placement-active": .init(plan.isActive), "chunk-rows": .init(chunks.chunkRows),
+                         "shards": .array(plan.shards.map { ["shard": .init($0.index), "first-chunk": .init($0.chunks.lowerBound),
+                                                             "chunks": .init($0.chunks.count), "node": $0.node.map { JSONValue($0) } ?? .null] }),
+                         "bytes-by-node": .object(bytesByNode.mapValues { JSONValue($0) })],
             ]
-            if let limit = topology.cgroupCPULimit { object["cgroup-cpu-limit"] = limit }
-            if let matrix { object["read-bandwidth-gbps"] = matrix.map { $0.map { $0 / 1e9 } } }
-            print(String(decoding: try AtomicFile.json(object), as: UTF8.self))
+            if let limit = topology.cgroupCPULimit { object["cgroup-cpu-limit"] = .init(limit) }
+            if let matrix { object["read-bandwidth-gbps"] = .array(matrix.map { .init($0.map { $0 / 1e9 }) }) }
+            print(JSONValue.object(object).text())
         } else {
             print("libnuma: \(topology.libnumaActive ? "active" : "not available (single-node fallback)")")
             print("usable CPUs: \(topology.usableCPUCount)" + (topology.cgroupCPULimit.map { " (cgroup quota \(String(format: "%.2f", $0)) CPUs)" } ?? ""))
@@ -129,7 +130,7 @@ struct TopologyCommand: ParsableCommand {
 
     func inspectAndTrain<T: KernelScalar>(_ c: RunConfiguration, as type: T.Type) throws -> (PlacementReport, String) {
         let data = try Experiment.prepare(c, as: type)
-        let report = PlacementReport.inspect(data.train)
+        let report = data.train.placementReport()
         let result = try Experiment.run(c, data: data)
         return (report, RunRecord(threads: c.threads ?? 1, history: result.training.history, weights: result.training.weights).weightsHash)
     }

@@ -125,19 +125,19 @@ struct VerifyCommand: ParsableCommand {
         let passed = identical && agrees
 
         if json {
-            let object: [String: Any] = [
-                "precision": T.precisionName, "epochs": first.training.history.count, "tolerance": tolerance,
-                "identical": identical, "reference-agrees": agrees, "passed": passed,
-                "reference-final-loss": reference.losses.last ?? 0,
-                "runs": rows.enumerated().map { index, r -> [String: Any] in
-                    var o: [String: Any] = ["threads": r.threads, "final-loss": r.finalLoss, "weights-hash": r.weightsHash,
-                                            "identical-to-serial": r.identicalToSerial, "reference-difference": r.referenceDifference]
-                    if let e = r.firstDifferentEpoch { o["first-different-epoch"] = e }
-                    if let ranks { o["ranks"] = index == 0 ? 1 : ranks.size }
-                    return o
-                },
+            let object: JSONValue = [
+                "precision": .init(T.precisionName), "epochs": .init(first.training.history.count), "tolerance": .init(tolerance),
+                "identical": .init(identical), "reference-agrees": .init(agrees), "passed": .init(passed),
+                "reference-final-loss": .init(reference.losses.last ?? 0),
+                "runs": .array(rows.enumerated().map { index, r in
+                    var o: [String: JSONValue] = ["threads": .init(r.threads), "final-loss": .init(r.finalLoss), "weights-hash": .init(r.weightsHash),
+                                                  "identical-to-serial": .init(r.identicalToSerial), "reference-difference": .init(r.referenceDifference)]
+                    if let e = r.firstDifferentEpoch { o["first-different-epoch"] = .init(e) }
+                    if let ranks { o["ranks"] = .init(index == 0 ? 1 : ranks.size) }
+                    return .object(o)
+                }),
             ]
-            print(String(decoding: try AtomicFile.json(object), as: UTF8.self))
+            print(object.text())
         } else {
             let t = first.trainingConfiguration
             let sgd = t.optimizer == .sgd ? " batch \(t.batchSize)" + (t.workers > 1 ? ", workers \(t.workers) averaged every \(t.resolvedSyncEvery) batches" : "") : ""

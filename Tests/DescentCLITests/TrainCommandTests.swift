@@ -3,10 +3,27 @@ import Foundation
 import FoundationXML
 #endif
 import Testing
+import Descent
 import DescentTestSupport
 
 /// End to end, through the built `descent` binary.
 struct TrainCommandTests {
+    /// Every flag of `train` and `verify` is a setting of the run, named by its key, or one of
+    /// the options about its files; and every setting is a flag. The command line finds a
+    /// flag's key by its name, so a flag without a setting would be an unknown key.
+    @Test(arguments: ["train", "verify"])
+    func everyFlagIsASettingAndEverySettingAFlag(_ command: String) throws {
+        let result = try CLI.run([command, "--experimental-dump-help"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let tool = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        let arguments = (tool["command"] as! [String: Any])["arguments"] as! [[String: Any]]
+        let names = Set(arguments.flatMap { ($0["names"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String } })
+            .filter { !$0.hasPrefix("no-") }
+        let own: Set<String> = command == "train" ? [] : ["threads-list", "json"]
+        let files: Set<String> = ["config", "overwrite", "resume", "help", "h", "version"]
+        #expect(names.subtracting(files).subtracting(own) == Set(RunConfiguration.settings.map(\.key)))
+    }
+
     @Test func tutorialRunReachesTheTutorialsAccuracyAndWritesItsOutputs() throws {
         let dir = CLI.temporaryDirectory()
         let out = dir.appendingPathComponent("run").path

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Descent
+import DescentTestSupport
 
 /// The readers of untrusted input: the strict JSON reader, streams, label column indexes,
 /// long numbers, the loss format, and the fuzz corpus replayed through every fuzz target.

@@ -78,7 +78,7 @@ struct PlacementPlanTests {
         for policy in NUMAPolicy.allCases {
             c.numa = policy
             let data = try Experiment.prepare(c, as: Double.self)
-            let report = PlacementReport.inspect(data.train)
+            let report = data.train.placementReport()
             #expect(report.problems(topology: .current).isEmpty, "\(policy): \(report.problems(topology: .current))")
             let pages = report.pagesByNode.values.reduce(0, +)
             #expect(pages == data.train.buffers.reduce(0) { $0 + ($1.byteCount + report.pageSize - 1) / report.pageSize })

@@ -12,13 +12,13 @@ struct PredictionBoundaryTests {
         let y = [0, 0, 1, 1, 0, 1]
         for threads in [1, 2] {
             let dataset = makeDataset(x, y, threads: threads, as: Double.self)
-            let evaluator = GradientEvaluator(dataset: dataset, loss: .logLoss, executor: ShardedExecutor(threads: threads))
-            #expect(evaluator.confusion(weights: [1, 0]) == [[3, 0], [0, 3]])
+            let executor = ShardedExecutor(threads: threads)
+            #expect(ConfusionMatrix.of(dataset, weights: [1, 0], loss: .logLoss, executor: executor) == [[3, 0], [0, 3]])
             // Shifting the boundary by the bias moves exactly the points it passes.
-            #expect(evaluator.confusion(weights: [1, -0.1]) == [[3, 0], [2, 1]])
+            #expect(ConfusionMatrix.of(dataset, weights: [1, -0.1], loss: .logLoss, executor: executor) == [[3, 0], [2, 1]])
         }
-        #expect(Experiment.predict([0.05], weights: [1.0, 0], outputs: 1) == 1)
-        #expect(Experiment.predict([-0.05], weights: [1.0, 0], outputs: 1) == 0)
+        #expect(PredictionKernel.classes(of: x, weights: [1.0, 0], outputs: 1) == [0, 0, 1, 1, 0, 1])
+        #expect(PredictionKernel.classes(of: [[0.05], [-0.05]], weights: [1.0, -0.1], outputs: 1) == [0, 0])
     }
 
     @Test func multiClassPredictsTheFirstLargestScore() {
@@ -26,8 +26,10 @@ struct PredictionBoundaryTests {
         let x: [[Double]] = [[-1], [0.5], [1], [2]]
         let y = [0, 1, 1, 2]
         let dataset = makeDataset(x, y, classes: 3, as: Double.self)
-        let evaluator = GradientEvaluator(dataset: dataset, loss: .crossEntropy, executor: ShardedExecutor(threads: 1))
         // x = -1: (0, -1, -3) -> 0; x = 0.5: (0, 0.5, 0) -> 1; x = 1: (0, 1, 1) tie -> 1; x = 2: (0, 2, 3) -> 2.
-        #expect(evaluator.confusion(weights: [0, 0, 1, 0, 2, -1]) == [[1, 0, 0], [0, 2, 0], [0, 0, 1]])
+        let weights: [Double] = [0, 0, 1, 0, 2, -1]
+        #expect(ConfusionMatrix.of(dataset, weights: weights, loss: .crossEntropy, executor: ShardedExecutor(threads: 1))
+                == [[1, 0, 0], [0, 2, 0], [0, 0, 1]])
+        #expect(PredictionKernel.classes(of: x, weights: weights, outputs: 3) == [0, 1, 1, 2])
     }
 }

@@ -112,7 +112,7 @@ struct RankTrainingTests {
         let data = try! DataPreparation.prepare(source, as: T.self, executor: executor, ranks: ranks, everyTrainingRow: config.optimizer == .sgd)
         let trainer = Trainer<T>(configuration: config, train: data.train, validation: data.validation, executor: executor, ranks: data.ranks)
         let result = trainer.run(initialWeights: Trainer<T>.initialWeights(count: trainer.parameterCount, seed: config.seed))
-        let confusion = GradientEvaluator(dataset: data.test, loss: config.loss, executor: executor).confusion(weights: result.weights)
+        let confusion = ConfusionMatrix.of(data.test, weights: result.weights, loss: config.loss, executor: executor)
         let standardization = Standardization.of(data.train, executor: executor)
         return Outcome(losses: result.history.map(\.loss.bitPattern), validation: result.history.map { $0.validationLoss?.bitPattern ?? 0 },
                        weights: bits(result.weights), confusion: confusion,
@@ -316,7 +316,7 @@ struct RankTrainingTests {
             let data = try! DataPreparation.prepare(source, as: Double.self, executor: executor, ranks: ranks)
             var p = PredictionKernel.predict(data.test, weights: weights, loss: .crossEntropy, classCount: 3, probabilities: true, executor: executor)
             if let share = data.test.share { p = p.gathered(share, chunks: data.test.chunks, bytesPerExchange: exchange) }
-            return (p.classes, p.probabilities.map(\.bitPattern), p.confusion(against: data.test))
+            return (p.classes, p.probabilities.map(\.bitPattern), ConfusionMatrix.of(data.test, weights: weights, loss: .crossEntropy, executor: executor))
         }
         let reference = predict(threads: 1, ranks: nil)
         #expect(Set(reference.classes).count == 3 && reference.confusion.joined().reduce(0, +) == 9_000)

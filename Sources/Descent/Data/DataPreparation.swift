@@ -1,5 +1,5 @@
 /// Mean and standard deviation of each training feature, applied to every set (`--standardize`).
-public struct Standardization: Sendable, Codable, Equatable {
+public struct Standardization: Sendable, Equatable {
     public var mean: [Double]
     public var std: [Double]
 
@@ -152,12 +152,7 @@ public enum DataPreparation {
             for set in [train, validation] + (testFile == nil ? [test] : []) {
                 if let set { setLabels(set, parts: trainMaps, classCount: classes.count, executor: executor) }
             }
-            if let testFile {
-                let local = try testFile.read(into: RowSink(dataset: test), executor: executor)
-                let gathered = RankGroup.gatherLabels(local, over: ranks)
-                let maps = try classes.classMaps(gathered.all, path: testFile.path, describe: testFile.describe(position:))
-                setLabels(test, parts: Array(maps[gathered.mine]), classCount: classes.count, executor: executor)
-            }
+            if let testFile { try readRows(testFile, into: test, classes: classes, ranks: ranks, executor: executor) }
             trace.mark("labels")
         }
         let sets: [(name: String, dataset: Dataset<T>?)] = [("training", train), ("validation", validation), ("test", test)]
@@ -214,19 +209,37 @@ public enum DataPreparation {
             setLabels(entry.set, parts: Array(maps[next..<next + parts[k].count]), classCount: classes.count, executor: executor)
             next += parts[k].count
         }
-        if let testFile {
-            let local = try testFile.read(rowsOf: test, from: { BlobGenerator.consecutiveRows(from: $0) }, executor: executor)
-            let gathered = ranks.gatherLabels(local)
-            let maps = try classes.classMaps(gathered.all, path: testFile.path, describe: testFile.describe(position:))
-            setLabels(test, parts: Array(maps[gathered.mine]), classCount: classes.count, executor: executor)
-        }
+        if let testFile { try readRows(testFile, into: test, classes: classes, ranks: ranks, executor: executor) }
         return classes
+    }
+
+    /// Reads every row of `file` into `dataset`, in file order (over ranks, this rank's own
+    /// rows: a NumPy file's by offset, a CSV's other rows skipped to their line ends), and,
+    /// when the file has a label column, numbers its labels by `classes` and packs them. The
+    /// labels found are gathered from every rank first, so a label `classes` does not hold is
+    /// the same error on every rank. A test file and the rows `descent predict` reads come
+    /// through here.
+    ///
+    /// - Throws: ``DescentError/input(_:)`` for malformed rows or an unknown label.
+    public static func readRows<T: KernelScalar>(_ file: RowFile, into dataset: Dataset<T>, classes: LabelEncoding, ranks: RankGroup?,
+                                                 executor: ShardedExecutor) throws {
+        let local: [LabelCollector]
+        if ranks != nil, let npy = file as? NPYFile, executor.threads <= RowSink<T>.maximumParts {
+            // One label part per shard, so at most 256 threads; more read every row.
+            local = try npy.read(rowsOf: dataset, from: { BlobGenerator.consecutiveRows(from: $0) }, executor: executor)
+        } else {
+            local = try file.read(into: RowSink(dataset: dataset), executor: executor)
+        }
+        guard file.labelName != nil else { return }
+        let gathered = RankGroup.gatherLabels(local, over: ranks)
+        let maps = try classes.classMaps(gathered.all, path: file.path, describe: file.describe(position:))
+        setLabels(dataset, parts: Array(maps[gathered.mine]), classCount: classes.count, executor: executor)
     }
 
     /// The rows of `rows` this process holds: all of them in one process; on a rank, its
     /// share in proportion to its threads, plus a chunk for each of the three sets' rounding.
     /// Each rank checks its own memory; one that has too little ends the run for all.
-    static func heldRows(_ rows: Int, ranks: RankGroup?) -> Int {
+    package static func heldRows(_ rows: Int, ranks: RankGroup?) -> Int {
         guard let ranks else { return rows }
         let total = max(1, ranks.threads.reduce(0, +))
         return min(rows, Int((Double(rows) * Double(ranks.threads[ranks.rank]) / Double(total)).rounded(.up)) + 3 * ChunkPlan.defaultChunkRows)

@@ -27,7 +27,7 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
     /// ``DataPreparation/setLabels(_:parts:classCount:executor:)`` packs them).
     public internal(set) var labelBytes: Int
     /// The most classes a dataset holds: its packed labels are at most 2 bytes.
-    public static var maximumClasses: Int { 1 << 16 }
+    public static var maximumClasses: Int { RunConfiguration.maximumClasses }
     public let chunks: ChunkPlan
     public let placement: PlacementPlan
     /// One buffer per shard.
@@ -232,4 +232,9 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
         for row in 0..<rowCount { counts[label(row)] += 1 }
         return counts
     }
+}
+
+extension Dataset {
+    /// Where the pages of this dataset's shards are, asked of the kernel page by page.
+    public func placementReport() -> PlacementReport { PlacementReport.inspect(placement, buffers: buffers) }
 }

@@ -4,9 +4,9 @@
 /// comes before 1 and 2 before 10; text labels sort by their UTF-8 bytes (Unicode code
 /// point order). Class k is the k-th label in that order, as scikit-learn's `LabelEncoder`
 /// and `numpy.unique` number them. Numbers that are equal (`1`, `1.0`, `+1`) are one class.
-public struct LabelEncoding: Sendable, Equatable, Codable {
+public struct LabelEncoding: Sendable, Equatable {
     /// Whether labels are compared as numbers or as text.
-    public enum Kind: String, Sendable, Codable {
+    public enum Kind: String, Sendable {
         case numeric, text
     }
 
@@ -220,5 +220,29 @@ extension LabelCollector {
             }
             return part
         }
+    }
+}
+
+extension RankGroup {
+    /// ``gatherLabels(_:)`` over `ranks`, or, in one process (nil), `parts` themselves.
+    public static func gatherLabels(_ parts: [LabelCollector], over ranks: RankGroup?) -> (all: [LabelCollector], mine: Range<Int>) {
+        ranks?.gatherLabels(parts) ?? (parts, parts.indices)
+    }
+
+    /// Every rank's label collectors, in rank order, and where this rank's are among them
+    /// (a collective call). Ranks that read only their own rows find only their own labels;
+    /// every rank then merges the same list, so classes, class maps and messages about
+    /// labels are the same everywhere, and the same as one process reading every row finds.
+    public func gatherLabels(_ parts: [LabelCollector]) -> (all: [LabelCollector], mine: Range<Int>) {
+        var all: [LabelCollector] = [], mine = 0..<0
+        for (r, bytes) in allGather(LabelCollector.encode(parts)).enumerated() {
+            let decoded = bytes.withUnsafeBytes { raw in
+                var offset = 0
+                return LabelCollector.decode(raw, offset: &offset)
+            }
+            if r == rank { mine = all.count..<all.count + decoded.count }
+            all += decoded
+        }
+        return (all, mine)
     }
 }

@@ -112,31 +112,18 @@ public final class RankShare: @unchecked Sendable {
 }
 
 extension RankGroup {
-    /// ``gatherLabels(_:)`` over `ranks`, or, in one process (nil), `parts` themselves.
-    public static func gatherLabels(_ parts: [LabelCollector], over ranks: RankGroup?) -> (all: [LabelCollector], mine: Range<Int>) {
-        ranks?.gatherLabels(parts) ?? (parts, parts.indices)
-    }
-
-    /// Every rank's label collectors, in rank order, and where this rank's are among them
-    /// (a collective call). Ranks that read only their own rows find only their own labels;
-    /// every rank then merges the same list, so classes, class maps and messages about
-    /// labels are the same everywhere, and the same as one process reading every row finds.
-    public func gatherLabels(_ parts: [LabelCollector]) -> (all: [LabelCollector], mine: Range<Int>) {
-        let local = LabelCollector.encode(parts)
+    /// Every rank's bytes, in rank order (a collective call: every rank makes it, each with
+    /// its own `local`, of any length).
+    public func allGather(_ local: [UInt8]) -> [[UInt8]] {
         let counts = communicator.allGather(UInt64(local.count)).map { Int($0) }
         var gathered = [UInt8](repeating: 0, count: counts.reduce(0, +))
         local.withUnsafeBytes { bytes in
             gathered.withUnsafeMutableBytes { communicator.allGather(bytes, counts: counts, into: $0) }
         }
-        var all: [LabelCollector] = [], mine = 0..<0
-        gathered.withUnsafeBytes { bytes in
-            var offset = 0
-            for r in 0..<size {
-                let decoded = LabelCollector.decode(bytes, offset: &offset)
-                if r == rank { mine = all.count..<all.count + decoded.count }
-                all += decoded
-            }
+        var offset = 0
+        return counts.map { count in
+            defer { offset += count }
+            return Array(gathered[offset..<offset + count])
         }
-        return (all, mine)
     }
 }

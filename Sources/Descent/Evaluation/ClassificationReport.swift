@@ -3,15 +3,19 @@ import Foundation
 /// Precision, recall, f1-score and support per class, with accuracy and macro and
 /// weighted averages, computed from a confusion matrix and printed in scikit-learn's
 /// `classification_report` layout.
-public struct ClassificationReport: Sendable, Codable, Equatable {
-    public struct Row: Sendable, Codable, Equatable {
+public struct ClassificationReport: Sendable, Equatable {
+    public struct Row: Sendable, Equatable {
         public var label: String
         public var precision: Double
         public var recall: Double
         public var f1Score: Double
         public var support: Int
 
-        enum CodingKeys: String, CodingKey { case label, precision, recall, f1Score = "f1-score", support }
+        /// The row as `metrics.json` holds it (scikit-learn's names).
+        public var json: JSONValue {
+            ["label": .init(label), "precision": .init(precision), "recall": .init(recall), "f1-score": .init(f1Score),
+             "support": .init(support)]
+        }
     }
 
     public var classes: [Row]
@@ -21,8 +25,10 @@ public struct ClassificationReport: Sendable, Codable, Equatable {
     /// Rows are true classes, columns predicted classes.
     public var confusionMatrix: [[Int]]
 
-    enum CodingKeys: String, CodingKey {
-        case classes, accuracy, macroAverage = "macro-avg", weightedAverage = "weighted-avg", confusionMatrix = "confusion-matrix"
+    /// The report as `metrics.json` holds it under "test".
+    public var json: JSONValue {
+        ["classes": .array(classes.map(\.json)), "accuracy": .init(accuracy), "macro-avg": macroAverage.json,
+         "weighted-avg": weightedAverage.json, "confusion-matrix": .array(confusionMatrix.map { .array($0.map { JSONValue($0) }) })]
     }
 
     /// Builds the report. A metric whose denominator is zero is 0, as scikit-learn's

@@ -7,15 +7,6 @@ public struct Predictions<T: KernelScalar>: Sendable {
     public var probabilities: [T]
     public var classCount: Int
 
-    /// The confusion matrix (true class x predicted class) against the dataset's labels.
-    /// Over ranks each rank counts the rows it holds and the counts are summed (exact; a
-    /// collective call).
-    public func confusion(against dataset: Dataset<T>) -> [[Int]] {
-        var matrix = [[Int]](repeating: [Int](repeating: 0, count: classCount), count: classCount)
-        for row in dataset.chunks.rows(ofChunks: dataset.ownedChunks) { matrix[dataset.label(row)][Int(classes[row])] += 1 }
-        return dataset.share?.sum(matrix) ?? matrix
-    }
-
     /// Every rank's predictions of the rows it holds, put together on every rank (a
     /// collective call): rank r predicted the rows of its chunks `share.ranges[r]`, which
     /// follow each other in rank order, so the all-gathers lay them out in row order. Each
@@ -106,53 +97,48 @@ extension PredictionKernel {
         }
         return Predictions(classes: classes, probabilities: proba, classCount: classCount)
     }
+}
 
-    /// Predicts `rows` consecutive rows of a block.
-    @inlinable
-    static func predictContiguous<T: KernelScalar>(
-        weights: UnsafePointer<T>, features: Int, outputs: Int, classCount: Int,
-        block: UnsafePointer<T>, stride: Int, rows: Int,
-        classes: UnsafeMutablePointer<Int32>, probabilities: UnsafeMutablePointer<T>?
-    ) {
-        let lanes = T.lanes
-        withUnsafeTemporaryAllocation(of: T.Vector.self, capacity: outputs) { scores in
-            var start = 0
-            while start < rows {
-                let count = min(lanes, rows - start)
-                @inline(__always) func load(_ column: Int) -> T.Vector {
-                    if count == lanes { return UnsafeRawPointer(block + column * stride + start).loadUnaligned(as: T.Vector.self) }
-                    var v = T.Vector(repeating: 0)
-                    for lane in 0..<count { v[lane] = block[column * stride + start + lane] }
-                    return v
-                }
-                let best = PredictionKernel.classes(weights: weights, features: features, outputs: outputs,
-                                                    scores: scores.baseAddress!, load: load)
-                for lane in 0..<count { classes[start + lane] = Int32(RowSink<T>.integer(best[lane])) }
-                if let probabilities {
-                    if outputs == 1 {
-                        let p = T.vectorSigmoid(scores[0])
-                        let q = T.Vector(repeating: 1) - p
-                        for lane in 0..<count {
-                            probabilities[(start + lane) * 2] = q[lane]
-                            probabilities[(start + lane) * 2 + 1] = p[lane]
-                        }
-                    } else {
-                        // The largest score, in the order the class choice took it.
-                        var bestScore = scores[0]
-                        for k in 1..<outputs { bestScore = T.maximum(scores[k], bestScore) }
-                        var total = T.Vector(repeating: 0)
-                        for k in 0..<outputs {
-                            scores[k] = T.vectorExp(scores[k] - bestScore)
-                            total = total + scores[k]
-                        }
-                        for k in 0..<outputs {
-                            let p = scores[k] / total
-                            for lane in 0..<count { probabilities[(start + lane) * classCount + k] = p[lane] }
-                        }
+/// The confusion matrix of a model over a dataset: rows are true classes, columns predicted
+/// classes. Each chunk's classes come from the prediction kernel
+/// (``PredictionKernel/predictContiguous(weights:features:outputs:classCount:block:stride:rows:classes:probabilities:)``)
+/// into a scratch column and are counted against the chunk's labels, shard by shard on the
+/// shards' nodes; whole-number counts, so the sum is the same for every thread count. Over
+/// ranks each rank counts the rows it holds and the counts are summed (a collective call).
+public enum ConfusionMatrix {
+    @_specialize(where T == Double)
+    @_specialize(where T == Float)
+    public static func of<T: KernelScalar>(_ dataset: Dataset<T>, weights: [T], loss: Loss, executor: ShardedExecutor) -> [[Int]] {
+        let classes = dataset.classCount, features = dataset.featureCount
+        let outputs = loss.outputCount(classCount: classes)
+        precondition(weights.count == outputs * (features + 1), "weights do not fit the dataset")
+        let plan = dataset.placement, chunks = dataset.chunks, labelBytes = dataset.labelBytes
+        let cells = classes * classes
+        let counts = UnsafeMutablePointer<Int>.allocate(capacity: max(1, plan.shards.count * cells))
+        counts.initialize(repeating: 0, count: max(1, plan.shards.count * cells))
+        defer { counts.deallocate() }
+        weights.withUnsafeBufferPointer { w in
+            let box = UncheckedBox((counts, w.baseAddress!))
+            executor.run(iterations: plan.shards.count, node: { plan.node(ofShard: $0) }) { s in
+                let predicted = UnsafeMutablePointer<Int32>.allocate(capacity: chunks.chunkRows)
+                defer { predicted.deallocate() }
+                let shardCounts = box.value.0 + s * cells
+                for chunk in plan.shards[s].chunks {
+                    let rows = chunks.rows(ofChunk: chunk).count
+                    PredictionKernel.predictContiguous(weights: box.value.1, features: features, outputs: outputs, classCount: classes,
+                                                       block: dataset.block(chunk), stride: chunks.chunkRows, rows: rows,
+                                                       classes: predicted, probabilities: nil)
+                    let labels = dataset.labels(chunk)
+                    for i in 0..<rows {
+                        shardCounts[Dataset<T>.packedLabel(labels, i, bytes: labelBytes) * classes + Int(predicted[i])] += 1
                     }
                 }
-                start += lanes
             }
         }
+        var matrix = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
+        for s in 0..<plan.shards.count {
+            for t in 0..<classes { for p in 0..<classes { matrix[t][p] += counts[s * cells + t * classes + p] } }
+        }
+        return dataset.share?.sum(matrix) ?? matrix
     }
 }

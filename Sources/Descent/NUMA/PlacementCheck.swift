@@ -36,10 +36,14 @@ public struct PlacementReport: Sendable {
         return out
     }
 
-    /// Asks the kernel where every page of every shard buffer of `dataset` lives.
-    public static func inspect<T: KernelScalar>(_ dataset: Dataset<T>) -> PlacementReport {
+    /// Asks the kernel where every page of each shard's buffer lives.
+    ///
+    /// - Parameters:
+    ///   - plan: the placement the buffers were made for (its policy, and each shard's node).
+    ///   - buffers: one buffer per shard of `plan`, in shard order.
+    public static func inspect(_ plan: PlacementPlan, buffers: [NodeBuffer]) -> PlacementReport {
         let page = NodeMemory.pageSize
-        let shards = zip(dataset.placement.shards, dataset.buffers).map { shard, buffer in
+        let shards = zip(plan.shards, buffers).map { shard, buffer in
             var counts: [Int: Int] = [:]
             var offset = 0
             while offset < buffer.byteCount {
@@ -48,6 +52,6 @@ public struct PlacementReport: Sendable {
             }
             return Shard(index: shard.index, plannedNode: shard.node, pagesByNode: counts)
         }
-        return PlacementReport(policy: dataset.placement.policy, shards: shards, pageSize: page)
+        return PlacementReport(policy: plan.policy, shards: shards, pageSize: page)
     }
 }

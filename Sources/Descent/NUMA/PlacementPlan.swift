@@ -3,8 +3,8 @@
 /// Shards go to nodes in proportion to each node's usable CPUs (largest remainder), in
 /// node order; within the chunk order, a node's shards are contiguous. Shard s is processed
 /// by `concurrentPerform` iteration s, which binds its thread to the shard's node first.
-public struct PlacementPlan: Sendable, Equatable, Codable {
-    public struct Shard: Sendable, Equatable, Codable {
+public struct PlacementPlan: Sendable, Equatable {
+    public struct Shard: Sendable, Equatable {
         public var index: Int
         public var chunks: Range<Int>
         /// The node the shard is bound to, or nil when placement is off or pointless.

@@ -5,7 +5,7 @@ import Glibc
 import Foundation
 
 /// One NUMA node: its CPUs, the ones this process may run on, and its memory.
-public struct NUMANode: Sendable, Codable, Equatable {
+public struct NUMANode: Sendable, Equatable {
     public var id: Int
     /// Every CPU of the node.
     public var cpus: [Int]
@@ -27,7 +27,7 @@ public struct NUMANode: Sendable, Codable, Equatable {
 ///
 /// Detected once through libnuma. Off Linux, when `numa_available()` fails, or on a
 /// machine with one node, it is a single node holding every usable CPU.
-public struct Topology: Sendable, Codable, Equatable {
+public struct Topology: Sendable, Equatable {
     public var nodes: [NUMANode]
     /// Whether libnuma answered and placement calls will be made.
     public var libnumaActive: Bool

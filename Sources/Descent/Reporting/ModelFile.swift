@@ -29,17 +29,17 @@ public struct ModelFile: Equatable, Sendable {
         self.labelName = labelName; self.classes = classes; self.standardization = standardization; self.seed = seed
     }
 
-    /// The JSON object written to disk (`configuration` is the run's, with file keys).
-    public func jsonObject(configuration: [String: Any]) -> [String: Any] {
-        var o: [String: Any] = [
-            "format-version": ModelFile.formatVersion,
-            "descent-version": descentVersion, "precision": precision.rawValue, "loss": loss.rawValue,
-            "features": featureNames, "label": labelName, "classes": classes.names, "class-kind": classes.kind.rawValue,
-            "weights": weights, "seed": Int(seed),
+    /// The JSON object written to disk: `configuration` is the run's settings by key.
+    public func json(configuration: [String: JSONValue]) -> [String: JSONValue] {
+        var o: [String: JSONValue] = [
+            "format-version": .init(ModelFile.formatVersion),
+            "descent-version": .init(descentVersion), "precision": .init(precision.rawValue), "loss": .init(loss.rawValue),
+            "features": .init(featureNames), "label": .init(labelName), "classes": .init(classes.names),
+            "class-kind": .init(classes.kind.rawValue), "weights": .array(weights.map { JSONValue($0) }), "seed": .number(Double(seed)),
             "layout": "one row per output unit: weights of the features in order, then the bias",
-            "configuration": configuration,
+            "configuration": .object(configuration),
         ]
-        if let s = standardization { o["standardization"] = ["mean": s.mean, "std": s.std] }
+        if let s = standardization { o["standardization"] = ["mean": .init(s.mean), "std": .init(s.std)] }
         return o
     }
 

@@ -33,62 +33,61 @@ public enum RunReport {
                            yLabel: result.data.featureNames.count > 1 ? result.data.featureNames[1] : "")
         if test.rowCount > shown { plot.title = "Data (first \(shown) of \(test.rowCount) test points)" }
         let weights = result.training.weights, outputs = result.outputs
-        let regions: ((Double, Double) -> Int)? = test.featureCount == 2
-            ? { x, y in Experiment.predict([x, y], weights: weights, outputs: outputs) } : nil
+        let regions: (([(Double, Double)]) -> [Int])? = test.featureCount == 2
+            ? { cells in PredictionKernel.classes(of: cells.map { [$0.0, $0.1] }, weights: weights, outputs: outputs) } : nil
         return plot.scatter(SVGPlot.Scatter(points: points), classes: result.data.classCount,
                             classNames: result.data.classes.names, regions: regions)
     }
 
     /// The metrics object written to `metrics.json`; `run` names the run its folder holds.
-    public static func metrics<T: KernelScalar>(_ result: ExperimentResult<T>, threads: Int, run: RunIdentity? = nil) -> [String: Any] {
+    public static func metrics<T: KernelScalar>(_ result: ExperimentResult<T>, threads: Int, run: RunIdentity? = nil) -> JSONValue {
         let epochs = result.training.epochsRun
-        var o: [String: Any] = [
-            "epochs-run": epochs,
-            "kept-epoch": result.training.keptEpoch,
-            "stop-reason": result.training.stopReason.summary,
-            "final-loss": result.training.lastRecord?.loss ?? 0,
-            "train-rows": result.data.train.rowCount,
-            "test-rows": result.data.test.rowCount,
-            "threads": threads,
-            "train-seconds": result.trainSeconds,
-            "prepare-seconds": result.prepareSeconds,
-            "rows-per-second": result.trainSeconds > 0
-                ? Double(result.data.train.rowCount * max(0, epochs - result.resumedEpochs)) / result.trainSeconds : 0,
+        var o: [String: JSONValue] = [
+            "epochs-run": .init(epochs),
+            "kept-epoch": .init(result.training.keptEpoch),
+            "stop-reason": .init(result.training.stopReason.summary),
+            "final-loss": .init(result.training.lastRecord?.loss ?? 0),
+            "train-rows": .init(result.data.train.rowCount),
+            "test-rows": .init(result.data.test.rowCount),
+            "threads": .init(threads),
+            "train-seconds": .init(result.trainSeconds),
+            "prepare-seconds": .init(result.prepareSeconds),
+            "rows-per-second": .init(result.trainSeconds > 0
+                ? Double(result.data.train.rowCount * max(0, epochs - result.resumedEpochs)) / result.trainSeconds : 0),
         ]
-        if let run { o["run"] = run.jsonObject }
-        if result.resumedEpochs > 0 { o["resumed-at-epoch"] = result.resumedEpochs }
-        if let report = result.report,
-           let data = try? JSONEncoder().encode(report),
-           let object = try? JSONSerialization.jsonObject(with: data) {
-            o["test"] = object
-            o["accuracy"] = report.accuracy
+        if let run { o["run"] = run.json }
+        if result.resumedEpochs > 0 { o["resumed-at-epoch"] = .init(result.resumedEpochs) }
+        if let report = result.report {
+            o["test"] = report.json
+            o["accuracy"] = .init(report.accuracy)
         }
-        return o
+        return .object(o)
     }
 
-    /// Writes the run's files other than `loss.csv` into `folder` (its staging folder);
-    /// returns the names written. After a divergence there is no model worth keeping: only
-    /// the loss plot and the metrics are written.
-    @discardableResult
-    public static func write<T: KernelScalar>(_ result: ExperimentResult<T>, curve: [EpochRecord], configuration: RunConfiguration,
-                                              threads: Int, run: RunIdentity, into folder: RunFolder) throws -> [String] {
-        var written: [String] = ["loss.csv"]
-        func put(_ name: String, _ data: Data) throws {
-            try folder.write(name, data)
-            written.append(name)
-        }
-        try put("loss.svg", Data(lossSVG(curve).utf8))
-        try put("metrics.json", try AtomicFile.json(metrics(result, threads: threads, run: run)))
-        guard result.report != nil else { return written }
-        try put("data.svg", Data(dataSVG(result).utf8))
+    /// The run's files other than `loss.csv`, by name, in the order they are written. After a
+    /// divergence there is no model worth keeping: only the loss plot and the metrics.
+    ///
+    /// - Parameters:
+    ///   - curve: the epochs to plot (``LossCurve``).
+    ///   - configuration: the run's configuration, recorded in `model.json`.
+    public static func files<T: KernelScalar>(_ result: ExperimentResult<T>, curve: [EpochRecord], configuration: RunConfiguration,
+                                              threads: Int, run: RunIdentity) -> [(name: String, contents: Data)] {
+        var files: [(name: String, contents: Data)] = [
+            ("loss.svg", Data(lossSVG(curve).utf8)),
+            ("metrics.json", Data(metrics(result, threads: threads, run: run).text().utf8)),
+        ]
+        guard result.report != nil else { return files }
+        files.append(("data.svg", Data(dataSVG(result).utf8)))
         let width = result.data.train.featureCount + 1
         let weights = (0..<result.outputs).map { k in (0..<width).map { Double(result.training.weights[k * width + $0]) } }
         let model = ModelFile(weights: weights, precision: configuration.precision, loss: result.loss,
                               featureNames: result.data.featureNames, labelName: result.data.labelName, classes: result.data.classes,
                               standardization: result.data.standardization, seed: configuration.training.seed)
-        var object = model.jsonObject(configuration: configuration.jsonObject(resolvedLoss: result.loss))
-        object["run"] = run.jsonObject
-        try put("model.json", try AtomicFile.json(object))
-        return written
+        var recorded = configuration
+        recorded.loss = result.loss
+        var object = model.json(configuration: recorded.settingsObject())
+        object["run"] = run.json
+        files.append(("model.json", Data(JSONValue.object(object).text().utf8)))
+        return files
     }
 }

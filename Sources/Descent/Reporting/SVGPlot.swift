@@ -112,21 +112,26 @@ public struct SVGPlot {
         return document(body)
     }
 
-    /// Scatter plot of labelled points. `regions(x, y)` (if given) colours the background by
-    /// predicted class on a grid, showing the learned decision boundary. The legend names
+    /// Scatter plot of labelled points. `regions` (if given) colours the background by
+    /// predicted class on a grid, showing the learned decision boundary: it returns the class
+    /// of each (x, y) cell centre it is given. The legend names
     /// class c `classNames[c]` when given, else "class c".
-    public func scatter(_ scatter: Scatter, classes: Int, classNames: [String]? = nil, regions: ((Double, Double) -> Int)? = nil) -> String {
+    public func scatter(_ scatter: Scatter, classes: Int, classNames: [String]? = nil, regions: (([(Double, Double)]) -> [Int])? = nil) -> String {
         let f = frame(xs: scatter.points.map(\.0), ys: scatter.points.map(\.1))
         var body = axes(f)
         if let regions {
             let cells = 80
             let cw = f.plotWidth / Double(cells), ch = f.plotHeight / Double(cells)
+            var centres: [(Double, Double)] = []
+            for i in 0..<cells {
+                let x = f.x0 + (Double(i) + 0.5) / Double(cells) * (f.x1 - f.x0)
+                for j in 0..<cells { centres.append((x, f.y1 - (Double(j) + 0.5) / Double(cells) * (f.y1 - f.y0))) }
+            }
+            let predicted = regions(centres)
             body += "<g opacity=\"0.18\">\n"
             for i in 0..<cells {
                 for j in 0..<cells {
-                    let x = f.x0 + (Double(i) + 0.5) / Double(cells) * (f.x1 - f.x0)
-                    let y = f.y1 - (Double(j) + 0.5) / Double(cells) * (f.y1 - f.y0)
-                    let c = regions(x, y)
+                    let c = predicted[i * cells + j]
                     body += String(format: "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" ",
                                    f.left + Double(i) * cw, f.top + Double(j) * ch, cw + 0.3, ch + 0.3)
                         + "fill=\"\(SVGPlot.palette[c % SVGPlot.palette.count])\"/>\n"

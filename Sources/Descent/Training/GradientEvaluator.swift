@@ -177,35 +177,6 @@ public final class GradientEvaluator<T: KernelScalar> {
         for k in 0..<parameterCount { gradient[k] = partials[k] }
         return partials[parameterCount]
     }
-
-    /// The confusion matrix (true class x predicted class) of `weights` over the dataset.
-    @_specialize(where T == Double)
-    @_specialize(where T == Float)
-    public func confusion(weights: [T]) -> [[Int]] {
-        let dataset = self.dataset, plan = dataset.placement, chunks = dataset.chunks
-        let classes = dataset.classCount, features = dataset.featureCount, outputs = self.outputs
-        let counts = UnsafeMutablePointer<Int>.allocate(capacity: plan.shards.count * classes * classes)
-        counts.initialize(repeating: 0, count: plan.shards.count * classes * classes)
-        defer { counts.deallocate() }
-        let box = UncheckedBox(counts)
-        weights.withUnsafeBufferPointer { w in
-            let w = UncheckedBox(w.baseAddress!)
-            executor.run(iterations: plan.shards.count, node: { plan.node(ofShard: $0) }) { s in
-                for chunk in plan.shards[s].chunks {
-                    PredictionKernel.countContiguous(weights: w.value, features: features, outputs: outputs, classes: classes,
-                                                     block: dataset.block(chunk), stride: chunks.chunkRows,
-                                                     labels: dataset.labels(chunk), labelBytes: dataset.labelBytes,
-                                                     rows: chunks.rows(ofChunk: chunk).count,
-                                                     into: box.value + s * classes * classes)
-                }
-            }
-        }
-        var matrix = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
-        for s in 0..<plan.shards.count {
-            for t in 0..<classes { for p in 0..<classes { matrix[t][p] += counts[(s * classes + t) * classes + p] } }
-        }
-        return dataset.share?.sum(matrix) ?? matrix
-    }
 }
 
 /// How per-chunk partials are combined.

@@ -1,7 +1,7 @@
 import Dispatch
 
 /// One epoch's record, as printed and written to the loss CSV.
-public struct EpochRecord: Sendable, Codable, Equatable {
+public struct EpochRecord: Sendable, Equatable {
     /// 1-based epoch number.
     public var epoch: Int
     /// Full-batch GD: the loss over the training set at the weights the epoch started with
@@ -24,7 +24,7 @@ public struct EpochRecord: Sendable, Codable, Equatable {
 }
 
 /// Why training stopped.
-public enum StopReason: Sendable, Equatable, Codable {
+public enum StopReason: Sendable, Equatable {
     case epochsCompleted
     case targetLossReached(epoch: Int)
     case noImprovement(epoch: Int)

@@ -14,6 +14,34 @@ import Glibc
 /// `--seed`, `--test-fraction` and `--validation-fraction` therefore splits it exactly as the
 /// in-process run splits its generated rows, and trains to the same bits.
 public enum DataFileWriter {
+    /// Checks `path` for a generated file of `bytes` bytes (its folder exists, it is not a
+    /// folder, it is replaced only with `overwrite`, the disk has room) before any work, and
+    /// opens the file under a temporary name, renamed into place when committed.
+    ///
+    /// - Throws: ``DescentError/output(_:)`` saying what is wrong with `--output`.
+    public static func create(_ path: String, overwrite: Bool, bytes: Int?) throws -> AtomicFile.Writer {
+        let slash = path.lastIndex(of: "/")
+        let folder = slash.map { String(path[..<$0]) } ?? "."
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.isEmpty ? "/" : folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw DescentError.output("--output \(path): the folder \(folder) does not exist; create it first")
+        }
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            if isDirectory.boolValue { throw DescentError.output("--output \(path): is a folder; name a file ending in .npy, .npz or .csv") }
+            if !overwrite { throw DescentError.output("--output \(path): exists; add --overwrite to replace it, or choose another name") }
+        }
+        var stats = statvfs()
+        if let bytes, statvfs(folder.isEmpty ? "/" : folder, &stats) == 0 {
+            let free = Int(stats.f_bavail) &* Int(stats.f_frsize)
+            if bytes > free {
+                throw DescentError.output("--output \(path): the file needs \(MemoryBudget.format(bytes)) but \(folder) has \(MemoryBudget.format(free)) free; use fewer --samples or another disk")
+            }
+        } else if bytes == nil {
+            throw DescentError.output("--output \(path): the file would need more than 2^63 bytes; use fewer --samples or --features")
+        }
+        return try AtomicFile.Writer(path: path)
+    }
+
     public enum Format: String, Sendable, CaseIterable { case npy, npz, csv }
 
     /// Rows per block: about 1 MiB of values, at most 16,384 rows and at least one.

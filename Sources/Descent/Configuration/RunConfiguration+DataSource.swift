@@ -7,13 +7,3 @@ extension RunConfiguration {
                           standardize: standardize, seed: training.seed, placement: numa)
     }
 }
-
-extension DataPreparation {
-    /// Generates or reads the data that `configuration` describes (see ``prepare(_:as:executor:topology:)``).
-    @_specialize(where T == Double)
-    @_specialize(where T == Float)
-    public static func prepare<T: KernelScalar>(_ configuration: RunConfiguration, as type: T.Type = T.self,
-                                                executor: ShardedExecutor, topology: Topology = .current) throws -> PreparedData<T> {
-        try prepare(configuration.dataSource, as: type, executor: executor, topology: topology)
-    }
-}

@@ -235,10 +235,9 @@ public final class RunFolder: @unchecked Sendable {
     static func isLeftover(_ name: String) -> Bool { name.hasPrefix(".") && name.contains(".tmp-") }
 
     static func startTime(ofRunIn folder: String) -> String? {
-        guard let data = FileManager.default.contents(atPath: folder + "/metrics.json"),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let run = object["run"] as? [String: Any] else { return nil }
-        return run["started"] as? String
+        guard let data = FileManager.default.contents(atPath: folder + "/metrics.json"), let value = try? JSONParser.parse(data),
+              let run = try? JSONFields(value, fail: { DescentError.input($0) }).fields("run") else { return nil }
+        return try? run.string("started")
     }
 
     static func reason(_ error: Error) -> String {

@@ -15,8 +15,8 @@ public struct Checkpoint: Sendable {
     /// Epochs done.
     public var epoch: Int
     public var precision: Precision
-    /// The configuration as a JSON object with the keys of a configuration file.
-    public var configuration: Data
+    /// The configuration's settings by key (``RunConfiguration/settingsObject(role:)``).
+    public var configuration: [String: JSONValue]
     public var configurationHash: String
     public var dataFingerprint: String
     public var run: RunIdentity
@@ -36,7 +36,7 @@ public struct Checkpoint: Sendable {
                                  run: RunIdentity, lossLogBytes: Int) throws {
         epoch = state.epoch
         precision = configuration.precision
-        self.configuration = try AtomicFile.json(configuration.jsonObject())
+        self.configuration = configuration.settingsObject()
         configurationHash = configuration.identityHash
         self.dataFingerprint = dataFingerprint
         self.run = run
@@ -46,7 +46,7 @@ public struct Checkpoint: Sendable {
         velocity = Checkpoint.encode(state.velocity)
         bestWeights = Checkpoint.encode(state.bestWeights)
         optimizerSteps = state.optimizerSteps
-        best = Checkpoint.hex(state.best.bitPattern)
+        best = FNV1a.hex(state.best.bitPattern)
         bestEpoch = state.bestEpoch
         sinceImprovement = state.sinceImprovement
     }
@@ -84,19 +84,20 @@ public struct Checkpoint: Sendable {
     }
 
     /// The checkpoint as JSON text.
-    public func jsonData() throws -> Data {
-        let configurationObject = try JSONSerialization.jsonObject(with: configuration)
-        return try AtomicFile.json([
-            "format": "descent-checkpoint", "format-version": Checkpoint.formatVersion,
-            "epoch": epoch, "precision": precision.rawValue, "configuration": configurationObject,
-            "configuration-hash": configurationHash, "data-fingerprint": dataFingerprint,
-            "run": run.jsonObject, "loss-csv-bytes": lossLogBytes, "checkpoint-every": checkpointEvery ?? 0,
-            "weights": weights, "velocity": velocity, "best-weights": bestWeights, "optimizer-steps": optimizerSteps,
-            "best": best, "best-epoch": bestEpoch, "since-improvement": sinceImprovement,
-        ] as [String: Any])
+    public func jsonData() -> Data {
+        let object: JSONValue = [
+            "format": "descent-checkpoint", "format-version": .init(Checkpoint.formatVersion),
+            "epoch": .init(epoch), "precision": .init(precision.rawValue), "configuration": .object(configuration),
+            "configuration-hash": .init(configurationHash), "data-fingerprint": .init(dataFingerprint),
+            "run": run.json, "loss-csv-bytes": .init(lossLogBytes), "checkpoint-every": .init(checkpointEvery ?? 0),
+            "weights": .init(weights), "velocity": .init(velocity), "best-weights": .init(bestWeights),
+            "optimizer-steps": .array(optimizerSteps.map { JSONValue($0) }),
+            "best": .init(best), "best-epoch": .init(bestEpoch), "since-improvement": .init(sinceImprovement),
+        ]
+        return Data(object.text().utf8)
     }
 
-    /// Reads `checkpoint.json` from `folder`.
+    /// Reads `checkpoint.json` from `folder` (strictly: a field of the wrong kind is damage).
     ///
     /// - Throws: ``DescentError/input(_:)`` naming what is missing or damaged.
     public init(folder: String) throws {
@@ -104,32 +105,31 @@ public struct Checkpoint: Sendable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DescentError.input("\(path): cannot be read; resume needs the checkpoint a run with --checkpoint-every wrote")
         }
-        guard let o = try? JSONSerialization.jsonObject(with: data) as? [String: Any], o["format"] as? String == "descent-checkpoint" else {
-            throw Checkpoint.damaged("it is not a descent checkpoint (JSON with \"format\": \"descent-checkpoint\")", path: path)
+        let notACheckpoint = Checkpoint.damaged("it is not a descent checkpoint (JSON with \"format\": \"descent-checkpoint\")", path: path)
+        guard let value = try? JSONParser.parse(data),
+              let fields = try? JSONFields(value, fail: { Checkpoint.damaged($0, path: path) }),
+              fields.object["format"] == "descent-checkpoint" else { throw notACheckpoint }
+        guard fields.object["format-version"] == JSONValue(Checkpoint.formatVersion) else {
+            throw Checkpoint.damaged("it has format version \(fields.object["format-version"]?.description ?? "none"); this descent reads version \(Checkpoint.formatVersion)", path: path)
         }
-        guard o["format-version"] as? Int == Checkpoint.formatVersion else {
-            throw Checkpoint.damaged("it has format version \(o["format-version"] ?? "none"); this descent reads version \(Checkpoint.formatVersion)", path: path)
-        }
-        func field<V>(_ key: String, _ type: V.Type) throws -> V {
-            guard let v = o[key] as? V else { throw Checkpoint.damaged("'\(key)' is missing or has the wrong type", path: path) }
-            return v
-        }
-        epoch = try field("epoch", Int.self)
-        guard let p = Precision(rawValue: try field("precision", String.self)) else { throw Checkpoint.damaged("unknown precision", path: path) }
+        epoch = try fields.int("epoch")
+        guard let p = Precision(rawValue: try fields.string("precision")) else { throw Checkpoint.damaged("unknown precision", path: path) }
         precision = p
-        configuration = try AtomicFile.json(try field("configuration", [String: Any].self))
-        configurationHash = try field("configuration-hash", String.self)
-        dataFingerprint = try field("data-fingerprint", String.self)
-        run = try RunIdentity(jsonObject: try field("run", [String: Any].self))
-        lossLogBytes = try field("loss-csv-bytes", Int.self)
-        checkpointEvery = (o["checkpoint-every"] as? Int).flatMap { $0 > 0 ? $0 : nil }
-        weights = try field("weights", String.self)
-        velocity = try field("velocity", String.self)
-        bestWeights = try field("best-weights", String.self)
-        optimizerSteps = try field("optimizer-steps", [Int].self)
-        best = try field("best", String.self)
-        bestEpoch = try field("best-epoch", Int.self)
-        sinceImprovement = try field("since-improvement", Int.self)
+        configuration = try fields.object("configuration")
+        configurationHash = try fields.string("configuration-hash")
+        dataFingerprint = try fields.string("data-fingerprint")
+        run = try RunIdentity(try fields.fields("run"))
+        lossLogBytes = try fields.int("loss-csv-bytes")
+        // Version 0.7.0 kept the interval beside the configuration; later ones in it.
+        checkpointEvery = try (configuration["checkpoint-every"]?.wholeNumber ?? fields.optionalInt("checkpoint-every"))
+            .flatMap { $0 > 0 ? $0 : nil }
+        weights = try fields.string("weights")
+        velocity = try fields.string("velocity")
+        bestWeights = try fields.string("best-weights")
+        optimizerSteps = try fields.ints("optimizer-steps")
+        best = try fields.string("best")
+        bestEpoch = try fields.int("best-epoch")
+        sinceImprovement = try fields.int("since-improvement")
     }
 
     /// The epoch of the checkpoint in `folder`.
@@ -137,11 +137,6 @@ public struct Checkpoint: Sendable {
 
     static func damaged(_ what: String, path: String = Checkpoint.fileName) -> DescentError {
         .input("\(path): damaged checkpoint: \(what); start the run again with --overwrite (without --resume)")
-    }
-
-    static func hex(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
     }
 
     static func encode<T: KernelScalar>(_ values: [T]) -> String {
@@ -156,67 +151,6 @@ public struct Checkpoint: Sendable {
         return [T](unsafeUninitializedCapacity: data.count / MemoryLayout<T>.stride) { buffer, count in
             data.copyBytes(to: UnsafeMutableRawBufferPointer(buffer))
             count = buffer.count
-        }
-    }
-}
-
-/// What names a run in its files: an id, the configuration's hash and the start time.
-public struct RunIdentity: Sendable, Equatable {
-    public var id: String
-    public var configurationHash: String
-    /// ISO 8601, UTC, to the second.
-    public var started: String
-
-    public init(configuration: RunConfiguration, started date: Date = Date()) {
-        configurationHash = configuration.identityHash
-        let formatter = ISO8601DateFormatter()
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        started = formatter.string(from: date)
-        id = Checkpoint.hex(FNV1a.hash("\(configurationHash) \(started) \(getpid()) \(date.timeIntervalSince1970)"))
-    }
-
-    init(jsonObject o: [String: Any]) throws {
-        guard let id = o["id"] as? String, let hash = o["configuration-hash"] as? String, let started = o["started"] as? String else {
-            throw Checkpoint.damaged("'run' needs id, configuration-hash and started")
-        }
-        self.id = id; configurationHash = hash; self.started = started
-    }
-
-    public var jsonObject: [String: Any] { ["id": id, "configuration-hash": configurationHash, "started": started] }
-}
-
-/// 64-bit FNV-1a, for short fingerprints (not for security).
-enum FNV1a {
-    static func hash(_ text: String) -> UInt64 { hash(bytes: Array(text.utf8)) }
-
-    static func hash(bytes: [UInt8], seed: UInt64 = 0xcbf2_9ce4_8422_2325) -> UInt64 {
-        var h = seed
-        for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
-        return h
-    }
-}
-
-extension RunConfiguration {
-    /// The keys that change what a run computes; threads, NUMA placement, the output folder
-    /// and the checkpoint interval change only how it runs.
-    public var identityObject: [String: Any] {
-        var o = jsonObject()
-        o["numa"] = nil
-        return o
-    }
-
-    /// A hash of ``identityObject`` (sorted-key JSON).
-    public var identityHash: String {
-        let data = (try? JSONSerialization.data(withJSONObject: identityObject, options: [.sortedKeys])) ?? Data()
-        return Checkpoint.hex(FNV1a.hash(bytes: Array(data)))
-    }
-
-    /// Lines `key: then → now` for every key of ``identityObject`` that differs.
-    public func differences(from other: RunConfiguration) -> [String] {
-        let a = other.identityObject, b = identityObject
-        return Set(a.keys).union(b.keys).sorted().compactMap { key in
-            let then = a[key].map { "\($0)" } ?? "(not set)", now = b[key].map { "\($0)" } ?? "(not set)"
-            return then == now ? nil : "\(key) \(then) in the checkpoint, \(now) now"
         }
     }
 }
@@ -262,7 +196,7 @@ extension Dataset {
         }
         var h = FNV1a.hash(bytes: [], seed: lanes.0 ^ UInt64(rowCount))
         for lane in [lanes.1, lanes.2, lanes.3, UInt64(featureCount), UInt64(classCount)] { h = (h ^ lane) &* prime; h ^= h >> 29 }
-        return Checkpoint.hex(h)
+        return FNV1a.hex(h)
     }
 }
 

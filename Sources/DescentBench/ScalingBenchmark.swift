@@ -1,7 +1,8 @@
+import Descent
 import Dispatch
 
 /// One measured point of a scaling benchmark.
-public struct ScalingPoint: Sendable, Codable, Equatable {
+public struct ScalingPoint: Sendable, Equatable {
     public var mode: String
     public var precision: String
     public var optimizer: String
@@ -43,6 +44,36 @@ public struct ScalingPoint: Sendable, Codable, Equatable {
     /// waiting for slower ranks included).
     public var ranks: Int = 1
     public var exchangeSeconds: Double = 0
+
+    /// The point as `bench.json` holds it (the properties by name).
+    public var json: JSONValue {
+        var o: [String: JSONValue] = [:]
+        o["mode"] = .init(mode)
+        o["precision"] = .init(precision)
+        o["optimizer"] = .init(optimizer)
+        if let batchSize { o["batchSize"] = .init(batchSize) }
+        o["threads"] = .init(threads)
+        o["rows"] = .init(rows)
+        o["bytesPerRow"] = .init(bytesPerRow)
+        o["rowsPerSecondMedian"] = .init(rowsPerSecondMedian)
+        o["rowsPerSecondMin"] = .init(rowsPerSecondMin)
+        o["rowsPerSecondMax"] = .init(rowsPerSecondMax)
+        o["gigabytesPerSecond"] = .init(gigabytesPerSecond)
+        o["fractionOfBandwidth"] = .init(fractionOfBandwidth)
+        o["speedup"] = .init(speedup)
+        o["efficiency"] = .init(efficiency)
+        o["epochs"] = .init(epochs)
+        o["generateSeconds"] = .init(generateSeconds)
+        o["features"] = .init(features)
+        o["workers"] = .init(workers)
+        if let syncEvery { o["syncEvery"] = .init(syncEvery) }
+        o["epochSeconds"] = .init(epochSeconds)
+        o["shuffleSeconds"] = .init(shuffleSeconds)
+        o["averageSeconds"] = .init(averageSeconds)
+        o["ranks"] = .init(ranks)
+        o["exchangeSeconds"] = .init(exchangeSeconds)
+        return .object(o)
+    }
 }
 
 /// Strong and weak scaling of training epochs over thread counts.

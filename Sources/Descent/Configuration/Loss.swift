@@ -1,5 +1,5 @@
 /// The loss a model is trained on (`--loss`).
-public enum Loss: String, Sendable, Codable, CaseIterable {
+public enum Loss: String, Sendable, CaseIterable {
     /// The tutorial's: sum of (p - y)^2 over rows, p = sigmoid(w . x + b); binary.
     case squaredError = "squared-error"
     /// Binary cross-entropy: -[y log p + (1 - y) log(1 - p)]; gradient X^T (p - y).
@@ -17,7 +17,7 @@ public enum Loss: String, Sendable, Codable, CaseIterable {
 }
 
 /// How per-row gradients are combined (`--gradient`).
-public enum GradientReduction: String, Sendable, Codable, CaseIterable {
+public enum GradientReduction: String, Sendable, CaseIterable {
     /// The tutorial's: the plain sum over rows (loss is a sum too).
     case sum
     /// The sum divided by the rows in the batch, so alpha means the same at any size.

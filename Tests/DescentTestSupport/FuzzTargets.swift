@@ -1,10 +1,14 @@
 import Foundation
+// scripts/fuzz compiles this file with the library's sources into one module.
+#if !DESCENT_FUZZ_BUILD
+@testable import Descent
+#endif
 
 /// The readers of untrusted input, each as one function of the input's bytes, for fuzzing
 /// (`scripts/fuzz` runs them under libFuzzer) and for replaying the fuzz corpus in the
 /// tests. Each must return normally for every input: a bad file is a ``DescentError``,
 /// never a trap, a hang or an allocation that grows without bound.
-enum FuzzTargets {
+public enum FuzzTargets {
     /// The targets by name, as `scripts/fuzz` and the corpus folders name them.
     public static let all: [String: @Sendable (UnsafeRawBufferPointer) -> Void] = [
         "csv": { csv($0) }, "json": { configuration($0) }, "model": { model($0) },
@@ -90,7 +94,10 @@ enum FuzzTargets {
         do {
             try configuration.apply(json: Data(bytes), source: "fuzz.json")
             try configuration.validate()
-            _ = configuration.jsonObject()
+            // What a checkpoint records must read back to the same configuration.
+            var back = RunConfiguration()
+            try back.apply(json: Data(JSONValue.object(configuration.settingsObject()).text().utf8), source: "round trip")
+            if back != configuration { fatalError("fuzz: the configuration does not survive its JSON form: \(configuration) -> \(back)") }
         } catch is DescentError {} catch { fatalError("fuzz: an error that is not a DescentError: \(error)") }
     }
 

@@ -1,24 +1,5 @@
 import Dispatch
 
-/// Everything a `descent train` run produced.
-public struct ExperimentResult<T: KernelScalar>: Sendable {
-    public var data: PreparedData<T>
-    public var loss: Loss
-    public var outputs: Int
-    public var training: TrainingResult<T>
-    /// The weights training started from.
-    public var initialWeights: [T]
-    /// The trainer's configuration, with the loss resolved.
-    public var trainingConfiguration: TrainingConfiguration
-    /// Test-set report (nil when training diverged).
-    public var report: ClassificationReport?
-    public var prepareSeconds: Double
-    /// Seconds of training in this process (a resumed run's earlier epochs not counted).
-    public var trainSeconds: Double
-    /// The epoch a resumed run continued from (0 for a run from the start).
-    public var resumedEpochs = 0
-}
-
 /// Runs the whole pipeline: data, training, evaluation. The command-line tool and
 /// `descent verify` call it; it prints nothing.
 public enum Experiment {
@@ -123,27 +104,11 @@ public enum Experiment {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         var report: ClassificationReport?
         if case .diverged = result.stopReason {} else {
-            let evaluator = GradientEvaluator(dataset: data.test, loss: loss, executor: executor)
-            report = ClassificationReport(confusion: evaluator.confusion(weights: result.weights), labels: data.classes.names)
+            report = ClassificationReport(confusion: ConfusionMatrix.of(data.test, weights: result.weights, loss: loss, executor: executor),
+                                          labels: data.classes.names)
         }
         return ExperimentResult(data: data, loss: loss, outputs: outputs, training: result, initialWeights: initial,
                                 trainingConfiguration: training, report: report,
                                 prepareSeconds: prepareSeconds, trainSeconds: seconds, resumedEpochs: resume?.epoch ?? 0)
-    }
-
-    /// The predicted class of one point under `weights` (for plots and small checks); the
-    /// same arithmetic as the prediction kernel.
-    public static func predict<T: KernelScalar>(_ point: [Double], weights: [T], outputs: Int) -> Int {
-        let d = point.count, width = d + 1
-        var best = 0
-        var bestScore = -T.infinity
-        for k in 0..<outputs {
-            var score = T(point[0]) * weights[k * width]
-            for j in 1..<d { score = score + T(point[j]) * weights[k * width + j] }
-            score = score + weights[k * width + d]
-            if outputs == 1 { return T.vectorSigmoid(T.Vector(repeating: score))[0] > 0.5 ? 1 : 0 }
-            if score > bestScore { bestScore = score; best = k }
-        }
-        return best
     }
 }

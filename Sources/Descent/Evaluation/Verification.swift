@@ -18,7 +18,7 @@ public struct RunRecord: Sendable, Equatable {
 
     /// FNV-1a over the weights' bits: a short fingerprint to compare runs and builds.
     public var weightsHash: String {
-        Checkpoint.hex(FNV1a.hash(bytes: weightBits.flatMap { word in (0..<8).map { UInt8(truncatingIfNeeded: word >> (8 * $0)) } }))
+        FNV1a.hex(FNV1a.hash(bytes: weightBits.flatMap { word in (0..<8).map { UInt8(truncatingIfNeeded: word >> (8 * $0)) } }))
     }
 }
 

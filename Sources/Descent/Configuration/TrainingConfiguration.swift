@@ -1,5 +1,5 @@
 /// Which optimizer updates the weights (`--optimizer`).
-public enum OptimizerKind: String, Sendable, Codable, CaseIterable {
+public enum OptimizerKind: String, Sendable, CaseIterable {
     /// Full-batch gradient descent: one update per epoch (the tutorial's).
     case gd
     /// Mini-batch stochastic gradient descent: one update per batch.
@@ -7,7 +7,7 @@ public enum OptimizerKind: String, Sendable, Codable, CaseIterable {
 }
 
 /// How the learning rate changes over epochs (`--schedule`).
-public enum ScheduleKind: String, Sendable, Codable, CaseIterable {
+public enum ScheduleKind: String, Sendable, CaseIterable {
     case constant
     /// alpha * gamma^floor(t / step-size).
     case step
@@ -18,7 +18,7 @@ public enum ScheduleKind: String, Sendable, Codable, CaseIterable {
 }
 
 /// Everything the trainer needs to know, resolved from flags and configuration files.
-public struct TrainingConfiguration: Sendable, Codable, Equatable {
+public struct TrainingConfiguration: Sendable, Equatable {
     public var loss: Loss = .squaredError
     public var gradient: GradientReduction = .sum
     public var optimizer: OptimizerKind = .gd
@@ -92,31 +92,6 @@ public struct TrainingConfiguration: Sendable, Codable, Equatable {
         case .cosine:
             return alpha * (1 + cosine(Double.pi * Double(epoch) / Double(max(1, epochs)))) / 2
         }
-    }
-}
-
-/// The learning rates of consecutive epochs, each in O(1): the same bits as
-/// ``TrainingConfiguration/learningRate(epoch:)``, whose step schedule multiplies by gamma
-/// once per cut from the start every time (O(epoch) per call, which made a run of 200,000
-/// one-epoch steps take 40 s).
-struct LearningRateSequence: Sendable {
-    public let configuration: TrainingConfiguration
-    var cuts = 0
-    var stepRate: Double
-
-    public init(_ configuration: TrainingConfiguration) {
-        self.configuration = configuration
-        stepRate = configuration.alpha
-    }
-
-    /// The rate of `epoch` (0-based). Epochs are asked for in increasing order; an earlier
-    /// one starts the step schedule over.
-    public mutating func rate(epoch: Int) -> Double {
-        guard configuration.schedule == .step else { return configuration.learningRate(epoch: epoch) }
-        let target = epoch / max(1, configuration.stepSize)
-        if target < cuts { cuts = 0; stepRate = configuration.alpha }
-        while cuts < target { stepRate *= configuration.gamma; cuts += 1 }
-        return stepRate
     }
 }
 

@@ -2,23 +2,13 @@ import Foundation
 
 /// A decoded JSON value that keeps booleans, numbers and strings apart, so configuration
 /// files can be checked strictly (`"epochs": true` is an error, not 1).
-public enum JSONValue: Decodable, Equatable, CustomStringConvertible {
+public enum JSONValue: Sendable, Equatable, CustomStringConvertible {
     case null
     case bool(Bool)
     case number(Double)
     case string(String)
     case array([JSONValue])
     case object([String: JSONValue])
-
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() { self = .null }
-        else if let b = try? container.decode(Bool.self) { self = .bool(b) }
-        else if let n = try? container.decode(Double.self) { self = .number(n) }
-        else if let s = try? container.decode(String.self) { self = .string(s) }
-        else if let a = try? container.decode([JSONValue].self) { self = .array(a) }
-        else { self = .object(try container.decode([String: JSONValue].self)) }
-    }
 
     /// Parses `data` strictly (``JSONParser``), with errors that give the line and column,
     /// name a repeated key, and place a number out of range where it is.
@@ -28,6 +18,13 @@ public enum JSONValue: Decodable, Equatable, CustomStringConvertible {
         } catch {
             throw DescentError.configuration("\(source): \(error)")
         }
+    }
+
+    /// The whole number this value holds, or nil. JSON numbers are doubles: exact below
+    /// 2^53 in magnitude, the nearest double above, and beyond `Int`'s range the nearest `Int`.
+    public var wholeNumber: Int? {
+        guard case .number(let n) = self, n.isFinite, n == n.rounded() else { return nil }
+        return n >= 0x1p63 ? .max : n <= -0x1p63 ? .min : Int(n)
     }
 
     public var description: String {

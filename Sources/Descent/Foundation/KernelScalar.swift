@@ -5,7 +5,7 @@
 /// same arithmetic on every C library and every build target. Nothing here uses fused
 /// multiply-add: `a * b + c` is two roundings everywhere, so a build for the host CPU and a
 /// build for the generic x86-64 CPU give identical bits.
-public protocol KernelScalar: BinaryFloatingPoint, SIMDScalar, Sendable, Codable, LosslessStringConvertible
+public protocol KernelScalar: BinaryFloatingPoint, SIMDScalar, Sendable, LosslessStringConvertible
 where Vector.MaskStorage.Scalar: FixedWidthInteger {
     /// The SIMD vector the kernels work in: 8 doubles or 16 floats, one 512-bit register.
     associatedtype Vector: SIMD where Vector.Scalar == Self

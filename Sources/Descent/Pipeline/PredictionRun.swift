@@ -1,0 +1,85 @@
+import Dispatch
+import Foundation
+
+/// `descent predict`: a saved model applied to the rows of a file. The rows are read as a
+/// test file is (``DataPreparation/readRows(_:into:classes:ranks:executor:)``), scaled by the
+/// model's standardization, and predicted by the prediction kernel; over ranks each rank
+/// predicts its share and every rank ends with all the predictions.
+public struct PredictionRun<T: KernelScalar> {
+    public var model: ModelFile
+    /// The rows, as read (labels packed when the file has a label column).
+    public var dataset: Dataset<T>
+    /// The classes (and with `probabilities`, the class probabilities) of every row.
+    public var predictions: Predictions<T>
+    /// The classification report, when the rows have labels.
+    public var report: ClassificationReport?
+    public var threads: Int
+    public var loadSeconds: Double
+    public var predictSeconds: Double
+
+    /// Reads `input` and predicts its rows with `model`.
+    ///
+    /// - Parameters:
+    ///   - modelPath: where `model` was read from, for messages.
+    ///   - labelColumn: the input's label column (nil: the model's label name if present,
+    ///     else one extra last column).
+    ///   - probabilities: whether to compute class probabilities (not for hinge models).
+    /// - Throws: ``DescentError/input(_:)`` when the rows do not fit the model (features by
+    ///   number and name, labels by class) or are malformed.
+    public init(model: ModelFile, modelPath: String, input: String, labelColumn: String?, probabilities: Bool,
+                threads: Int, ranks: RankGroup?) throws {
+        if probabilities && model.loss == .hinge {
+            throw DescentError.configuration("--proba: a hinge-loss model has scores, not probabilities; train with --loss cross-entropy or log-loss for probabilities")
+        }
+        let executor = ShardedExecutor(threads: threads)
+        let started = DispatchTime.now().uptimeNanoseconds
+        let file = try RowFiles.open(path: input, role: "--input",
+                                     labelColumn: labelColumn.map { .named($0) } ?? .ifPresent(name: model.labelName, featureCount: model.featureNames.count),
+                                     executor: executor)
+        try model.checkFits(featureNames: file.featureNames, namedColumns: file.namedColumns, classes: nil, path: modelPath, data: input)
+        let dataset = Dataset<T>(rowCount: file.rowCount, featureCount: model.featureNames.count, classCount: model.classCount,
+                                 executor: executor, ranks: ranks, packingLabels: false) { _, _, _ in }
+        try DataPreparation.readRows(file, into: dataset, classes: model.classes, ranks: ranks, executor: executor)
+        model.standardization?.apply(to: dataset, executor: executor)
+        try FiniteCheck.require([("input", dataset)], featureNames: model.featureNames, executor: executor) { _, column, value in
+            "\(input): column '\(column)' gives \(value) in \(T.precisionName)"
+                + (model.standardization == nil ? "" : " after the model's standardization")
+                + " (\(FiniteCheck.rangeNote(T.self))); rescale the column" + (MemoryLayout<T>.size == 4 ? " or use a float64 model" : "")
+        }
+        let loaded = DispatchTime.now().uptimeNanoseconds
+        let weights = model.weights.flatMap { $0 }.map { T($0) }
+        var predictions = PredictionKernel.predict(dataset, weights: weights, loss: model.loss, classCount: model.classCount,
+                                                   probabilities: probabilities, executor: executor)
+        if let share = dataset.share { predictions = predictions.gathered(share, chunks: dataset.chunks) }
+        if file.labelName != nil {
+            let confusion = ConfusionMatrix.of(dataset, weights: weights, loss: model.loss, executor: executor)
+            report = ClassificationReport(confusion: confusion, labels: model.classes.names)
+        }
+        let predicted = DispatchTime.now().uptimeNanoseconds
+        self.model = model
+        self.dataset = dataset
+        self.predictions = predictions
+        self.threads = threads
+        loadSeconds = Double(loaded - started) / 1e9
+        predictSeconds = Double(predicted - loaded) / 1e9
+    }
+
+    /// The predictions as CSV: the header, then the rows in pieces made in parallel.
+    public func csv() -> (header: Data, body: [Data]) {
+        let header = Data(PredictionCSV.header(classNames: model.classes.names, probabilities: !predictions.probabilities.isEmpty).utf8)
+        return (header, PredictionCSV.body(predictions, classNames: model.classes.names, executor: ShardedExecutor(threads: threads)))
+    }
+
+    /// Writes the predictions CSV to `path` atomically.
+    public func write(to path: String) throws {
+        let (header, body) = csv()
+        do {
+            let file = try AtomicFile.Writer(path: path)
+            try file.write(header)
+            for piece in body { try file.write(piece) }
+            try file.commit()
+        } catch {
+            throw DescentError.output("\(path): cannot write the predictions (\(error))")
+        }
+    }
+}

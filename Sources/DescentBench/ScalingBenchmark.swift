@@ -2,51 +2,51 @@ import Descent
 import Dispatch
 
 /// One measured point of a scaling benchmark.
-public struct ScalingPoint: Sendable, Equatable {
-    public var mode: String
-    public var precision: String
-    public var optimizer: String
-    public var batchSize: Int?
-    public var threads: Int
-    public var rows: Int
-    public var bytesPerRow: Int
+package struct ScalingPoint: Sendable, Equatable {
+    package var mode: String
+    package var precision: String
+    package var optimizer: String
+    package var batchSize: Int?
+    package var threads: Int
+    package var rows: Int
+    package var bytesPerRow: Int
     /// Rows per second over the timed epochs: median, min, max.
-    public var rowsPerSecondMedian: Double
-    public var rowsPerSecondMin: Double
-    public var rowsPerSecondMax: Double
+    package var rowsPerSecondMedian: Double
+    package var rowsPerSecondMin: Double
+    package var rowsPerSecondMax: Double
     /// Bytes of rows read per second (median), and that as a fraction of the measured bandwidth.
-    public var gigabytesPerSecond: Double
-    public var fractionOfBandwidth: Double
+    package var gigabytesPerSecond: Double
+    package var fractionOfBandwidth: Double
     /// Median rate over the 1-thread rate of the same series; parallel efficiency = speedup / threads.
-    public var speedup: Double
-    public var efficiency: Double
-    public var epochs: Int
+    package var speedup: Double
+    package var efficiency: Double
+    package var epochs: Int
     /// Seconds to generate the point's rows (before timing; all threads).
-    public var generateSeconds: Double
+    package var generateSeconds: Double
     /// Features per row.
-    public var features: Int = 0
+    package var features: Int = 0
     /// Rows generated per second (by all ranks, each generating its own rows at once).
-    public var generateRowsPerSecond: Double { generateSeconds > 0 ? Double(rows) / generateSeconds : 0 }
+    package var generateRowsPerSecond: Double { generateSeconds > 0 ? Double(rows) / generateSeconds : 0 }
     /// Normal deviates generated per second and thread (one per feature and row).
-    public var normalsPerSecondPerThread: Double {
+    package var normalsPerSecondPerThread: Double {
         generateSeconds > 0 ? Double(rows * features) / generateSeconds / Double(threads * ranks) : 0
     }
     /// SGD workers (1 for GD and plain SGD) and the batches between averagings.
-    public var workers: Int = 1
-    public var syncEvery: Int?
+    package var workers: Int = 1
+    package var syncEvery: Int?
     /// Seconds per timed epoch (mean), and how much of it went to materialising the
     /// shuffled copy and to averaging workers; the rest is compute.
-    public var epochSeconds: Double = 0
-    public var shuffleSeconds: Double = 0
-    public var averageSeconds: Double = 0
+    package var epochSeconds: Double = 0
+    package var shuffleSeconds: Double = 0
+    package var averageSeconds: Double = 0
     /// MPI ranks (`threads` is then per rank, `rows` over all ranks), and the mean seconds
     /// per epoch of the training set's exchanges on rank 0 (block reduction, all-gather,
     /// waiting for slower ranks included).
-    public var ranks: Int = 1
-    public var exchangeSeconds: Double = 0
+    package var ranks: Int = 1
+    package var exchangeSeconds: Double = 0
 
     /// The point as `bench.json` holds it (the properties by name).
-    public var json: JSONValue {
+    package var json: JSONValue {
         var o: [String: JSONValue] = [:]
         o["mode"] = .init(mode)
         o["precision"] = .init(precision)
@@ -80,16 +80,16 @@ public struct ScalingPoint: Sendable, Equatable {
 ///
 /// The data is generated before timing starts (its placement follows each thread count),
 /// warm-up epochs are run and dropped, and every timed epoch is one sample.
-public enum ScalingBenchmark {
-    public struct Series: Sendable {
-        public var precision: Precision
-        public var optimizer: OptimizerKind
-        public var batchSize: Int
-        public var workers: Int
-        public var syncEvery: Int?
+package enum ScalingBenchmark {
+    package struct Series: Sendable {
+        package var precision: Precision
+        package var optimizer: OptimizerKind
+        package var batchSize: Int
+        package var workers: Int
+        package var syncEvery: Int?
         /// The loss trained (binary: squared-error or log-loss).
-        public var loss: Loss
-        public init(precision: Precision, optimizer: OptimizerKind, batchSize: Int = 0, workers: Int = 1, syncEvery: Int? = nil,
+        package var loss: Loss
+        package init(precision: Precision, optimizer: OptimizerKind, batchSize: Int = 0, workers: Int = 1, syncEvery: Int? = nil,
                     loss: Loss = .squaredError) {
             self.precision = precision; self.optimizer = optimizer; self.batchSize = batchSize
             self.workers = workers; self.syncEvery = syncEvery; self.loss = loss
@@ -99,7 +99,7 @@ public enum ScalingBenchmark {
     /// Measures one point: `rows` training rows of `features` features at `threads` threads.
     /// With `ranks` (a collective call), every rank trains the same point: GD on its own
     /// chunks, SGD on the whole set (as `descent train` over ranks).
-    public static func measure(series: Series, mode: String, rows: Int, features: Int, threads: Int,
+    package static func measure(series: Series, mode: String, rows: Int, features: Int, threads: Int,
                                epochs: Int, warmup: Int, bandwidth: Double, ranks: RankGroup? = nil) throws -> ScalingPoint {
         switch series.precision {
         case .float64: return try measure(Double.self, series, mode, rows, features, threads, epochs, warmup, bandwidth, ranks)
@@ -164,7 +164,7 @@ public enum ScalingBenchmark {
     }
 
     /// Fills in speedup and efficiency relative to the 1-thread point of each series.
-    public static func relate(_ points: [ScalingPoint]) -> [ScalingPoint] {
+    package static func relate(_ points: [ScalingPoint]) -> [ScalingPoint] {
         points.map { p in
             var p = p
             if let base = points.first(where: { $0.mode == p.mode && $0.precision == p.precision && $0.optimizer == p.optimizer

@@ -3,14 +3,14 @@ import Synchronization
 
 /// Runs the built `descent` binary (next to the test bundle, or $DESCENT_BINARY) and
 /// captures its output.
-public struct CLIResult: Sendable {
-    public var status: Int32
-    public var stdout: String
-    public var stderr: String
+package struct CLIResult: Sendable {
+    package var status: Int32
+    package var stdout: String
+    package var stderr: String
 }
 
-public enum CLI {
-    public static var binary: URL {
+package enum CLI {
+    package static var binary: URL {
         if let path = ProcessInfo.processInfo.environment["DESCENT_BINARY"] { return URL(fileURLWithPath: path) }
         var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         for _ in 0..<4 {
@@ -22,28 +22,28 @@ public enum CLI {
     }
 
     /// The package root (for Configs/).
-    public static var packageRoot: URL {
+    package static var packageRoot: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
-    public static func run(_ arguments: [String], in directory: URL? = nil) throws -> CLIResult {
+    package static func run(_ arguments: [String], in directory: URL? = nil) throws -> CLIResult {
         try runProcess(binary, arguments, in: directory)
     }
 
     /// Runs `executable` with `arguments` and captures its output and status. Output goes to
     /// files, so a chatty child can never block on a full pipe.
-    public static func runProcess(_ executable: URL, _ arguments: [String], in directory: URL? = nil,
+    package static func runProcess(_ executable: URL, _ arguments: [String], in directory: URL? = nil,
                                   environment: [String: String] = [:]) throws -> CLIResult {
         try start(executable, arguments, in: directory, environment: environment).wait()
     }
 
     /// Starts `descent` with `arguments` (and `environment` added to the test's) without
     /// waiting, so a test can signal it.
-    public static func start(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> RunningProcess {
+    package static func start(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> RunningProcess {
         try start(binary, arguments, in: directory, environment: environment)
     }
 
-    public static func start(_ executable: URL, _ arguments: [String], in directory: URL? = nil,
+    package static func start(_ executable: URL, _ arguments: [String], in directory: URL? = nil,
                              environment: [String: String] = [:]) throws -> RunningProcess {
         let process = Process()
         process.executableURL = executable
@@ -64,7 +64,7 @@ public enum CLI {
 }
 
 /// A child process a test started; ``wait()`` collects its status and output.
-public final class RunningProcess {
+package final class RunningProcess {
     let process: Process
     let scratch: URL
     let out: FileHandle, err: FileHandle
@@ -73,15 +73,15 @@ public final class RunningProcess {
         self.process = process; self.scratch = scratch; self.out = out; self.err = err
     }
 
-    public var isRunning: Bool { process.isRunning }
+    package var isRunning: Bool { process.isRunning }
 
     /// Sends `signal` to the process.
-    public func send(_ signal: Int32) { kill(process.processIdentifier, signal) }
+    package func send(_ signal: Int32) { kill(process.processIdentifier, signal) }
 
     /// The output written so far.
-    public var stdoutSoFar: String { (try? String(contentsOf: scratch.appendingPathComponent("stdout"), encoding: .utf8)) ?? "" }
+    package var stdoutSoFar: String { (try? String(contentsOf: scratch.appendingPathComponent("stdout"), encoding: .utf8)) ?? "" }
 
-    public func wait() throws -> CLIResult {
+    package func wait() throws -> CLIResult {
         process.waitUntilExit()
         try out.close()
         try err.close()
@@ -97,18 +97,18 @@ public final class RunningProcess {
 extension CLI {
 
     /// A fresh temporary folder, removed with everything in it when the test process exits.
-    public static func temporaryDirectory() -> URL {
+    package static func temporaryDirectory() -> URL {
         let url = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("descent-test-\(UUID().uuidString)")
         try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         TemporaryFolders.register(url)
         return url
     }
 
-    public static func write(_ text: String, to name: String, in directory: URL) -> String {
+    package static func write(_ text: String, to name: String, in directory: URL) -> String {
         write(bytes: Array(text.utf8), to: name, in: directory)
     }
 
-    public static func write(bytes: [UInt8], to name: String, in directory: URL) -> String {
+    package static func write(bytes: [UInt8], to name: String, in directory: URL) -> String {
         let url = directory.appendingPathComponent(name)
         FileManager.default.createFile(atPath: url.path, contents: Data(bytes))
         return url.path

@@ -4,7 +4,7 @@ import Foundation
 /// `max(|b_i|, floor)`. It is infinity when the lengths differ or any value is NaN or
 /// infinite, so `worst <= tolerance` fails on broken results instead of passing them
 /// (`max(x, .nan)` is x, and `.nan > tolerance` is false).
-public func worstRelativeDifference(_ a: [Double], _ b: [Double], floor: Double = 1e-300) -> Double {
+package func worstRelativeDifference(_ a: [Double], _ b: [Double], floor: Double = 1e-300) -> Double {
     guard a.count == b.count else { return .infinity }
     var worst = 0.0
     for (x, y) in zip(a, b) {
@@ -18,6 +18,6 @@ public func worstRelativeDifference(_ a: [Double], _ b: [Double], floor: Double 
 /// Folds `value` into a running worst case so that a NaN makes the result NaN, which no
 /// `<=` comparison accepts.
 @inlinable
-public func worse(_ worst: Double, _ value: Double) -> Double {
+package func worse(_ worst: Double, _ value: Double) -> Double {
     value.isNaN || worst.isNaN ? .nan : max(worst, value)
 }

@@ -8,9 +8,9 @@ import Foundation
 /// (`scripts/fuzz` runs them under libFuzzer) and for replaying the fuzz corpus in the
 /// tests. Each must return normally for every input: a bad file is a ``DescentError``,
 /// never a trap, a hang or an allocation that grows without bound.
-public enum FuzzTargets {
+package enum FuzzTargets {
     /// The targets by name, as `scripts/fuzz` and the corpus folders name them.
-    public static let all: [String: @Sendable (UnsafeRawBufferPointer) -> Void] = [
+    package static let all: [String: @Sendable (UnsafeRawBufferPointer) -> Void] = [
         "csv": { csv($0) }, "json": { configuration($0) }, "model": { model($0) },
     ]
 
@@ -40,7 +40,7 @@ public enum FuzzTargets {
     /// picks float32 or float64 and whether to standardize; its last byte the label column.
     /// With `differential`, the file is read on 1 and on 3 threads (3 parts when the file is
     /// split at all), and the two must agree: both fail, or both give the same datasets.
-    public static func csv(_ bytes: UnsafeRawBufferPointer, differential: Bool) {
+    package static func csv(_ bytes: UnsafeRawBufferPointer, differential: Bool) {
         let last = bytes.last ?? 0
         let labelColumn: String? = last % 4 == 0 ? nil : (last % 4 == 1 ? "label" : String(Int(last % 7) - 3))
         withScratchFile(bytes, suffix: ".data") { path in
@@ -54,7 +54,7 @@ public enum FuzzTargets {
         }
     }
 
-    public static func csv(_ bytes: UnsafeRawBufferPointer) { csv(bytes, differential: false) }
+    package static func csv(_ bytes: UnsafeRawBufferPointer) { csv(bytes, differential: false) }
 
     static func prepare<T: KernelScalar>(_ source: DataSource, as _: T.Type, differential: Bool) throws {
         guard differential else {
@@ -89,7 +89,7 @@ public enum FuzzTargets {
     }
 
     /// A `--config` file: the strict JSON reader, the keys, and the checks of every value.
-    public static func configuration(_ bytes: UnsafeRawBufferPointer) {
+    package static func configuration(_ bytes: UnsafeRawBufferPointer) {
         var configuration = RunConfiguration()
         do {
             try configuration.apply(json: Data(bytes), source: "fuzz.json")
@@ -103,7 +103,7 @@ public enum FuzzTargets {
 
     /// A `model.json` for `predict`, and the same bytes as an `--init-weights` file (a model,
     /// a bare weights object, or CSV lines of numbers).
-    public static func model(_ bytes: UnsafeRawBufferPointer) {
+    package static func model(_ bytes: UnsafeRawBufferPointer) {
         do {
             let model = try ModelFile.read(data: Data(bytes), path: "fuzz-model.json")
             try model.checkFits(featureNames: ["a", "b"], classes: LabelEncoding(indices: 2), path: "fuzz-model.json", data: "data")

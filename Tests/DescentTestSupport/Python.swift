@@ -2,9 +2,9 @@ import Foundation
 
 /// Runs Python 3 scripts for tests that need files written by real writers (numpy, pandas,
 /// the csv module) or numpy's arithmetic as a reference.
-public enum Python {
+package enum Python {
     /// Why the modules cannot be used (python3 or a module missing), or nil when they can.
-    public static func unavailable(_ modules: [String]) -> String? {
+    package static func unavailable(_ modules: [String]) -> String? {
         let check = modules.map { "import \($0)" }.joined(separator: "; ")
         guard let result = try? run(check), result.status == 0 else {
             return "python3 with \(modules.joined(separator: ", ")) is not installed (pip install \(modules.joined(separator: " ")))"
@@ -13,7 +13,7 @@ public enum Python {
     }
 
     /// Runs `script` with `python3 -c` in `directory`.
-    public static func run(_ script: String, in directory: URL? = nil) throws -> CLIResult {
+    package static func run(_ script: String, in directory: URL? = nil) throws -> CLIResult {
         try CLI.runProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", script], in: directory)
     }
 }

@@ -10,7 +10,7 @@ import Descent
 ///     d = error * sigmoid_deriv(preds)
 ///     gradient = trainX.T.dot(d)
 ///     W += -args["alpha"] * gradient
-public func tutorialReference(x: [[Double]], y: [Double], weights initial: [Double], alpha: Double, epochs: Int) -> (losses: [Double], weights: [Double]) {
+package func tutorialReference(x: [[Double]], y: [Double], weights initial: [Double], alpha: Double, epochs: Int) -> (losses: [Double], weights: [Double]) {
     var W = initial
     var losses: [Double] = []
     for _ in 0..<epochs {
@@ -33,7 +33,7 @@ public func tutorialReference(x: [[Double]], y: [Double], weights initial: [Doub
 }
 
 /// A dataset from plain arrays (rows of features, labels), for tests.
-public func makeDataset<T: KernelScalar>(_ x: [[Double]], _ y: [Int], classes: Int = 2, chunkRows: Int = ChunkPlan.defaultChunkRows,
+package func makeDataset<T: KernelScalar>(_ x: [[Double]], _ y: [Int], classes: Int = 2, chunkRows: Int = ChunkPlan.defaultChunkRows,
                                   threads: Int = 1, policy: NUMAPolicy = .auto, as _: T.Type = T.self) -> Dataset<T> {
     let d = x.first?.count ?? 1
     return Dataset<T>(rowCount: x.count, featureCount: d, classCount: classes, chunkRows: chunkRows, placement: policy,
@@ -46,13 +46,13 @@ public func makeDataset<T: KernelScalar>(_ x: [[Double]], _ y: [Int], classes: I
 }
 
 /// Blob rows as plain arrays.
-public func blobRows(samples: Int, features: Int = 2, centers: Int = 2, std: Double = 1.5, seed: UInt64 = 1) -> ([[Double]], [Int]) {
+package func blobRows(samples: Int, features: Int = 2, centers: Int = 2, std: Double = 1.5, seed: UInt64 = 1) -> ([[Double]], [Int]) {
     let g = BlobGenerator(samples: samples, features: features, centers: centers, clusterStd: std, seed: seed)
     return ((0..<samples).map { r in (0..<features).map { g.value(r, $0) } }, (0..<samples).map { g.label($0) })
 }
 
 /// Trains with the library and returns the loss curve and final weights.
-public func trainLibrary<T: KernelScalar>(_ dataset: Dataset<T>, _ configuration: TrainingConfiguration, threads: Int,
+package func trainLibrary<T: KernelScalar>(_ dataset: Dataset<T>, _ configuration: TrainingConfiguration, threads: Int,
                                    initial: [T]? = nil, validation: Dataset<T>? = nil) -> TrainingResult<T> {
     let trainer = Trainer<T>(configuration: configuration, train: dataset, validation: validation, executor: ShardedExecutor(threads: threads))
     let start = initial ?? Trainer<T>.initialWeights(count: trainer.parameterCount, seed: configuration.seed)
@@ -60,7 +60,7 @@ public func trainLibrary<T: KernelScalar>(_ dataset: Dataset<T>, _ configuration
 }
 
 /// Bit patterns, for exact comparisons that also distinguish -0 from +0 and NaN payloads.
-public func bits<T: KernelScalar>(_ values: [T]) -> [UInt64] {
+package func bits<T: KernelScalar>(_ values: [T]) -> [UInt64] {
     values.map { v in
         if let d = v as? Double { return d.bitPattern }
         return UInt64((v as! Float).bitPattern)

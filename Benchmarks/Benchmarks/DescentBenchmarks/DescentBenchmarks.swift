@@ -5,31 +5,35 @@ import Descent
 /// so throughput in rows/s is 1,048,576 times the iterations per second reported.
 ///
 /// Kernel throughput per loss and precision, blob generation, the fixed-order reduction,
-/// `concurrentPerform` dispatch overhead, and SGD batches. Setup happens outside the timed
-/// region; results go through `blackHole`.
+/// `concurrentPerform` dispatch overhead, and SGD epochs, all through Descent's public API
+/// (the one a package depending on it has). Setup happens outside the timed region; results
+/// go through `blackHole`.
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .throughput], warmupIterations: 2,
                                            maxDuration: .seconds(1), maxIterations: 50)
     let rows = 1 << 20  // 1 Mi rows of 2 features: in cache on most servers
     let threads = Topology.current.usableCPUCount
 
-    func dataset<T: KernelScalar>(_ type: T.Type, rows: Int, classes: Int) -> Dataset<T> {
-        let generator = BlobGenerator(samples: rows, features: 2, centers: classes, clusterStd: 1.5, seed: 3)
-        return Dataset<T>(rowCount: rows, featureCount: 2, classCount: classes, executor: ShardedExecutor(threads: threads)) { range, block, stride in
-            for (local, row) in range.enumerated() {
-                block[local] = T(generator.value(row, 0))
-                block[stride + local] = T(generator.value(row, 1))
-                block[2 * stride + local] = T(generator.label(row))
-            }
-        }
+    /// 1 Mi training rows of blobs (the test set, a few rows, is not used).
+    func dataset<T: KernelScalar>(_ type: T.Type, classes: Int) -> Dataset<T> {
+        let source = DataSource(origin: .blobs(samples: rows + 2, features: 2, centers: classes, clusterStd: 1.5, centerBox: -10...10),
+                                testFraction: 1.5 / Double(rows + 2), seed: 3)
+        return try! DataPreparation.prepare(source, as: T.self, executor: ShardedExecutor(threads: threads)).train
+    }
+
+    func trainer<T: KernelScalar>(_ type: T.Type, _ loss: Loss, _ change: (inout TrainingConfiguration) -> Void = { _ in }) -> Trainer<T> {
+        var configuration = TrainingConfiguration()
+        configuration.loss = loss
+        change(&configuration)
+        return Trainer<T>(configuration: configuration, train: dataset(T.self, classes: loss.isBinary ? 2 : 4),
+                          executor: ShardedExecutor(threads: threads))
     }
 
     func kernel<T: KernelScalar>(_ type: T.Type, _ loss: Loss) {
-        let classes = loss.isBinary ? 2 : 4
-        Benchmark("kernel \(loss.rawValue) \(T.precisionName) (\(threads) threads, 1 Mi rows)") { benchmark, state in
-            for _ in benchmark.scaledIterations { blackHole(state.fullBatch()) }
+        Benchmark("kernel \(loss.rawValue) \(T.precisionName) (\(threads) threads, 1 Mi rows)") { (benchmark: Benchmark, state: KernelState<T>) in
+            for _ in benchmark.scaledIterations { blackHole(state.trainer.lossOverTrainingSet(weights: state.weights)) }
         } setup: {
-            KernelState<T>(dataset(T.self, rows: rows, classes: classes), loss, threads)
+            KernelState(trainer(T.self, loss))
         }
     }
     for loss in Loss.allCases {
@@ -38,13 +42,13 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     Benchmark("blob generation float64 (1 Mi rows)") { benchmark in
-        for _ in benchmark.scaledIterations { blackHole(dataset(Double.self, rows: rows, classes: 2).rowCount) }
+        for _ in benchmark.scaledIterations { blackHole(dataset(Double.self, classes: 2).rowCount) }
     }
 
     Benchmark("fixed-order reduction (10k partials of 4)") { benchmark, source in
         var partials = source
         for _ in benchmark.scaledIterations {
-            partials.withUnsafeMutableBufferPointer { FixedOrderReduction.reduce($0.baseAddress!, count: 10_000, stride: 4) }
+            FixedOrderReduction.reduce(&partials, count: 10_000, stride: 4)
             blackHole(partials[0])
         }
     } setup: {
@@ -62,28 +66,20 @@ let benchmarks: @Sendable () -> Void = {
                 blackHole(trainer.run(initialWeights: [0.1, -0.2, 0.3]).weights)
             }
         } setup: {
-            var t = TrainingConfiguration()
-            t.optimizer = .sgd; t.batchSize = batch; t.epochs = 1; t.gradient = .mean; t.alpha = 0.05
-            return Trainer<Double>(configuration: t, train: dataset(Double.self, rows: rows, classes: 2), executor: ShardedExecutor(threads: threads))
+            trainer(Double.self, .squaredError) { t in
+                t.optimizer = .sgd; t.batchSize = batch; t.epochs = 1; t.gradient = .mean; t.alpha = 0.05
+            }
         }
     }
 }
 
-/// A full-batch evaluator and its buffers, made in setup.
+/// A trainer and the weights a full pass is evaluated at, made in setup.
 final class KernelState<T: KernelScalar> {
-    let evaluator: GradientEvaluator<T>
-    var weights: [T]
-    var gradient: [T]
+    let trainer: Trainer<T>
+    let weights: [T]
 
-    init(_ dataset: Dataset<T>, _ loss: Loss, _ threads: Int) {
-        evaluator = GradientEvaluator(dataset: dataset, loss: loss, executor: ShardedExecutor(threads: threads))
-        weights = (0..<evaluator.parameterCount).map { T(0.1 * Double($0 % 5) - 0.2) }
-        gradient = [T](repeating: 0, count: evaluator.parameterCount)
-    }
-
-    func fullBatch() -> T {
-        weights.withUnsafeBufferPointer { w in
-            gradient.withUnsafeMutableBufferPointer { evaluator.fullBatch(weights: w.baseAddress!, gradient: $0.baseAddress!) }
-        }
+    init(_ trainer: Trainer<T>) {
+        self.trainer = trainer
+        weights = (0..<trainer.parameterCount).map { T(0.1 * Double($0 % 5) - 0.2) }
     }
 }

@@ -3,7 +3,7 @@
 public struct DataSource: Sendable, Equatable {
     /// Generated blobs or files.
     public enum Origin: Sendable, Equatable {
-        /// Gaussian blobs (``BlobGenerator``).
+        /// Gaussian blobs (`BlobGenerator`).
         case blobs(samples: Int, features: Int, centers: Int, clusterStd: Double, centerBox: ClosedRange<Double>)
         /// A training file and optionally a test file (CSV, `.npy` or `.npz`); `labelColumn`
         /// is a header name or a 0-based index (nil: the last column).
@@ -12,7 +12,7 @@ public struct DataSource: Sendable, Equatable {
 
     public var origin: Origin
     /// Fraction of rows held out for testing when there is no test file. Rows go to their
-    /// parts, in the order of the seeded ``DataSplit`` permutation, for blobs and files alike.
+    /// parts, in the order of the seeded `DataSplit` permutation, for blobs and files alike.
     public var testFraction: Double
     /// Fraction of the remaining rows held out for validation.
     public var validationFraction: Double

@@ -5,17 +5,17 @@
 /// extra rows as in `make_blobs`), and feature j of row i is
 /// `center[label][j] + clusterStd * normal(seed, i * features + j)`. Every value depends
 /// only on (seed, i, j): rows can be generated on any thread, in any order.
-public struct BlobGenerator: Sendable {
-    public let samples: Int
-    public let features: Int
-    public let centerCount: Int
-    public let clusterStd: Double
-    public let centers: [[Double]]
+package struct BlobGenerator: Sendable {
+    package let samples: Int
+    package let features: Int
+    package let centerCount: Int
+    package let clusterStd: Double
+    package let centers: [[Double]]
     /// `centers`, row after row: center k's coordinate j at `k * features + j`.
-    @usableFromInline let flatCenters: [Double]
-    @usableFromInline let rng: CounterRNG
+    let flatCenters: [Double]
+    let rng: CounterRNG
 
-    public init(samples: Int, features: Int, centers: Int, clusterStd: Double, centerBox: ClosedRange<Double> = -10...10, seed: UInt64) {
+    package init(samples: Int, features: Int, centers: Int, clusterStd: Double, centerBox: ClosedRange<Double> = -10...10, seed: UInt64) {
         precondition(samples >= 0 && features >= 1 && centers >= 1, "invalid blob shape")
         self.samples = samples
         self.features = features
@@ -33,17 +33,17 @@ public struct BlobGenerator: Sendable {
 
     /// The label of row `row`.
     @inlinable
-    public func label(_ row: Int) -> Int { row % centerCount }
+    package func label(_ row: Int) -> Int { row % centerCount }
 
     /// Feature `feature` of row `row`.
     @inlinable
-    public func value(_ row: Int, _ feature: Int) -> Double {
+    package func value(_ row: Int, _ feature: Int) -> Double {
         centers[label(row)][feature] + clusterStd * rng.normal(.blobNoise, UInt64(row * features + feature))
     }
 
     /// Eight consecutive rows from `row` on, for ``fill(count:rows:into:stride:)``.
     @inlinable @inline(__always)
-    public static func consecutiveRows(from row: Int) -> SIMD8<UInt64> {
+    package static func consecutiveRows(from row: Int) -> SIMD8<UInt64> {
         SIMD8(repeating: UInt64(truncatingIfNeeded: row)) &+ SIMD8(0, 1, 2, 3, 4, 5, 6, 7)
     }
 
@@ -56,7 +56,7 @@ public struct BlobGenerator: Sendable {
     /// features, row r's features 2j and 2j + 1 are the two deviates of pair r d/2 + j; with an
     /// odd number, each feature takes its half of its own pair.
     @inlinable
-    public func fill<T: KernelScalar>(count: Int, rows: (Int) -> SIMD8<UInt64>, into block: UnsafeMutablePointer<T>, stride: Int) {
+    package func fill<T: KernelScalar>(count: Int, rows: (Int) -> SIMD8<UInt64>, into block: UnsafeMutablePointer<T>, stride: Int) {
         let d = features, k = centerCount, std = clusterStd
         let key = rng.key(.blobNoise)
         flatCenters.withUnsafeBufferPointer { center in

@@ -31,7 +31,7 @@ public enum DataPreparation {
     ///
     /// Blobs are generated straight into their shards, row by row from the counter-based
     /// generator, on the threads that will train on them. Files are parsed in parallel
-    /// straight into the shards (see ``CSVFile`` and ``NPYFile``); each row goes to its
+    /// straight into the shards (see `CSVFile` and `NPYFile`); each row goes to its
     /// place in the seeded split, so no intermediate table is made. The result has the same
     /// bits for every thread count.
     @_specialize(where T == Double)
@@ -221,7 +221,7 @@ public enum DataPreparation {
     /// through here.
     ///
     /// - Throws: ``DescentError/input(_:)`` for malformed rows or an unknown label.
-    public static func readRows<T: KernelScalar>(_ file: RowFile, into dataset: Dataset<T>, classes: LabelEncoding, ranks: RankGroup?,
+    static func readRows<T: KernelScalar>(_ file: RowFile, into dataset: Dataset<T>, classes: LabelEncoding, ranks: RankGroup?,
                                                  executor: ShardedExecutor) throws {
         let local: [LabelCollector]
         if ranks != nil, let npy = file as? NPYFile, executor.threads <= RowSink<T>.maximumParts {
@@ -256,7 +256,7 @@ public enum DataPreparation {
     /// Replaces the label token a reader left in each row (``RowSink/labelToken(part:id:)``)
     /// by its class, from `parts[part][id]`, and packs the labels (``Dataset/labelBytes``),
     /// shard by shard.
-    public static func setLabels<T: KernelScalar>(_ dataset: Dataset<T>, parts maps: [[UInt32]], classCount: Int,
+    static func setLabels<T: KernelScalar>(_ dataset: Dataset<T>, parts maps: [[UInt32]], classCount: Int,
                                                   executor: ShardedExecutor) {
         dataset.classCount = classCount
         dataset.packLabels(executor: executor) { token in

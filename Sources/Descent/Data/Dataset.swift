@@ -6,8 +6,8 @@
 /// ones is implied by the kernels and never stored. The last chunk is padded with zeros.
 ///
 /// The labels are packed: each row's class index as a 1-byte integer (up to 256 classes) or a
-/// 2-byte one (up to ``maximumClasses``), after the feature columns (``labels(_:)``,
-/// ``labelBytes``). A full-batch epoch reads `featureCount * MemoryLayout<T>.size +
+/// 2-byte one (up to ``maximumClasses``), after the feature columns (`labels(_:)`,
+/// `labelBytes`). A full-batch epoch reads `featureCount * MemoryLayout<T>.size +
 /// labelBytes` bytes a row instead of `(featureCount + 1) * MemoryLayout<T>.size`: 17 instead
 /// of 24 for two float64 features, 9 instead of 12 in float32.
 ///
@@ -15,7 +15,7 @@
 /// `T` in a scratch block and copied, packed, into a block that ends after the packed labels
 /// (rounded up to a cache line). When they come later (the file readers write label tokens
 /// as `T`, which need the full width), the block keeps a label slot of `chunkRows` scalars,
-/// and ``DataPreparation/setLabels(_:parts:classCount:executor:)`` packs the classes at its
+/// and `setLabels(_:parts:classCount:executor:)` packs the classes at its
 /// start.
 public final class Dataset<T: KernelScalar>: @unchecked Sendable {
     public let rowCount: Int
@@ -24,34 +24,34 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
     public internal(set) var classCount: Int
     /// Bytes of each class index in the packed label column (1 up to 256 classes, else 2);
     /// 0 while the label slots still hold `T` values (the file readers' tokens, before
-    /// ``DataPreparation/setLabels(_:parts:classCount:executor:)`` packs them).
-    public internal(set) var labelBytes: Int
+    /// `setLabels(_:parts:classCount:executor:)` packs them).
+    package internal(set) var labelBytes: Int
     /// The most classes a dataset holds: its packed labels are at most 2 bytes.
     public static var maximumClasses: Int { RunConfiguration.maximumClasses }
-    public let chunks: ChunkPlan
-    public let placement: PlacementPlan
+    package let chunks: ChunkPlan
+    package let placement: PlacementPlan
     /// One buffer per shard.
-    public let buffers: [NodeBuffer]
+    package let buffers: [NodeBuffer]
     /// The block of each chunk.
-    @usableFromInline let blocks: UnsafeMutablePointer<UnsafeMutablePointer<T>>
+    let blocks: UnsafeMutablePointer<UnsafeMutablePointer<T>>
     /// log2 of the chunk size (a power of two), so a row's chunk is a shift away.
-    @usableFromInline let chunkShift: Int
+    let chunkShift: Int
     /// This process's part of a multi-process run (nil: it holds every chunk).
-    public let share: RankShare?
+    package let share: RankShare?
     /// Where the chunks of other ranks point: one zeroed block that readers may write rows
     /// they do not keep into (nil without ranks).
     let discard: UnsafeMutablePointer<T>?
 
     /// The chunks this process holds: all of them, except on a rank of a multi-process run.
-    public var ownedChunks: Range<Int> { share?.owned ?? 0..<chunks.chunkCount }
+    package var ownedChunks: Range<Int> { share?.owned ?? 0..<chunks.chunkCount }
 
     /// Scalars between one feature's column and the next inside a block.
-    @inlinable public var blockStride: Int { chunks.chunkRows }
+    package var blockStride: Int { chunks.chunkRows }
     /// Bytes of feature and label data per row (what a full-batch epoch reads).
-    public var bytesPerRow: Int { featureCount * MemoryLayout<T>.stride + (labelBytes == 0 ? MemoryLayout<T>.stride : labelBytes) }
+    package var bytesPerRow: Int { featureCount * MemoryLayout<T>.stride + (labelBytes == 0 ? MemoryLayout<T>.stride : labelBytes) }
 
     /// Bytes of each packed class index for `classCount` classes.
-    public static func labelBytes(classCount: Int) -> Int { classCount <= 256 ? 1 : 2 }
+    package static func labelBytes(classCount: Int) -> Int { classCount <= 256 ? 1 : 2 }
 
     /// Allocates the dataset's shards and fills each chunk on its shard's node.
     ///
@@ -72,8 +72,8 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
     ///     to it packed. It must be safe to call concurrently for different chunks.
     ///   - packingLabels: whether `fill` writes the class indices, which are then packed chunk
     ///     by chunk; false when the labels come later (the file readers write tokens, and
-    ///     ``DataPreparation/setLabels(_:parts:classCount:executor:)`` packs the classes).
-    public init(rowCount: Int, featureCount: Int, classCount: Int, chunkRows: Int = ChunkPlan.defaultChunkRows,
+    ///     `setLabels(_:parts:classCount:executor:)` packs the classes).
+    package init(rowCount: Int, featureCount: Int, classCount: Int, chunkRows: Int = ChunkPlan.defaultChunkRows,
                 placement policy: NUMAPolicy = .auto, topology: Topology = .current, executor: ShardedExecutor,
                 ranks: RankGroup? = nil, packingLabels: Bool = true,
                 fill: (_ rows: Range<Int>, _ block: UnsafeMutablePointer<T>, _ stride: Int) -> Void) {
@@ -152,29 +152,27 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
     }
 
     /// The block holding chunk `chunk`.
-    @inlinable @inline(__always)
-    public func block(_ chunk: Int) -> UnsafeMutablePointer<T> { blocks[chunk] }
+    @inline(__always)
+    package func block(_ chunk: Int) -> UnsafeMutablePointer<T> { blocks[chunk] }
 
     /// The label column of chunk `chunk`: `labelBytes` bytes a row once packed (before that,
     /// one `T` a row).
-    @inlinable @inline(__always)
-    public func labels(_ chunk: Int) -> UnsafeMutableRawPointer {
+    @inline(__always)
+    package func labels(_ chunk: Int) -> UnsafeMutableRawPointer {
         UnsafeMutableRawPointer(blocks[chunk] + featureCount &* chunks.chunkRows)
     }
 
     /// Where row `row` starts: feature j is at `rowBase(row)[j * chunkRows]`; its label is
     /// ``label(_:)`` (before packing, `rowBase(row)[featureCount * chunkRows]`).
-    @inlinable @inline(__always)
-    public func rowBase(_ row: Int) -> UnsafeMutablePointer<T> {
+    @inline(__always)
+    package func rowBase(_ row: Int) -> UnsafeMutablePointer<T> {
         blocks[row &>> chunkShift] + (row & (chunks.chunkRows - 1))
     }
 
     /// Feature `feature` of row `row`.
-    @inlinable
     public func feature(_ row: Int, _ feature: Int) -> T { rowBase(row)[feature * chunks.chunkRows] }
 
     /// The label (class index) of row `row`.
-    @inlinable
     public func label(_ row: Int) -> Int {
         let local = row & (chunks.chunkRows - 1), column = labels(row &>> chunkShift)
         if labelBytes == 0 { return RowSink<T>.integer(column.assumingMemoryBound(to: T.self)[local]) }
@@ -182,8 +180,8 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
     }
 
     /// Entry `i` of a packed label column of `bytes`-byte class indices (1 or 2).
-    @inlinable @inline(__always)
-    public static func packedLabel(_ column: UnsafeRawPointer, _ i: Int, bytes: Int) -> Int {
+    @inline(__always)
+    package static func packedLabel(_ column: UnsafeRawPointer, _ i: Int, bytes: Int) -> Int {
         bytes == 1 ? Int(column.load(fromByteOffset: i, as: UInt8.self))
             : Int(column.loadUnaligned(fromByteOffset: i &* 2, as: UInt16.self))
     }
@@ -236,5 +234,5 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
 
 extension Dataset {
     /// Where the pages of this dataset's shards are, asked of the kernel page by page.
-    public func placementReport() -> PlacementReport { PlacementReport.inspect(placement, buffers: buffers) }
+    package func placementReport() -> PlacementReport { PlacementReport.inspect(placement, buffers: buffers) }
 }

@@ -65,7 +65,7 @@ struct LabelKey: Sendable {
 
 /// The distinct labels of one part of a file, numbered in order of first appearance, with
 /// the line (or row) where each first appeared.
-public struct LabelCollector: Sendable {
+struct LabelCollector: Sendable {
     var keys: [LabelKey] = []
     public init() {}
     var firstSeen: [Int] = []
@@ -161,7 +161,7 @@ extension LabelEncoding {
 
     /// For each part, the class of each of its local ids; throws for a label this encoding
     /// does not have (a test label training never saw), naming the label and where it is.
-    public func classMaps(_ parts: [LabelCollector], path: String, describe: (Int) -> String) throws -> [[UInt32]] {
+    func classMaps(_ parts: [LabelCollector], path: String, describe: (Int) -> String) throws -> [[UInt32]] {
         var unknown: (String, Int)?
         let maps = parts.map { part in
             part.keys.enumerated().map { k, key -> UInt32 in
@@ -225,7 +225,7 @@ extension LabelCollector {
 
 extension RankGroup {
     /// ``gatherLabels(_:)`` over `ranks`, or, in one process (nil), `parts` themselves.
-    public static func gatherLabels(_ parts: [LabelCollector], over ranks: RankGroup?) -> (all: [LabelCollector], mine: Range<Int>) {
+    static func gatherLabels(_ parts: [LabelCollector], over ranks: RankGroup?) -> (all: [LabelCollector], mine: Range<Int>) {
         ranks?.gatherLabels(parts) ?? (parts, parts.indices)
     }
 
@@ -233,7 +233,7 @@ extension RankGroup {
     /// (a collective call). Ranks that read only their own rows find only their own labels;
     /// every rank then merges the same list, so classes, class maps and messages about
     /// labels are the same everywhere, and the same as one process reading every row finds.
-    public func gatherLabels(_ parts: [LabelCollector]) -> (all: [LabelCollector], mine: Range<Int>) {
+    func gatherLabels(_ parts: [LabelCollector]) -> (all: [LabelCollector], mine: Range<Int>) {
         var all: [LabelCollector] = [], mine = 0..<0
         for (r, bytes) in allGather(LabelCollector.encode(parts)).enumerated() {
             let decoded = bytes.withUnsafeBytes { raw in

@@ -7,17 +7,17 @@ import Foundation
 /// What the process may use is the smallest of `MemAvailable` (/proc/meminfo), the cgroup's
 /// limit less its usage (v2 `memory.max`, v1 `memory.limit_in_bytes`), and
 /// `DESCENT_MEMORY_LIMIT` (bytes, or with a K, M, G or T suffix) when set.
-public enum MemoryBudget {
+package enum MemoryBudget {
     /// One part of a run's memory.
-    public struct Item: Sendable, Equatable {
-        public var name: String
+    package struct Item: Sendable, Equatable {
+        package var name: String
         /// nil when the size overflows a 64-bit count.
-        public var bytes: Int?
-        public init(_ name: String, _ bytes: Int?) { self.name = name; self.bytes = bytes }
+        package var bytes: Int?
+        package init(_ name: String, _ bytes: Int?) { self.name = name; self.bytes = bytes }
     }
 
     /// The product of `factors`, or nil when it overflows.
-    public static func product(_ factors: Int...) -> Int? {
+    package static func product(_ factors: Int...) -> Int? {
         var total = 1
         for f in factors {
             guard f >= 0 else { return nil }
@@ -29,7 +29,7 @@ public enum MemoryBudget {
     }
 
     /// The sum of `terms`, or nil when one is nil or the sum overflows.
-    public static func sum(_ terms: Int?...) -> Int? {
+    package static func sum(_ terms: Int?...) -> Int? {
         var total = 0
         for term in terms {
             guard let term else { return nil }
@@ -41,7 +41,7 @@ public enum MemoryBudget {
     }
 
     /// Bytes of a dataset of `rows` rows (features and label, padded to whole chunks).
-    public static func datasetBytes(rows: Int, features: Int, scalarBytes: Int) -> Int? {
+    package static func datasetBytes(rows: Int, features: Int, scalarBytes: Int) -> Int? {
         let chunk = ChunkPlan.defaultChunkRows
         guard rows >= 0, rows <= Int.max - chunk else { return nil }
         let padded = (rows + chunk - 1) / chunk * chunk
@@ -50,7 +50,7 @@ public enum MemoryBudget {
     }
 
     /// What the process may still allocate, and where the figure comes from.
-    public static func available() -> (bytes: Int, source: String) {
+    package static func available() -> (bytes: Int, source: String) {
         var best = (bytes: Int.max, source: "no limit found")
         func consider(_ bytes: Int?, _ source: String) {
             if let bytes, bytes < best.bytes { best = (max(0, bytes), source) }
@@ -83,7 +83,7 @@ public enum MemoryBudget {
     /// - Parameters:
     ///   - items: the parts of the run's memory.
     ///   - hint: what the user can change, for example "use fewer --samples".
-    public static func check(_ items: [Item], hint: String) throws {
+    package static func check(_ items: [Item], hint: String) throws {
         let parts = items.filter { ($0.bytes ?? 1) > 0 }
         let listed = parts.map { "\($0.name) \($0.bytes.map(format) ?? "more than 2^63 bytes")" }.joined(separator: ", ")
         var total = 0
@@ -103,7 +103,7 @@ public enum MemoryBudget {
     }
 
     /// "1.5 GiB", "320.0 MiB", "12 bytes".
-    public static func format(_ bytes: Int) -> String {
+    package static func format(_ bytes: Int) -> String {
         let units = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
         var value = Double(bytes), unit = -1
         while value >= 1024 && unit < units.count - 1 { value /= 1024; unit += 1 }

@@ -9,15 +9,15 @@ import Glibc
 ///
 /// Only the thread that initialised MPI calls it (`MPI_THREAD_FUNNELED`): the kernels'
 /// threads never do, and collectives run after `concurrentPerform` returns.
-public final class MPICommunicator: RankCommunicator, @unchecked Sendable {
-    public let rank: Int
-    public let size: Int
+package final class MPICommunicator: RankCommunicator, @unchecked Sendable {
+    package let rank: Int
+    package let size: Int
     /// The name of this rank's host (`MPI_Get_processor_name`).
-    public let hostName: String
+    package let hostName: String
 
     /// Calls `MPI_Init_thread` when `mpirun` (or a PMI launcher) started this process, else
     /// returns nil: an MPI build run on its own is one process and never touches MPI.
-    public static func startIfLaunched() throws -> MPICommunicator? {
+    package static func startIfLaunched() throws -> MPICommunicator? {
         guard RankEnvironment.launchedByMPIRun else { return nil }
         var provided: Int32 = 0
         let rc = MPI_Init_thread(nil, nil, cmpi_thread_funneled(), &provided)
@@ -38,7 +38,7 @@ public final class MPICommunicator: RankCommunicator, @unchecked Sendable {
     }
 
     /// `MPI_Allgatherv` of bytes.
-    public func allGather(_ local: UnsafeRawBufferPointer, counts: [Int], into result: UnsafeMutableRawBufferPointer) {
+    package func allGather(_ local: UnsafeRawBufferPointer, counts: [Int], into result: UnsafeMutableRawBufferPointer) {
         precondition(counts.count == size && counts[rank] == local.count, "every rank must pass the same counts")
         precondition(counts.reduce(0, +) <= Int(Int32.max), "an all-gather of more than 2 GiB")
         var displacements: [Int32] = []
@@ -51,7 +51,7 @@ public final class MPICommunicator: RankCommunicator, @unchecked Sendable {
     }
 
     /// `MPI_Allreduce` of 64-bit integers with `MPI_SUM` (exact in any order).
-    public func sum(_ values: [Int64]) -> [Int64] {
+    package func sum(_ values: [Int64]) -> [Int64] {
         var result = [Int64](repeating: 0, count: values.count)
         guard !values.isEmpty else { return result }
         let rc = values.withUnsafeBufferPointer { v in
@@ -64,13 +64,13 @@ public final class MPICommunicator: RankCommunicator, @unchecked Sendable {
     }
 
     /// `MPI_Barrier`.
-    public func barrier() { check(MPI_Barrier(cmpi_comm_world()), "MPI_Barrier") }
+    package func barrier() { check(MPI_Barrier(cmpi_comm_world()), "MPI_Barrier") }
 
     /// `MPI_Finalize`, after a successful run.
-    public func finalize() { MPI_Finalize() }
+    package func finalize() { MPI_Finalize() }
 
     /// `MPI_Abort`: ends every rank of the job with `code` (mpirun exits non-zero).
-    public func abort(code: Int32) -> Never {
+    package func abort(code: Int32) -> Never {
         MPI_Abort(cmpi_comm_world(), code)
         _exit(code)
     }

@@ -2,7 +2,7 @@
 /// implements it with Open MPI; tests implement it with threads. It never adds: sums that
 /// must not depend on the rank count are finished by every rank in a fixed order
 /// (``BlockReduction``).
-public protocol RankCommunicator: AnyObject, Sendable {
+package protocol RankCommunicator: AnyObject, Sendable {
     /// This process's rank, 0 ..< size.
     var rank: Int { get }
     /// The number of ranks.
@@ -16,7 +16,7 @@ public protocol RankCommunicator: AnyObject, Sendable {
 
 extension RankCommunicator {
     /// Every rank's `value`, in rank order.
-    public func allGather(_ value: UInt64) -> [UInt64] {
+    package func allGather(_ value: UInt64) -> [UInt64] {
         var result = [UInt64](repeating: 0, count: size)
         withUnsafeBytes(of: value) { local in
             result.withUnsafeMutableBytes { allGather(local, counts: [Int](repeating: 8, count: size), into: $0) }
@@ -26,21 +26,24 @@ extension RankCommunicator {
 }
 
 /// The ranks of a run and the threads each one runs, which decide who owns which chunks.
+///
+/// Public so that a run's functions can take one (`ranks: nil` is one process); only the
+/// command-line tool makes them, over Open MPI.
 public struct RankGroup: Sendable {
-    public let communicator: any RankCommunicator
+    package let communicator: any RankCommunicator
     /// Each rank's thread count, in rank order (the same on every rank).
     public let threads: [Int]
     public var rank: Int { communicator.rank }
     public var size: Int { communicator.size }
 
     /// Gathers every rank's thread count (a collective call: every rank makes it).
-    public init(communicator: any RankCommunicator, threads: Int) {
+    package init(communicator: any RankCommunicator, threads: Int) {
         self.communicator = communicator
         self.threads = communicator.allGather(UInt64(threads)).map { Int($0) }
     }
 
     /// What this rank owns of a set of `chunkCount` chunks.
-    public func share(chunkCount: Int) -> RankShare {
+    package func share(chunkCount: Int) -> RankShare {
         RankShare(communicator: communicator, ranges: BlockReduction.ranges(count: chunkCount, weights: threads), chunkCount: chunkCount)
     }
 }
@@ -49,16 +52,16 @@ import Dispatch
 
 /// One dataset's chunks over the ranks: every rank's contiguous range, and the collective
 /// operations over them.
-public final class RankShare: @unchecked Sendable {
+package final class RankShare: @unchecked Sendable {
     /// Seconds spent in ``reduce(_:stride:)``'s all-gather and finish (waiting for the
     /// other ranks included), for reports of the exchange's share of an epoch.
-    public private(set) var exchangeSeconds = 0.0
+    package private(set) var exchangeSeconds = 0.0
     /// Calls of ``reduce(_:stride:)``.
-    public private(set) var exchanges = 0
-    public let communicator: any RankCommunicator
+    package private(set) var exchanges = 0
+    package let communicator: any RankCommunicator
     /// Rank r owns chunks `ranges[r]`.
-    public let ranges: [Range<Int>]
-    public let chunkCount: Int
+    package let ranges: [Range<Int>]
+    package let chunkCount: Int
     /// Each rank's blocks of the reduction tree.
     let blocks: [[Range<Int>]]
 
@@ -70,13 +73,13 @@ public final class RankShare: @unchecked Sendable {
     }
 
     /// The chunks this rank owns.
-    public var owned: Range<Int> { ranges[communicator.rank] }
+    package var owned: Range<Int> { ranges[communicator.rank] }
 
     /// Reduces the `chunkCount` per-chunk partials of all ranks (this rank's at their global
     /// chunk index in `partials`) into `partials[0 ..< stride]` on every rank, with the bits
     /// of ``FixedOrderReduction/reduce(_:count:stride:)`` over all of them in one process.
     /// A collective call: every rank makes it.
-    public func reduce<T: KernelScalar>(_ partials: UnsafeMutablePointer<T>, stride: Int) {
+    package func reduce<T: KernelScalar>(_ partials: UnsafeMutablePointer<T>, stride: Int) {
         guard chunkCount > 0 else { return }
         let rank = communicator.rank
         let all = blocks.reduce(0) { $0 + $1.count }
@@ -99,12 +102,12 @@ public final class RankShare: @unchecked Sendable {
     }
 
     /// Sums whole-number counts over the ranks (exact).
-    public func sum(_ values: [Int]) -> [Int] {
+    package func sum(_ values: [Int]) -> [Int] {
         communicator.sum(values.map { Int64($0) }).map { Int($0) }
     }
 
     /// Sums a matrix of whole-number counts (a confusion matrix) over the ranks (exact).
-    public func sum(_ matrix: [[Int]]) -> [[Int]] {
+    package func sum(_ matrix: [[Int]]) -> [[Int]] {
         let width = matrix.first?.count ?? 0
         let total = sum(matrix.flatMap { $0 })
         return matrix.indices.map { Array(total[$0 * width..<($0 + 1) * width]) }
@@ -114,7 +117,7 @@ public final class RankShare: @unchecked Sendable {
 extension RankGroup {
     /// Every rank's bytes, in rank order (a collective call: every rank makes it, each with
     /// its own `local`, of any length).
-    public func allGather(_ local: [UInt8]) -> [[UInt8]] {
+    package func allGather(_ local: [UInt8]) -> [[UInt8]] {
         let counts = communicator.allGather(UInt64(local.count)).map { Int($0) }
         var gathered = [UInt8](repeating: 0, count: counts.reduce(0, +))
         local.withUnsafeBytes { bytes in

@@ -12,7 +12,7 @@ public struct Predictions<T: KernelScalar>: Sendable {
     /// follow each other in rank order, so the all-gathers lay them out in row order. Each
     /// all-gather moves at most `bytesPerExchange` bytes (MPI counts are 32-bit), in as many
     /// rounds as the largest rank's rows need.
-    public func gathered(_ share: RankShare, chunks: ChunkPlan, bytesPerExchange: Int = 1 << 30) -> Predictions<T> {
+    package func gathered(_ share: RankShare, chunks: ChunkPlan, bytesPerExchange: Int = 1 << 30) -> Predictions<T> {
         let rows = share.ranges.map { chunks.rows(ofChunks: $0) }
         var out = self
         func gather<E>(_ source: [E], width: Int, into destination: inout [E]) {
@@ -55,11 +55,10 @@ public struct Predictions<T: KernelScalar>: Sendable {
 
 extension PredictionKernel {
     /// Predicts every row of `dataset` this process holds (over ranks, the rows of its own
-    /// chunks; the others stay 0 until ``Predictions/gathered(_:chunks:bytesPerExchange:)``):
-    /// chunks in parallel on their shards' nodes, the same
-    /// arithmetic as ``countContiguous(weights:features:outputs:classes:block:stride:labels:labelBytes:rows:into:)``
-    /// (so the classes are those of the training report), each row independent of the
-    /// others, so the result is the same for every thread count.
+    /// chunks; the others stay 0 until `gathered(_:chunks:bytesPerExchange:)`):
+    /// chunks in parallel on their shards' nodes, by ``predictContiguous(weights:features:outputs:classCount:block:stride:rows:classes:probabilities:)``
+    /// as ``ConfusionMatrix`` does (so the classes are those of the training report), each
+    /// row independent of the others, so the result is the same for every thread count.
     ///
     /// Probabilities use the kernels' own exp: a sigmoid for binary models, a softmax
     /// (exp(z_k - max z) / sum) for multi-class ones.
@@ -101,7 +100,7 @@ extension PredictionKernel {
 
 /// The confusion matrix of a model over a dataset: rows are true classes, columns predicted
 /// classes. Each chunk's classes come from the prediction kernel
-/// (``PredictionKernel/predictContiguous(weights:features:outputs:classCount:block:stride:rows:classes:probabilities:)``)
+/// (`predictContiguous(weights:features:outputs:classCount:block:stride:rows:classes:probabilities:)`)
 /// into a scratch column and are counted against the chunk's labels, shard by shard on the
 /// shards' nodes; whole-number counts, so the sum is the same for every thread count. Over
 /// ranks each rank counts the rows it holds and the counts are summed (a collective call).

@@ -7,27 +7,27 @@ import Glibc
 /// Writes files so that a reader never sees half of one: the bytes go to a temporary file
 /// in the same folder (`.NAME.tmp-PID`), which is renamed over the target when complete.
 /// Every file Descent writes goes through here: a run's files, predictions, generated data.
-public enum AtomicFile {
+package enum AtomicFile {
     /// Writes `contents` to `path` atomically.
     ///
     /// - Throws: ``DescentError/output(_:)`` naming the path and the reason.
-    public static func write(_ contents: String, to path: String) throws {
+    package static func write(_ contents: String, to path: String) throws {
         try write(Data(contents.utf8), to: path)
     }
 
-    public static func write(_ data: Data, to path: String) throws {
+    package static func write(_ data: Data, to path: String) throws {
         let file = try Writer(path: path)
         try file.write(data)
         try file.commit()
     }
 
     /// Writes `value` to `path` atomically as indented JSON text with sorted keys.
-    public static func write(_ value: JSONValue, to path: String) throws {
+    package static func write(_ value: JSONValue, to path: String) throws {
         try write(Data(value.text().utf8), to: path)
     }
 
     /// The temporary file an atomic write of `path` uses.
-    public static func temporaryPath(of path: String) -> String {
+    package static func temporaryPath(of path: String) -> String {
         let slash = path.lastIndex(of: "/")
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
         return (slash.map { String(path[...$0]) } ?? "") + ".\(name).tmp-\(getpid())"
@@ -36,16 +36,16 @@ public enum AtomicFile {
     /// A file being written atomically: bytes go to ``temporary`` (through ``descriptor`` or
     /// ``write(_:)``) until ``commit()`` renames it over ``path``; if it is never committed,
     /// the temporary file is removed when the writer goes away.
-    public final class Writer {
-        public let path: String
-        public let temporary: String
-        public let descriptor: Int32
+    package final class Writer {
+        package let path: String
+        package let temporary: String
+        package let descriptor: Int32
         var committed = false
 
         /// Creates the temporary file beside `path`.
         ///
         /// - Throws: ``DescentError/output(_:)`` when the folder cannot be written.
-        public init(path: String) throws {
+        package init(path: String) throws {
             self.path = path
             temporary = AtomicFile.temporaryPath(of: path)
             descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
@@ -60,7 +60,7 @@ public enum AtomicFile {
         }
 
         /// Appends `data`.
-        public func write(_ data: Data) throws {
+        package func write(_ data: Data) throws {
             try data.withUnsafeBytes { bytes in
                 var written = 0
                 while written < bytes.count {
@@ -75,7 +75,7 @@ public enum AtomicFile {
         }
 
         /// Renames the finished file over ``path``.
-        public func commit() throws {
+        package func commit() throws {
             guard rename(temporary, path) == 0 else {
                 throw DescentError.output("\(path): cannot write (\(String(cString: strerror(errno))))")
             }
@@ -85,10 +85,10 @@ public enum AtomicFile {
 }
 
 /// Standard output's write errors, which `print` does not report.
-public enum StandardOutput {
+package enum StandardOutput {
     /// Flushes standard output; returns why some of what was written to it was lost (a full
     /// disk, a closed pipe), or nil when all of it arrived.
-    public static func flush() -> String? {
+    package static func flush() -> String? {
         let code = descent_flush_stdout()
         return code == 0 ? nil : String(cString: strerror(code))
     }

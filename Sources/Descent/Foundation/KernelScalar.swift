@@ -5,7 +5,7 @@
 /// same arithmetic on every C library and every build target. Nothing here uses fused
 /// multiply-add: `a * b + c` is two roundings everywhere, so a build for the host CPU and a
 /// build for the generic x86-64 CPU give identical bits.
-public protocol KernelScalar: BinaryFloatingPoint, SIMDScalar, Sendable, LosslessStringConvertible
+public protocol KernelScalar: BinaryFloatingPoint, SIMDScalar, Sendable, Codable, LosslessStringConvertible
 where Vector.MaskStorage.Scalar: FixedWidthInteger {
     /// The SIMD vector the kernels work in: 8 doubles or 16 floats, one 512-bit register.
     associatedtype Vector: SIMD where Vector.Scalar == Self
@@ -37,7 +37,7 @@ where Vector.MaskStorage.Scalar: FixedWidthInteger {
     /// `v` with lanes `count...` set to zero.
     static func keepingLanes(_ v: Vector, below count: Int) -> Vector
 
-    /// One vector of class indices from a packed label column (``Dataset/labelBytes``):
+    /// One vector of class indices from a packed label column (`labelBytes`):
     /// `lanes` values of `bytes` bytes each (1 or 2) from `labels`, as floats (exact).
     static func labelVector(_ labels: UnsafeRawPointer, bytes: Int) -> Vector
 }

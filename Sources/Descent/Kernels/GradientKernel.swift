@@ -15,10 +15,9 @@ import CDescentSupport
 ///
 /// Partials are laid out as the weights are, `outputs x (features + 1)` with the bias last
 /// in each row, followed by one loss value.
-public enum GradientKernel {
+enum GradientKernel {
     /// Scalars in one partial result.
-    @inlinable
-    public static func partialStride(features: Int, outputs: Int) -> Int { outputs * (features + 1) + 1 }
+    static func partialStride(features: Int, outputs: Int) -> Int { outputs * (features + 1) + 1 }
 
     /// Accumulates the first `rows` rows of a chunk block into `partial` (overwriting it).
     ///
@@ -40,8 +39,7 @@ public enum GradientKernel {
     ///     uses for the chunk's scores (three passes) or its gradient accumulators (one pass);
     ///     nil: it allocates them for the call (on the heap once they pass 1 KB, which is a
     ///     malloc and a free per chunk).
-    @inlinable
-    public static func contiguous<T: KernelScalar, L: LossKernel>(
+    static func contiguous<T: KernelScalar, L: LossKernel>(
         _ loss: L.Type, weights: UnsafePointer<T>, features: Int, outputs: Int,
         block: UnsafePointer<T>, stride: Int, labels: UnsafeRawPointer, labelBytes: Int, rows: Int,
         into partial: UnsafeMutablePointer<T>,
@@ -73,7 +71,7 @@ public enum GradientKernel {
     }
 
     /// The kernel that suits the problem, for ``contiguous(_:weights:features:outputs:block:stride:labels:labelBytes:rows:into:prefetching:scratch:)``.
-    @inlinable @inline(__always)
+    @inline(__always)
     static func kernel<T: KernelScalar, L: LossKernel>(
         _ loss: L.Type, weights: UnsafePointer<T>, features: Int, outputs: Int,
         block: UnsafePointer<T>, stride: Int, labels: UnsafeRawPointer, labelBytes: Int, rows: Int,
@@ -94,19 +92,19 @@ public enum GradientKernel {
     /// Row vector `vector` (rows `vector * lanes ..< (vector + 1) * lanes`) of column `column`
     /// of a block. The index arithmetic wraps (&*, &+): a block is at most a chunk, and checked
     /// multiplications put an overflow test and a branch beside every load of a kernel's loop.
-    @inlinable @inline(__always)
+    @inline(__always)
     static func rowVector<T: KernelScalar>(_ block: UnsafePointer<T>, _ stride: Int, _ column: Int, _ vector: Int) -> T.Vector {
         UnsafeRawPointer(block + (column &* stride &+ vector &* T.lanes)).loadUnaligned(as: T.Vector.self)
     }
 
     /// The labels of row vector `vector` from a packed label column, as floats.
-    @inlinable @inline(__always)
+    @inline(__always)
     static func labelVector<T: KernelScalar>(_ labels: UnsafeRawPointer, _ bytes: Int, _ vector: Int, as _: T.Type) -> T.Vector {
         T.labelVector(labels + vector &* (T.lanes &* bytes), bytes: bytes)
     }
 
     /// Bytes of a block to prefetch: its features and its packed labels.
-    @inlinable @inline(__always)
+    @inline(__always)
     static func blockBytes<T: KernelScalar>(_: T.Type, features: Int, stride: Int, labelBytes: Int) -> Int {
         features * stride * MemoryLayout<T>.stride + stride * labelBytes
     }
@@ -114,14 +112,13 @@ public enum GradientKernel {
     /// Vectors of scratch that ``contiguous(_:weights:features:outputs:block:stride:labels:labelBytes:rows:into:prefetching:scratch:)``
     /// uses for a block of up to `rows` rows: the scores of the three-pass kernel or the
     /// accumulators of the one-pass kernel, whichever is more.
-    @inlinable
-    public static func scratchVectors<T: KernelScalar>(_: T.Type, features: Int, outputs: Int, rows: Int) -> Int {
+    static func scratchVectors<T: KernelScalar>(_: T.Type, features: Int, outputs: Int, rows: Int) -> Int {
         max(outputs * ((rows + T.lanes - 1) / T.lanes), 4 * (features + 1))
     }
 
     /// The three passes of ``contiguous(_:weights:features:outputs:block:stride:labels:labelBytes:rows:into:prefetching:scratch:)``,
     /// with the chunk's scores in `z` (`outputs x vectors`).
-    @inlinable @inline(__always)
+    @inline(__always)
     static func threePass<T: KernelScalar, L: LossKernel>(
         _ loss: L.Type, weights: UnsafePointer<T>, features: Int, outputs: Int,
         block: UnsafePointer<T>, stride: Int, labels: UnsafeRawPointer, labelBytes: Int, rows: Int,
@@ -225,7 +222,7 @@ public enum GradientKernel {
     /// vector v into gradient accumulator v % 4), so the bits are the same.
     ///
     /// Its accumulators are in `acc` (accumulator i of weight j at `acc[4 j + i]`).
-    @inlinable @inline(__always)
+    @inline(__always)
     static func fusedBinary<T: KernelScalar, L: LossKernel>(
         _ loss: L.Type, weights: UnsafePointer<T>, features: Int,
         block: UnsafePointer<T>, stride: Int, labels: UnsafeRawPointer, labelBytes: Int, rows: Int,
@@ -328,8 +325,7 @@ public enum GradientKernel {
     /// so a row contributes the same bits as it does in a full-batch epoch at the same local index.
     ///
     /// SGD reads its batches this way from the stored blocks when a batch straddles two chunks.
-    @inlinable
-    public static func copied<T: KernelScalar, L: LossKernel>(
+    static func copied<T: KernelScalar, L: LossKernel>(
         _ loss: L.Type, weights: UnsafePointer<T>, features: Int, outputs: Int, rows: Int, featureStride: Int,
         into partial: UnsafeMutablePointer<T>, row: (Int) -> UnsafePointer<T>, label: (Int) -> Int
     ) {
@@ -358,8 +354,7 @@ public enum GradientKernel {
     /// j at `source[i * width + j]`, its label (a class index as `T`) at
     /// `source[i * width + features]`, with `width = features + 1`. Bit for bit the same as
     /// ``copied(_:weights:features:outputs:rows:featureStride:into:row:label:)`` on those rows.
-    @inlinable
-    public static func rowMajor<T: KernelScalar, L: LossKernel>(
+    static func rowMajor<T: KernelScalar, L: LossKernel>(
         _ loss: L.Type, weights: UnsafePointer<T>, features: Int, outputs: Int, rows: Int,
         source: UnsafePointer<T>, into partial: UnsafeMutablePointer<T>
     ) {
@@ -411,8 +406,8 @@ public enum GradientKernel {
     ///   - scores: scratch for `outputs` vectors.
     ///   - gradient: receives `outputs * (features + 1)` values.
     /// - Returns: the row's loss.
-    @inlinable @inline(__always)
-    public static func single<T: KernelScalar, L: LossKernel>(
+    @inline(__always)
+    static func single<T: KernelScalar, L: LossKernel>(
         _ loss: L.Type, weights: UnsafePointer<T>, features: Int, outputs: Int, row: UnsafePointer<T>, featureStride: Int,
         label: T, scores: UnsafeMutablePointer<T.Vector>, gradient: UnsafeMutablePointer<T>
     ) -> T {

@@ -33,7 +33,6 @@ public enum PredictionKernel {
 
     /// Predicts `rows` consecutive rows of a block: their classes into `classes` and, when
     /// `probabilities` is given, `classCount` probabilities a row into it, row-major.
-    @inlinable
     public static func predictContiguous<T: KernelScalar>(
         weights: UnsafePointer<T>, features: Int, outputs: Int, classCount: Int,
         block: UnsafePointer<T>, stride: Int, rows: Int,

@@ -5,10 +5,10 @@ import Dispatch
 
 /// STREAM-style read bandwidth: sums a large buffer with SIMD loads and four accumulators,
 /// and reports bytes read per second of the best of several passes.
-public enum BandwidthProbe {
+package enum BandwidthProbe {
     /// Read bandwidth in bytes per second of `threads` threads over `bytes` bytes of plain
     /// (first-touched) memory, best of `repeats` passes.
-    public static func read(bytes: Int, threads: Int, repeats: Int = 5) -> Double {
+    package static func read(bytes: Int, threads: Int, repeats: Int = 5) -> Double {
         let executor = ShardedExecutor(threads: threads)
         let words = max(threads * 64, bytes / 8) / 64 * 64
         let buffer = NodeBuffer(byteCount: words * 8, placement: .anywhere)
@@ -31,7 +31,7 @@ public enum BandwidthProbe {
 
     /// Read bandwidth from the CPUs of each node (rows) to memory on each node (columns),
     /// one thread, bytes per second. Without libnuma or with one node: a 1 x 1 matrix.
-    public static func nodeMatrix(bytes: Int, topology: Topology = .current) -> [[Double]] {
+    package static func nodeMatrix(bytes: Int, topology: Topology = .current) -> [[Double]] {
         let cpuNodes = topology.nodesWithCPUs
         let memoryNodes = topology.nodes.filter { $0.memoryBytes > 0 }
         guard topology.libnumaActive, !cpuNodes.isEmpty, !memoryNodes.isEmpty else {

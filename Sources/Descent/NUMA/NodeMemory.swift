@@ -7,7 +7,7 @@ import Darwin
 import Synchronization
 
 /// Where a buffer's pages were asked to live.
-public enum MemoryPlacement: Sendable, Equatable {
+package enum MemoryPlacement: Sendable, Equatable {
     /// Plain allocation (first touch decides).
     case anywhere
     /// Bound to one node (`numa_alloc_onnode`).
@@ -20,17 +20,17 @@ public enum MemoryPlacement: Sendable, Equatable {
 ///
 /// Every allocation and free is counted in ``NodeMemory/liveBytes`` so tests can check that
 /// repeated training returns all memory.
-public final class NodeBuffer: @unchecked Sendable {
-    public let pointer: UnsafeMutableRawPointer
-    public let byteCount: Int
-    public let placement: MemoryPlacement
+package final class NodeBuffer: @unchecked Sendable {
+    package let pointer: UnsafeMutableRawPointer
+    package let byteCount: Int
+    package let placement: MemoryPlacement
     let usesLibnuma: Bool
     /// Buffers at least this large are advised to use transparent huge pages.
     static let hugePageBytes = 2 << 20
 
     /// Allocates `byteCount` bytes (at least one page) with the given placement. Pages are
     /// not touched here: the caller writes them from a thread on the right node.
-    public init(byteCount: Int, placement: MemoryPlacement) {
+    package init(byteCount: Int, placement: MemoryPlacement) {
         let bytes = max(byteCount, 1)
         self.byteCount = bytes
         self.placement = placement
@@ -83,21 +83,21 @@ public final class NodeBuffer: @unchecked Sendable {
 }
 
 /// Process-wide counters of NUMA buffer allocations.
-public enum NodeMemory {
+package enum NodeMemory {
     static let allocatedBytes = Atomic<Int>(0)
     static let freedBytes = Atomic<Int>(0)
 
     /// Bytes allocated through ``NodeBuffer`` so far.
-    public static var totalAllocated: Int { allocatedBytes.load(ordering: .relaxed) }
+    package static var totalAllocated: Int { allocatedBytes.load(ordering: .relaxed) }
     /// Bytes freed through ``NodeBuffer`` so far.
-    public static var totalFreed: Int { freedBytes.load(ordering: .relaxed) }
+    package static var totalFreed: Int { freedBytes.load(ordering: .relaxed) }
     /// Bytes held by live ``NodeBuffer``s.
-    public static var liveBytes: Int { totalAllocated - totalFreed }
+    package static var liveBytes: Int { totalAllocated - totalFreed }
 
     /// The node that holds the page at `address`, asked of the kernel with
     /// `get_mempolicy(MPOL_F_NODE | MPOL_F_ADDR)`; nil off Linux or when the call fails
     /// (for example before the page was touched).
-    public static func nodeOfPage(_ address: UnsafeRawPointer) -> Int? {
+    package static func nodeOfPage(_ address: UnsafeRawPointer) -> Int? {
         #if os(Linux)
         let node = cnuma_node_of_address(UnsafeMutableRawPointer(mutating: address))
         return node >= 0 ? Int(node) : nil
@@ -107,5 +107,5 @@ public enum NodeMemory {
     }
 
     /// The page size of this machine.
-    public static var pageSize: Int { Int(sysconf(Int32(_SC_PAGESIZE))) }
+    package static var pageSize: Int { Int(sysconf(Int32(_SC_PAGESIZE))) }
 }

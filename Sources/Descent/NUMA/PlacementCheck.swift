@@ -1,24 +1,24 @@
 /// Where the pages of a dataset's shards actually are, asked of the kernel page by page
 /// (`get_mempolicy` with `MPOL_F_NODE | MPOL_F_ADDR`), compared with the placement plan.
-public struct PlacementReport: Sendable {
-    public struct Shard: Sendable {
-        public var index: Int
-        public var plannedNode: Int?
+package struct PlacementReport: Sendable {
+    package struct Shard: Sendable {
+        package var index: Int
+        package var plannedNode: Int?
         /// Pages found on each node (node id -> count); -1 counts pages the kernel could not place.
-        public var pagesByNode: [Int: Int]
+        package var pagesByNode: [Int: Int]
     }
 
-    public var policy: NUMAPolicy
-    public var shards: [Shard]
-    public var pageSize: Int
+    package var policy: NUMAPolicy
+    package var shards: [Shard]
+    package var pageSize: Int
 
     /// Pages per node over all shards.
-    public var pagesByNode: [Int: Int] {
+    package var pagesByNode: [Int: Int] {
         shards.reduce(into: [:]) { total, shard in for (node, count) in shard.pagesByNode { total[node, default: 0] += count } }
     }
 
     /// Problems found: pages off their planned node, or an interleaved buffer that misses a node.
-    public func problems(topology: Topology) -> [String] {
+    package func problems(topology: Topology) -> [String] {
         var out: [String] = []
         guard topology.libnumaActive else { return out }
         for shard in shards {
@@ -41,7 +41,7 @@ public struct PlacementReport: Sendable {
     /// - Parameters:
     ///   - plan: the placement the buffers were made for (its policy, and each shard's node).
     ///   - buffers: one buffer per shard of `plan`, in shard order.
-    public static func inspect(_ plan: PlacementPlan, buffers: [NodeBuffer]) -> PlacementReport {
+    package static func inspect(_ plan: PlacementPlan, buffers: [NodeBuffer]) -> PlacementReport {
         let page = NodeMemory.pageSize
         let shards = zip(plan.shards, buffers).map { shard, buffer in
             var counts: [Int: Int] = [:]

@@ -3,20 +3,20 @@
 /// Shards go to nodes in proportion to each node's usable CPUs (largest remainder), in
 /// node order; within the chunk order, a node's shards are contiguous. Shard s is processed
 /// by `concurrentPerform` iteration s, which binds its thread to the shard's node first.
-public struct PlacementPlan: Sendable, Equatable {
-    public struct Shard: Sendable, Equatable {
-        public var index: Int
-        public var chunks: Range<Int>
+package struct PlacementPlan: Sendable, Equatable {
+    package struct Shard: Sendable, Equatable {
+        package var index: Int
+        package var chunks: Range<Int>
         /// The node the shard is bound to, or nil when placement is off or pointless.
-        public var node: Int?
+        package var node: Int?
     }
 
-    public var shards: [Shard]
-    public var policy: NUMAPolicy
+    package var shards: [Shard]
+    package var policy: NUMAPolicy
     /// Whether buffers are interleaved over all nodes.
-    public var interleaved: Bool { policy == .interleave && isActive }
+    package var interleaved: Bool { policy == .interleave && isActive }
     /// Whether any placement call is made at all.
-    public var isActive: Bool
+    package var isActive: Bool
 
     /// Plans `shardCount` shards over `chunkCount` chunks.
     ///
@@ -26,7 +26,7 @@ public struct PlacementPlan: Sendable, Equatable {
     ///   - topology: the nodes and their usable CPUs.
     ///   - policy: `auto` binds shards to nodes when the topology has several nodes with
     ///     CPUs; `interleave` spreads every buffer over all nodes; `off` does neither.
-    public init(chunkCount: Int, shardCount: Int, topology: Topology, policy: NUMAPolicy) {
+    package init(chunkCount: Int, shardCount: Int, topology: Topology, policy: NUMAPolicy) {
         precondition(shardCount >= 1, "need at least one shard")
         self.policy = policy
         let ranges = ChunkPlan.split(chunkCount, into: shardCount)
@@ -49,7 +49,7 @@ public struct PlacementPlan: Sendable, Equatable {
 
     /// Splits `total` items over weights by the largest-remainder method; ties go to the
     /// earlier index. Every weight gets at least zero; the counts sum to `total`.
-    public static func apportion(_ total: Int, weights: [Int]) -> [Int] {
+    package static func apportion(_ total: Int, weights: [Int]) -> [Int] {
         let sum = weights.reduce(0, +)
         guard sum > 0 else { return weights.map { _ in 0 }.enumerated().map { $0.offset == 0 ? total : 0 } }
         var counts = weights.map { total * $0 / sum }
@@ -65,5 +65,5 @@ public struct PlacementPlan: Sendable, Equatable {
 
     /// The node that shard `shard` is bound to, if any.
     @inlinable
-    public func node(ofShard shard: Int) -> Int? { shards[shard].node }
+    package func node(ofShard shard: Int) -> Int? { shards[shard].node }
 }

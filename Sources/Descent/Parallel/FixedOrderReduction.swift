@@ -9,7 +9,7 @@ public enum FixedOrderReduction {
     ///
     /// - Complexity: O(count * stride) additions.
     @inlinable
-    public static func reduce<T: KernelScalar>(_ partials: UnsafeMutablePointer<T>, count: Int, stride: Int) {
+    package static func reduce<T: KernelScalar>(_ partials: UnsafeMutablePointer<T>, count: Int, stride: Int) {
         var width = 1
         while width < count {
             var i = 0
@@ -23,10 +23,19 @@ public enum FixedOrderReduction {
         }
     }
 
+    /// Reduces `count` partials of `stride` scalars each, back to back in `partials`, into
+    /// its first `stride` scalars (in place), by the same tree.
+    ///
+    /// - Complexity: O(count * stride) additions.
+    public static func reduce<T: KernelScalar>(_ partials: inout [T], count: Int, stride: Int) {
+        precondition(partials.count >= count * stride, "fewer partials than count x stride")
+        partials.withUnsafeMutableBufferPointer { reduce($0.baseAddress!, count: count, stride: stride) }
+    }
+
     /// Sums partials left to right in the given order (the order threads finished them)
     /// instead of by the tree: a deliberately broken reduction, kept so the determinism
     /// harness can show that it detects order dependence. Never used by training.
-    public static func reduceInOrder<T: KernelScalar>(_ partials: UnsafeMutablePointer<T>, order: [Int], stride: Int) {
+    static func reduceInOrder<T: KernelScalar>(_ partials: UnsafeMutablePointer<T>, order: [Int], stride: Int) {
         guard let first = order.first else { return }
         var total = [T](repeating: 0, count: stride)
         for k in 0..<stride { total[k] = partials[first * stride + k] }

@@ -8,22 +8,22 @@ import Foundation
 /// digits. The configuration is stored with the run identity, a fingerprint of the data,
 /// and the length of `loss.csv` at the checkpoint (the lines after it were written by epochs
 /// the resumed run does again).
-public struct Checkpoint: Sendable {
-    public static let fileName = "checkpoint.json"
-    public static let formatVersion = 1
+package struct Checkpoint: Sendable {
+    package static let fileName = "checkpoint.json"
+    package static let formatVersion = 1
 
     /// Epochs done.
-    public var epoch: Int
-    public var precision: Precision
+    package var epoch: Int
+    package var precision: Precision
     /// The configuration's settings by key (``RunConfiguration/settingsObject(role:)``).
-    public var configuration: [String: JSONValue]
-    public var configurationHash: String
-    public var dataFingerprint: String
-    public var run: RunIdentity
+    package var configuration: [String: JSONValue]
+    package var configurationHash: String
+    package var dataFingerprint: String
+    package var run: RunIdentity
     /// Bytes of `loss.csv` that belong to epochs 1...epoch.
-    public var lossLogBytes: Int
+    package var lossLogBytes: Int
     /// The run's `--checkpoint-every`.
-    public var checkpointEvery: Int?
+    package var checkpointEvery: Int?
     var weights: String
     var velocity: String
     var bestWeights: String
@@ -32,7 +32,7 @@ public struct Checkpoint: Sendable {
     var bestEpoch: Int
     var sinceImprovement: Int
 
-    public init<T: KernelScalar>(state: TrainingState<T>, configuration: RunConfiguration, dataFingerprint: String,
+    package init<T: KernelScalar>(state: TrainingState<T>, configuration: RunConfiguration, dataFingerprint: String,
                                  run: RunIdentity, lossLogBytes: Int) throws {
         epoch = state.epoch
         precision = configuration.precision
@@ -55,7 +55,7 @@ public struct Checkpoint: Sendable {
     /// counts and the length of `loss.csv` against the configuration the run continues with.
     ///
     /// - Throws: ``DescentError/input(_:)`` naming what is damaged.
-    public func validate(for configuration: RunConfiguration, lossLog path: String) throws {
+    package func validate(for configuration: RunConfiguration, lossLog path: String) throws {
         let t = configuration.training
         guard epoch >= 1 && epoch < t.epochs else { throw Checkpoint.damaged("epoch \(epoch) is outside 1..<\(t.epochs)") }
         let workers = t.optimizer == .sgd ? t.workers : 1
@@ -72,7 +72,7 @@ public struct Checkpoint: Sendable {
     }
 
     /// The training state, in the precision the run uses.
-    public func state<T: KernelScalar>(as type: T.Type, parameterCount: Int) throws -> TrainingState<T> {
+    package func state<T: KernelScalar>(as type: T.Type, parameterCount: Int) throws -> TrainingState<T> {
         guard precision.rawValue == T.precisionName else { throw Checkpoint.damaged("it holds \(precision.rawValue) weights") }
         let w: [T] = try Checkpoint.decode(weights), v: [T] = try Checkpoint.decode(velocity), b: [T] = try Checkpoint.decode(bestWeights)
         guard w.count == parameterCount, v.count == parameterCount, b.isEmpty || b.count == parameterCount else {
@@ -84,7 +84,7 @@ public struct Checkpoint: Sendable {
     }
 
     /// The checkpoint as JSON text.
-    public func jsonData() -> Data {
+    package func jsonData() -> Data {
         let object: JSONValue = [
             "format": "descent-checkpoint", "format-version": .init(Checkpoint.formatVersion),
             "epoch": .init(epoch), "precision": .init(precision.rawValue), "configuration": .object(configuration),
@@ -100,7 +100,7 @@ public struct Checkpoint: Sendable {
     /// Reads `checkpoint.json` from `folder` (strictly: a field of the wrong kind is damage).
     ///
     /// - Throws: ``DescentError/input(_:)`` naming what is missing or damaged.
-    public init(folder: String) throws {
+    package init(folder: String) throws {
         let path = folder + "/" + Checkpoint.fileName
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DescentError.input("\(path): cannot be read; resume needs the checkpoint a run with --checkpoint-every wrote")
@@ -165,7 +165,7 @@ extension Dataset {
     /// which depend on how the file was split over threads, so hashing the slot as it lies
     /// would tie a checkpoint to its thread count. (The image is also what 0.5.0 hashed,
     /// so its checkpoints still resume.)
-    public func fingerprint() -> String {
+    package func fingerprint() -> String {
         let chunkRows = chunks.chunkRows
         var lanes: (UInt64, UInt64, UInt64, UInt64) = (0x9e37_79b9_7f4a_7c15, 0xc2b2_ae3d_27d4_eb4f, 0x1656_67b1_9e37_79f9, 0x27d4_eb2f_1656_67c5)
         let prime: UInt64 = 0x0000_0100_0000_01b3
@@ -202,7 +202,7 @@ extension Dataset {
 
 extension PreparedData {
     /// Fingerprints of the training, validation and test rows.
-    public var fingerprint: String {
+    package var fingerprint: String {
         [train.fingerprint(), validation?.fingerprint() ?? "none", test.fingerprint()].joined(separator: "-")
     }
 }

@@ -55,7 +55,7 @@ public enum Experiment {
 
     /// What training allocates besides the data: partial gradients per chunk, the SGD epoch
     /// copy, the workers' models and optimizer buffers, the confusion-matrix counts.
-    public static func trainingMemory<T: KernelScalar>(_ training: TrainingConfiguration, data: PreparedData<T>, outputs: Int,
+    package static func trainingMemory<T: KernelScalar>(_ training: TrainingConfiguration, data: PreparedData<T>, outputs: Int,
                                                        threads: Int) -> [MemoryBudget.Item] {
         let size = MemoryLayout<T>.stride, d = data.train.featureCount
         let parameters = MemoryBudget.product(outputs, d + 1)

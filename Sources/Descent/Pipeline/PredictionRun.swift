@@ -5,17 +5,17 @@ import Foundation
 /// test file is (``DataPreparation/readRows(_:into:classes:ranks:executor:)``), scaled by the
 /// model's standardization, and predicted by the prediction kernel; over ranks each rank
 /// predicts its share and every rank ends with all the predictions.
-public struct PredictionRun<T: KernelScalar> {
-    public var model: ModelFile
+package struct PredictionRun<T: KernelScalar> {
+    package var model: ModelFile
     /// The rows, as read (labels packed when the file has a label column).
-    public var dataset: Dataset<T>
+    package var dataset: Dataset<T>
     /// The classes (and with `probabilities`, the class probabilities) of every row.
-    public var predictions: Predictions<T>
+    package var predictions: Predictions<T>
     /// The classification report, when the rows have labels.
-    public var report: ClassificationReport?
-    public var threads: Int
-    public var loadSeconds: Double
-    public var predictSeconds: Double
+    package var report: ClassificationReport?
+    package var threads: Int
+    package var loadSeconds: Double
+    package var predictSeconds: Double
 
     /// Reads `input` and predicts its rows with `model`.
     ///
@@ -26,7 +26,7 @@ public struct PredictionRun<T: KernelScalar> {
     ///   - probabilities: whether to compute class probabilities (not for hinge models).
     /// - Throws: ``DescentError/input(_:)`` when the rows do not fit the model (features by
     ///   number and name, labels by class) or are malformed.
-    public init(model: ModelFile, modelPath: String, input: String, labelColumn: String?, probabilities: Bool,
+    package init(model: ModelFile, modelPath: String, input: String, labelColumn: String?, probabilities: Bool,
                 threads: Int, ranks: RankGroup?) throws {
         if probabilities && model.loss == .hinge {
             throw DescentError.configuration("--proba: a hinge-loss model has scores, not probabilities; train with --loss cross-entropy or log-loss for probabilities")
@@ -65,13 +65,13 @@ public struct PredictionRun<T: KernelScalar> {
     }
 
     /// The predictions as CSV: the header, then the rows in pieces made in parallel.
-    public func csv() -> (header: Data, body: [Data]) {
+    package func csv() -> (header: Data, body: [Data]) {
         let header = Data(PredictionCSV.header(classNames: model.classes.names, probabilities: !predictions.probabilities.isEmpty).utf8)
         return (header, PredictionCSV.body(predictions, classNames: model.classes.names, executor: ShardedExecutor(threads: threads)))
     }
 
     /// Writes the predictions CSV to `path` atomically.
-    public func write(to path: String) throws {
+    package func write(to path: String) throws {
         let (header, body) = csv()
         do {
             let file = try AtomicFile.Writer(path: path)

@@ -16,13 +16,13 @@ import Glibc
 /// starts: the path, that it is a folder Descent wrote (a folder with other files is never
 /// replaced), that an earlier run is replaced only with `overwrite`, and that the staging
 /// folder can be created (so the parent is writable).
-public final class RunFolder: @unchecked Sendable {
+package final class RunFolder: @unchecked Sendable {
     /// The folder the user named, without trailing slashes.
-    public let target: String
+    package let target: String
     /// Where the run's files are written until ``commit()``.
-    public let staging: String
+    package let staging: String
     /// Whether an interrupted run keeps its staging folder (it holds a checkpoint to resume).
-    public var keepsStagingOnInterrupt = false
+    package var keepsStagingOnInterrupt = false
     let lockDescriptor: Int32
     let mutex = NSLock()
     var finished = false
@@ -31,10 +31,10 @@ public final class RunFolder: @unchecked Sendable {
     var keepsWholeStaging = false
 
     /// The file names the train command writes.
-    public static let trainFiles: Set<String> = ["loss.csv", "loss.svg", "data.svg", "metrics.json", "model.json", Checkpoint.fileName]
+    package static let trainFiles: Set<String> = ["loss.csv", "loss.svg", "data.svg", "metrics.json", "model.json", Checkpoint.fileName]
 
     /// The staging folder of `target`.
-    public static func stagingPath(of target: String) -> String { normalized(target) + ".partial" }
+    package static func stagingPath(of target: String) -> String { normalized(target) + ".partial" }
 
     /// The folder above `path` ("" for a bare name) and the last component. (Foundation's
     /// `deletingLastPathComponent` traps on some one-letter names on Linux.)
@@ -45,7 +45,7 @@ public final class RunFolder: @unchecked Sendable {
     }
 
     /// `path` without trailing slashes.
-    public static func normalized(_ path: String) -> String {
+    package static func normalized(_ path: String) -> String {
         var p = path
         while p.count > 1 && p.hasSuffix("/") { p.removeLast() }
         return p
@@ -63,7 +63,7 @@ public final class RunFolder: @unchecked Sendable {
     ///     files is refused even with `overwrite`, so a mistyped `--output` never deletes a
     ///     user's files.
     /// - Throws: ``DescentError/output(_:)`` saying what is wrong with the folder and what to do.
-    public init(target path: String, overwrite: Bool, resume: Bool = false, flag: String = "--output",
+    package init(target path: String, overwrite: Bool, resume: Bool = false, flag: String = "--output",
                 owns: (String) -> Bool) throws {
         func fail(_ message: String) -> DescentError { .output(message) }
         guard !path.isEmpty else { throw fail("\(flag) is empty; name a folder for the run's files, for example \(flag) runs/first") }
@@ -149,14 +149,14 @@ public final class RunFolder: @unchecked Sendable {
     }
 
     /// The path of `name` inside the staging folder.
-    public func path(_ name: String) -> String { staging + "/" + name }
+    package func path(_ name: String) -> String { staging + "/" + name }
 
     /// Writes `name` into the staging folder atomically.
-    public func write(_ name: String, _ data: Data) throws { try AtomicFile.write(data, to: path(name)) }
+    package func write(_ name: String, _ data: Data) throws { try AtomicFile.write(data, to: path(name)) }
 
     /// Moves the staging folder into place (replacing the previous run as one step); the
     /// checkpoint is dropped, since the run it would resume is complete.
-    public func commit() throws {
+    package func commit() throws {
         mutex.lock()
         defer { mutex.unlock() }
         guard !finished else { return }
@@ -194,7 +194,7 @@ public final class RunFolder: @unchecked Sendable {
     }
 
     /// What ``abandon()`` did.
-    public enum Ending: Sendable, Equatable {
+    package enum Ending: Sendable, Equatable {
         /// The run had already been moved into place.
         case committed
         /// The staging folder was kept: it holds a checkpoint, or a finished run that could
@@ -208,7 +208,7 @@ public final class RunFolder: @unchecked Sendable {
     /// checkpoint to resume from and ``keepsStagingOnInterrupt`` is set, or a finished run
     /// whose move into place failed.
     @discardableResult
-    public func abandon() -> Ending {
+    package func abandon() -> Ending {
         mutex.lock()
         defer { mutex.unlock() }
         guard !finished else { return committedAlready ? .committed : .removed }

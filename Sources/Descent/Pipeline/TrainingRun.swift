@@ -3,7 +3,7 @@ import Foundation
 
 /// What a `descent train` run reports while it runs. The pipeline prints nothing: the
 /// command shows these as they come.
-public enum TrainingEvent: Sendable {
+package enum TrainingEvent: Sendable {
     /// The data are ready.
     case prepared(DataSummary)
     /// A resumed run continues after epoch `epoch` of `epochs`, from the checkpoint in `staging`.
@@ -15,30 +15,30 @@ public enum TrainingEvent: Sendable {
 }
 
 /// The sets a run trains and tests on, as `descent train` reports them.
-public struct DataSummary: Sendable {
-    public var trainRows: Int
-    public var testRows: Int
-    public var validationRows: Int?
-    public var features: Int
-    public var classes: Int
-    public var precision: Precision
-    public var threads: Int
+package struct DataSummary: Sendable {
+    package var trainRows: Int
+    package var testRows: Int
+    package var validationRows: Int?
+    package var features: Int
+    package var classes: Int
+    package var precision: Precision
+    package var threads: Int
     /// Whether the rows were generated (blobs) rather than read from files.
-    public var generated: Bool
-    public var seconds: Double
+    package var generated: Bool
+    package var seconds: Double
 }
 
 /// A finished `descent train` run.
-public struct TrainingOutcome<T: KernelScalar>: Sendable {
-    public var result: ExperimentResult<T>
-    public var threads: Int
+package struct TrainingOutcome<T: KernelScalar>: Sendable {
+    package var result: ExperimentResult<T>
+    package var threads: Int
     /// The files written into the output folder, in the order written (empty without one).
-    public var written: [String]
+    package var written: [String]
     /// The output folder (nil without one).
-    public var folder: String?
+    package var folder: String?
 
     /// `DIR/{loss.csv,...}`, as messages name what was written ("" when nothing was).
-    public var writtenDescription: String {
+    package var writtenDescription: String {
         guard let folder, !written.isEmpty else { return "" }
         return "\(folder)/{\(written.joined(separator: ","))}"
     }
@@ -48,22 +48,22 @@ public struct TrainingOutcome<T: KernelScalar>: Sendable {
 /// interrupted run's to resume), the data, the check of a checkpoint against them, training
 /// with checkpoints, `loss.csv` streamed as epochs finish, the test report and the run's other
 /// files, and the folder moved into place as one step.
-public struct TrainingRun {
+package struct TrainingRun {
     /// The run's configuration (for a resumed run, the checkpoint's with the flags given now).
-    public private(set) var configuration: RunConfiguration
+    package private(set) var configuration: RunConfiguration
     /// The output folder, open and locked (nil without `--output`).
-    public let folder: RunFolder?
+    package let folder: RunFolder?
     /// The checkpoint a resumed run continues from.
-    public let checkpoint: Checkpoint?
+    package let checkpoint: Checkpoint?
 
     /// The file names a training run writes into its folder.
-    public static let files: Set<String> = ["loss.csv", "loss.svg", "data.svg", "metrics.json", "model.json", Checkpoint.fileName]
+    package static let files: Set<String> = ["loss.csv", "loss.svg", "data.svg", "metrics.json", "model.json", Checkpoint.fileName]
 
     /// A new run of `configuration`. Its output folder, if it has one, is checked and opened
     /// now, before any work (by `open`, which a caller may wrap to watch for signals).
     ///
     /// - Throws: ``DescentError/output(_:)`` when the folder cannot be used.
-    public static func start(_ configuration: RunConfiguration, overwrite: Bool,
+    package static func start(_ configuration: RunConfiguration, overwrite: Bool,
                              open: (() throws -> RunFolder) throws -> RunFolder = { try $0() }) throws -> TrainingRun {
         let folder = try configuration.output.map { output in
             try open { try RunFolder(target: output, overwrite: overwrite, owns: { TrainingRun.files.contains($0) }) }
@@ -77,7 +77,7 @@ public struct TrainingRun {
     /// ``continue(with:)`` next, to apply the flags given now.
     ///
     /// - Parameter output: `--output` when given: it must name the same folder.
-    public static func resume(_ path: String, output: String?,
+    package static func resume(_ path: String, output: String?,
                               open: (() throws -> RunFolder) throws -> RunFolder = { try $0() }) throws -> TrainingRun {
         var target = RunFolder.normalized(path)
         if target.hasSuffix(".partial"), FileManager.default.fileExists(atPath: target + "/" + Checkpoint.fileName) {
@@ -105,7 +105,7 @@ public struct TrainingRun {
     /// - Throws: ``DescentError/configuration(_:)`` naming every identity setting the flags
     ///   change (only settings of role ``Setting/Role/execution`` may change), and
     ///   ``DescentError/input(_:)`` when the checkpoint does not fit the configuration.
-    public mutating func `continue`(with configure: (RunConfiguration) throws -> RunConfiguration) throws {
+    package mutating func `continue`(with configure: (RunConfiguration) throws -> RunConfiguration) throws {
         guard let checkpoint, let folder else { preconditionFailure("continue(with:) is for a resumed run") }
         let base = configuration
         var changed = try configure(base)
@@ -128,7 +128,7 @@ public struct TrainingRun {
     /// - Throws: ``DescentError`` for bad data, a checkpoint of other data, an output that
     ///   cannot be written, or ``DescentError/diverged(_:)`` after writing what a diverged
     ///   run keeps (the loss plot and the metrics).
-    public func run<T: KernelScalar>(as type: T.Type, ranks: RankGroup? = nil,
+    package func run<T: KernelScalar>(as type: T.Type, ranks: RankGroup? = nil,
                                      events: (TrainingEvent) throws -> Void) throws -> TrainingOutcome<T> {
         let configuration = self.configuration, checkpoint = self.checkpoint, folder = self.folder
         let threads = Experiment.threadCount(configuration)

@@ -9,18 +9,18 @@ import Glibc
 /// Lines are buffered and written when 64 KiB have gathered, a second has passed, at a
 /// checkpoint and at the end, so a run of a billion tiny epochs does not make a billion
 /// system calls and `tail -f` still sees progress.
-public final class LossLog {
-    public static let header = "epoch,loss,learning_rate,validation_loss,seconds\n"
-    public let path: String
+final class LossLog {
+    static let header = "epoch,loss,learning_rate,validation_loss,seconds\n"
+    let path: String
     let descriptor: Int32
     var buffer: [UInt8] = []
     var lastFlush = DispatchTime.now().uptimeNanoseconds
     /// Bytes of the file once the buffer is written.
-    public private(set) var byteCount: Int
+    private(set) var byteCount: Int
 
     /// Creates `path` with the header line, or with `resumingAt`, keeps its first that many
     /// bytes (the epochs up to a checkpoint) and appends after them.
-    public init(path: String, resumingAt length: Int? = nil) throws {
+    init(path: String, resumingAt length: Int? = nil) throws {
         self.path = path
         let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (length == nil ? O_TRUNC : 0)
         descriptor = open(path, flags, 0o644)
@@ -42,11 +42,11 @@ public final class LossLog {
     deinit { close(descriptor) }
 
     /// The line of one epoch.
-    public static func line(_ r: EpochRecord) -> String {
+    static func line(_ r: EpochRecord) -> String {
         "\(r.epoch),\(r.loss),\(r.learningRate),\(r.validationLoss.map { "\($0)" } ?? ""),\(String(format: "%.6f", r.seconds))\n"
     }
 
-    public func append(_ record: EpochRecord) throws {
+    func append(_ record: EpochRecord) throws {
         let line = LossLog.line(record)
         buffer.append(contentsOf: line.utf8)
         byteCount += line.utf8.count
@@ -55,7 +55,7 @@ public final class LossLog {
     }
 
     /// Writes the buffered lines.
-    public func flush() throws {
+    func flush() throws {
         lastFlush = DispatchTime.now().uptimeNanoseconds
         var offset = 0
         while offset < buffer.count {
@@ -72,7 +72,7 @@ public final class LossLog {
     /// Calls `body` with each record of the first `bytes` bytes of a `loss.csv` (to rebuild
     /// the plotted curve when a run resumes), reading 1 MiB at a time: a long run's history
     /// is never held in memory.
-    public static func forEachRecord(inFile path: String, bytes: Int, _ body: (EpochRecord) -> Void) throws {
+    static func forEachRecord(inFile path: String, bytes: Int, _ body: (EpochRecord) -> Void) throws {
         func damaged(_ what: String) -> DescentError {
             .input("\(path): \(what); the interrupted run's folder was changed, so it cannot be resumed: start again with --overwrite")
         }
@@ -113,15 +113,15 @@ public final class LossLog {
 /// (the stride doubles each time the points pass the limit), and always the last. Memory is
 /// bounded whatever the number of epochs, and the points depend only on the epochs seen, so
 /// a resumed run draws the same curve.
-public struct LossCurve: Sendable {
-    public let limit: Int
-    public private(set) var stride = 1
+struct LossCurve: Sendable {
+    let limit: Int
+    private(set) var stride = 1
     var kept: [EpochRecord] = []
-    public private(set) var last: EpochRecord?
+    private(set) var last: EpochRecord?
 
-    public init(limit: Int = 4096) { self.limit = max(2, limit) }
+    init(limit: Int = 4096) { self.limit = max(2, limit) }
 
-    public mutating func append(_ record: EpochRecord) {
+    mutating func append(_ record: EpochRecord) {
         last = record
         guard (record.epoch - 1) % stride == 0 else { return }
         kept.append(record)
@@ -132,7 +132,7 @@ public struct LossCurve: Sendable {
     }
 
     /// The points to draw, in epoch order.
-    public var records: [EpochRecord] {
+    var records: [EpochRecord] {
         guard let last, kept.last?.epoch != last.epoch else { return kept }
         return kept + [last]
     }

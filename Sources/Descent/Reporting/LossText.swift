@@ -6,9 +6,9 @@ import Foundation
 ///
 /// A finite loss, however large, is not a divergence: training goes on and the run exits 0.
 /// Only a loss or weights that are no longer finite stop it (exit status 3).
-public enum LossText {
+package enum LossText {
     /// `value` as `%.7f` when |value| < 1e6, else `%.6e`; `nan`, `inf` and `-inf` as such.
-    public static func format(_ value: Double) -> String {
+    package static func format(_ value: Double) -> String {
         if value.isNaN { return "nan" }
         if value.isInfinite { return value > 0 ? "inf" : "-inf" }
         return abs(value) < 1e6 ? String(format: "%.7f", value) : String(format: "%.6e", value)

@@ -1,13 +1,13 @@
 import Foundation
 
 /// What names a run in its files: an id, the configuration's hash and the start time.
-public struct RunIdentity: Sendable, Equatable {
-    public var id: String
-    public var configurationHash: String
+package struct RunIdentity: Sendable, Equatable {
+    package var id: String
+    package var configurationHash: String
     /// ISO 8601, UTC, to the second.
-    public var started: String
+    package var started: String
 
-    public init(configuration: RunConfiguration, started date: Date = Date()) {
+    package init(configuration: RunConfiguration, started date: Date = Date()) {
         configurationHash = configuration.identityHash
         let formatter = ISO8601DateFormatter()
         formatter.timeZone = TimeZone(identifier: "UTC")
@@ -22,5 +22,5 @@ public struct RunIdentity: Sendable, Equatable {
         started = try fields.string("started")
     }
 
-    public var json: JSONValue { ["id": .init(id), "configuration-hash": .init(configurationHash), "started": .init(started)] }
+    package var json: JSONValue { ["id": .init(id), "configuration-hash": .init(configurationHash), "started": .init(started)] }
 }

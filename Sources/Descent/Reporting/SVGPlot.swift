@@ -2,34 +2,34 @@ import Foundation
 
 /// Small, dependency-free SVG charts in the spirit of matplotlib's "ggplot" style
 /// (grey panel, white grid), as the tutorial's plots use.
-public struct SVGPlot {
-    public struct Series {
-        public var label: String
-        public var points: [(Double, Double)]
-        public var color: String
-        public var dashed = false
-        public init(label: String, points: [(Double, Double)], color: String, dashed: Bool = false) {
+package struct SVGPlot {
+    package struct Series {
+        package var label: String
+        package var points: [(Double, Double)]
+        package var color: String
+        package var dashed = false
+        package init(label: String, points: [(Double, Double)], color: String, dashed: Bool = false) {
             self.label = label; self.points = points; self.color = color; self.dashed = dashed
         }
     }
 
-    public struct Scatter {
-        public var points: [(Double, Double, Int)]
-        public init(points: [(Double, Double, Int)]) { self.points = points }
+    package struct Scatter {
+        package var points: [(Double, Double, Int)]
+        package init(points: [(Double, Double, Int)]) { self.points = points }
     }
 
-    public var title: String
-    public var xLabel: String
-    public var yLabel: String
-    public var width = 640.0
-    public var height = 480.0
-    public var logY = false
+    package var title: String
+    package var xLabel: String
+    package var yLabel: String
+    package var width = 640.0
+    package var height = 480.0
+    package var logY = false
 
-    public init(title: String, xLabel: String, yLabel: String) {
+    package init(title: String, xLabel: String, yLabel: String) {
         self.title = title; self.xLabel = xLabel; self.yLabel = yLabel
     }
 
-    public static let palette = ["#E24A33", "#348ABD", "#988ED5", "#777777", "#FBC15E", "#8EBA42", "#FFB5B8"]
+    package static let palette = ["#E24A33", "#348ABD", "#988ED5", "#777777", "#FBC15E", "#8EBA42", "#FFB5B8"]
 
     struct Frame {
         var x0, x1, y0, y1: Double
@@ -92,7 +92,7 @@ public struct SVGPlot {
     }
 
     /// Line chart of one or more series, with a legend when there are several.
-    public func lines(_ series: [Series]) -> String {
+    package func lines(_ series: [Series]) -> String {
         let transform: (Double) -> Double = logY ? { log10(max($0, 1e-300)) } : { $0 }
         let all = series.flatMap(\.points).filter { $0.0.isFinite && $0.1.isFinite }
         let f = frame(xs: all.map(\.0), ys: all.map { transform($0.1) })
@@ -116,7 +116,7 @@ public struct SVGPlot {
     /// predicted class on a grid, showing the learned decision boundary: it returns the class
     /// of each (x, y) cell centre it is given. The legend names
     /// class c `classNames[c]` when given, else "class c".
-    public func scatter(_ scatter: Scatter, classes: Int, classNames: [String]? = nil, regions: (([(Double, Double)]) -> [Int])? = nil) -> String {
+    package func scatter(_ scatter: Scatter, classes: Int, classNames: [String]? = nil, regions: (([(Double, Double)]) -> [Int])? = nil) -> String {
         let f = frame(xs: scatter.points.map(\.0), ys: scatter.points.map(\.1))
         var body = axes(f)
         if let regions {

@@ -11,16 +11,16 @@
 /// With no momentum and no weight decay this is the tutorial's `W += -alpha * gradient`
 /// (in IEEE arithmetic `w + (-(lr * g))` and `w - lr * g` are the same bits). Weight decay
 /// applies to the bias too, as PyTorch's does to every parameter it is given.
-public struct Optimizer<T: KernelScalar> {
-    public let momentum: T
-    public let dampening: T
-    public let nesterov: Bool
-    public let weightDecay: T
+struct Optimizer<T: KernelScalar> {
+    let momentum: T
+    let dampening: T
+    let nesterov: Bool
+    let weightDecay: T
     /// The momentum buffer, one value per weight.
-    public private(set) var velocity: [T]
-    public private(set) var steps = 0
+    private(set) var velocity: [T]
+    private(set) var steps = 0
 
-    public init(parameterCount: Int, momentum: Double, dampening: Double, nesterov: Bool, weightDecay: Double) {
+    init(parameterCount: Int, momentum: Double, dampening: Double, nesterov: Bool, weightDecay: Double) {
         self.momentum = T(momentum)
         self.dampening = T(dampening)
         self.nesterov = nesterov
@@ -30,12 +30,12 @@ public struct Optimizer<T: KernelScalar> {
 
     /// Calls `body` with the momentum buffer to read or replace it (model averaging sets
     /// every SGD worker's buffer to the workers' average).
-    public mutating func withVelocity<R>(_ body: (inout UnsafeMutableBufferPointer<T>) throws -> R) rethrows -> R {
+    mutating func withVelocity<R>(_ body: (inout UnsafeMutableBufferPointer<T>) throws -> R) rethrows -> R {
         try velocity.withUnsafeMutableBufferPointer(body)
     }
 
     /// Sets the momentum buffer and the step count (resuming from a checkpoint).
-    public mutating func restore(velocity: [T], steps: Int) {
+    mutating func restore(velocity: [T], steps: Int) {
         precondition(velocity.count == self.velocity.count, "the momentum buffer does not fit the model")
         self.velocity = velocity
         self.steps = steps
@@ -43,7 +43,7 @@ public struct Optimizer<T: KernelScalar> {
 
     /// Applies one update to `weights` from `gradient` with learning rate `rate`.
     @inline(__always)
-    public mutating func step(weights: UnsafeMutablePointer<T>, gradient: UnsafePointer<T>, rate: T) {
+    mutating func step(weights: UnsafeMutablePointer<T>, gradient: UnsafePointer<T>, rate: T) {
         let first = steps == 0
         let keep = 1 - dampening
         let momentum = self.momentum, nesterov = self.nesterov, weightDecay = self.weightDecay

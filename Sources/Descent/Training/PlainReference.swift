@@ -6,10 +6,10 @@ import Foundation
 /// `descent verify` and the tests compare the fast path against it within a stated
 /// tolerance (the fast path uses polynomial exp/log and sums in a tree, so the last bits
 /// differ); the fast path is compared with itself bit for bit.
-public enum PlainReference {
+package enum PlainReference {
     /// Trains for `epochs` epochs from `initial` and returns the loss of every epoch and
     /// the final weights, with the meaning ``Trainer`` gives them.
-    public static func train<T: KernelScalar>(_ c: TrainingConfiguration, dataset: Dataset<T>, initial: [T], epochs: Int) -> (losses: [Double], weights: [Double]) {
+    package static func train<T: KernelScalar>(_ c: TrainingConfiguration, dataset: Dataset<T>, initial: [T], epochs: Int) -> (losses: [Double], weights: [Double]) {
         let n = dataset.rowCount, d = dataset.featureCount
         let outputs = c.loss.outputCount(classCount: dataset.classCount)
         let width = d + 1

@@ -13,13 +13,13 @@ import Glibc
 /// shortest decimal that reads back to the same float64. Training on the file with the same
 /// `--seed`, `--test-fraction` and `--validation-fraction` therefore splits it exactly as the
 /// in-process run splits its generated rows, and trains to the same bits.
-public enum DataFileWriter {
+package enum DataFileWriter {
     /// Checks `path` for a generated file of `bytes` bytes (its folder exists, it is not a
     /// folder, it is replaced only with `overwrite`, the disk has room) before any work, and
     /// opens the file under a temporary name, renamed into place when committed.
     ///
     /// - Throws: ``DescentError/output(_:)`` saying what is wrong with `--output`.
-    public static func create(_ path: String, overwrite: Bool, bytes: Int?) throws -> AtomicFile.Writer {
+    package static func create(_ path: String, overwrite: Bool, bytes: Int?) throws -> AtomicFile.Writer {
         let slash = path.lastIndex(of: "/")
         let folder = slash.map { String(path[..<$0]) } ?? "."
         var isDirectory: ObjCBool = false
@@ -42,13 +42,13 @@ public enum DataFileWriter {
         return try AtomicFile.Writer(path: path)
     }
 
-    public enum Format: String, Sendable, CaseIterable { case npy, npz, csv }
+    package enum Format: String, Sendable, CaseIterable { case npy, npz, csv }
 
     /// Rows per block: about 1 MiB of values, at most 16,384 rows and at least one.
     static func blockRows(columns: Int) -> Int { max(1, min(1 << 14, (1 << 20) / (max(1, columns) * 8))) }
 
     /// Bytes of the per-thread buffers a write uses (for the memory check).
-    public static func bufferBytes(features: Int, format: Format, threads: Int) -> Int? {
+    package static func bufferBytes(features: Int, format: Format, threads: Int) -> Int? {
         guard features < Int.max else { return nil }
         let columns = features + 1
         let perValue = format == .csv ? 25 : 16  // npy, npz: the column-major block and the row-major buffer
@@ -58,7 +58,7 @@ public enum DataFileWriter {
     /// The format named by `path`'s extension.
     ///
     /// - Throws: ``DescentError/configuration(_:)`` for any other extension.
-    public static func format(ofPath path: String) throws -> Format {
+    package static func format(ofPath path: String) throws -> Format {
         let lower = path.lowercased()
         if lower.hasSuffix(".npy") { return .npy }
         if lower.hasSuffix(".npz") { return .npz }
@@ -143,7 +143,7 @@ public enum DataFileWriter {
     }
 
     /// The bytes of a `.npy` or `.npz` file of the generator's rows (exact), or an upper bound for CSV.
-    public static func byteCount(_ generator: BlobGenerator, precision: Precision, format: Format) -> Int? {
+    package static func byteCount(_ generator: BlobGenerator, precision: Precision, format: Format) -> Int? {
         let columns = generator.features + 1
         switch format {
         case .npy:
@@ -160,7 +160,7 @@ public enum DataFileWriter {
 
     /// Writes every row of `generator` to the open file `descriptor` in `format`; returns the
     /// bytes written.
-    public static func write(_ generator: BlobGenerator, precision: Precision, format: Format, to descriptor: Int32,
+    package static func write(_ generator: BlobGenerator, precision: Precision, format: Format, to descriptor: Int32,
                              path: String, executor: ShardedExecutor) throws -> Int {
         let n = generator.samples, d = generator.features, columns = d + 1
         let blockRows = blockRows(columns: columns)

@@ -7,34 +7,34 @@
 /// (Foundation reports it as malformed JSON elsewhere). Booleans stay booleans, so `true`
 /// is never read as 1. Nesting deeper than ``maximumDepth`` is refused rather than
 /// overflowing the stack.
-public struct JSONParser {
+struct JSONParser {
     /// What went wrong, and where (1-based line and column, columns counted in bytes).
-    public struct Failure: Error, Equatable, CustomStringConvertible {
-        public enum Kind: Equatable, Sendable {
+    struct Failure: Error, Equatable, CustomStringConvertible {
+        enum Kind: Equatable, Sendable {
             /// The text is not JSON.
             case malformed
             /// The text is JSON, but a key repeats or a number is out of range.
             case invalid
         }
-        public var kind: Kind
-        public var line: Int
-        public var column: Int
-        public var message: String
-        public var description: String {
+        var kind: Kind
+        var line: Int
+        var column: Int
+        var message: String
+        var description: String {
             kind == .malformed ? "malformed JSON at line \(line), column \(column): \(message)"
                                : "at line \(line), column \(column): \(message)"
         }
     }
 
     /// Objects and arrays nested deeper than this are refused.
-    public static let maximumDepth = 512
+    static let maximumDepth = 512
 
     let bytes: UnsafeBufferPointer<UInt8>
     var i = 0
 
     /// Parses one JSON value that fills `data` (whitespace and a UTF-8 byte order mark around
     /// it are allowed).
-    public static func parse<Bytes: Collection>(_ data: Bytes) throws(Failure) -> JSONValue where Bytes.Element == UInt8 {
+    static func parse<Bytes: Collection>(_ data: Bytes) throws(Failure) -> JSONValue where Bytes.Element == UInt8 {
         let array = Array(data)
         let result: Result<JSONValue, Failure> = array.withUnsafeBufferPointer { buffer in
             var parser = JSONParser(bytes: buffer)

@@ -10,7 +10,7 @@ public enum JSONValue: Sendable, Equatable, CustomStringConvertible {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    /// Parses `data` strictly (``JSONParser``), with errors that give the line and column,
+    /// Parses `data` strictly (`JSONParser`), with errors that give the line and column,
     /// name a repeated key, and place a number out of range where it is.
     public static func parse(_ data: Data, source: String) throws -> JSONValue {
         do {

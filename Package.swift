@@ -60,7 +60,8 @@ let package = Package(
         ),
         .target(name: "DescentTestSupport", dependencies: ["Descent"], path: "Tests/DescentTestSupport"),
         .testTarget(name: "DescentTests", dependencies: ["Descent", "DescentTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "DeterminismTests", dependencies: ["Descent", "DescentTestSupport"], exclude: ["GoldenHashes.json"]),  // read by path (#filePath)
+        // GoldenHashes.json is read by path (#filePath), not as a resource.
+        .testTarget(name: "DeterminismTests", dependencies: ["Descent", "DescentTestSupport"], exclude: ["GoldenHashes.json"]),
         .testTarget(name: "DescentCLITests", dependencies: ["Descent", "DescentTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

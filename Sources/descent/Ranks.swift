@@ -150,7 +150,8 @@ enum Ranks {
         #if MPI
         if let communicator {
             var everyRank = error is CollectiveError
-            if let e = error as? DescentError, case .diverged = e { everyRank = true }  // the same bits diverge everywhere
+            // The same bits diverge everywhere.
+            if let e = error as? DescentError, case .diverged = e { everyRank = true }
             if everyRank && communicator.rank != 0 {
                 // Every rank found it; rank 0 says it (after writing the run it keeps) and
                 // ends the job, so the others wait here rather than abort mid-write.

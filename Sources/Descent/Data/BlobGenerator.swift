@@ -12,8 +12,8 @@ package struct BlobGenerator: Sendable {
     package let clusterStd: Double
     package let centers: [[Double]]
     /// `centers`, row after row: center k's coordinate j at `k * features + j`.
-    let flatCenters: [Double]
-    let rng: CounterRNG
+    @usableFromInline let flatCenters: [Double]
+    @usableFromInline let rng: CounterRNG
 
     package init(samples: Int, features: Int, centers: Int, clusterStd: Double, centerBox: ClosedRange<Double> = -10...10, seed: UInt64) {
         precondition(samples >= 0 && features >= 1 && centers >= 1, "invalid blob shape")

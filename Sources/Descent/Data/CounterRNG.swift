@@ -3,9 +3,9 @@
 /// thread, in any order, with the same result.
 ///
 /// The mixing function is SplitMix64's finalizer applied to the three inputs in turn.
-struct CounterRNG: Sendable, Hashable {
+package struct CounterRNG: Sendable, Hashable {
     /// Independent streams drawn from one seed.
-    enum Stream: UInt64, Sendable {
+    package enum Stream: UInt64, Sendable {
         case blobCenters = 1
         case blobNoise = 2
         case split = 3
@@ -14,13 +14,14 @@ struct CounterRNG: Sendable, Hashable {
         case validation = 6
     }
 
-    let seed: UInt64
+    package let seed: UInt64
 
-    init(seed: UInt64) { self.seed = seed }
+    @inlinable
+    package init(seed: UInt64) { self.seed = seed }
 
     /// SplitMix64's output function: a bijective 64-bit mix.
-    @inline(__always)
-    static func mix(_ value: UInt64) -> UInt64 {
+    @inlinable @inline(__always)
+    package static func mix(_ value: UInt64) -> UInt64 {
         var z = value &+ 0x9E37_79B9_7F4A_7C15
         z = (z ^ (z &>> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z &>> 27)) &* 0x94D0_49BB_1331_11EB
@@ -28,24 +29,24 @@ struct CounterRNG: Sendable, Hashable {
     }
 
     /// 64 random bits for `index` in `stream`.
-    @inline(__always)
-    func bits(_ stream: Stream, _ index: UInt64) -> UInt64 {
+    @inlinable @inline(__always)
+    package func bits(_ stream: Stream, _ index: UInt64) -> UInt64 {
         CounterRNG.mix(CounterRNG.mix(CounterRNG.mix(seed) ^ stream.rawValue) ^ index)
     }
 
     /// A double uniform in [0, 1) with 53 random bits.
-    @inline(__always)
-    func uniform(_ stream: Stream, _ index: UInt64) -> Double {
+    @inlinable @inline(__always)
+    package func uniform(_ stream: Stream, _ index: UInt64) -> Double {
         Double(bits(stream, index) >> 11) * 0x1p-53
     }
 
     /// The key of `stream`: ``bits(_:_:)`` is `mix(key ^ index)`.
-    @inline(__always)
-    func key(_ stream: Stream) -> UInt64 { CounterRNG.mix(CounterRNG.mix(seed) ^ stream.rawValue) }
+    @inlinable @inline(__always)
+    package func key(_ stream: Stream) -> UInt64 { CounterRNG.mix(CounterRNG.mix(seed) ^ stream.rawValue) }
 
     /// SplitMix64's output function in every lane (vectorised; the same bits as ``mix(_:)``).
-    @inline(__always)
-    static func mix(_ value: SIMD8<UInt64>) -> SIMD8<UInt64> {
+    @inlinable @inline(__always)
+    package static func mix(_ value: SIMD8<UInt64>) -> SIMD8<UInt64> {
         var z = value &+ 0x9E37_79B9_7F4A_7C15
         z = (z ^ (z &>> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z &>> 27)) &* 0x94D0_49BB_1331_11EB
@@ -64,8 +65,8 @@ struct CounterRNG: Sendable, Hashable {
     /// - the angle `2 pi t`, `t` in [0, 1) from 52 bits of the second counter, reduced exactly
     ///   to a quadrant `q` and `x = (4t - q) pi/2` in [-pi/4, pi/4], where fdlibm's kernel
     ///   polynomials give sin and cos to within an ulp.
-    @inline(__always)
-    static func boxMuller(key: UInt64, pairs: SIMD8<UInt64>) -> (first: SIMD8<Double>, second: SIMD8<Double>) {
+    @inlinable @inline(__always)
+    package static func boxMuller(key: UInt64, pairs: SIMD8<UInt64>) -> (first: SIMD8<Double>, second: SIMD8<Double>) {
         typealias V = SIMD8<Double>
         typealias U = SIMD8<UInt64>
         let counter = pairs &<< 1
@@ -114,7 +115,8 @@ struct CounterRNG: Sendable, Hashable {
     /// The standard normal deviates `index, index + 1, ..., index + count - 1` of `stream`
     /// into `out`: deviate `n` is the first (n even) or second (n odd) of Box-Muller pair
     /// `n / 2` (``boxMuller(key:pairs:)``), made eight pairs at a time.
-    func normals(_ stream: Stream, from index: UInt64, count: Int, into out: UnsafeMutablePointer<Double>) {
+    @inlinable
+    package func normals(_ stream: Stream, from index: UInt64, count: Int, into out: UnsafeMutablePointer<Double>) {
         guard count > 0 else { return }
         let key = self.key(stream)
         var written = 0
@@ -148,7 +150,8 @@ struct CounterRNG: Sendable, Hashable {
     /// Box-Muller pairs `pairs[0] ..< pairs[count - 1]` of `stream` into `out`: pair `i`'s
     /// first deviate at `out[2 i]`, its second at `out[2 i + 1]` (deviates `2 pairs[i]` and
     /// `2 pairs[i] + 1` of ``normal(_:_:)``), eight pairs at a time.
-    func normalPairs(_ stream: Stream, pairs: UnsafePointer<UInt64>, count: Int, into out: UnsafeMutablePointer<Double>) {
+    @inlinable
+    package func normalPairs(_ stream: Stream, pairs: UnsafePointer<UInt64>, count: Int, into out: UnsafeMutablePointer<Double>) {
         let key = self.key(stream)
         var start = 0
         while start < count {
@@ -167,7 +170,8 @@ struct CounterRNG: Sendable, Hashable {
     /// The standard normal deviate `index` of `stream`: the first (even `index`) or second
     /// (odd) of Box-Muller pair `index / 2` (``boxMuller(key:pairs:)``). The same bits as
     /// the batched ``normals(_:from:count:into:)`` and ``normalPairs(_:pairs:count:into:)``.
-    func normal(_ stream: Stream, _ index: UInt64) -> Double {
+    @inlinable
+    package func normal(_ stream: Stream, _ index: UInt64) -> Double {
         let (first, second) = CounterRNG.boxMuller(key: key(stream), pairs: SIMD8(repeating: index >> 1))
         return index & 1 == 0 ? first[0] : second[0]
     }

@@ -4,14 +4,14 @@
 /// `testCount` positions are the test set (`ceil(testFraction * count)`, as scikit-learn's
 /// `train_test_split` counts them), the next `validationCount` the validation set, the rest
 /// training. Row order inside each part is the permutation's.
-struct DataSplit: Sendable {
-    let count: Int
-    let testCount: Int
-    let validationCount: Int
-    var trainCount: Int { count - testCount - validationCount }
-    let permutation: IndexPermutation
+package struct DataSplit: Sendable {
+    package let count: Int
+    package let testCount: Int
+    package let validationCount: Int
+    package var trainCount: Int { count - testCount - validationCount }
+    @usableFromInline let permutation: IndexPermutation
 
-    init(count: Int, testFraction: Double, validationFraction: Double = 0, seed: UInt64) {
+    package init(count: Int, testFraction: Double, validationFraction: Double = 0, seed: UInt64) {
         self.count = count
         testCount = testFraction > 0 ? min(count, Int((testFraction * Double(count)).rounded(.up))) : 0
         let remaining = count - testCount
@@ -20,47 +20,48 @@ struct DataSplit: Sendable {
     }
 
     /// The source row of test row `i`.
-    func testRow(_ i: Int) -> Int { permutation[i] }
+    @inlinable package func testRow(_ i: Int) -> Int { permutation[i] }
     /// The source row of validation row `i`.
-    func validationRow(_ i: Int) -> Int { permutation[testCount + i] }
+    @inlinable package func validationRow(_ i: Int) -> Int { permutation[testCount + i] }
     /// The source row of training row `i`.
-    func trainRow(_ i: Int) -> Int { permutation[testCount + validationCount + i] }
+    @inlinable package func trainRow(_ i: Int) -> Int { permutation[testCount + validationCount + i] }
 
     /// The source rows of test rows `i ..< i + 8` (past the test set's end: any source row).
-    func testRows(from i: Int) -> SIMD8<UInt64> { permutation.elements(from: i) }
+    @inlinable package func testRows(from i: Int) -> SIMD8<UInt64> { permutation.elements(from: i) }
     /// The source rows of validation rows `i ..< i + 8` (past the end: any source row).
-    func validationRows(from i: Int) -> SIMD8<UInt64> { permutation.elements(from: testCount + i) }
+    @inlinable package func validationRows(from i: Int) -> SIMD8<UInt64> { permutation.elements(from: testCount + i) }
     /// The source rows of training rows `i ..< i + 8` (past the end: any source row).
-    func trainRows(from i: Int) -> SIMD8<UInt64> { permutation.elements(from: testCount + validationCount + i) }
+    @inlinable package func trainRows(from i: Int) -> SIMD8<UInt64> { permutation.elements(from: testCount + validationCount + i) }
 
     /// The positions in the split's permutation of source rows `row ..< row + 8` (past the
     /// last row: the last row's), for ``destination(ofPosition:)``.
-    @inline(__always)
-    func positions(fromRow row: Int) -> SIMD8<UInt64> { permutation.positions(from: row) }
+    @inlinable @inline(__always)
+    package func positions(fromRow row: Int) -> SIMD8<UInt64> { permutation.positions(from: row) }
 
     /// The part and index of the row at `position` of the split's permutation.
-    @inline(__always)
-    func destination(ofPosition position: Int) -> (part: Part, index: Int) {
+    @inlinable @inline(__always)
+    package func destination(ofPosition position: Int) -> (part: Part, index: Int) {
         if position < testCount { return (.test, position) }
         if position < testCount + validationCount { return (.validation, position - testCount) }
         return (.train, position - testCount - validationCount)
     }
 
     /// The parts of a split.
-    enum Part: Int, Sendable {
+    package enum Part: Int, Sendable {
         case test = 0, validation = 1, train = 2
     }
 
     /// The part source row `row` belongs to.
-    @inline(__always)
-    func part(ofRow row: Int) -> Part {
+    @inlinable @inline(__always)
+    package func part(ofRow row: Int) -> Part {
         let position = permutation.unsafePosition(of: row)
         return position < testCount ? .test : (position < testCount + validationCount ? .validation : .train)
     }
 
     /// Where source row `row` goes: its part and its index inside that part (the inverse of
     /// ``testRow(_:)``, ``validationRow(_:)`` and ``trainRow(_:)``).
-    func destination(ofRow row: Int) -> (part: Part, index: Int) {
+    @inlinable
+    package func destination(ofRow row: Int) -> (part: Part, index: Int) {
         destination(ofPosition: permutation.position(of: row))
     }
 }

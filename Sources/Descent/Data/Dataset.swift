@@ -28,14 +28,14 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
     package internal(set) var labelBytes: Int
     /// The most classes a dataset holds: its packed labels are at most 2 bytes.
     public static var maximumClasses: Int { RunConfiguration.maximumClasses }
-    package let chunks: ChunkPlan
+    @usableFromInline package let chunks: ChunkPlan
     package let placement: PlacementPlan
     /// One buffer per shard.
     package let buffers: [NodeBuffer]
     /// The block of each chunk.
-    let blocks: UnsafeMutablePointer<UnsafeMutablePointer<T>>
+    @usableFromInline let blocks: UnsafeMutablePointer<UnsafeMutablePointer<T>>
     /// log2 of the chunk size (a power of two), so a row's chunk is a shift away.
-    let chunkShift: Int
+    @usableFromInline let chunkShift: Int
     /// This process's part of a multi-process run (nil: it holds every chunk).
     package let share: RankShare?
     /// Where the chunks of other ranks point: one zeroed block that readers may write rows
@@ -46,7 +46,7 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
     package var ownedChunks: Range<Int> { share?.owned ?? 0..<chunks.chunkCount }
 
     /// Scalars between one feature's column and the next inside a block.
-    package var blockStride: Int { chunks.chunkRows }
+    @inlinable package var blockStride: Int { chunks.chunkRows }
     /// Bytes of feature and label data per row (what a full-batch epoch reads).
     package var bytesPerRow: Int { featureCount * MemoryLayout<T>.stride + (labelBytes == 0 ? MemoryLayout<T>.stride : labelBytes) }
 
@@ -110,8 +110,8 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
             discard = nil
         }
         buffers = plan.shards.map { shard in
-            let where_: MemoryPlacement = plan.interleaved ? .interleaved : (shard.node.map { .node($0) } ?? .anywhere)
-            return NodeBuffer(byteCount: shard.chunks.count * blockScalars * MemoryLayout<T>.stride, placement: where_)
+            let placementOfShard: MemoryPlacement = plan.interleaved ? .interleaved : (shard.node.map { .node($0) } ?? .anywhere)
+            return NodeBuffer(byteCount: shard.chunks.count * blockScalars * MemoryLayout<T>.stride, placement: placementOfShard)
         }
         blocks = .allocate(capacity: max(1, chunkCount))
         if let discard { blocks.initialize(repeating: discard, count: chunkCount) }
@@ -119,13 +119,13 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
             let base = buffer.pointer.bindMemory(to: T.self, capacity: shard.chunks.count * blockScalars)
             for (k, chunk) in shard.chunks.enumerated() { blocks[chunk] = base + k * blockScalars }
         }
-        let plan_ = plan, chunks_ = chunks, blocks_ = blocks
-        executor.run(iterations: plan.shards.count, node: { plan_.node(ofShard: $0) }) { s in
+        let shards = plan, chunkPlan = chunks, chunkBlocks = blocks
+        executor.run(iterations: plan.shards.count, node: { shards.node(ofShard: $0) }) { s in
             guard labelBytes != 0 else {
-                for chunk in plan_.shards[s].chunks {
-                    let block = blocks_[chunk]
+                for chunk in shards.shards[s].chunks {
+                    let block = chunkBlocks[chunk]
                     block.initialize(repeating: 0, count: blockScalars)
-                    fill(chunks_.rows(ofChunk: chunk), block, chunkRows)
+                    fill(chunkPlan.rows(ofChunk: chunk), block, chunkRows)
                 }
                 return
             }
@@ -134,10 +134,10 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
             let scratch = UnsafeMutablePointer<T>.allocate(capacity: fullScalars)
             defer { scratch.deallocate() }
             let featureScalars = featureCount * chunkRows
-            for chunk in plan_.shards[s].chunks {
-                let block = blocks_[chunk]
+            for chunk in shards.shards[s].chunks {
+                let block = chunkBlocks[chunk]
                 scratch.initialize(repeating: 0, count: fullScalars)
-                fill(chunks_.rows(ofChunk: chunk), scratch, chunkRows)
+                fill(chunkPlan.rows(ofChunk: chunk), scratch, chunkRows)
                 block.initialize(from: scratch, count: featureScalars)
                 (block + featureScalars).initialize(repeating: 0, count: blockScalars - featureScalars)
                 Dataset.pack(scratch + featureScalars, count: chunkRows, bytes: labelBytes,
@@ -152,19 +152,19 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
     }
 
     /// The block holding chunk `chunk`.
-    @inline(__always)
+    @inlinable @inline(__always)
     package func block(_ chunk: Int) -> UnsafeMutablePointer<T> { blocks[chunk] }
 
     /// The label column of chunk `chunk`: `labelBytes` bytes a row once packed (before that,
     /// one `T` a row).
-    @inline(__always)
+    @inlinable @inline(__always)
     package func labels(_ chunk: Int) -> UnsafeMutableRawPointer {
         UnsafeMutableRawPointer(blocks[chunk] + featureCount &* chunks.chunkRows)
     }
 
     /// Where row `row` starts: feature j is at `rowBase(row)[j * chunkRows]`; its label is
     /// ``label(_:)`` (before packing, `rowBase(row)[featureCount * chunkRows]`).
-    @inline(__always)
+    @inlinable @inline(__always)
     package func rowBase(_ row: Int) -> UnsafeMutablePointer<T> {
         blocks[row &>> chunkShift] + (row & (chunks.chunkRows - 1))
     }
@@ -180,7 +180,7 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
     }
 
     /// Entry `i` of a packed label column of `bytes`-byte class indices (1 or 2).
-    @inline(__always)
+    @inlinable @inline(__always)
     package static func packedLabel(_ column: UnsafeRawPointer, _ i: Int, bytes: Int) -> Int {
         bytes == 1 ? Int(column.load(fromByteOffset: i, as: UInt8.self))
             : Int(column.loadUnaligned(fromByteOffset: i &* 2, as: UInt16.self))

@@ -17,12 +17,12 @@
 /// permutation evaluated position by position would read every row at random instead.
 struct EpochShuffle: Sendable {
     /// Average rows per bucket: a bucket of two float64 features and a label is ~192 KiB.
-    static let bucketRows = 8192
+    package static let bucketRows = 8192
 
-    let count: Int
-    let bucketCount: Int
-    let bucketKey: UInt64
-    let swapKey: UInt64
+    package let count: Int
+    package let bucketCount: Int
+    @usableFromInline let bucketKey: UInt64
+    @usableFromInline let swapKey: UInt64
 
     /// - Parameters:
     ///   - count: the rows to permute.
@@ -30,7 +30,7 @@ struct EpochShuffle: Sendable {
     ///   - epoch: the 0-based epoch; each epoch has its own permutation.
     ///   - bucketRows: average rows per bucket (tests use small buckets to check the
     ///     permutation's distribution); training always uses the default.
-    init(count: Int, seed: UInt64, epoch: Int, bucketRows: Int = EpochShuffle.bucketRows) {
+    package init(count: Int, seed: UInt64, epoch: Int, bucketRows: Int = EpochShuffle.bucketRows) {
         precondition(count >= 0 && count < Int(Int32.max), "shuffles hold up to 2^31 - 1 rows")
         precondition(bucketRows >= 1, "buckets need rows")
         self.count = count
@@ -42,16 +42,16 @@ struct EpochShuffle: Sendable {
 
     /// The bucket row `row` goes to: uniform over `0..<bucketCount` (by the high half of a
     /// 64 x 64-bit product, whose bias is below 2^-33 for any bucket count used here).
-    @inline(__always)
-    func bucket(of row: Int) -> Int {
+    @inlinable @inline(__always)
+    package func bucket(of row: Int) -> Int {
         Int(truncatingIfNeeded: CounterRNG.mix(bucketKey ^ UInt64(truncatingIfNeeded: row))
             .multipliedFullWidth(by: UInt64(truncatingIfNeeded: bucketCount)).high)
     }
 
     /// Fisher-Yates step `step` (counting down from the bucket's size - 1 to 1) of bucket
     /// `bucket` swaps place `step` with the place this returns, uniform in `0...step`.
-    @inline(__always)
-    func swapPartner(bucket: Int, step: Int) -> Int {
+    @inlinable @inline(__always)
+    package func swapPartner(bucket: Int, step: Int) -> Int {
         let counter = (UInt64(truncatingIfNeeded: bucket) &<< 32) | UInt64(truncatingIfNeeded: step)
         return Int(truncatingIfNeeded: CounterRNG.mix(swapKey ^ counter)
             .multipliedFullWidth(by: UInt64(truncatingIfNeeded: step) &+ 1).high)
@@ -60,7 +60,7 @@ struct EpochShuffle: Sendable {
     /// The whole order, straight from the definition: `order()[p]` is the row visited at
     /// position p. The plain reference and the tests use it; training materialises the
     /// rows themselves in parallel.
-    func order() -> [Int] {
+    package func order() -> [Int] {
         var counts = [Int](repeating: 0, count: bucketCount)
         for row in 0..<count { counts[bucket(of: row)] += 1 }
         var starts = [Int](repeating: 0, count: bucketCount + 1)

@@ -2,12 +2,12 @@
 /// generating or standardizing: a value that overflowed (1e39 read as float32, blobs with
 /// `--cluster-std 1e308`, a column too large to standardize) is a data problem, reported as
 /// one with the column and a fix, not a divergence of training.
-enum FiniteCheck {
+package enum FiniteCheck {
     /// The first (lowest) feature column of `dataset` holding a value that is not finite,
     /// and one such value; nil when every feature is finite. One parallel pass over the shards.
     @_specialize(where T == Double)
     @_specialize(where T == Float)
-    static func firstNonFinite<T: KernelScalar>(_ dataset: Dataset<T>, executor: ShardedExecutor) -> (column: Int, value: Double)? {
+    package static func firstNonFinite<T: KernelScalar>(_ dataset: Dataset<T>, executor: ShardedExecutor) -> (column: Int, value: Double)? {
         let d = dataset.featureCount, chunks = dataset.chunks, plan = dataset.placement
         let shards = plan.shards.count
         let found = UnsafeMutableBufferPointer<(column: Int, value: Double)?>.allocate(capacity: max(1, shards))
@@ -35,7 +35,7 @@ enum FiniteCheck {
     /// Throws the ``DescentError/input(_:)`` that `message` makes for the first set of
     /// `sets` holding a feature that is not finite, from the set's name, the column's name
     /// and the value (`+inf`, `-inf` or `NaN`).
-    static func require<T: KernelScalar>(_ sets: [(name: String, dataset: Dataset<T>?)], featureNames: [String],
+    package static func require<T: KernelScalar>(_ sets: [(name: String, dataset: Dataset<T>?)], featureNames: [String],
                                                 executor: ShardedExecutor,
                                                 message: (_ set: String, _ column: String, _ value: String) -> String) throws {
         for (name, dataset) in sets {
@@ -47,7 +47,7 @@ enum FiniteCheck {
     }
 
     /// What float32 can hold, for messages.
-    static func rangeNote<T: KernelScalar>(_: T.Type) -> String {
+    package static func rangeNote<T: KernelScalar>(_: T.Type) -> String {
         MemoryLayout<T>.size == 4 ? "float32 holds magnitudes up to 3.4e38" : "float64 holds magnitudes up to 1.8e308"
     }
 }

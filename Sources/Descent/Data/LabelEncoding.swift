@@ -65,9 +65,9 @@ struct LabelKey: Sendable {
 
 /// The distinct labels of one part of a file, numbered in order of first appearance, with
 /// the line (or row) where each first appeared.
-struct LabelCollector: Sendable {
+package struct LabelCollector: Sendable {
     var keys: [LabelKey] = []
-    public init() {}
+    package init() {}
     var firstSeen: [Int] = []
     var numberIndex: [UInt64: UInt32] = [:]
     /// The numeric labels seen so far and their ids (plain values: scanned without

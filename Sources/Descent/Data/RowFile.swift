@@ -2,7 +2,7 @@ import Foundation
 import CDescentSupport
 
 /// Which column of a file holds the labels.
-enum LabelColumnChoice: Sendable, Equatable {
+package enum LabelColumnChoice: Sendable, Equatable {
     /// The last column (the default for training files).
     case last
     /// A column by header name, or by 0-based index when no header has that name.
@@ -16,7 +16,7 @@ extension LabelColumnChoice {
     /// The column a `--label-column` index names among `columns`: 0-based, or counted from
     /// the end when negative, as Python indexes (-1 is the last column); nil when `text` is
     /// not a whole number or is out of range.
-    static func index(_ text: String, columns: Int) -> Int? {
+    package static func index(_ text: String, columns: Int) -> Int? {
         guard let index = Int(text.trimmingCharacters(in: .whitespaces)) else { return nil }
         if index >= 0 { return index < columns ? index : nil }
         return index >= -columns ? columns + index : nil
@@ -25,7 +25,7 @@ extension LabelColumnChoice {
 
 /// A file of rows opened, checked and counted, ready to be read in parallel straight into
 /// datasets (CSV, NumPy `.npy` or `.npz`).
-protocol RowFile: AnyObject, Sendable {
+package protocol RowFile: AnyObject, Sendable {
     var path: String { get }
     var featureNames: [String] { get }
     /// The label column's name, nil when the file has no labels.
@@ -48,24 +48,24 @@ protocol RowFile: AnyObject, Sendable {
 /// validation or training, in the order of ``DataSplit``'s seeded permutation, as for
 /// blobs and as scikit-learn's `train_test_split` orders its output), or every row to one
 /// dataset. A row's place depends only on its index in the file.
-struct RowSink<T: KernelScalar>: @unchecked Sendable {
-    let split: DataSplit?
+package struct RowSink<T: KernelScalar>: @unchecked Sendable {
+    @usableFromInline let split: DataSplit?
     /// Keeps the datasets alive; the hot path uses `blocks` (no reference counting per row).
     let datasets: [Dataset<T>?]
     /// Each dataset's table of chunk blocks (test, validation, train; or the one dataset).
-    var blocks: (UnsafeMutablePointer<UnsafeMutablePointer<T>>?, UnsafeMutablePointer<UnsafeMutablePointer<T>>?,
+    @usableFromInline var blocks: (UnsafeMutablePointer<UnsafeMutablePointer<T>>?, UnsafeMutablePointer<UnsafeMutablePointer<T>>?,
                                    UnsafeMutablePointer<UnsafeMutablePointer<T>>?)
-    let chunkShift: Int
+    @usableFromInline let chunkShift: Int
     /// Each dataset's block for the chunks other ranks hold (``Dataset/discard``), nil when
     /// it holds every chunk: a row whose chunk points there is not this process's.
-    var discards: (UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?)
+    @usableFromInline var discards: (UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?)
     /// Scalars between one feature of a row and the next.
-    let stride: Int
+    package let stride: Int
     /// Where a row's label is, from its base: `featureCount * stride`.
-    let labelOffset: Int
+    package let labelOffset: Int
 
     /// Rows go to their parts of `split`: `datasets` are the test, validation and training sets.
-    init(split: DataSplit, test: Dataset<T>?, validation: Dataset<T>?, train: Dataset<T>) {
+    package init(split: DataSplit, test: Dataset<T>?, validation: Dataset<T>?, train: Dataset<T>) {
         self.split = split
         datasets = [test, validation, train]
         stride = train.blockStride
@@ -77,7 +77,7 @@ struct RowSink<T: KernelScalar>: @unchecked Sendable {
     }
 
     /// Row r goes to row r of `dataset`.
-    init(dataset: Dataset<T>) {
+    package init(dataset: Dataset<T>) {
         split = nil
         datasets = [dataset]
         stride = dataset.blockStride
@@ -88,12 +88,12 @@ struct RowSink<T: KernelScalar>: @unchecked Sendable {
     }
 
     /// Where the rows of each part of a file go, once its parts' row counts are known.
-    struct Plan: @unchecked Sendable {
+    package struct Plan: @unchecked Sendable {
         let sink: RowSink
         let rowStarts: [Int]
 
         /// A writer for part k of the file (one thread's state).
-        func cursor(part k: Int) -> Cursor {
+        package func cursor(part k: Int) -> Cursor {
             Cursor(blocks: sink.blocks, discards: sink.discards, chunkShift: sink.chunkShift, mask: sink.stride - 1, split: sink.split,
                    row: rowStarts[k], end: rowStarts[k + 1], stride: sink.stride, lines: sink.labelOffset / sink.stride + 1)
         }
@@ -102,7 +102,7 @@ struct RowSink<T: KernelScalar>: @unchecked Sendable {
     /// Hands out the places of one file part's rows in order. It holds only plain values
     /// and pointers: no reference is counted per row (two threads counting references
     /// to one shared array made the loaders slower on two threads than on one).
-    struct Cursor {
+    package struct Cursor {
         let blocks: (UnsafeMutablePointer<UnsafeMutablePointer<T>>?, UnsafeMutablePointer<UnsafeMutablePointer<T>>?,
                      UnsafeMutablePointer<UnsafeMutablePointer<T>>?)
         let discards: (UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?)
@@ -180,7 +180,7 @@ struct RowSink<T: KernelScalar>: @unchecked Sendable {
 
         /// The base of the next row of the part: feature j at `[j * stride]`.
         @inline(__always)
-        mutating func nextRow() -> UnsafeMutablePointer<T> {
+        package mutating func nextRow() -> UnsafeMutablePointer<T> {
             defer { row &+= 1 }
             guard let split else { return address(blocks.0, row) }
             return place(destination(split))
@@ -191,7 +191,7 @@ struct RowSink<T: KernelScalar>: @unchecked Sendable {
         /// then skips the row without parsing it, and its label is not collected here (the
         /// ranks gather their labels, ``RankGroup/gatherLabels(_:)``).
         @inline(__always)
-        mutating func nextKeptRow() -> UnsafeMutablePointer<T>? {
+        package mutating func nextKeptRow() -> UnsafeMutablePointer<T>? {
             guard discards.0 != nil || discards.1 != nil || discards.2 != nil else { return nextRow() }
             defer { row &+= 1 }
             guard let split else {
@@ -224,40 +224,40 @@ struct RowSink<T: KernelScalar>: @unchecked Sendable {
     }
 
     /// The plan for a file whose part k holds rows `rowStarts[k] ..< rowStarts[k + 1]`.
-    func plan(rowStarts: [Int], executor: ShardedExecutor) -> Plan {
+    package func plan(rowStarts: [Int], executor: ShardedExecutor) -> Plan {
         Plan(sink: self, rowStarts: rowStarts)
     }
 
     /// The value a reader stores in a row's label slot: part `part`'s local label id `id`
     /// (replaced by the class once all parts' labels are known). Exact in float32.
-    @inline(__always)
-    static func labelToken(part: Int, id: UInt32) -> T { scalar(Double(part << 16 | Int(id))) }
+    @inlinable @inline(__always)
+    package static func labelToken(part: Int, id: UInt32) -> T { scalar(Double(part << 16 | Int(id))) }
 
     /// `T(value)` without the standard library's generic conversion path.
-    @inline(__always)
-    static func scalar(_ value: Double) -> T {
+    @inlinable @inline(__always)
+    package static func scalar(_ value: Double) -> T {
         MemoryLayout<T>.size == 8 ? unsafeBitCast(value, to: T.self) : unsafeBitCast(Float(value), to: T.self)
     }
 
     /// `Int(value)` for a whole number, without the standard library's generic conversion.
-    @inline(__always)
-    static func integer(_ value: T) -> Int {
+    @inlinable @inline(__always)
+    package static func integer(_ value: T) -> Int {
         MemoryLayout<T>.size == 8 ? Int(unsafeBitCast(value, to: Double.self)) : Int(unsafeBitCast(value, to: Float.self))
     }
 
     /// The part and local id of a token (a fast conversion: the generic `Int(T)` goes
     /// through the standard library's slow path).
-    @inline(__always)
-    static func decodeLabelToken(_ token: T) -> (part: Int, id: Int) {
+    @inlinable @inline(__always)
+    package static func decodeLabelToken(_ token: T) -> (part: Int, id: Int) {
         let value = MemoryLayout<T>.size == 8 ? Int(unsafeBitCast(token, to: Double.self)) : Int(unsafeBitCast(token, to: Float.self))
         return (value >> 16, value & 0xFFFF)
     }
 
     /// Labels up to this many distinct values per part, parts up to this many.
-    static var maximumLabelsPerPart: Int { 1 << 16 }
-    static var maximumParts: Int { 1 << 8 }
+    package static var maximumLabelsPerPart: Int { 1 << 16 }
+    package static var maximumParts: Int { 1 << 8 }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     func address(_ blocks: UnsafeMutablePointer<UnsafeMutablePointer<T>>, _ row: Int) -> UnsafeMutablePointer<T> {
         blocks[row &>> chunkShift] + (row & (stride - 1))
     }
@@ -299,8 +299,8 @@ extension LabelCollector {
 
 /// Opens a data file, choosing the reader by the file's first bytes (NumPy's `\x93NUMPY`
 /// magic, a zip archive's `PK\x03\x04`), else CSV.
-enum RowFiles {
-    static func open(path: String, role: String, labelColumn: LabelColumnChoice, executor: ShardedExecutor) throws -> RowFile {
+package enum RowFiles {
+    package static func open(path: String, role: String, labelColumn: LabelColumnChoice, executor: ShardedExecutor) throws -> RowFile {
         let file = try MappedFile(path: path, role: role)
         if file.count >= 6 && NPYFile.hasMagic(file.bytes) {
             return try NPYFile(file: file, labelColumn: labelColumn, executor: executor)

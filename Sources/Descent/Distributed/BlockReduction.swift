@@ -12,7 +12,7 @@
 /// depend on how many ranks there are or which rank owns what.
 ///
 /// `MPI_Allreduce` does not promise this: its order changes with the rank count.
-enum BlockReduction {
+package enum BlockReduction {
     /// The largest power-of-two-aligned subtrees of the pairwise tree over `count` partials
     /// that tile `range`, in index order.
     ///
@@ -21,7 +21,7 @@ enum BlockReduction {
     ///   - count: the number of partials in the whole tree.
     /// - Returns: the blocks, each `a ..< min(a + 2^k, count)` with `a` a multiple of `2^k`.
     /// - Complexity: O(log count) per block; a range has O(log count) blocks.
-    static func blocks(of range: Range<Int>, count: Int) -> [Range<Int>] {
+    package static func blocks(of range: Range<Int>, count: Int) -> [Range<Int>] {
         precondition(range.lowerBound >= 0 && range.upperBound <= count, "range \(range) outside 0..<\(count)")
         var result: [Range<Int>] = []
         var start = range.lowerBound
@@ -50,8 +50,9 @@ enum BlockReduction {
     ///   - stride: scalars in one partial.
     ///   - packed: room for `blocks(of: range, count: count).count * stride` scalars.
     /// - Returns: the blocks, as ``blocks(of:count:)`` gives them.
+    @inlinable
     @discardableResult
-    static func reduceBlocks<T: KernelScalar>(_ partials: UnsafeMutablePointer<T>, range: Range<Int>, count: Int, stride: Int,
+    package static func reduceBlocks<T: KernelScalar>(_ partials: UnsafeMutablePointer<T>, range: Range<Int>, count: Int, stride: Int,
                                                      into packed: UnsafeMutablePointer<T>) -> [Range<Int>] {
         let blocks = self.blocks(of: range, count: count)
         for (index, block) in blocks.enumerated() {
@@ -71,7 +72,8 @@ enum BlockReduction {
     /// that lie between blocks, in the same order, with the same operands.
     ///
     /// - Complexity: O(blocks * log count * stride).
-    static func finish<T: KernelScalar>(_ values: UnsafeMutablePointer<T>, starts: [Int], count: Int, stride: Int) {
+    @inlinable
+    package static func finish<T: KernelScalar>(_ values: UnsafeMutablePointer<T>, starts: [Int], count: Int, stride: Int) {
         guard starts.count > 1 else { return }
         var slot: [Int: Int] = [:]
         slot.reserveCapacity(starts.count)
@@ -89,7 +91,7 @@ enum BlockReduction {
 
     /// The ranks' contiguous chunk ranges: `count` chunks apportioned to ranks in
     /// proportion to `weights` (each rank's threads), in rank order. A rank may own nothing.
-    static func ranges(count: Int, weights: [Int]) -> [Range<Int>] {
+    package static func ranges(count: Int, weights: [Int]) -> [Range<Int>] {
         precondition(!weights.isEmpty && weights.allSatisfy { $0 >= 0 }, "weights must be non-negative, at least one")
         let counts = PlacementPlan.apportion(count, weights: weights)
         var start = 0

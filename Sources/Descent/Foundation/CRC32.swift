@@ -2,11 +2,11 @@
 /// value 0xFFFFFFFF), computed eight bytes at a time ("slicing by 8"), and the combination
 /// of the CRCs of two consecutive pieces, so that blocks written in parallel get their
 /// archive entry's CRC without a second pass over the data.
-enum CRC32 {
-    static let polynomial: UInt32 = 0xEDB8_8320
+package enum CRC32 {
+    @usableFromInline static let polynomial: UInt32 = 0xEDB8_8320
 
     /// Eight tables of 256 entries: table k gives the CRC of a byte followed by k zero bytes.
-    static let tables: [UInt32] = {
+    @usableFromInline static let tables: [UInt32] = {
         var t = [UInt32](repeating: 0, count: 8 * 256)
         for n in 0..<256 {
             var c = UInt32(n)
@@ -20,7 +20,7 @@ enum CRC32 {
     }()
 
     /// The CRC of `bytes` continuing from `crc` (the CRC of what came before; 0 to start).
-    static func update(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
+    package static func update(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
         var c = ~crc
         var i = 0
         let n = bytes.count
@@ -42,7 +42,7 @@ enum CRC32 {
     }
 
     /// The CRC of `bytes`.
-    static func checksum<C: Collection>(_ bytes: C) -> UInt32 where C.Element == UInt8 {
+    package static func checksum<C: Collection>(_ bytes: C) -> UInt32 where C.Element == UInt8 {
         Array(bytes).withUnsafeBytes { update(0, $0) }
     }
 
@@ -76,7 +76,7 @@ enum CRC32 {
     }
 
     /// The CRC of A followed by B, from the CRC of A, the CRC of B and B's length.
-    static func combine(_ crcA: UInt32, _ crcB: UInt32, lengthB: Int) -> UInt32 {
+    package static func combine(_ crcA: UInt32, _ crcB: UInt32, lengthB: Int) -> UInt32 {
         multiplyModP(shift(bytes: lengthB), crcA) ^ crcB
     }
 }

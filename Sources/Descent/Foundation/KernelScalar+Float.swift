@@ -43,7 +43,8 @@ extension Float: KernelScalar {
         let bits = unsafeBitCast(x, to: SIMD16<UInt32>.self)
         let biasedE = (bits &- (0x3F35_04F4 &- (128 << 23))) &>> 23  // e + 128
         let m = unsafeBitCast(bits &- (biasedE &<< 23) &+ (128 << 23), to: SIMD16<Float>.self)
-        let e = unsafeBitCast(biasedE &+ 0x4B40_0000, to: SIMD16<Float>.self) - SIMD16(repeating: 12_583_040.0)  // 1.5 * 2^23 + 128
+        // 1.5 * 2^23 + 128
+        let e = unsafeBitCast(biasedE &+ 0x4B40_0000, to: SIMD16<Float>.self) - SIMD16(repeating: 12_583_040.0)
         let one = SIMD16<Float>(repeating: 1)
         let s = (m - one) / (m + one)
         let s2 = s * s

@@ -12,11 +12,11 @@ import Darwin
 /// Readers parse straight from the mapping, so no copy of the file is made; they call
 /// ``release(_:)`` behind them so that pages already parsed stop counting against the
 /// process's resident memory (the kernel keeps them in its page cache).
-final class MappedFile: @unchecked Sendable {
-    let path: String
+package final class MappedFile: @unchecked Sendable {
+    package let path: String
     /// The file's bytes (a dangling but never read pointer when the file is empty).
-    let bytes: UnsafePointer<UInt8>
-    let count: Int
+    package let bytes: UnsafePointer<UInt8>
+    package let count: Int
     let mapped: UnsafeMutableRawPointer?
     /// The buffer a stream was read into (nil for a mapped file).
     let owned: UnsafeMutableRawPointer?
@@ -34,7 +34,7 @@ final class MappedFile: @unchecked Sendable {
     ///     machine's memory), so that `/dev/zero` cannot fill memory.
     /// - Throws: ``DescentError/input(_:)`` when the file is missing, a folder, or cannot
     ///   be read or mapped.
-    init(path: String, role: String, streamLimit: Int? = nil) throws {
+    package init(path: String, role: String, streamLimit: Int? = nil) throws {
         self.path = path
         var info = stat()
         if stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
@@ -122,7 +122,7 @@ final class MappedFile: @unchecked Sendable {
 
     /// The whole content of `path` (a file, a pipe, a FIFO or `/dev/stdin`), for small files
     /// such as configurations and models.
-    static func contents(of path: String, role: String) throws -> Data {
+    package static func contents(of path: String, role: String) throws -> Data {
         let file = try MappedFile(path: path, role: role)
         return file.count == 0 ? Data() : Data(bytes: file.bytes, count: file.count)
     }
@@ -134,7 +134,7 @@ final class MappedFile: @unchecked Sendable {
 
     /// Drops the pages wholly inside `range` (byte offsets) from this process's memory; a
     /// later read maps them again from the page cache. Safe while other threads read them.
-    func release(_ range: Range<Int>) {
+    package func release(_ range: Range<Int>) {
         #if os(Linux)
         guard let mapped else { return }
         let page = 4096

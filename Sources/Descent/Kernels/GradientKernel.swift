@@ -15,9 +15,10 @@ import CDescentSupport
 ///
 /// Partials are laid out as the weights are, `outputs x (features + 1)` with the bias last
 /// in each row, followed by one loss value.
-enum GradientKernel {
+package enum GradientKernel {
     /// Scalars in one partial result.
-    static func partialStride(features: Int, outputs: Int) -> Int { outputs * (features + 1) + 1 }
+    @inlinable
+    package static func partialStride(features: Int, outputs: Int) -> Int { outputs * (features + 1) + 1 }
 
     /// Accumulates the first `rows` rows of a chunk block into `partial` (overwriting it).
     ///
@@ -39,7 +40,8 @@ enum GradientKernel {
     ///     uses for the chunk's scores (three passes) or its gradient accumulators (one pass);
     ///     nil: it allocates them for the call (on the heap once they pass 1 KB, which is a
     ///     malloc and a free per chunk).
-    static func contiguous<T: KernelScalar, L: LossKernel>(
+    @inlinable
+    package static func contiguous<T: KernelScalar, L: LossKernel>(
         _ loss: L.Type, weights: UnsafePointer<T>, features: Int, outputs: Int,
         block: UnsafePointer<T>, stride: Int, labels: UnsafeRawPointer, labelBytes: Int, rows: Int,
         into partial: UnsafeMutablePointer<T>,
@@ -60,51 +62,54 @@ enum GradientKernel {
             return
         }
         // The label width as a constant in each copy of the kernel: a width read from memory
-        // put a compare and a branch beside every label load (-5% in cache, float64).
+        // put a compare and a branch beside every label load (-5% in cache, float64). It is a
+        // type, so each specialization has it, whatever the inliner decides (as a constant
+        // argument it held only while the kernel was inlined here, which a change elsewhere
+        // in the module could undo: +1% instructions a row in 0.8.0's first build).
         if labelBytes == 1 {
-            kernel(loss, weights: weights, features: features, outputs: outputs, block: block, stride: stride,
-                   labels: labels, labelBytes: 1, rows: rows, into: partial, prefetching: next, scratch: scratch)
+            kernel(loss, OneByteLabels.self, weights: weights, features: features, outputs: outputs, block: block, stride: stride,
+                   labels: labels, rows: rows, into: partial, prefetching: next, scratch: scratch)
         } else {
-            kernel(loss, weights: weights, features: features, outputs: outputs, block: block, stride: stride,
-                   labels: labels, labelBytes: 2, rows: rows, into: partial, prefetching: next, scratch: scratch)
+            kernel(loss, TwoByteLabels.self, weights: weights, features: features, outputs: outputs, block: block, stride: stride,
+                   labels: labels, rows: rows, into: partial, prefetching: next, scratch: scratch)
         }
     }
 
     /// The kernel that suits the problem, for ``contiguous(_:weights:features:outputs:block:stride:labels:labelBytes:rows:into:prefetching:scratch:)``.
-    @inline(__always)
-    static func kernel<T: KernelScalar, L: LossKernel>(
-        _ loss: L.Type, weights: UnsafePointer<T>, features: Int, outputs: Int,
-        block: UnsafePointer<T>, stride: Int, labels: UnsafeRawPointer, labelBytes: Int, rows: Int,
+    @inlinable @inline(__always)
+    static func kernel<T: KernelScalar, L: LossKernel, W: PackedLabelWidth>(
+        _ loss: L.Type, _ width: W.Type, weights: UnsafePointer<T>, features: Int, outputs: Int,
+        block: UnsafePointer<T>, stride: Int, labels: UnsafeRawPointer, rows: Int,
         into partial: UnsafeMutablePointer<T>, prefetching next: UnsafePointer<T>?, scratch: UnsafeMutablePointer<T.Vector>
     ) {
         // One output unit in float64: the single-pass kernel (same bits). Measured on AMD EPYC
         // (BENCHMARKS.md, issue 12): +7% at 1 thread and +29% at 2 in float64, but 14% slower at
         // 1 thread in float32, whose vectors of 16 rows leave fewer registers for it.
         if outputs == 1 && MemoryLayout<T>.size == 8 {
-            fusedBinary(loss, weights: weights, features: features, block: block, stride: stride,
-                        labels: labels, labelBytes: labelBytes, rows: rows, into: partial, prefetching: next, accumulators: scratch)
+            fusedBinary(loss, width, weights: weights, features: features, block: block, stride: stride,
+                        labels: labels, rows: rows, into: partial, prefetching: next, accumulators: scratch)
         } else {
-            threePass(loss, weights: weights, features: features, outputs: outputs, block: block, stride: stride,
-                      labels: labels, labelBytes: labelBytes, rows: rows, into: partial, prefetching: next, scores: scratch)
+            threePass(loss, width, weights: weights, features: features, outputs: outputs, block: block, stride: stride,
+                      labels: labels, rows: rows, into: partial, prefetching: next, scores: scratch)
         }
     }
 
     /// Row vector `vector` (rows `vector * lanes ..< (vector + 1) * lanes`) of column `column`
     /// of a block. The index arithmetic wraps (&*, &+): a block is at most a chunk, and checked
     /// multiplications put an overflow test and a branch beside every load of a kernel's loop.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func rowVector<T: KernelScalar>(_ block: UnsafePointer<T>, _ stride: Int, _ column: Int, _ vector: Int) -> T.Vector {
         UnsafeRawPointer(block + (column &* stride &+ vector &* T.lanes)).loadUnaligned(as: T.Vector.self)
     }
 
     /// The labels of row vector `vector` from a packed label column, as floats.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func labelVector<T: KernelScalar>(_ labels: UnsafeRawPointer, _ bytes: Int, _ vector: Int, as _: T.Type) -> T.Vector {
         T.labelVector(labels + vector &* (T.lanes &* bytes), bytes: bytes)
     }
 
     /// Bytes of a block to prefetch: its features and its packed labels.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func blockBytes<T: KernelScalar>(_: T.Type, features: Int, stride: Int, labelBytes: Int) -> Int {
         features * stride * MemoryLayout<T>.stride + stride * labelBytes
     }
@@ -112,19 +117,21 @@ enum GradientKernel {
     /// Vectors of scratch that ``contiguous(_:weights:features:outputs:block:stride:labels:labelBytes:rows:into:prefetching:scratch:)``
     /// uses for a block of up to `rows` rows: the scores of the three-pass kernel or the
     /// accumulators of the one-pass kernel, whichever is more.
-    static func scratchVectors<T: KernelScalar>(_: T.Type, features: Int, outputs: Int, rows: Int) -> Int {
+    @inlinable
+    package static func scratchVectors<T: KernelScalar>(_: T.Type, features: Int, outputs: Int, rows: Int) -> Int {
         max(outputs * ((rows + T.lanes - 1) / T.lanes), 4 * (features + 1))
     }
 
     /// The three passes of ``contiguous(_:weights:features:outputs:block:stride:labels:labelBytes:rows:into:prefetching:scratch:)``,
     /// with the chunk's scores in `z` (`outputs x vectors`).
-    @inline(__always)
-    static func threePass<T: KernelScalar, L: LossKernel>(
-        _ loss: L.Type, weights: UnsafePointer<T>, features: Int, outputs: Int,
-        block: UnsafePointer<T>, stride: Int, labels: UnsafeRawPointer, labelBytes: Int, rows: Int,
+    @inlinable @inline(__always)
+    static func threePass<T: KernelScalar, L: LossKernel, W: PackedLabelWidth>(
+        _ loss: L.Type, _ width: W.Type, weights: UnsafePointer<T>, features: Int, outputs: Int,
+        block: UnsafePointer<T>, stride: Int, labels: UnsafeRawPointer, rows: Int,
         into partial: UnsafeMutablePointer<T>,
         prefetching next: UnsafePointer<T>?, scores z: UnsafeMutablePointer<T.Vector>
     ) {
+        let labelBytes = W.bytes
         let lanes = T.lanes
         let vectors = (rows + lanes - 1) / lanes
         let width = features + 1
@@ -222,13 +229,14 @@ enum GradientKernel {
     /// vector v into gradient accumulator v % 4), so the bits are the same.
     ///
     /// Its accumulators are in `acc` (accumulator i of weight j at `acc[4 j + i]`).
-    @inline(__always)
-    static func fusedBinary<T: KernelScalar, L: LossKernel>(
-        _ loss: L.Type, weights: UnsafePointer<T>, features: Int,
-        block: UnsafePointer<T>, stride: Int, labels: UnsafeRawPointer, labelBytes: Int, rows: Int,
+    @inlinable @inline(__always)
+    static func fusedBinary<T: KernelScalar, L: LossKernel, W: PackedLabelWidth>(
+        _ loss: L.Type, _ width: W.Type, weights: UnsafePointer<T>, features: Int,
+        block: UnsafePointer<T>, stride: Int, labels: UnsafeRawPointer, rows: Int,
         into partial: UnsafeMutablePointer<T>,
         prefetching next: UnsafePointer<T>?, accumulators acc: UnsafeMutablePointer<T.Vector>
     ) {
+        let labelBytes = W.bytes
         let lanes = T.lanes
         let vectors = (rows + lanes - 1) / lanes
         let width = features + 1
@@ -325,7 +333,8 @@ enum GradientKernel {
     /// so a row contributes the same bits as it does in a full-batch epoch at the same local index.
     ///
     /// SGD reads its batches this way from the stored blocks when a batch straddles two chunks.
-    static func copied<T: KernelScalar, L: LossKernel>(
+    @inlinable
+    package static func copied<T: KernelScalar, L: LossKernel>(
         _ loss: L.Type, weights: UnsafePointer<T>, features: Int, outputs: Int, rows: Int, featureStride: Int,
         into partial: UnsafeMutablePointer<T>, row: (Int) -> UnsafePointer<T>, label: (Int) -> Int
     ) {
@@ -354,7 +363,8 @@ enum GradientKernel {
     /// j at `source[i * width + j]`, its label (a class index as `T`) at
     /// `source[i * width + features]`, with `width = features + 1`. Bit for bit the same as
     /// ``copied(_:weights:features:outputs:rows:featureStride:into:row:label:)`` on those rows.
-    static func rowMajor<T: KernelScalar, L: LossKernel>(
+    @inlinable
+    package static func rowMajor<T: KernelScalar, L: LossKernel>(
         _ loss: L.Type, weights: UnsafePointer<T>, features: Int, outputs: Int, rows: Int,
         source: UnsafePointer<T>, into partial: UnsafeMutablePointer<T>
     ) {
@@ -406,8 +416,8 @@ enum GradientKernel {
     ///   - scores: scratch for `outputs` vectors.
     ///   - gradient: receives `outputs * (features + 1)` values.
     /// - Returns: the row's loss.
-    @inline(__always)
-    static func single<T: KernelScalar, L: LossKernel>(
+    @inlinable @inline(__always)
+    package static func single<T: KernelScalar, L: LossKernel>(
         _ loss: L.Type, weights: UnsafePointer<T>, features: Int, outputs: Int, row: UnsafePointer<T>, featureStride: Int,
         label: T, scores: UnsafeMutablePointer<T.Vector>, gradient: UnsafeMutablePointer<T>
     ) -> T {
@@ -445,4 +455,21 @@ enum GradientKernel {
         }
         return zero + lossValue
     }
+}
+
+/// The width of a packed label column (``Dataset``'s 1 or 2 bytes a class index) as a type:
+/// each specialization of the kernels has it as a constant.
+@usableFromInline
+protocol PackedLabelWidth {
+    static var bytes: Int { get }
+}
+
+@usableFromInline
+enum OneByteLabels: PackedLabelWidth {
+    @inlinable static var bytes: Int { 1 }
+}
+
+@usableFromInline
+enum TwoByteLabels: PackedLabelWidth {
+    @inlinable static var bytes: Int { 2 }
 }

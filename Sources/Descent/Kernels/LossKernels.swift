@@ -4,7 +4,7 @@
 ///
 /// Every conforming type does the same arithmetic in every lane, and a chunk's tail is the
 /// same vector code with the unused lanes masked to zero afterwards.
-protocol LossKernel {
+package protocol LossKernel {
     static func apply<T: KernelScalar>(_ scores: UnsafeMutablePointer<T.Vector>, stride: Int, outputs: Int, labels: T.Vector, as _: T.Type) -> T.Vector
 }
 
@@ -12,9 +12,9 @@ protocol LossKernel {
 ///
 /// The factor 2 of the true derivative is left out, exactly as the tutorial's gradient
 /// `X^T [(p - y) p (1 - p)]` leaves it out.
-enum SquaredErrorKernel: LossKernel {
-    @inline(__always)
-    static func apply<T: KernelScalar>(_ scores: UnsafeMutablePointer<T.Vector>, stride: Int, outputs: Int, labels: T.Vector, as _: T.Type) -> T.Vector {
+package enum SquaredErrorKernel: LossKernel {
+    @inlinable @inline(__always)
+    package static func apply<T: KernelScalar>(_ scores: UnsafeMutablePointer<T.Vector>, stride: Int, outputs: Int, labels: T.Vector, as _: T.Type) -> T.Vector {
         let p = T.vectorSigmoid(scores[0])
         let error = p - labels
         scores[0] = error * (p * (T.Vector(repeating: 1) - p))
@@ -26,9 +26,9 @@ enum SquaredErrorKernel: LossKernel {
 ///
 /// With a = |z| and q = e^-a (never overflowing), p = 1 / (1 + q) for z >= 0 and
 /// q / (1 + q) below, and softplus(z) = (z + a) / 2 + log(1 + q).
-enum LogLossKernel: LossKernel {
-    @inline(__always)
-    static func apply<T: KernelScalar>(_ scores: UnsafeMutablePointer<T.Vector>, stride: Int, outputs: Int, labels: T.Vector, as _: T.Type) -> T.Vector {
+package enum LogLossKernel: LossKernel {
+    @inlinable @inline(__always)
+    package static func apply<T: KernelScalar>(_ scores: UnsafeMutablePointer<T.Vector>, stride: Int, outputs: Int, labels: T.Vector, as _: T.Type) -> T.Vector {
         let z = scores[0]
         let one = T.Vector(repeating: 1)
         let a = T.select(ifNegative: z, -z, else: z)
@@ -41,9 +41,9 @@ enum LogLossKernel: LossKernel {
 }
 
 /// Softmax cross-entropy over K outputs: loss log(sum e^(z_k - m)) - (z_y - m), dz_k = p_k - [y = k].
-enum CrossEntropyKernel: LossKernel {
-    @inline(__always)
-    static func apply<T: KernelScalar>(_ scores: UnsafeMutablePointer<T.Vector>, stride: Int, outputs: Int, labels: T.Vector, as _: T.Type) -> T.Vector {
+package enum CrossEntropyKernel: LossKernel {
+    @inlinable @inline(__always)
+    package static func apply<T: KernelScalar>(_ scores: UnsafeMutablePointer<T.Vector>, stride: Int, outputs: Int, labels: T.Vector, as _: T.Type) -> T.Vector {
         var maximum = scores[0]
         for k in 1..<outputs { maximum = T.maximum(scores[k * stride], maximum) }
         var total = T.Vector(repeating: 0)
@@ -65,9 +65,9 @@ enum CrossEntropyKernel: LossKernel {
 
 /// Multi-class SVM loss (Weston-Watkins, as in CS231n): sum over k != y of max(0, z_k - z_y + 1);
 /// dz_k = [margin_k > 0] for k != y, and dz_y = -(number of positive margins).
-enum HingeKernel: LossKernel {
-    @inline(__always)
-    static func apply<T: KernelScalar>(_ scores: UnsafeMutablePointer<T.Vector>, stride: Int, outputs: Int, labels: T.Vector, as _: T.Type) -> T.Vector {
+package enum HingeKernel: LossKernel {
+    @inlinable @inline(__always)
+    package static func apply<T: KernelScalar>(_ scores: UnsafeMutablePointer<T.Vector>, stride: Int, outputs: Int, labels: T.Vector, as _: T.Type) -> T.Vector {
         var trueScore = T.Vector(repeating: 0)
         for k in 0..<outputs {
             trueScore = trueScore + scores[k * stride] * T.indicator(labels, equals: T.Vector(repeating: T(k)))

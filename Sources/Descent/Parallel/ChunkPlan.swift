@@ -3,13 +3,14 @@
 /// The chunk size never depends on the thread count. Each chunk's partial result is
 /// computed in one fixed order, and partials are combined in a fixed tree over chunk index,
 /// so results do not depend on which thread computed which chunk.
+@usableFromInline
 package struct ChunkPlan: Sendable, Equatable {
     /// Rows per chunk. 1024 rows keep a chunk of two float64 features and a label in 24 KiB
     /// (inside L1/L2), and give a 4096-row SGD batch four chunks to share between cores.
     package static let defaultChunkRows = 1024
 
-    package let rowCount: Int
-    package let chunkRows: Int
+    @usableFromInline package let rowCount: Int
+    @usableFromInline package let chunkRows: Int
 
     package init(rowCount: Int, chunkRows: Int = ChunkPlan.defaultChunkRows) {
         precondition(rowCount >= 0, "row count must not be negative")

@@ -9,18 +9,18 @@ import Glibc
 /// Lines are buffered and written when 64 KiB have gathered, a second has passed, at a
 /// checkpoint and at the end, so a run of a billion tiny epochs does not make a billion
 /// system calls and `tail -f` still sees progress.
-final class LossLog {
-    static let header = "epoch,loss,learning_rate,validation_loss,seconds\n"
-    let path: String
+package final class LossLog {
+    package static let header = "epoch,loss,learning_rate,validation_loss,seconds\n"
+    package let path: String
     let descriptor: Int32
     var buffer: [UInt8] = []
     var lastFlush = DispatchTime.now().uptimeNanoseconds
     /// Bytes of the file once the buffer is written.
-    private(set) var byteCount: Int
+    package private(set) var byteCount: Int
 
     /// Creates `path` with the header line, or with `resumingAt`, keeps its first that many
     /// bytes (the epochs up to a checkpoint) and appends after them.
-    init(path: String, resumingAt length: Int? = nil) throws {
+    package init(path: String, resumingAt length: Int? = nil) throws {
         self.path = path
         let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (length == nil ? O_TRUNC : 0)
         descriptor = open(path, flags, 0o644)
@@ -42,11 +42,11 @@ final class LossLog {
     deinit { close(descriptor) }
 
     /// The line of one epoch.
-    static func line(_ r: EpochRecord) -> String {
+    package static func line(_ r: EpochRecord) -> String {
         "\(r.epoch),\(r.loss),\(r.learningRate),\(r.validationLoss.map { "\($0)" } ?? ""),\(String(format: "%.6f", r.seconds))\n"
     }
 
-    func append(_ record: EpochRecord) throws {
+    package func append(_ record: EpochRecord) throws {
         let line = LossLog.line(record)
         buffer.append(contentsOf: line.utf8)
         byteCount += line.utf8.count
@@ -55,7 +55,7 @@ final class LossLog {
     }
 
     /// Writes the buffered lines.
-    func flush() throws {
+    package func flush() throws {
         lastFlush = DispatchTime.now().uptimeNanoseconds
         var offset = 0
         while offset < buffer.count {
@@ -72,7 +72,7 @@ final class LossLog {
     /// Calls `body` with each record of the first `bytes` bytes of a `loss.csv` (to rebuild
     /// the plotted curve when a run resumes), reading 1 MiB at a time: a long run's history
     /// is never held in memory.
-    static func forEachRecord(inFile path: String, bytes: Int, _ body: (EpochRecord) -> Void) throws {
+    package static func forEachRecord(inFile path: String, bytes: Int, _ body: (EpochRecord) -> Void) throws {
         func damaged(_ what: String) -> DescentError {
             .input("\(path): \(what); the interrupted run's folder was changed, so it cannot be resumed: start again with --overwrite")
         }
@@ -113,15 +113,15 @@ final class LossLog {
 /// (the stride doubles each time the points pass the limit), and always the last. Memory is
 /// bounded whatever the number of epochs, and the points depend only on the epochs seen, so
 /// a resumed run draws the same curve.
-struct LossCurve: Sendable {
-    let limit: Int
-    private(set) var stride = 1
+package struct LossCurve: Sendable {
+    package let limit: Int
+    package private(set) var stride = 1
     var kept: [EpochRecord] = []
-    private(set) var last: EpochRecord?
+    package private(set) var last: EpochRecord?
 
-    init(limit: Int = 4096) { self.limit = max(2, limit) }
+    package init(limit: Int = 4096) { self.limit = max(2, limit) }
 
-    mutating func append(_ record: EpochRecord) {
+    package mutating func append(_ record: EpochRecord) {
         last = record
         guard (record.epoch - 1) % stride == 0 else { return }
         kept.append(record)
@@ -132,7 +132,7 @@ struct LossCurve: Sendable {
     }
 
     /// The points to draw, in epoch order.
-    var records: [EpochRecord] {
+    package var records: [EpochRecord] {
         guard let last, kept.last?.epoch != last.epoch else { return kept }
         return kept + [last]
     }

@@ -3,15 +3,15 @@ import Foundation
 /// The CSV that `descent predict` writes: a header, then one line per input row in input
 /// order: `prediction` (the class's label name) and, with probabilities, one
 /// `proba_<label>` column per class.
-enum PredictionCSV {
+package enum PredictionCSV {
     /// A field quoted as RFC 4180 asks when it holds a comma, a quote or a line break.
-    static func field(_ text: String) -> String {
+    package static func field(_ text: String) -> String {
         guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     /// The header line.
-    static func header(classNames: [String], probabilities: Bool) -> String {
+    package static func header(classNames: [String], probabilities: Bool) -> String {
         var line = "prediction"
         if probabilities { for name in classNames { line += "," + field("proba_" + name) } }
         return line + "\n"
@@ -19,7 +19,7 @@ enum PredictionCSV {
 
     /// The body, formatted in parallel in pieces of `piece` rows, returned in row order.
     /// Probabilities are printed in the shortest form that reads back to the same value.
-    static func body<T: KernelScalar>(_ predictions: Predictions<T>, classNames: [String], executor: ShardedExecutor,
+    package static func body<T: KernelScalar>(_ predictions: Predictions<T>, classNames: [String], executor: ShardedExecutor,
                                              piece: Int = 1 << 16) -> [Data] {
         let n = predictions.classes.count, k = predictions.classCount
         let pieces = (n + piece - 1) / piece

@@ -3,13 +3,13 @@ import Foundation
 /// The files `--output DIR` writes besides the streamed `loss.csv` (see ``LossLog``): loss
 /// curve (SVG), test data scatter with the decision regions (SVG), metrics (JSON) and the
 /// model (JSON), into the run's ``RunFolder``.
-enum RunReport {
+package enum RunReport {
     /// At most this many test points are drawn in `data.svg` (the first ones of the test
     /// set, which is already in random order).
-    static let scatterPointLimit = 2_000
+    package static let scatterPointLimit = 2_000
 
     /// The tutorial's "Training Loss" plot (and the validation loss when there is one).
-    static func lossSVG(_ history: [EpochRecord]) -> String {
+    package static func lossSVG(_ history: [EpochRecord]) -> String {
         let plot = SVGPlot(title: "Training Loss", xLabel: "Epoch #", yLabel: "Loss")
         var series = [SVGPlot.Series(label: "training loss", points: history.map { (Double($0.epoch), $0.loss) }, color: SVGPlot.palette[0])]
         if history.contains(where: { $0.validationLoss != nil }) {
@@ -21,7 +21,7 @@ enum RunReport {
 
     /// The tutorial's "Data" plot: test points coloured by true label, over the decision
     /// regions of the learned model when there are two features.
-    static func dataSVG<T: KernelScalar>(_ result: ExperimentResult<T>) -> String {
+    package static func dataSVG<T: KernelScalar>(_ result: ExperimentResult<T>) -> String {
         let test = result.data.test
         // On rank 0 of a multi-process run, only the rows it holds (the first ones).
         let held = test.ownedChunks.lowerBound == 0 ? test.chunks.rows(ofChunks: test.ownedChunks).count : 0
@@ -40,7 +40,7 @@ enum RunReport {
     }
 
     /// The metrics object written to `metrics.json`; `run` names the run its folder holds.
-    static func metrics<T: KernelScalar>(_ result: ExperimentResult<T>, threads: Int, run: RunIdentity? = nil) -> JSONValue {
+    package static func metrics<T: KernelScalar>(_ result: ExperimentResult<T>, threads: Int, run: RunIdentity? = nil) -> JSONValue {
         let epochs = result.training.epochsRun
         var o: [String: JSONValue] = [
             "epochs-run": .init(epochs),
@@ -70,7 +70,7 @@ enum RunReport {
     /// - Parameters:
     ///   - curve: the epochs to plot (``LossCurve``).
     ///   - configuration: the run's configuration, recorded in `model.json`.
-    static func files<T: KernelScalar>(_ result: ExperimentResult<T>, curve: [EpochRecord], configuration: RunConfiguration,
+    package static func files<T: KernelScalar>(_ result: ExperimentResult<T>, curve: [EpochRecord], configuration: RunConfiguration,
                                               threads: Int, run: RunIdentity) -> [(name: String, contents: Data)] {
         var files: [(name: String, contents: Data)] = [
             ("loss.svg", Data(lossSVG(curve).utf8)),

@@ -18,11 +18,11 @@ import Dispatch
 /// every bucket from every shard, so no placement makes those writes local). Without
 /// shuffling there is no copy: batches read the stored chunk blocks in row order.
 final class EpochRows<T: KernelScalar>: @unchecked Sendable {
-    let dataset: Dataset<T>
+    package let dataset: Dataset<T>
     /// Values per row in the copy: the features, then the label.
-    let width: Int
+    package let width: Int
     /// The row-major copy of the current epoch, or nil when rows are read in stored order.
-    let copy: UnsafeMutablePointer<T>?
+    package let copy: UnsafeMutablePointer<T>?
     let buffer: NodeBuffer?
     let executor: ShardedExecutor
     /// Seconds spent materialising copies; the trainer reads and resets it every epoch.
@@ -39,7 +39,7 @@ final class EpochRows<T: KernelScalar>: @unchecked Sendable {
     ///   - dataset: the training rows.
     ///   - shuffle: whether epochs are shuffled; false allocates nothing.
     ///   - executor: the threads that make each epoch's copy.
-    init(dataset: Dataset<T>, shuffle: Bool, executor: ShardedExecutor) {
+    package init(dataset: Dataset<T>, shuffle: Bool, executor: ShardedExecutor) {
         precondition(dataset.rowCount < Int(Int32.max), "SGD supports up to 2^31 - 1 training rows")
         self.dataset = dataset
         self.executor = executor
@@ -65,7 +65,7 @@ final class EpochRows<T: KernelScalar>: @unchecked Sendable {
     static var writeAhead: Int { 16 }
 
     /// Materialises the order of `epoch` (nothing to do without shuffling).
-    func prepare(epoch: Int, seed: UInt64) {
+    package func prepare(epoch: Int, seed: UInt64) {
         guard let copy else { return }
         let started = DispatchTime.now().uptimeNanoseconds
         let n = dataset.rowCount
@@ -165,7 +165,7 @@ final class EpochRows<T: KernelScalar>: @unchecked Sendable {
     }
 
     /// The values at position `position` of the current epoch: the features, then the label.
-    func values(at position: Int) -> [T] {
+    package func values(at position: Int) -> [T] {
         precondition(position >= 0 && position < dataset.rowCount, "position out of range")
         if let copy { return (0..<width).map { copy[position * width + $0] } }
         return dataset.features(ofRow: position) + [T(dataset.label(position))]

@@ -3,14 +3,14 @@
 ///
 /// It owns the partial buffers and the kernel's scratch, so that a full-batch epoch allocates
 /// nothing per chunk.
-final class GradientEvaluator<T: KernelScalar> {
-    let dataset: Dataset<T>
-    let loss: Loss
-    let outputs: Int
-    let executor: ShardedExecutor
-    let stride: Int
-    var parameterCount: Int { stride - 1 }
-    let partials: UnsafeMutablePointer<T>
+package final class GradientEvaluator<T: KernelScalar> {
+    package let dataset: Dataset<T>
+    package let loss: Loss
+    package let outputs: Int
+    package let executor: ShardedExecutor
+    package let stride: Int
+    package var parameterCount: Int { stride - 1 }
+    @usableFromInline let partials: UnsafeMutablePointer<T>
     let partialCapacity: Int
     /// One chunk's scratch per thread (``GradientKernel/scratchVectors(_:features:outputs:rows:)``),
     /// so that full-batch epochs and SGD pieces read in stored order allocate nothing per
@@ -27,7 +27,7 @@ final class GradientEvaluator<T: KernelScalar> {
     /// The ranks' shares of a batch of n chunks.
     var batchShares: [Int: RankShare] = [:]
 
-    init(dataset: Dataset<T>, loss: Loss, executor: ShardedExecutor, maximumBatchRows: Int = 0) {
+    package init(dataset: Dataset<T>, loss: Loss, executor: ShardedExecutor, maximumBatchRows: Int = 0) {
         precondition(dataset.labelBytes != 0, "the dataset's labels are packed before training")
         self.dataset = dataset
         self.loss = loss
@@ -51,7 +51,7 @@ final class GradientEvaluator<T: KernelScalar> {
     /// (`parameterCount` values); the summed loss is returned.
     @_specialize(where T == Double)
     @_specialize(where T == Float)
-    func fullBatch(weights: UnsafePointer<T>, gradient: UnsafeMutablePointer<T>) -> T {
+    package func fullBatch(weights: UnsafePointer<T>, gradient: UnsafeMutablePointer<T>) -> T {
         switch loss {
         case .squaredError: return fullBatch(SquaredErrorKernel.self, weights: weights, gradient: gradient)
         case .logLoss: return fullBatch(LogLossKernel.self, weights: weights, gradient: gradient)

@@ -11,16 +11,16 @@
 /// With no momentum and no weight decay this is the tutorial's `W += -alpha * gradient`
 /// (in IEEE arithmetic `w + (-(lr * g))` and `w - lr * g` are the same bits). Weight decay
 /// applies to the bias too, as PyTorch's does to every parameter it is given.
-struct Optimizer<T: KernelScalar> {
-    let momentum: T
-    let dampening: T
-    let nesterov: Bool
-    let weightDecay: T
+package struct Optimizer<T: KernelScalar> {
+    package let momentum: T
+    package let dampening: T
+    package let nesterov: Bool
+    package let weightDecay: T
     /// The momentum buffer, one value per weight.
-    private(set) var velocity: [T]
-    private(set) var steps = 0
+    package private(set) var velocity: [T]
+    package private(set) var steps = 0
 
-    init(parameterCount: Int, momentum: Double, dampening: Double, nesterov: Bool, weightDecay: Double) {
+    package init(parameterCount: Int, momentum: Double, dampening: Double, nesterov: Bool, weightDecay: Double) {
         self.momentum = T(momentum)
         self.dampening = T(dampening)
         self.nesterov = nesterov
@@ -30,12 +30,12 @@ struct Optimizer<T: KernelScalar> {
 
     /// Calls `body` with the momentum buffer to read or replace it (model averaging sets
     /// every SGD worker's buffer to the workers' average).
-    mutating func withVelocity<R>(_ body: (inout UnsafeMutableBufferPointer<T>) throws -> R) rethrows -> R {
+    package mutating func withVelocity<R>(_ body: (inout UnsafeMutableBufferPointer<T>) throws -> R) rethrows -> R {
         try velocity.withUnsafeMutableBufferPointer(body)
     }
 
     /// Sets the momentum buffer and the step count (resuming from a checkpoint).
-    mutating func restore(velocity: [T], steps: Int) {
+    package mutating func restore(velocity: [T], steps: Int) {
         precondition(velocity.count == self.velocity.count, "the momentum buffer does not fit the model")
         self.velocity = velocity
         self.steps = steps
@@ -43,7 +43,7 @@ struct Optimizer<T: KernelScalar> {
 
     /// Applies one update to `weights` from `gradient` with learning rate `rate`.
     @inline(__always)
-    mutating func step(weights: UnsafeMutablePointer<T>, gradient: UnsafePointer<T>, rate: T) {
+    package mutating func step(weights: UnsafeMutablePointer<T>, gradient: UnsafePointer<T>, rate: T) {
         let first = steps == 0
         let keep = 1 - dampening
         let momentum = self.momentum, nesterov = self.nesterov, weightDecay = self.weightDecay

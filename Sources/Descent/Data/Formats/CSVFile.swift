@@ -25,12 +25,12 @@ import Darwin
 /// `DecimalParser` (exact, so the bits do not depend on the split) and writes them to
 /// the rows' places in the datasets. Pages already parsed are released as the passes go,
 /// so the file does not stay resident beside the data.
-final class CSVFile: RowFile, @unchecked Sendable {
-    let path: String
-    let featureNames: [String]
-    let labelName: String?
-    private(set) var rowCount = 0
-    let namedColumns: Bool
+package final class CSVFile: RowFile, @unchecked Sendable {
+    package let path: String
+    package let featureNames: [String]
+    package let labelName: String?
+    package private(set) var rowCount = 0
+    package let namedColumns: Bool
     let file: MappedFile
     /// What each column holds: a feature index >= 0, `labelSlot` or `skippedSlot`.
     let slots: [Int]
@@ -63,7 +63,7 @@ final class CSVFile: RowFile, @unchecked Sendable {
     ///
     /// - Throws: ``DescentError/input(_:)`` naming the file (and line) for an empty file, a
     ///   header too narrow, or an unknown label column.
-    init(file: MappedFile, labelColumn: LabelColumnChoice, executor: ShardedExecutor) throws {
+    package init(file: MappedFile, labelColumn: LabelColumnChoice, executor: ShardedExecutor) throws {
         self.file = file
         path = file.path
         let bytes = file.bytes, count = file.count
@@ -162,7 +162,7 @@ final class CSVFile: RowFile, @unchecked Sendable {
         }
     }
 
-    func describe(position: Int) -> String { "\(path):\(position)" }
+    package func describe(position: Int) -> String { "\(path):\(position)" }
 
     // MARK: Splitting and counting
 
@@ -400,7 +400,7 @@ final class CSVFile: RowFile, @unchecked Sendable {
     // Called through the RowFile protocol, which would run the generic code unspecialized.
     @_specialize(where T == Double)
     @_specialize(where T == Float)
-    func read<T: KernelScalar>(into sink: RowSink<T>, executor: ShardedExecutor) throws -> [LabelCollector] {
+    package func read<T: KernelScalar>(into sink: RowSink<T>, executor: ShardedExecutor) throws -> [LabelCollector] {
         let plan = sink.plan(rowStarts: rangeRowStarts, executor: executor)
         return try LabelCollector.collect(parts: ranges.count, executor: executor, path: path) { k, labels in
             try self.parse(range: k, into: plan, labels: &labels)

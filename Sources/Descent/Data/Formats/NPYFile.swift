@@ -9,12 +9,12 @@ import Foundation
 /// format versions 1, 2 and 3. `.npz` entries must be stored (`numpy.savez`), not deflated
 /// (`numpy.savez_compressed`). Rows are split into one part per thread; values convert
 /// exactly to float64 (then to the run's precision), so the bits do not depend on the split.
-final class NPYFile: RowFile, @unchecked Sendable {
-    let path: String
-    let featureNames: [String]
-    let labelName: String?
-    let rowCount: Int
-    var namedColumns: Bool { false }
+package final class NPYFile: RowFile, @unchecked Sendable {
+    package let path: String
+    package let featureNames: [String]
+    package let labelName: String?
+    package let rowCount: Int
+    package var namedColumns: Bool { false }
     let file: MappedFile
     let x: NPYArray
     let y: NPYArray?
@@ -23,12 +23,12 @@ final class NPYFile: RowFile, @unchecked Sendable {
     let featureColumns: [Int]
 
     /// Whether `bytes` starts with NumPy's magic string `\x93NUMPY`.
-    static func hasMagic(_ bytes: UnsafePointer<UInt8>) -> Bool {
+    package static func hasMagic(_ bytes: UnsafePointer<UInt8>) -> Bool {
         bytes[0] == 0x93 && bytes[1] == 0x4E && bytes[2] == 0x55 && bytes[3] == 0x4D && bytes[4] == 0x50 && bytes[5] == 0x59
     }
 
     /// Opens a `.npy` file.
-    init(file: MappedFile, labelColumn choice: LabelColumnChoice, executor: ShardedExecutor) throws {
+    package init(file: MappedFile, labelColumn choice: LabelColumnChoice, executor: ShardedExecutor) throws {
         self.file = file
         path = file.path
         x = try NPYArray(file: file, at: 0, size: file.count, name: nil)
@@ -65,7 +65,7 @@ final class NPYFile: RowFile, @unchecked Sendable {
     }
 
     /// Opens a `.npz` archive holding `X` and `y`.
-    init(zip file: MappedFile, labelColumn choice: LabelColumnChoice, executor: ShardedExecutor) throws {
+    package init(zip file: MappedFile, labelColumn choice: LabelColumnChoice, executor: ShardedExecutor) throws {
         self.file = file
         let path = file.path
         self.path = path
@@ -112,12 +112,12 @@ final class NPYFile: RowFile, @unchecked Sendable {
         guard rowCount > 0 else { throw DescentError.input("\(path): X has no rows") }
     }
 
-    func describe(position: Int) -> String { "\(path): row \(position)" }
+    package func describe(position: Int) -> String { "\(path): row \(position)" }
 
     // Called through the RowFile protocol, which would run the generic code unspecialized.
     @_specialize(where T == Double)
     @_specialize(where T == Float)
-    func read<T: KernelScalar>(into sink: RowSink<T>, executor: ShardedExecutor) throws -> [LabelCollector] {
+    package func read<T: KernelScalar>(into sink: RowSink<T>, executor: ShardedExecutor) throws -> [LabelCollector] {
         let parts = min(executor.threads, RowSink<T>.maximumParts, max(1, rowCount / 4096))
         let rowStarts = (0...parts).map { $0 * rowCount / parts }
         let plan = sink.plan(rowStarts: rowStarts, executor: executor)
@@ -153,7 +153,7 @@ final class NPYFile: RowFile, @unchecked Sendable {
     /// `LabelCollector.firstSeen` are file rows.
     @_specialize(where T == Double)
     @_specialize(where T == Float)
-    func read<T: KernelScalar>(rowsOf dataset: Dataset<T>, from source: @escaping @Sendable (Int) -> SIMD8<UInt64>,
+    package func read<T: KernelScalar>(rowsOf dataset: Dataset<T>, from source: @escaping @Sendable (Int) -> SIMD8<UInt64>,
                                       executor: ShardedExecutor) throws -> [LabelCollector] {
         let plan = dataset.placement
         precondition(plan.shards.count <= RowSink<T>.maximumParts, "at most 256 shards")

@@ -1,12 +1,12 @@
 /// The fields of a JSON object read by type, for files Descent writes and reads back
 /// (checkpoints, the run records of an output folder): a field that is missing or of the
 /// wrong kind is an error whose message `fail` makes from the field's description.
-struct JSONFields {
-    let object: [String: JSONValue]
+package struct JSONFields {
+    package let object: [String: JSONValue]
     let fail: (String) -> Error
 
     /// The fields of `value`, which must be an object.
-    init(_ value: JSONValue, fail: @escaping (String) -> Error) throws {
+    package init(_ value: JSONValue, fail: @escaping (String) -> Error) throws {
         guard case .object(let object) = value else { throw fail("it is not a JSON object") }
         self.object = object
         self.fail = fail
@@ -14,23 +14,23 @@ struct JSONFields {
 
     func missing(_ key: String, _ kind: String) -> Error { fail("'\(key)' is missing or is not \(kind)") }
 
-    func string(_ key: String) throws -> String {
+    package func string(_ key: String) throws -> String {
         guard case .string(let s) = object[key] else { throw missing(key, "a string") }
         return s
     }
 
-    func int(_ key: String) throws -> Int {
+    package func int(_ key: String) throws -> Int {
         guard let n = object[key]?.wholeNumber else { throw missing(key, "a whole number") }
         return n
     }
 
     /// A whole number, or nil when the field is absent (a field of the wrong kind is an error).
-    func optionalInt(_ key: String) throws -> Int? {
+    package func optionalInt(_ key: String) throws -> Int? {
         guard object[key] != nil else { return nil }
         return try int(key)
     }
 
-    func ints(_ key: String) throws -> [Int] {
+    package func ints(_ key: String) throws -> [Int] {
         guard case .array(let items) = object[key] else { throw missing(key, "an array of whole numbers") }
         return try items.map { item in
             guard let n = item.wholeNumber else { throw missing(key, "an array of whole numbers") }
@@ -38,10 +38,10 @@ struct JSONFields {
         }
     }
 
-    func object(_ key: String) throws -> [String: JSONValue] {
+    package func object(_ key: String) throws -> [String: JSONValue] {
         guard case .object(let o) = object[key] else { throw missing(key, "an object") }
         return o
     }
 
-    func fields(_ key: String) throws -> JSONFields { try JSONFields(.object(object(key)), fail: fail) }
+    package func fields(_ key: String) throws -> JSONFields { try JSONFields(.object(object(key)), fail: fail) }
 }

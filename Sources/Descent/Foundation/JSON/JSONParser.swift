@@ -7,34 +7,34 @@
 /// (Foundation reports it as malformed JSON elsewhere). Booleans stay booleans, so `true`
 /// is never read as 1. Nesting deeper than ``maximumDepth`` is refused rather than
 /// overflowing the stack.
-struct JSONParser {
+package struct JSONParser {
     /// What went wrong, and where (1-based line and column, columns counted in bytes).
-    struct Failure: Error, Equatable, CustomStringConvertible {
-        enum Kind: Equatable, Sendable {
+    package struct Failure: Error, Equatable, CustomStringConvertible {
+        package enum Kind: Equatable, Sendable {
             /// The text is not JSON.
             case malformed
             /// The text is JSON, but a key repeats or a number is out of range.
             case invalid
         }
-        var kind: Kind
-        var line: Int
-        var column: Int
-        var message: String
-        var description: String {
+        package var kind: Kind
+        package var line: Int
+        package var column: Int
+        package var message: String
+        package var description: String {
             kind == .malformed ? "malformed JSON at line \(line), column \(column): \(message)"
                                : "at line \(line), column \(column): \(message)"
         }
     }
 
     /// Objects and arrays nested deeper than this are refused.
-    static let maximumDepth = 512
+    package static let maximumDepth = 512
 
     let bytes: UnsafeBufferPointer<UInt8>
     var i = 0
 
     /// Parses one JSON value that fills `data` (whitespace and a UTF-8 byte order mark around
     /// it are allowed).
-    static func parse<Bytes: Collection>(_ data: Bytes) throws(Failure) -> JSONValue where Bytes.Element == UInt8 {
+    package static func parse<Bytes: Collection>(_ data: Bytes) throws(Failure) -> JSONValue where Bytes.Element == UInt8 {
         let array = Array(data)
         let result: Result<JSONValue, Failure> = array.withUnsafeBufferPointer { buffer in
             var parser = JSONParser(bytes: buffer)

@@ -23,7 +23,7 @@ import Darwin
 /// any thread, in any part of a file.
 struct DecimalParser: @unchecked Sendable {
     /// The outcome of reading one number.
-    enum Outcome: Equatable {
+    package enum Outcome: Equatable {
         /// A finite number, and where its text ended.
         case number(Double, end: Int)
         /// `inf`, `nan`, or a number too large for a double.
@@ -32,11 +32,11 @@ struct DecimalParser: @unchecked Sendable {
         case invalid
     }
 
-    let powers: UnsafePointer<UInt64>
-    let exactPowersOfTen: UnsafePointer<Double>
+    @usableFromInline let powers: UnsafePointer<UInt64>
+    @usableFromInline let exactPowersOfTen: UnsafePointer<Double>
 
     /// The shared parser (its tables are built once and never freed).
-    static let shared = DecimalParser()
+    package static let shared = DecimalParser()
 
     private init() {
         let table = UnsafeMutablePointer<UInt64>.allocate(capacity: DecimalParser.powersOfFive.count)
@@ -48,11 +48,13 @@ struct DecimalParser: @unchecked Sendable {
         exactPowersOfTen = UnsafePointer(tens)
     }
 
-    @inline(__always) static func isDigit(_ byte: UInt8) -> Bool { byte &- 48 < 10 }
+    @inline(__always) @usableFromInline
+    static func isDigit(_ byte: UInt8) -> Bool { byte &- 48 < 10 }
 
     /// The value of the 8 ASCII digits at `p`, or nil when they are not all digits; three
     /// multiplications instead of eight (SWAR, as in fast_float).
-    @inline(__always) static func eightDigits(_ p: UnsafePointer<UInt8>) -> UInt64? {
+    @inline(__always) @usableFromInline
+    static func eightDigits(_ p: UnsafePointer<UInt8>) -> UInt64? {
         let v = UInt64(littleEndian: UnsafeRawPointer(p).loadUnaligned(as: UInt64.self))
         guard (v & 0xF0F0_F0F0_F0F0_F0F0) | (((v &+ 0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0) >> 4) == 0x3333_3333_3333_3333 else {
             return nil
@@ -73,7 +75,7 @@ struct DecimalParser: @unchecked Sendable {
     ///
     /// - Returns: the value and the index just past its text, or why there is none.
     @inline(__always)
-    func parse(_ text: UnsafePointer<UInt8>, from start: Int, to end: Int) -> Outcome {
+    package func parse(_ text: UnsafePointer<UInt8>, from start: Int, to end: Int) -> Outcome {
         var i = start
         var negative = false
         if i < end && (text[i] == UInt8(ascii: "-") || text[i] == UInt8(ascii: "+")) {
@@ -150,6 +152,7 @@ struct DecimalParser: @unchecked Sendable {
     }
 
     /// `inf`, `infinity` or `nan` (any case) at `start`, else invalid.
+    @usableFromInline
     func special(_ text: UnsafePointer<UInt8>, from start: Int, to end: Int) -> Outcome {
         func matches(_ word: String) -> Bool {
             let bytes = Array(word.utf8)
@@ -164,7 +167,8 @@ struct DecimalParser: @unchecked Sendable {
 
     /// The Eisel-Lemire step: `w * 10^q` correctly rounded, or nil when 128 bits of 5^q
     /// cannot decide the rounding. `w` is nonzero.
-    @inline(__always) func eiselLemire(_ w: UInt64, _ q: Int) -> Double? {
+    @inline(__always) @usableFromInline
+    func eiselLemire(_ w: UInt64, _ q: Int) -> Double? {
         if q < -342 { return 0 }
         if q > 308 { return .infinity }
         let leadingZeros = w.leadingZeroBitCount
@@ -211,6 +215,7 @@ struct DecimalParser: @unchecked Sendable {
     }
 
     /// C's `strtod` on `text[start..<end]` (which holds a complete number).
+    @usableFromInline
     static func strtodFallback(_ text: UnsafePointer<UInt8>, from start: Int, to end: Int) -> Outcome {
         let length = end - start
         return withUnsafeTemporaryAllocation(of: CChar.self, capacity: length + 1) { buffer in
@@ -225,7 +230,7 @@ struct DecimalParser: @unchecked Sendable {
 
     /// Parses a whole string (for tests and small inputs): the value when all of `text` is
     /// one finite number.
-    func parse(_ text: String) -> Double? {
+    package func parse(_ text: String) -> Double? {
         var bytes = Array(text.utf8)
         return bytes.withUnsafeMutableBufferPointer { b -> Double? in
             guard let base = b.baseAddress else { return nil }

@@ -88,42 +88,14 @@ struct VerifyCommand: ParsableCommand {
 
     func verify<T: KernelScalar>(_ base: RunConfiguration, _ counts: [Int], folder: RunFolder?, ranks: RankGroup?,
                                  as type: T.Type) throws -> Bool {
-        var records: [RunRecord] = []
-        var serial: ExperimentResult<T>?
-        // Over ranks: the serial run on rank 0 alone, as one process, then every thread
-        // count over all ranks. The other ranks only take part (rank 0 compares).
-        let runs: [(threads: Int, ranks: RankGroup?)] = ranks.map { group in
-            (group.rank == 0 ? [(1, nil)] : []) + counts.map { ($0, group) }
-        } ?? counts.map { ($0, nil) }
-        for (threads, group) in runs {
-            var configuration = base
-            configuration.threads = threads
-            let data = try Experiment.prepare(configuration, as: type, ranks: group)
-            let result = try Experiment.run(configuration, data: data)
-            if case .diverged(let epoch) = result.training.stopReason, serial == nil {
-                throw DescentError.diverged("the serial run diverged at epoch \(epoch); verify a configuration that trains (try a smaller --alpha)")
-            }
-            records.append(RunRecord(threads: threads, history: result.training.history, weights: result.training.weights))
-            if serial == nil { serial = result }
-            if !json {
-                let over = group.map { " per rank x \($0.size) ranks" } ?? (ranks != nil ? " (one process, rank 0 alone)" : "")
-                note("[INFO] \(threads) thread\(threads == 1 ? "" : "s")\(over): \(result.training.history.count) epochs in \(String(format: "%.3f", result.trainSeconds)) s")
-            }
+        let run = try VerificationRun.run(base, counts: counts, ranks: ranks, as: type) { threads, group, result in
+            guard !json else { return }
+            let over = group.map { " per rank x \($0.size) ranks" } ?? (ranks != nil ? " (one process, rank 0 alone)" : "")
+            note("[INFO] \(threads) thread\(threads == 1 ? "" : "s")\(over): \(result.training.history.count) epochs in \(String(format: "%.3f", result.trainSeconds)) s")
         }
-        if let ranks, ranks.rank != 0 { return true }  // rank 0 compares and reports
-        let first = serial!
-        let reference = PlainReference.train(first.trainingConfiguration, dataset: first.data.train,
-                                             initial: first.initialWeights, epochs: first.training.history.count)
-        // With early stopping on validation data the run keeps its best weights, which the
-        // reference does not track: compare the loss curves then.
-        let keptFinal = first.training.keptEpoch == first.training.history.count
-        let rows = Verifier.rows(serial: records[0], runs: Array(records.dropFirst()),
-                                 reference: (reference.losses, keptFinal ? reference.weights : records[0].weights))
-        let tolerance = Verifier.tolerance(for: base.precision)
-        let identical = rows.allSatisfy(\.identicalToSerial)
-        let agrees = rows[0].referenceDifference <= tolerance
-        let passed = identical && agrees
-
+        guard let run else { return true }  // rank 0 compares and reports
+        let first = run.serial, rows = run.rows, reference = run.reference, tolerance = run.tolerance
+        let identical = run.identical, agrees = run.agrees, passed = run.passed
         if json {
             let object: JSONValue = [
                 "precision": .init(T.precisionName), "epochs": .init(first.training.history.count), "tolerance": .init(tolerance),
@@ -160,15 +132,7 @@ struct VerifyCommand: ParsableCommand {
                             + (agrees ? "" : "the plain reference differs by \(String(format: "%.2e", rows[0].referenceDifference))"))
         }
         if let folder {
-            for (index, record) in records.enumerated() {
-                var csv = "epoch,loss\n"
-                for (i, loss) in record.losses.enumerated() { csv += "\(i + 1),\(loss)\n" }
-                let name = ranks != nil && index > 0 ? "loss-ranks-\(ranks!.size)-threads-\(record.threads).csv" : "loss-threads-\(record.threads).csv"
-                try folder.write(name, Data(csv.utf8))
-            }
-            var csv = "epoch,loss\n"
-            for (i, loss) in reference.losses.enumerated() { csv += "\(i + 1),\(loss)\n" }
-            try folder.write("loss-reference.csv", Data(csv.utf8))
+            for file in run.lossFiles(ranks: ranks?.size) { try folder.write(file.name, file.contents) }
         }
         return passed
     }

@@ -40,4 +40,9 @@ struct BenchCommandTests {
         #expect(result.status == 2)
         #expect(result.stderr.contains("--precision takes float32 and float64"))
     }
+
+    /// `--workers` with `--optimizer gd` is refused before the benchmark starts, cleanly.
+    @Test func workersNeedTheSGDOptimizer() throws {
+        try expectRefusedBeforeTheRun(["bench", "--optimizer", "gd", "--workers", "2"], "--workers and --sync-every need --optimizer sgd")
+    }
 }

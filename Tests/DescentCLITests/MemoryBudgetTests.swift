@@ -1,6 +1,5 @@
 import Foundation
 import Testing
-@testable import Descent
 import DescentTestSupport
 
 /// Issue 11's D3 and D4: sizes are checked before anything is allocated; too much memory is
@@ -38,21 +37,5 @@ struct MemoryBudgetTests {
         let trained = try CLI.run(["train", "--train", labels, "--epochs", "3"])
         #expect(trained.status == 0, "\(trained.stderr)")
         #expect(trained.stderr.contains("2 classes"), "\(trained.stderr)")
-    }
-
-    @Test func sizesAndLimitsAreComputedWithoutOverflow() {
-        #expect(MemoryBudget.product(1 << 40, 1 << 30) == nil)
-        #expect(MemoryBudget.product(3, 5, 7) == 105)
-        #expect(MemoryBudget.product(-1, 5) == nil)
-        #expect(MemoryBudget.datasetBytes(rows: 1, features: 2, scalarBytes: 8) == ChunkPlan.defaultChunkRows * 3 * 8)
-        #expect(MemoryBudget.datasetBytes(rows: Int.max, features: 2, scalarBytes: 8) == nil)
-        #expect(MemoryBudget.parseBytes("2G") == 2 << 30)
-        #expect(MemoryBudget.parseBytes("512k") == 512 << 10)
-        #expect(MemoryBudget.parseBytes("12345") == 12345)
-        #expect(MemoryBudget.parseBytes("-5") == nil)
-        #expect(MemoryBudget.parseBytes("99999999999999999999T") == nil)
-        #expect(MemoryBudget.format(1536 << 20) == "1.5 GiB")
-        #expect(MemoryBudget.available().bytes > 0)
-        #expect(throws: DescentError.self) { try MemoryBudget.check([.init("a", Int.max), .init("b", 1)], hint: "") }
     }
 }

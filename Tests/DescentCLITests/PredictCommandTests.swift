@@ -2,58 +2,7 @@ import Foundation
 import Testing
 import DescentTestSupport
 
-/// Two separable clusters with the given label names, as CSV text: `rows` rows, the first
-/// label on the left (a < 0), the second on the right.
-func labelledCSV(_ names: [String], rows: Int, offset: Int = 0, header: String = "a,b,label") -> String {
-    var text = header + "\n"
-    for i in 0..<rows {
-        let k = (i + offset) % names.count
-        let a = Double(k) * 6 - 3 + Double((i * 37) % 17) / 17 - 0.5
-        let b = Double((i * 53) % 13) / 13 - 0.5 + Double(k)
-        text += "\(a),\(b),\(names[k])\n"
-    }
-    return text
-}
-
-struct LabelTests {
-    /// Labels as people have them train the model they expect, named in the report.
-    @Test(arguments: [["-1", "1"], ["1", "2"], ["0", "7"], ["no", "yes"], ["setosa", "versicolor", "virginica"]])
-    func anyLabels(_ names: [String]) throws {
-        let dir = CLI.temporaryDirectory()
-        // The file lists the classes out of order; the report sorts them as LabelEncoder does.
-        let train = CLI.write(labelledCSV(names.reversed(), rows: 300), to: "train.csv", in: dir)
-        let result = try CLI.run(["train", "--train", train, "--epochs", "200", "--alpha", "0.5", "--gradient", "mean",
-                                  "--loss", names.count == 2 ? "log-loss" : "cross-entropy", "--output", dir.path + "/out"])
-        #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stderr.contains("2 features, \(names.count) classes"), "\(result.stderr)")
-        let rows = result.stdout.split(separator: "\n").map(String.init)
-        let reportRows = rows.filter { line in names.contains { line.trimmingCharacters(in: .whitespaces).hasPrefix($0 + " ") } }
-        #expect(reportRows.count == 2 * names.count, "report and matrix rows: \(result.stdout)")
-        for (i, name) in names.enumerated() {
-            #expect(reportRows[i].trimmingCharacters(in: .whitespaces).hasPrefix(name + " "), "sorted: \(reportRows)")
-        }
-        #expect(result.stdout.contains("accuracy                           1.00"), "\(result.stdout)")
-        let model = try String(contentsOfFile: dir.path + "/out/model.json", encoding: .utf8)
-        for name in names { #expect(model.contains("\"\(name)\""), "model names its classes: \(model)") }
-        let svg = try String(contentsOfFile: dir.path + "/out/data.svg", encoding: .utf8)
-        #expect(svg.contains(">\(names[0])</text>"), "data.svg legend")
-    }
-
-    @Test func badLabels() throws {
-        let dir = CLI.temporaryDirectory()
-        let one = CLI.write("a,b,label\n1,2,x\n3,4,x\n5,6,x\n", to: "one.csv", in: dir)
-        let train = CLI.write(labelledCSV(["0", "1"], rows: 40), to: "train.csv", in: dir)
-        let test = CLI.write(labelledCSV(["0", "1"], rows: 10) + "0.5,0.5,7\n", to: "test.csv", in: dir)
-        for (arguments, message) in [
-            (["train", "--train", one], "one.csv: every row has the label 'x' in column 'label'; a classifier needs at least two classes"),
-            (["train", "--train", train, "--test", test], "test.csv:12: label '7' never occurs in the training data (classes: 0, 1)"),
-        ] {
-            let result = try CLI.run(arguments)
-            #expect(result.status == 2 && result.stderr.contains(message), "\(arguments): \(result.stderr)")
-        }
-    }
-}
-
+/// `descent predict`: a saved model's predictions and report, the same as train's and numpy's.
 struct PredictCommandTests {
     /// train -> model.json -> predict --proba equals numpy's probabilities from the saved
     /// weights, and predict on the test file reproduces train's report exactly.
@@ -159,9 +108,7 @@ struct PredictCommandTests {
             (["train", "--train", threeClass, "--init-weights", model, "--loss", "cross-entropy"], "the model's classes are 0, 1, but the training data has 0, 1, 2"),
             (["train", "--train", renamed, "--init-weights", model], "the model's features are a, b, but the training data has a, c"),
         ] {
-            let result = try CLI.run(arguments)
-            #expect(result.status == 2 && result.stderr.contains(message), "\(arguments): \(result.stderr)")
-            #expect(!result.stderr.contains("Fatal error"))
+            expectCleanFailure(try CLI.run(arguments), message, context: "\(arguments)")
         }
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// Runs the built `descent` binary (next to the test bundle, or $DESCENT_BINARY) and
 /// captures its output.
@@ -95,37 +94,9 @@ package final class RunningProcess {
 }
 
 extension CLI {
-
-    /// A fresh temporary folder, removed with everything in it when the test process exits.
-    package static func temporaryDirectory() -> URL {
-        let url = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("descent-test-\(UUID().uuidString)")
-        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        TemporaryFolders.register(url)
-        return url
-    }
-
-    package static func write(_ text: String, to name: String, in directory: URL) -> String {
-        write(bytes: Array(text.utf8), to: name, in: directory)
-    }
-
-    package static func write(bytes: [UInt8], to name: String, in directory: URL) -> String {
-        let url = directory.appendingPathComponent(name)
-        FileManager.default.createFile(atPath: url.path, contents: Data(bytes))
-        return url.path
-    }
-}
-
-/// Folders the tests made, removed at exit so that a test run leaves nothing behind.
-enum TemporaryFolders {
-    static let folders = Mutex<[URL]>([])
-    static let cleanUpAtExit: Void = { atexit { TemporaryFolders.removeAll() } }()
-
-    static func register(_ url: URL) {
-        _ = cleanUpAtExit
-        folders.withLock { $0.append(url) }
-    }
-
-    static func removeAll() {
-        for url in folders.withLock({ $0 }) { try? FileManager.default.removeItem(at: url) }
+    /// Runs a shell command line in `directory` (for pipes, FIFOs and resource limits); `$D` is
+    /// the descent binary.
+    package static func shell(_ script: String, in directory: URL) throws -> CLIResult {
+        try runProcess(URL(fileURLWithPath: "/bin/sh"), ["-c", "D='\(binary.path)'; " + script], in: directory)
     }
 }

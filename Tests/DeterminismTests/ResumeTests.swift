@@ -71,34 +71,4 @@ struct ResumeTests {
             #expect(result.keptEpoch < result.epochsRun, "\(name)")
         }
     }
-
-    /// A configuration survives its JSON form exactly (the resumed run is configured from it).
-    @Test func configurationRoundTripsThroughJSON() throws {
-        var c = RunConfiguration()
-        c.samples = 12_345; c.features = 7; c.centers = 3; c.clusterStd = 1.7000000000000002; c.centerBox = -3.3...7.1
-        c.testFraction = 0.3; c.validationFraction = 0.1
-        c.training.alpha = 0.1 + 0.2; c.training.momentum = 0.9; c.training.optimizer = .sgd; c.training.batchSize = 48
-        c.training.workers = 4; c.training.syncEvery = 5; c.training.weightDecay = 1e-7; c.training.schedule = .step
-        c.training.stepSize = 9; c.training.gamma = 0.3333333333333333; c.training.targetLoss = 1e-300; c.training.patience = 4
-        c.training.seed = 987_654_321; c.precision = .float32; c.loss = .hinge
-        var back = RunConfiguration()
-        try back.apply(json: Data(JSONValue.object(c.settingsObject()).text().utf8), source: "test")
-        #expect(back == c)
-        #expect(back.identityHash == c.identityHash)
-        var other = c
-        other.training.alpha = 0.3
-        #expect(other.identityHash != c.identityHash)
-        #expect(other.differences(from: c) == ["alpha 0.30000000000000004 in the checkpoint, 0.3 now"])
-    }
-
-    /// The plotted curve keeps at most its limit (plus the last point) whatever the epochs,
-    /// and the points depend only on the epochs seen.
-    @Test func lossCurveIsBounded() {
-        var curve = LossCurve(limit: 64)
-        for epoch in 1...100_000 { curve.append(EpochRecord(epoch: epoch, loss: Double(epoch), learningRate: 1, seconds: 0)) }
-        let points = curve.records
-        #expect(points.count <= 65 && points.count > 32)
-        #expect(points.first?.epoch == 1 && points.last?.epoch == 100_000)
-        #expect(zip(points, points.dropFirst()).allSatisfy { $0.epoch < $1.epoch })
-    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Descent
+import DescentTestSupport
 
 /// The settings table (`RunConfiguration.settings`): every property of a run's configuration
 /// is reached by a setting, every setting survives a checkpoint's text, and exactly the
@@ -73,9 +74,7 @@ struct RunConfigurationSettingsTests {
                                           bestEpoch: 0, sinceImprovement: 0)
         let checkpoint = try Checkpoint(state: state, configuration: changed, dataFingerprint: "f", run: RunIdentity(configuration: changed),
                                         lossLogBytes: 40)
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("settings-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = CLI.temporaryDirectory()
         try checkpoint.jsonData().write(to: folder.appendingPathComponent(Checkpoint.fileName))
         let read = try Checkpoint(folder: folder.path)
         #expect(Set(read.configuration.keys) == Set(RunConfiguration.settings.map(\.key)))

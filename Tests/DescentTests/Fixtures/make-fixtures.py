@@ -1,7 +1,7 @@
-# Writes the files Tests/DescentTests/RealWriterTests.swift reads, with the real writers:
-# numpy (save, savez, savez_compressed, savetxt, format.write_array), pandas (to_csv) and
-# the csv module. The tests run it in a fresh folder when python3 has numpy and pandas,
-# else they read the copies checked in beside it.
+# Writes the files of Tests/DescentTestSupport/RealWriterFiles.swift (read by RowFileTests and
+# NPYFileTests) with the real writers: numpy (save, savez, savez_compressed, savetxt,
+# format.write_array), pandas (to_csv) and the csv module. The tests run it in a fresh folder
+# when python3 has numpy and pandas, else they read the copies checked in beside it.
 import csv
 import numpy as np
 import pandas as pd

@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+@testable import Descent
+import DescentTestSupport
+
+/// The training loop (``Trainer``): the sharded path against the tutorial's plain loop,
+/// multi-class losses learned, early stopping that keeps the best weights, a target loss.
+struct TrainerTests {
+    /// The sharded path follows the plain loop within 1e-12 relative, every epoch, for 100
+    /// epochs, on five chunks and a remainder (5 * 1024 + 333 training rows), so the chunk
+    /// partials and their reduction tree are part of the comparison.
+    @Test func shardedPathMatchesPlainTutorialLoop() throws {
+        var configuration = RunConfiguration()
+        configuration.samples = 2 * (5 * 1024 + 333)
+        configuration.threads = 2
+        let data = try Experiment.prepare(configuration, as: Double.self)
+        let train = data.train
+        let x = (0..<train.rowCount).map { train.features(ofRow: $0) }
+        let y = (0..<train.rowCount).map { Double(train.label($0)) }
+        let initial = Trainer<Double>.initialWeights(count: 3, seed: 3)
+        let reference = tutorialReference(x: x, y: y, weights: initial, alpha: 0.01, epochs: 100)
+        for threads in [1, 2] {
+            let result = trainLibrary(train, configuration.training, threads: threads, initial: initial)
+            #expect(result.history.count == 100)
+            #expect(train.rowCount == 5 * 1024 + 333 && train.chunks.chunkCount == 6)
+            let worst = worstRelativeDifference(result.history.map(\.loss), reference.losses)
+            #expect(worst <= 1e-12, "worst relative difference of the losses \(worst)")
+            let worstWeights = worstRelativeDifference(result.weights, reference.weights, floor: 1)
+            #expect(worstWeights <= 1e-12, "worst relative difference of the weights \(worstWeights)")
+            print("threads \(threads): first losses \(result.history.prefix(3).map(\.loss)) reference \(reference.losses.prefix(3))")
+        }
+    }
+
+    func accuracy(loss: Loss, centers: Int) throws -> Double {
+        var c = RunConfiguration()
+        // Seed 8 draws 3 and 5 centers that do not overlap at std 1.0 (seed 1's 5 centers do,
+        // and no classifier separates overlapping blobs to 95%).
+        c.samples = 6000; c.centers = centers; c.clusterStd = 1.0; c.training.seed = 8
+        c.loss = loss; c.training.optimizer = .sgd; c.training.batchSize = 32; c.training.momentum = 0.9
+        c.training.gradient = .mean; c.training.alpha = 0.02; c.training.epochs = 15; c.threads = 2
+        let data = try Experiment.prepare(c, as: Double.self)
+        return try Experiment.run(c, data: data).report!.accuracy
+    }
+
+    @Test(arguments: [(Loss.crossEntropy, 3), (.crossEntropy, 5), (.hinge, 3), (.hinge, 5)])
+    func multiClassBlobsAreLearned(_ loss: Loss, _ centers: Int) throws {
+        let value = try accuracy(loss: loss, centers: centers)
+        #expect(value >= 0.95, "\(loss) with \(centers) classes: accuracy \(value)")
+    }
+
+    @Test func earlyStoppingKeepsTheBestValidationWeights() throws {
+        var c = RunConfiguration()
+        c.samples = 4000; c.validationFraction = 0.25; c.training.patience = 3; c.training.epochs = 200
+        c.training.optimizer = .sgd; c.training.batchSize = 16; c.training.gradient = .mean
+        c.training.alpha = 2; c.threads = 2
+        let data = try Experiment.prepare(c, as: Double.self)
+        #expect(data.validation?.rowCount == 500)
+        let result = try Experiment.run(c, data: data)
+        let history = result.training.history
+        let best = history.compactMap(\.validationLoss).min()!
+        #expect(history.count < 200, "patience stopped the run")
+        #expect(history[result.training.keptEpoch - 1].validationLoss == best)
+        #expect(result.training.stopReason == .noImprovement(epoch: history.count))
+        #expect(result.training.keptEpoch < history.count, "the run went on past its best epoch")
+        // The returned weights are the best epoch's: training the same run for exactly that
+        // many epochs ends on them, and their validation loss is the best one recorded.
+        var upToBest = c
+        upToBest.training.epochs = result.training.keptEpoch
+        upToBest.training.patience = nil
+        let shorter = try Experiment.run(upToBest, data: data)
+        #expect(shorter.training.history.count == result.training.keptEpoch)
+        #expect(bits(result.training.weights) == bits(shorter.training.weights))
+        let validation = try #require(data.validation)
+        let trainer = Trainer<Double>(configuration: result.trainingConfiguration, train: validation, executor: ShardedExecutor(threads: 2))
+        #expect(trainer.lossOverTrainingSet(weights: result.training.weights) == best)
+    }
+
+    @Test func targetLossStopsTraining() throws {
+        var c = RunConfiguration()
+        c.training.targetLoss = 2.5
+        let result = try Experiment.run(c, data: try Experiment.prepare(c, as: Double.self))
+        #expect(result.training.history.count < c.training.epochs, "stopped early")
+        #expect(result.training.history.last!.loss <= 2.5)
+        #expect(result.training.history.dropLast().allSatisfy { $0.loss > 2.5 })
+    }
+}

@@ -13,7 +13,8 @@ import PackageDescription
 // never use fused multiply-add, so the instruction set changes speed, never results
 // (scripts/cross-build-verify checks it).
 let targetCPU = Context.environment["DESCENT_TARGET_CPU"] ?? "native"
-let cpuFlags: [SwiftSetting] = targetCPU == "generic" ? [] : [.unsafeFlags(["-target-cpu", targetCPU], .when(traits: ["NativeCPU"]))]
+let cpuFlags: [SwiftSetting] =
+    targetCPU == "generic" ? [] : [.unsafeFlags(["-target-cpu", targetCPU], .when(traits: ["NativeCPU"]))]
 
 let package = Package(
     name: "Descent",
@@ -23,8 +24,16 @@ let package = Package(
         .executable(name: "descent", targets: ["descent"]),
     ],
     traits: [
-        .trait(name: "NativeCPU", description: "Compile the kernels for the build machine's CPU (-target-cpu native): about twice the SIMD throughput, same bits, but the binary may not run on an older CPU."),
-        .trait(name: "MPI", description: "Run over Open MPI ranks under mpirun (needs libopenmpi-dev): the same bits as one process for any number of ranks and threads per rank."),
+        .trait(
+            name: "NativeCPU",
+            description:
+                "Compile the kernels for the build machine's CPU (-target-cpu native): about twice the SIMD throughput, same bits, but the binary may not run on an older CPU."
+        ),
+        .trait(
+            name: "MPI",
+            description:
+                "Run over Open MPI ranks under mpirun (needs libopenmpi-dev): the same bits as one process for any number of ranks and threads per rank."
+        ),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -46,8 +55,10 @@ let package = Package(
         .target(name: "CDescentSupport"),
         .target(
             name: "Descent",
-            dependencies: ["CDescentSupport", .target(name: "CNuma", condition: .when(platforms: [.linux])),
-                           .target(name: "CMPI", condition: .when(traits: ["MPI"]))],
+            dependencies: [
+                "CDescentSupport", .target(name: "CNuma", condition: .when(platforms: [.linux])),
+                .target(name: "CMPI", condition: .when(traits: ["MPI"])),
+            ],
             swiftSettings: cpuFlags
         ),
         // The scaling benchmark behind `descent bench`: a target of its own, so that a package
@@ -55,13 +66,16 @@ let package = Package(
         .target(name: "DescentBench", dependencies: ["Descent"], swiftSettings: cpuFlags),
         .executableTarget(
             name: "descent",
-            dependencies: ["Descent", "DescentBench", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "Descent", "DescentBench", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: cpuFlags
         ),
         .target(name: "DescentTestSupport", dependencies: ["Descent"], path: "Tests/DescentTestSupport"),
         .testTarget(name: "DescentTests", dependencies: ["Descent", "DescentTestSupport"], exclude: ["Fixtures"]),
         // GoldenHashes.json is read by path (#filePath), not as a resource.
-        .testTarget(name: "DeterminismTests", dependencies: ["Descent", "DescentTestSupport"], exclude: ["GoldenHashes.json"]),
+        .testTarget(
+            name: "DeterminismTests", dependencies: ["Descent", "DescentTestSupport"], exclude: ["GoldenHashes.json"]),
         .testTarget(name: "DescentCLITests", dependencies: ["Descent", "DescentTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -89,37 +89,55 @@ package enum ScalingBenchmark {
         package var syncEvery: Int?
         /// The loss trained (binary: squared-error or log-loss).
         package var loss: Loss
-        package init(precision: Precision, optimizer: OptimizerKind, batchSize: Int = 0, workers: Int = 1, syncEvery: Int? = nil,
-                    loss: Loss = .squaredError) {
-            self.precision = precision; self.optimizer = optimizer; self.batchSize = batchSize
-            self.workers = workers; self.syncEvery = syncEvery; self.loss = loss
+        package init(
+            precision: Precision, optimizer: OptimizerKind, batchSize: Int = 0, workers: Int = 1, syncEvery: Int? = nil,
+            loss: Loss = .squaredError
+        ) {
+            self.precision = precision
+            self.optimizer = optimizer
+            self.batchSize = batchSize
+            self.workers = workers
+            self.syncEvery = syncEvery
+            self.loss = loss
         }
     }
 
     /// Measures one point: `rows` training rows of `features` features at `threads` threads.
     /// With `ranks` (a collective call), every rank trains the same point: GD on its own
     /// chunks, SGD on the whole set (as `descent train` over ranks).
-    package static func measure(series: Series, mode: String, rows: Int, features: Int, threads: Int,
-                               epochs: Int, warmup: Int, bandwidth: Double, ranks: RankGroup? = nil) throws -> ScalingPoint {
+    package static func measure(
+        series: Series, mode: String, rows: Int, features: Int, threads: Int,
+        epochs: Int, warmup: Int, bandwidth: Double, ranks: RankGroup? = nil
+    ) throws -> ScalingPoint {
         switch series.precision {
-        case .float64: return try measure(Double.self, series, mode, rows, features, threads, epochs, warmup, bandwidth, ranks)
-        case .float32: return try measure(Float.self, series, mode, rows, features, threads, epochs, warmup, bandwidth, ranks)
+        case .float64:
+            return try measure(Double.self, series, mode, rows, features, threads, epochs, warmup, bandwidth, ranks)
+        case .float32:
+            return try measure(Float.self, series, mode, rows, features, threads, epochs, warmup, bandwidth, ranks)
         }
     }
 
-    static func measure<T: KernelScalar>(_ type: T.Type, _ series: Series, _ mode: String, _ rows: Int, _ features: Int,
-                                         _ threads: Int, _ epochs: Int, _ warmup: Int, _ bandwidth: Double,
-                                         _ ranks: RankGroup?) throws -> ScalingPoint {
+    static func measure<T: KernelScalar>(
+        _ type: T.Type, _ series: Series, _ mode: String, _ rows: Int, _ features: Int,
+        _ threads: Int, _ epochs: Int, _ warmup: Int, _ bandwidth: Double,
+        _ ranks: RankGroup?
+    ) throws -> ScalingPoint {
         let size = MemoryLayout<T>.stride
         let dataRanks = series.optimizer == .gd ? ranks : nil
-        let data = MemoryBudget.datasetBytes(rows: DataPreparation.heldRows(rows, ranks: dataRanks), features: features, scalarBytes: size)
-        try MemoryBudget.check([.init("data", data)] + (series.optimizer == .sgd ? [.init("SGD epoch copy", data)] : []),
-                               hint: "use fewer --rows, --rows-per-thread or --features, or --precision float32")
+        let data = MemoryBudget.datasetBytes(
+            rows: DataPreparation.heldRows(rows, ranks: dataRanks), features: features, scalarBytes: size)
+        try MemoryBudget.check(
+            [.init("data", data)] + (series.optimizer == .sgd ? [.init("SGD epoch copy", data)] : []),
+            hint: "use fewer --rows, --rows-per-thread or --features, or --precision float32")
         let executor = ShardedExecutor(threads: threads)
         let generator = BlobGenerator(samples: rows, features: features, centers: 2, clusterStd: 1.5, seed: 3)
         let started = DispatchTime.now().uptimeNanoseconds
-        let dataset = Dataset<T>(rowCount: rows, featureCount: features, classCount: 2, executor: executor, ranks: dataRanks) { range, block, stride in
-            generator.fill(count: range.count, rows: { BlobGenerator.consecutiveRows(from: range.lowerBound + $0) }, into: block, stride: stride)
+        let dataset = Dataset<T>(
+            rowCount: rows, featureCount: features, classCount: 2, executor: executor, ranks: dataRanks
+        ) { range, block, stride in
+            generator.fill(
+                count: range.count, rows: { BlobGenerator.consecutiveRows(from: range.lowerBound + $0) }, into: block,
+                stride: stride)
         }
         let generateSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         var t = TrainingConfiguration()
@@ -140,36 +158,43 @@ package enum ScalingBenchmark {
         // for another rank's generation, and count the exchanges of the timed epochs only.
         _ = ranks?.communicator.allGather(0)
         var exchangeBefore = 0.0
-        let result = trainer.run(initialWeights: Trainer<T>.initialWeights(count: trainer.parameterCount, seed: 3)) { record in
+        let result = trainer.run(initialWeights: Trainer<T>.initialWeights(count: trainer.parameterCount, seed: 3)) {
+            record in
             if record.epoch == warmup { exchangeBefore = dataset.share?.exchangeSeconds ?? 0 }
         }
         let timed = result.history.dropFirst(warmup)
         let rates = timed.map { Double(rows) / $0.seconds }.sorted()
         func mean(_ values: [Double]) -> Double { values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count) }
-        let median = rates.count % 2 == 1 ? rates[rates.count / 2] : (rates[rates.count / 2 - 1] + rates[rates.count / 2]) / 2
+        let median =
+            rates.count % 2 == 1 ? rates[rates.count / 2] : (rates[rates.count / 2 - 1] + rates[rates.count / 2]) / 2
         // Full batch reads the blocks (features and the packed label); SGD's batches read the
         // epoch's row-major copy, `features + 1` scalars a row.
-        let bytesPerRow = series.optimizer == .sgd ? (dataset.featureCount + 1) * MemoryLayout<T>.stride : dataset.bytesPerRow
-        return ScalingPoint(mode: mode, precision: T.precisionName, optimizer: series.optimizer.rawValue,
-                            batchSize: series.optimizer == .sgd ? series.batchSize : nil, threads: threads, rows: rows,
-                            bytesPerRow: bytesPerRow, rowsPerSecondMedian: median, rowsPerSecondMin: rates.first ?? 0,
-                            rowsPerSecondMax: rates.last ?? 0, gigabytesPerSecond: median * Double(bytesPerRow) / 1e9,
-                            fractionOfBandwidth: bandwidth > 0 ? median * Double(bytesPerRow) / bandwidth : 0,
-                            speedup: 1, efficiency: 1, epochs: rates.count, generateSeconds: generateSeconds, features: features,
-                            workers: t.optimizer == .sgd ? t.workers : 1, syncEvery: t.optimizer == .sgd && t.workers > 1 ? t.resolvedSyncEvery : nil,
-                            epochSeconds: mean(timed.map(\.seconds)), shuffleSeconds: mean(timed.map(\.shuffleSeconds)),
-                            averageSeconds: mean(timed.map(\.averageSeconds)),
-                            ranks: ranks?.size ?? 1,
-                            exchangeSeconds: dataset.share.map { ($0.exchangeSeconds - exchangeBefore) / Double(max(1, epochs)) } ?? 0)
+        let bytesPerRow =
+            series.optimizer == .sgd ? (dataset.featureCount + 1) * MemoryLayout<T>.stride : dataset.bytesPerRow
+        return ScalingPoint(
+            mode: mode, precision: T.precisionName, optimizer: series.optimizer.rawValue,
+            batchSize: series.optimizer == .sgd ? series.batchSize : nil, threads: threads, rows: rows,
+            bytesPerRow: bytesPerRow, rowsPerSecondMedian: median, rowsPerSecondMin: rates.first ?? 0,
+            rowsPerSecondMax: rates.last ?? 0, gigabytesPerSecond: median * Double(bytesPerRow) / 1e9,
+            fractionOfBandwidth: bandwidth > 0 ? median * Double(bytesPerRow) / bandwidth : 0,
+            speedup: 1, efficiency: 1, epochs: rates.count, generateSeconds: generateSeconds, features: features,
+            workers: t.optimizer == .sgd ? t.workers : 1,
+            syncEvery: t.optimizer == .sgd && t.workers > 1 ? t.resolvedSyncEvery : nil,
+            epochSeconds: mean(timed.map(\.seconds)), shuffleSeconds: mean(timed.map(\.shuffleSeconds)),
+            averageSeconds: mean(timed.map(\.averageSeconds)),
+            ranks: ranks?.size ?? 1,
+            exchangeSeconds: dataset.share.map { ($0.exchangeSeconds - exchangeBefore) / Double(max(1, epochs)) } ?? 0)
     }
 
     /// Fills in speedup and efficiency relative to the 1-thread point of each series.
     package static func relate(_ points: [ScalingPoint]) -> [ScalingPoint] {
         points.map { p in
             var p = p
-            if let base = points.first(where: { $0.mode == p.mode && $0.precision == p.precision && $0.optimizer == p.optimizer
-                                                 && $0.batchSize == p.batchSize && $0.workers == p.workers
-                                                 && $0.syncEvery == p.syncEvery && $0.threads == 1 }) {
+            if let base = points.first(where: {
+                $0.mode == p.mode && $0.precision == p.precision && $0.optimizer == p.optimizer
+                    && $0.batchSize == p.batchSize && $0.workers == p.workers
+                    && $0.syncEvery == p.syncEvery && $0.threads == 1
+            }) {
                 p.speedup = p.rowsPerSecondMedian / base.rowsPerSecondMedian
                 p.efficiency = p.speedup / Double(p.threads)
             }

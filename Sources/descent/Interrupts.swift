@@ -1,5 +1,6 @@
 import Descent
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -74,7 +75,9 @@ enum Interrupts {
         if let folder {
             switch folder.abandon() {
             case .kept where FileManager.default.fileExists(atPath: folder.path(Checkpoint.fileName)):
-                note("[INFO] \(name): stopped; the last checkpoint is in \(folder.staging); continue with: descent train --resume \(folder.target)")
+                note(
+                    "[INFO] \(name): stopped; the last checkpoint is in \(folder.staging); continue with: descent train --resume \(folder.target)"
+                )
             case .kept: note("[INFO] \(name): stopped; the finished run's files are in \(folder.staging)")
             case .removed: note("[INFO] \(name): stopped; \(folder.target) is unchanged")
             case .committed: note("[INFO] \(name): stopped after the run was written to \(folder.target)")

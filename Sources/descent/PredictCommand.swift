@@ -8,25 +8,27 @@ struct PredictCommand: ParsableCommand {
         commandName: "predict",
         abstract: "Predict the classes of rows with a model that `descent train --output DIR` wrote.",
         discussion: """
-        Reads CSV, .npy or .npz rows, applies the model's standardization, and writes a CSV \
-        with a header: `prediction` (the label name) and, with --proba, one `proba_<label>` \
-        column per class. The rows need the model's feature columns; a label column (found \
-        by the model's label name, --label-column, or as one extra last column) is optional: \
-        when present, the classification report and confusion matrix are printed too (on \
-        standard error when the predictions go to standard output).
+            Reads CSV, .npy or .npz rows, applies the model's standardization, and writes a CSV \
+            with a header: `prediction` (the label name) and, with --proba, one `proba_<label>` \
+            column per class. The rows need the model's feature columns; a label column (found \
+            by the model's label name, --label-column, or as one extra last column) is optional: \
+            when present, the classification report and confusion matrix are printed too (on \
+            standard error when the predictions go to standard output).
 
-        With the MPI build under `mpirun`, each rank predicts its share of the rows and rank 0 \
-        writes them all: the same file and report as one process.
+            With the MPI build under `mpirun`, each rank predicts its share of the rows and rank 0 \
+            writes them all: the same file and report as one process.
 
-        Exit status: 0 done; 2 bad input (a model of other features or classes, malformed \
-        rows); 4 the output could not be written.
-        """
+            Exit status: 0 done; 2 bad input (a model of other features or classes, malformed \
+            rows); 4 the output could not be written.
+            """
     )
 
     @Option(help: ArgumentHelp("The model.json written by `descent train --output DIR`.", valueName: "file"))
     var model: String
 
-    @Option(help: ArgumentHelp("Rows to predict: CSV (header optional), .npy (2-D) or .npz (X, optional y).", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "Rows to predict: CSV (header optional), .npy (2-D) or .npz (X, optional y).", valueName: "file"))
     var input: String
 
     @Option(help: ArgumentHelp("Where to write the predictions CSV. Default: standard output.", valueName: "file"))
@@ -35,8 +37,11 @@ struct PredictCommand: ParsableCommand {
     @Flag(help: "Add one probability column per class (proba_<label>).")
     var proba = false
 
-    @Option(name: .customLong("label-column"), parsing: .unconditional,
-            help: "The input's label column, by header name or 0-based index (-1 the last). Default: the model's label name, else one extra last column.")
+    @Option(
+        name: .customLong("label-column"), parsing: .unconditional,
+        help:
+            "The input's label column, by header name or 0-based index (-1 the last). Default: the model's label name, else one extra last column."
+    )
     var labelColumn: String?
 
     @Option(help: "Threads. Default: the CPUs this process may use. Any value gives the same bits.")
@@ -54,8 +59,10 @@ struct PredictCommand: ParsableCommand {
             // (written by rank 0 alone) may differ.
             let weights = model.weights.flatMap { $0 }.map(\.bitPattern)
             let scaling = model.standardization.map { ($0.mean + $0.std).map(\.bitPattern) } ?? []
-            try Ranks.agree(on: "\(weights) \(scaling) \(model.classes.names) \(model.loss) \(model.precision) \(input) \(proba) \(labelColumn ?? "")",
-                            command: "predict")
+            try Ranks.agree(
+                on:
+                    "\(weights) \(scaling) \(model.classes.names) \(model.loss) \(model.precision) \(input) \(proba) \(labelColumn ?? "")",
+                command: "predict")
             switch model.precision {
             case .float64: try predict(model, as: Double.self)
             case .float32: try predict(model, as: Float.self)
@@ -73,8 +80,9 @@ struct PredictCommand: ParsableCommand {
         // Over MPI ranks each rank holds and predicts its share of the rows (in proportion
         // to its threads); rank 0 gathers the predictions and writes them.
         let ranks = Ranks.group(threads: threads)
-        let run = try PredictionRun<T>(model: model, modelPath: self.model, input: input, labelColumn: labelColumn, probabilities: proba,
-                                       threads: threads, ranks: ranks)
+        let run = try PredictionRun<T>(
+            model: model, modelPath: self.model, input: input, labelColumn: labelColumn, probabilities: proba,
+            threads: threads, ranks: ranks)
         if Ranks.quiet {
             // One voice: rank 0 writes the predictions.
         } else if let output {
@@ -84,11 +92,15 @@ struct PredictCommand: ParsableCommand {
             FileHandle.standardOutput.write(header)
             for piece in body { FileHandle.standardOutput.write(piece) }
         }
-        note("[INFO] predicted \(Format.count(run.dataset.rowCount)) rows with \(model.featureNames.count) features, \(model.classCount) classes; \(T.precisionName); \(threads) thread\(threads == 1 ? "" : "s")"
-             + (ranks.map { " per rank, over \($0.size) MPI ranks" } ?? "")
-             + " (loaded in \(String(format: "%.3f", run.loadSeconds)) s, predicted in \(String(format: "%.4f", run.predictSeconds)) s)")
+        note(
+            "[INFO] predicted \(Format.count(run.dataset.rowCount)) rows with \(model.featureNames.count) features, \(model.classCount) classes; \(T.precisionName); \(threads) thread\(threads == 1 ? "" : "s")"
+                + (ranks.map { " per rank, over \($0.size) MPI ranks" } ?? "")
+                + " (loaded in \(String(format: "%.3f", run.loadSeconds)) s, predicted in \(String(format: "%.4f", run.predictSeconds)) s)"
+        )
         guard let report = run.report else { return }
-        let text = report.rendered() + "[INFO] confusion matrix (rows: true class, columns: predicted):\n" + report.renderedConfusionMatrix()
+        let text =
+            report.rendered() + "[INFO] confusion matrix (rows: true class, columns: predicted):\n"
+            + report.renderedConfusionMatrix()
         if output == nil { note(text) } else { print(text, terminator: "") }
     }
 }

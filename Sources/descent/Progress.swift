@@ -28,7 +28,8 @@ final class Progress {
         lastDraw = now
         let rate = Double(rowsPerEpoch * epoch) / max(now, 1e-9)
         let remaining = now / Double(epoch) * Double(total - epoch)
-        let text = "epoch \(epoch)/\(total)  loss \(String(format: "%.7g", loss))  \(Format.rate(rate)) rows/s  elapsed \(Format.duration(now))  remaining \(Format.duration(remaining))"
+        let text =
+            "epoch \(epoch)/\(total)  loss \(String(format: "%.7g", loss))  \(Format.rate(rate)) rows/s  elapsed \(Format.duration(now))  remaining \(Format.duration(remaining))"
         if terminal {
             FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
         } else {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Descent
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -45,7 +46,8 @@ enum Ranks {
     /// `--resume` to some ranks only), so each rank that refuses says so and ends the job.
     static func refuseCheckpoints() throws {
         guard size > 1 else { return }
-        throw DescentError.configuration("--checkpoint-every and --resume are not supported over several MPI ranks yet; run with one rank")
+        throw DescentError.configuration(
+            "--checkpoint-every and --resume are not supported over several MPI ranks yet; run with one rank")
     }
 
     static var rank: Int {
@@ -65,7 +67,10 @@ enum Ranks {
             quiet = true
             // Rank 0 alone prints the run; the others' standard output goes nowhere.
             let null = open("/dev/null", O_WRONLY)
-            if null >= 0 { dup2(null, STDOUT_FILENO); close(null) }
+            if null >= 0 {
+                dup2(null, STDOUT_FILENO)
+                close(null)
+            }
         }
         #endif
     }
@@ -82,21 +87,29 @@ enum Ranks {
         guard let communicator else { return nil }
         // The checkpoint interval is not part of the identity, but ranks must agree on it
         // (it is refused over several ranks, and every rank must refuse together).
-        let text = "\(descentVersion) \(command) \(configuration.identityHash) checkpoint-every \(configuration.checkpointEvery ?? 0) \(extra)"
+        let text =
+            "\(descentVersion) \(command) \(configuration.identityHash) checkpoint-every \(configuration.checkpointEvery ?? 0) \(extra)"
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
         let hashes = communicator.allGather(hash)
         if let other = hashes.firstIndex(where: { $0 != hashes[0] }) {
-            throw CollectiveError(message: "the ranks run different configurations: rank \(other)'s hash \(String(hashes[other], radix: 16)) differs from rank 0's \(String(hashes[0], radix: 16)) (descent version, subcommand and every option that changes the result must match on all ranks; only --threads, --numa and --output may differ); refused")
+            throw CollectiveError(
+                message:
+                    "the ranks run different configurations: rank \(other)'s hash \(String(hashes[other], radix: 16)) differs from rank 0's \(String(hashes[0], radix: 16)) (descent version, subcommand and every option that changes the result must match on all ranks; only --threads, --numa and --output may differ); refused"
+            )
         }
         let threads = Experiment.threadCount(configuration)
         let group = RankGroup(communicator: communicator, threads: threads)
         self.group = group
         if configuration.checkpointEvery != nil && communicator.size > 1 {
             // The ranks agreed on the configuration, so all of them refuse: rank 0 says it.
-            throw CollectiveError(message: "--checkpoint-every and --resume are not supported over several MPI ranks yet; run with one rank")
+            throw CollectiveError(
+                message:
+                    "--checkpoint-every and --resume are not supported over several MPI ranks yet; run with one rank")
         }
-        note("[INFO] ranks: \(communicator.size) (threads per rank: \(group.threads.map(String.init).joined(separator: ",")))")
+        note(
+            "[INFO] ranks: \(communicator.size) (threads per rank: \(group.threads.map(String.init).joined(separator: ",")))"
+        )
         return group
         #else
         return nil
@@ -119,10 +132,15 @@ enum Ranks {
         #if MPI
         guard let communicator else { return }
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in "\(descentVersion) \(command) \(text)".utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        for byte in "\(descentVersion) \(command) \(text)".utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+        }
         let hashes = communicator.allGather(hash)
         if let other = hashes.firstIndex(where: { $0 != hashes[0] }) {
-            throw CollectiveError(message: "the ranks run different \(command) options: rank \(other)'s hash \(String(hashes[other], radix: 16)) differs from rank 0's \(String(hashes[0], radix: 16))\(hint); refused")
+            throw CollectiveError(
+                message:
+                    "the ranks run different \(command) options: rank \(other)'s hash \(String(hashes[other], radix: 16)) differs from rank 0's \(String(hashes[0], radix: 16))\(hint); refused"
+            )
         }
         note("[INFO] ranks: \(communicator.size)")
         #endif
@@ -133,7 +151,8 @@ enum Ranks {
     /// one), so the tests can show that an error on one rank ends them all.
     static func injectedFault(_ configuration: inout RunConfiguration) {
         guard active, let value = ProcessInfo.processInfo.environment["DESCENT_TEST_UNREADABLE_ON_RANK"],
-              Int(value) == rank, let path = configuration.trainFile else { return }
+            Int(value) == rank, let path = configuration.trainFile
+        else { return }
         configuration.trainFile = path + ".unreadable-on-rank-\(rank)"
     }
 
@@ -158,7 +177,9 @@ enum Ranks {
                 communicator.barrier()
             }
             let code: Int32
-            if let exit = error as? ExitCode { code = exit.rawValue } else {
+            if let exit = error as? ExitCode {
+                code = exit.rawValue
+            } else {
                 let prefix = communicator.size > 1 ? "[rank \(communicator.rank) of \(communicator.size)] " : ""
                 let message = "error: \(prefix)\(error)\n"
                 FileHandle.standardError.write(Data(message.utf8))

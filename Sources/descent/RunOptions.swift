@@ -13,7 +13,10 @@ extension NUMAPolicy: ExpressibleByArgument {}
 /// the flags that override it. Every option is optional, so only flags that are given
 /// override the file.
 struct RunOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("JSON configuration file; its keys are these flags' names (see Configs/).", valueName: "file"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "JSON configuration file; its keys are these flags' names (see Configs/).", valueName: "file"))
     var config: String?
 
     // Data
@@ -26,62 +29,108 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Fraction of points held out for testing. Default 0.5.") var testFraction: Double?
     @Option(help: "Fraction of the training points held out for early stopping (with --patience). Default 0.")
     var validationFraction: Double?
-    @Option(help: ArgumentHelp("Training data instead of blobs: CSV (features and a label column; comma-, tab- or semicolon-separated), .npy (2-D) or .npz (X and y). Labels may be any numbers or names.", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "Training data instead of blobs: CSV (features and a label column; comma-, tab- or semicolon-separated), .npy (2-D) or .npz (X and y). Labels may be any numbers or names.",
+            valueName: "file"))
     var train: String?
-    @Option(help: ArgumentHelp("Test data with the same columns (CSV, .npy or .npz); without it --test-fraction of --train is held out.", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "Test data with the same columns (CSV, .npy or .npz); without it --test-fraction of --train is held out.",
+            valueName: "file"))
     var test: String?
-    @Option(parsing: .unconditional,
-            help: "Label column, by header name or 0-based index (negative counts from the end: -1 is the last). Default: the last.")
+    @Option(
+        parsing: .unconditional,
+        help:
+            "Label column, by header name or 0-based index (negative counts from the end: -1 is the last). Default: the last."
+    )
     var labelColumn: String?
-    @Flag(name: .long, inversion: .prefixedNo, help: "Scale CSV features by the training set's mean and standard deviation.")
+    @Flag(
+        name: .long, inversion: .prefixedNo,
+        help: "Scale CSV features by the training set's mean and standard deviation.")
     var standardize: Bool?
     @Option(help: "Seed for data, split, initial weights and shuffles. Default 3.") var seed: Int?
 
     // Model and training
-    @Option(help: "squared-error (the tutorial's), log-loss, cross-entropy (softmax) or hinge. Default: squared-error for 2 classes, cross-entropy for more.")
+    @Option(
+        help:
+            "squared-error (the tutorial's), log-loss, cross-entropy (softmax) or hinge. Default: squared-error for 2 classes, cross-entropy for more."
+    )
     var loss: Loss?
-    @Option(help: "sum (the tutorial's) or mean over the rows of a batch. Default sum.") var gradient: GradientReduction?
-    @Option(help: "gd (full batch, one update per epoch) or sgd (mini-batches). Default gd.") var optimizer: OptimizerKind?
+    @Option(help: "sum (the tutorial's) or mean over the rows of a batch. Default sum.") var gradient:
+        GradientReduction?
+    @Option(help: "gd (full batch, one update per epoch) or sgd (mini-batches). Default gd.") var optimizer:
+        OptimizerKind?
     @Option(help: "Epochs to train. Default 100.") var epochs: Int?
     @Option(help: "Learning rate. Default 0.01.") var alpha: Double?
     @Option(help: "Rows per SGD batch. Default 32.") var batchSize: Int?
-    @Flag(name: .long, inversion: .prefixedNo, help: "Shuffle the rows each SGD epoch (by seed and epoch). Default on.") var shuffle: Bool?
-    @Flag(inversion: .prefixedNo, help: "Skip the last, shorter SGD batch (--no-drop-last overrides a configuration file).")
+    @Flag(name: .long, inversion: .prefixedNo, help: "Shuffle the rows each SGD epoch (by seed and epoch). Default on.")
+    var shuffle: Bool?
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Skip the last, shorter SGD batch (--no-drop-last overrides a configuration file).")
     var dropLast: Bool?
-    @Flag(inversion: .prefixedNo,
-          help: "SGD: report the loss over the whole training set after each epoch instead of the mean batch loss (--no-full-loss overrides a configuration file).")
+    @Flag(
+        inversion: .prefixedNo,
+        help:
+            "SGD: report the loss over the whole training set after each epoch instead of the mean batch loss (--no-full-loss overrides a configuration file)."
+    )
     var fullLoss: Bool?
     @Option(help: "Momentum (torch.optim.SGD). Default 0.") var momentum: Double?
     @Option(help: "Dampening of the momentum (torch.optim.SGD). Default 0.") var dampening: Double?
-    @Flag(name: .long, inversion: .prefixedNo, help: "Nesterov momentum (needs --momentum > 0, --dampening 0).") var nesterov: Bool?
+    @Flag(name: .long, inversion: .prefixedNo, help: "Nesterov momentum (needs --momentum > 0, --dampening 0).")
+    var nesterov: Bool?
     @Option(help: "L2 weight decay added to the gradient (torch.optim.SGD). Default 0.") var weightDecay: Double?
-    @Option(help: "Learning-rate schedule: constant, step, inverse-time or cosine. Default constant.") var schedule: ScheduleKind?
+    @Option(help: "Learning-rate schedule: constant, step, inverse-time or cosine. Default constant.") var schedule:
+        ScheduleKind?
     @Option(help: "step schedule: epochs between rate cuts. Default 30.") var stepSize: Int?
     @Option(help: "step schedule: factor applied at each cut. Default 0.1.") var gamma: Double?
     @Option(help: "inverse-time schedule: alpha / (1 + decay * epoch). Default 0.01.") var decay: Double?
     @Option(help: "Stop once the epoch's loss is at or below this.") var targetLoss: Double?
-    @Option(help: "Stop when the loss (validation loss with --validation-fraction) has not improved for this many epochs.")
+    @Option(
+        help: "Stop when the loss (validation loss with --validation-fraction) has not improved for this many epochs.")
     var patience: Int?
-    @Option(help: "SGD: logical workers K, each training on 1/K of every epoch and averaged every --sync-every batches (same bits for any thread count). Default 1 (plain SGD).")
+    @Option(
+        help:
+            "SGD: logical workers K, each training on 1/K of every epoch and averaged every --sync-every batches (same bits for any thread count). Default 1 (plain SGD)."
+    )
     var workers: Int?
-    @Option(help: "SGD with --workers: batches each worker runs between averagings. Default: 32768 / (workers x batch size), at least 1.")
+    @Option(
+        help:
+            "SGD with --workers: batches each worker runs between averagings. Default: 32768 / (workers x batch size), at least 1."
+    )
     var syncEvery: Int?
-    @Option(help: ArgumentHelp("Initial weights: a CSV line of features+1 numbers (bias last) per output, or a model.json.", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "Initial weights: a CSV line of features+1 numbers (bias last) per output, or a model.json.",
+            valueName: "file"))
     var initWeights: String?
 
     // Running
     @Option(help: "float32 or float64. Default float64.") var precision: Precision?
-    @Option(help: "Threads (concurrentPerform iterations). Default: the CPUs this process may use. Any value gives the same bits.")
+    @Option(
+        help:
+            "Threads (concurrentPerform iterations). Default: the CPUs this process may use. Any value gives the same bits."
+    )
     var threads: Int?
-    @Option(help: "NUMA placement: auto, off or interleave. Default auto. Results are identical under all three.") var numa: NUMAPolicy?
-    @Option(help: ArgumentHelp("Folder for loss.csv, loss.svg, data.svg, metrics.json and model.json.", valueName: "dir"))
+    @Option(help: "NUMA placement: auto, off or interleave. Default auto. Results are identical under all three.")
+    var numa: NUMAPolicy?
+    @Option(
+        help: ArgumentHelp("Folder for loss.csv, loss.svg, data.svg, metrics.json and model.json.", valueName: "dir"))
     var output: String?
 
     // Outputs as a unit, checkpoints
-    @Flag(help: "Replace the earlier run in --output DIR (when this run finishes; until then DIR keeps it).") var overwrite = false
-    @Option(help: ArgumentHelp("Write a checkpoint every N epochs beside --output DIR (in DIR.partial), so --resume DIR can continue the run bit for bit.", valueName: "N"))
+    @Flag(help: "Replace the earlier run in --output DIR (when this run finishes; until then DIR keeps it).")
+    var overwrite = false
+    @Option(
+        help: ArgumentHelp(
+            "Write a checkpoint every N epochs beside --output DIR (in DIR.partial), so --resume DIR can continue the run bit for bit.",
+            valueName: "N"))
     var checkpointEvery: Int?
-    @Option(help: ArgumentHelp("Continue the interrupted run of --output DIR from its last checkpoint, with the same bits as a run that never stopped. Other flags must match the run's (--threads and --numa may change).", valueName: "dir"))
+    @Option(
+        help: ArgumentHelp(
+            "Continue the interrupted run of --output DIR from its last checkpoint, with the same bits as a run that never stopped. Other flags must match the run's (--threads and --numa may change).",
+            valueName: "dir"))
     var resume: String?
 
     /// The options that are not settings of a run: the configuration file and what to do

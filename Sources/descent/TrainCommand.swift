@@ -8,21 +8,21 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a classifier; with no arguments, the gradient-descent tutorial's experiment.",
         discussion: """
-        Prints the tutorial's lines ([INFO] training..., the loss at epoch 1 and every 5th \
-        epoch, [INFO] evaluating...), then scikit-learn's classification report and the \
-        confusion matrix of the test set. Progress for long runs goes to standard error.
+            Prints the tutorial's lines ([INFO] training..., the loss at epoch 1 and every 5th \
+            epoch, [INFO] evaluating...), then scikit-learn's classification report and the \
+            confusion matrix of the test set. Progress for long runs goes to standard error.
 
-        With --output DIR the run's files (loss.csv streamed as epochs finish, loss.svg, \
-        data.svg, metrics.json, model.json) are written into DIR.partial beside DIR and moved \
-        into place in one step at the end: DIR always holds one complete run. The folder is \
-        checked before any work; an earlier run in it is replaced only with --overwrite. \
-        --checkpoint-every N keeps the run's state in DIR.partial so that --resume DIR \
-        continues an interrupted run (even one killed with SIGKILL) with the same bits.
+            With --output DIR the run's files (loss.csv streamed as epochs finish, loss.svg, \
+            data.svg, metrics.json, model.json) are written into DIR.partial beside DIR and moved \
+            into place in one step at the end: DIR always holds one complete run. The folder is \
+            checked before any work; an earlier run in it is replaced only with --overwrite. \
+            --checkpoint-every N keeps the run's state in DIR.partial so that --resume DIR \
+            continues an interrupted run (even one killed with SIGKILL) with the same bits.
 
-        Exit status: 0 done; 2 bad input or configuration; 3 training diverged (the loss \
-        plot and metrics are written); 4 the output folder cannot be used or written, or \
-        standard output could not be written; 128+N stopped by signal N.
-        """
+            Exit status: 0 done; 2 bad input or configuration; 3 training diverged (the loss \
+            plot and metrics are written); 4 the output folder cannot be used or written, or \
+            standard output could not be written; 128+N stopped by signal N.
+            """
     )
 
     @OptionGroup var options: RunOptions
@@ -51,23 +51,31 @@ struct TrainCommand: ParsableCommand {
             }
             Interrupts.watch(folder)
             switch training.configuration.precision {
-            case .float64: try report(try train(training, ranks: ranks, as: Double.self), training.configuration, ranks: ranks)
-            case .float32: try report(try train(training, ranks: ranks, as: Float.self), training.configuration, ranks: ranks)
+            case .float64:
+                try report(try train(training, ranks: ranks, as: Double.self), training.configuration, ranks: ranks)
+            case .float32:
+                try report(try train(training, ranks: ranks, as: Float.self), training.configuration, ranks: ranks)
             }
             try Exit.checkStandardOutput()
             Ranks.finish()
         } catch let exit as ExitCode {
             throw Ranks.fail(exit)
         } catch {
-            if let folder, folder.abandon() == .kept, FileManager.default.fileExists(atPath: folder.path(Checkpoint.fileName)) {
-                note("[INFO] the last checkpoint is kept in \(folder.staging); continue with: descent train --resume \(folder.target)")
+            if let folder, folder.abandon() == .kept,
+                FileManager.default.fileExists(atPath: folder.path(Checkpoint.fileName))
+            {
+                note(
+                    "[INFO] the last checkpoint is kept in \(folder.staging); continue with: descent train --resume \(folder.target)"
+                )
             }
             throw Ranks.fail(error)
         }
     }
 
     /// Runs the training, printing the tutorial's lines and progress as it goes.
-    func train<T: KernelScalar>(_ training: TrainingRun, ranks: RankGroup?, as type: T.Type) throws -> TrainingOutcome<T> {
+    func train<T: KernelScalar>(_ training: TrainingRun, ranks: RankGroup?, as type: T.Type) throws -> TrainingOutcome<
+        T
+    > {
         var progress: Progress?
         var rows = 0
         defer { progress?.finish() }
@@ -75,10 +83,11 @@ struct TrainCommand: ParsableCommand {
             switch event {
             case .prepared(let data):
                 rows = data.trainRows
-                note("[INFO] data: \(Format.count(data.trainRows)) training, \(Format.count(data.testRows)) test"
-                     + (data.validationRows.map { ", \(Format.count($0)) validation" } ?? "")
-                     + " rows; \(data.features) features, \(data.classes) classes; \(data.precision.rawValue); \(data.threads) thread\(data.threads == 1 ? "" : "s")"
-                     + " (\(data.generated ? "generated" : "loaded") in \(String(format: "%.3f", data.seconds)) s)")
+                note(
+                    "[INFO] data: \(Format.count(data.trainRows)) training, \(Format.count(data.testRows)) test"
+                        + (data.validationRows.map { ", \(Format.count($0)) validation" } ?? "")
+                        + " rows; \(data.features) features, \(data.classes) classes; \(data.precision.rawValue); \(data.threads) thread\(data.threads == 1 ? "" : "s")"
+                        + " (\(data.generated ? "generated" : "loaded") in \(String(format: "%.3f", data.seconds)) s)")
             case .resuming(let epoch, let epochs, let staging):
                 print("[INFO] resuming at epoch \(epoch) of \(epochs) from \(staging)")
             case .started:
@@ -87,8 +96,9 @@ struct TrainCommand: ParsableCommand {
             case .epoch(let record):
                 if record.epoch == 1 || record.epoch % 5 == 0 {
                     progress?.finish()
-                    print("[INFO] epoch=\(record.epoch), loss=\(LossText.format(record.loss))"
-                          + (record.validationLoss.map { ", validation_loss=\(LossText.format($0))" } ?? ""))
+                    print(
+                        "[INFO] epoch=\(record.epoch), loss=\(LossText.format(record.loss))"
+                            + (record.validationLoss.map { ", validation_loss=\(LossText.format($0))" } ?? ""))
                     fflush(nil)
                 }
                 progress?.update(epoch: record.epoch, loss: record.loss)
@@ -97,12 +107,18 @@ struct TrainCommand: ParsableCommand {
     }
 
     /// Prints how the run ended, the test report and the confusion matrix.
-    func report<T: KernelScalar>(_ outcome: TrainingOutcome<T>, _ configuration: RunConfiguration, ranks: RankGroup?) throws {
-        let result = outcome.result, epochsRun = result.training.epochsRun, threads = outcome.threads
+    func report<T: KernelScalar>(_ outcome: TrainingOutcome<T>, _ configuration: RunConfiguration, ranks: RankGroup?)
+        throws
+    {
+        let result = outcome.result
+        let epochsRun = result.training.epochsRun
+        let threads = outcome.threads
         // With validation data the run keeps its best epoch's weights, with or without
         // --patience: say so whenever that is not the last epoch.
-        let kept = result.training.keptEpoch != epochsRun
-            ? "; kept the weights of epoch \(result.training.keptEpoch) (the lowest validation loss), not those of the last epoch" : ""
+        let kept =
+            result.training.keptEpoch != epochsRun
+            ? "; kept the weights of epoch \(result.training.keptEpoch) (the lowest validation loss), not those of the last epoch"
+            : ""
         if result.training.stopReason != .epochsCompleted {
             print("[INFO] stopped: \(result.training.stopReason.summary)\(kept)")
         } else if !kept.isEmpty {
@@ -115,12 +131,16 @@ struct TrainCommand: ParsableCommand {
         print(report.renderedConfusionMatrix(), terminator: "")
         let epochsHere = epochsRun - result.resumedEpochs
         let rate = result.trainSeconds > 0 ? Double(result.data.train.rowCount * epochsHere) / result.trainSeconds : 0
-        print("[INFO] \(epochsHere) epochs in \(String(format: "%.3f", result.trainSeconds)) s (\(Format.rate(rate)) rows/s, \(threads) thread\(threads == 1 ? "" : "s"))")
+        print(
+            "[INFO] \(epochsHere) epochs in \(String(format: "%.3f", result.trainSeconds)) s (\(Format.rate(rate)) rows/s, \(threads) thread\(threads == 1 ? "" : "s"))"
+        )
         if let ranks, ranks.size > 1, let share = result.data.train.share, share.exchanges > 0 {
             // Rank 0's view: the block reductions' all-gathers, waits for slower ranks included.
             let seconds = share.exchangeSeconds
-            print("[INFO] ranks: \(ranks.size); the training set's \(share.exchanges) exchanges took \(String(format: "%.3f", seconds)) s"
-                  + " (\(String(format: "%.1f", seconds / Double(share.exchanges) * 1e6)) us each, \(String(format: "%.1f", 100 * seconds / max(result.trainSeconds, 1e-9)))% of training)")
+            print(
+                "[INFO] ranks: \(ranks.size); the training set's \(share.exchanges) exchanges took \(String(format: "%.3f", seconds)) s"
+                    + " (\(String(format: "%.1f", seconds / Double(share.exchanges) * 1e6)) us each, \(String(format: "%.1f", 100 * seconds / max(result.trainSeconds, 1e-9)))% of training)"
+            )
         }
         if !outcome.written.isEmpty { print("[INFO] wrote \(outcome.writtenDescription)") }
     }

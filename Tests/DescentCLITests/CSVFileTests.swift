@@ -1,6 +1,6 @@
+import DescentTestSupport
 import Foundation
 import Testing
-import DescentTestSupport
 
 /// CSV files (`CSVFile`) at the command line: header names, line ends, long numbers, quotes,
 /// and a header too wide for its rows.
@@ -14,11 +14,14 @@ struct CSVFileTests {
         let out = Self.dir.appendingPathComponent("bom-out").path
         let result = try CLI.run(["train", "--train", path, "--label-column", "kind", "--epochs", "2", "--output", out])
         #expect(result.status == 0, "\(result.stderr)")
-        let model = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/model.json"))) as? [String: Any]
+        let model =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/model.json")))
+            as? [String: Any]
         #expect(model?["features"] as? [String] == ["first", "second"])
         #expect(model?["label"] as? String == "kind")
         let bad = CLI.write("\u{FEFF}\"first\",\"second\",\"kind\"\n1,2,0\nx,4,1\n", to: "bom-bad.csv", in: Self.dir)
-        expectCleanFailure(try CLI.run(["train", "--train", bad, "--label-column", "kind"]), "column 'first' holds 'x'")
+        expectCleanFailure(
+            try CLI.run(["train", "--train", bad, "--label-column", "kind"]), "column 'first' holds 'x'")
     }
 
     /// D23: CR-only line ends, and a valid number longer than 62 characters.
@@ -39,7 +42,8 @@ struct CSVFileTests {
     /// a quoted field never closed (which used to say "too few rows").
     @Test func strayAndUnclosedQuotesAreErrorsAtTheirPlace() throws {
         let stray = CLI.write("a,b,label\n1,2,x\"y\n3,4,z\n", to: "stray.csv", in: Self.dir)
-        expectCleanFailure(try CLI.run(["train", "--train", stray]), "stray.csv:2:3: a quote character inside an unquoted field")
+        expectCleanFailure(
+            try CLI.run(["train", "--train", stray]), "stray.csv:2:3: a quote character inside an unquoted field")
         let open = CLI.write("a,b,label\n1,2,\"x\n3,4,z\n", to: "open.csv", in: Self.dir)
         expectCleanFailure(try CLI.run(["train", "--train", open]), "open.csv:2:3: a quoted field is never closed")
         // A file of many parts (over 64 KiB): the same error on 1 and 2 threads.
@@ -48,7 +52,9 @@ struct CSVFileTests {
         text = text.replacingOccurrences(of: "\n4000,3,even\n", with: "\n4000,3,ev\"en\n")
         let big = CLI.write(text, to: "stray-big.csv", in: Self.dir)
         for threads in ["1", "2"] {
-            expectCleanFailure(try CLI.run(["train", "--train", big, "--threads", threads]), "stray-big.csv:4002:3: a quote character inside an unquoted field")
+            expectCleanFailure(
+                try CLI.run(["train", "--train", big, "--threads", threads]),
+                "stray-big.csv:4002:3: a quote character inside an unquoted field")
         }
     }
 

@@ -1,43 +1,72 @@
+import DescentTestSupport
 import Foundation
 import Testing
-import DescentTestSupport
 
 /// Issue 11: a checkpointing run killed with SIGKILL at any moment (during an epoch, half
 /// way through writing a checkpoint, before the first checkpoint, again while resuming) and
 /// resumed gives the uninterrupted run's loss curve, plot, metrics and weights bit for bit.
 struct CheckpointKillTests {
     static let cases: [(name: String, arguments: [String])] = [
-        ("gd, momentum, step schedule, validation early stopping",
-         ["--samples", "6000", "--epochs", "30", "--momentum", "0.9", "--schedule", "step", "--step-size", "4", "--gamma", "0.7",
-          "--validation-fraction", "0.2", "--patience", "25", "--alpha", "0.001"]),
-        ("sgd, Nesterov, 3 workers, cosine schedule",
-         ["--samples", "6000", "--epochs", "24", "--optimizer", "sgd", "--batch-size", "32", "--momentum", "0.9", "--nesterov",
-          "--workers", "3", "--alpha", "0.002", "--schedule", "cosine"]),
-        ("sgd float32, one-row batches, weight decay, 3 classes, full loss",
-         ["--samples", "3000", "--epochs", "20", "--optimizer", "sgd", "--batch-size", "1", "--precision", "float32",
-          "--full-loss", "--weight-decay", "0.001", "--centers", "3", "--alpha", "0.01"]),
+        (
+            "gd, momentum, step schedule, validation early stopping",
+            [
+                "--samples", "6000", "--epochs", "30", "--momentum", "0.9", "--schedule", "step", "--step-size", "4",
+                "--gamma", "0.7",
+                "--validation-fraction", "0.2", "--patience", "25", "--alpha", "0.001",
+            ]
+        ),
+        (
+            "sgd, Nesterov, 3 workers, cosine schedule",
+            [
+                "--samples", "6000", "--epochs", "24", "--optimizer", "sgd", "--batch-size", "32", "--momentum", "0.9",
+                "--nesterov",
+                "--workers", "3", "--alpha", "0.002", "--schedule", "cosine",
+            ]
+        ),
+        (
+            "sgd float32, one-row batches, weight decay, 3 classes, full loss",
+            [
+                "--samples", "3000", "--epochs", "20", "--optimizer", "sgd", "--batch-size", "1", "--precision",
+                "float32",
+                "--full-loss", "--weight-decay", "0.001", "--centers", "3", "--alpha", "0.01",
+            ]
+        ),
     ]
 
     /// Everything of a finished run that must not depend on interruptions: loss.csv without
     /// its seconds column, loss.svg, the model's weights and the metrics that are not times.
     static func fingerprint(_ folder: String) throws -> [String] {
         let csv = try String(contentsOfFile: folder + "/loss.csv", encoding: .utf8)
-            .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).prefix(4).joined(separator: ",") }
+            .split(separator: "\n").map {
+                $0.split(separator: ",", omittingEmptySubsequences: false).prefix(4).joined(separator: ",")
+            }
         let svg = try String(contentsOfFile: folder + "/loss.svg", encoding: .utf8)
-        let model = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/model.json"))) as! [String: Any]
-        let metrics = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/metrics.json"))) as! [String: Any]
+        let model =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/model.json")))
+            as! [String: Any]
+        let metrics =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/metrics.json")))
+            as! [String: Any]
         let weights = (model["weights"] as! [[Double]]).flatMap { $0 }.map { String($0.bitPattern, radix: 16) }
-        return csv + [svg, weights.joined(separator: " "),
-                      "\(metrics["epochs-run"]!) \(metrics["kept-epoch"]!) \(metrics["stop-reason"]!) \(metrics["accuracy"]!)"]
+        return csv + [
+            svg, weights.joined(separator: " "),
+            "\(metrics["epochs-run"]!) \(metrics["kept-epoch"]!) \(metrics["stop-reason"]!) \(metrics["accuracy"]!)",
+        ]
     }
 
-    enum Kill { case afterEpoch(Int), inCheckpoint(Int), after(seconds: Double) }
+    enum Kill {
+        case afterEpoch(Int)
+        case inCheckpoint(Int)
+        case after(seconds: Double)
+    }
 
     /// Starts (or resumes) the run, killing it as `kill` says; returns the exit status.
     static func attempt(_ arguments: [String], _ kill: Kill?) throws -> CLIResult {
         switch kill {
-        case .afterEpoch(let n)?: return try CLI.runProcess(CLI.binary, arguments, environment: ["DESCENT_TEST_KILL": "after-epoch:\(n)"])
-        case .inCheckpoint(let n)?: return try CLI.runProcess(CLI.binary, arguments, environment: ["DESCENT_TEST_KILL": "checkpoint:\(n)"])
+        case .afterEpoch(let n)?:
+            return try CLI.runProcess(CLI.binary, arguments, environment: ["DESCENT_TEST_KILL": "after-epoch:\(n)"])
+        case .inCheckpoint(let n)?:
+            return try CLI.runProcess(CLI.binary, arguments, environment: ["DESCENT_TEST_KILL": "checkpoint:\(n)"])
         case .after(let seconds)?:
             let process = try CLI.start(arguments)
             Thread.sleep(forTimeInterval: seconds)
@@ -62,7 +91,10 @@ struct CheckpointKillTests {
             [.afterEpoch(7), nil],
             [.inCheckpoint(2), nil],
             [.afterEpoch(4), .afterEpoch(11), .inCheckpoint(2), nil],
-            [.after(seconds: Double.random(in: 0.05...0.6, using: &random)), .after(seconds: Double.random(in: 0.05...0.6, using: &random)), nil],
+            [
+                .after(seconds: Double.random(in: 0.05...0.6, using: &random)),
+                .after(seconds: Double.random(in: 0.05...0.6, using: &random)), nil,
+            ],
             [.after(seconds: 0.01), nil],
         ]
         for (p, plan) in plans.enumerated() {
@@ -79,10 +111,15 @@ struct CheckpointKillTests {
                 log.append("\(resumable ? "resume" : "restart"): \(result.status)")
             }
             #expect(result.status == 0, "\(name) plan \(p): \(log) \(result.stderr)")
-            #expect(!FileManager.default.fileExists(atPath: out + ".partial"), "\(name) plan \(p): the staging folder is gone")
+            #expect(
+                !FileManager.default.fileExists(atPath: out + ".partial"),
+                "\(name) plan \(p): the staging folder is gone")
             let got = try Self.fingerprint(out)
             let same = got == expected
-            #expect(same, "\(name) plan \(p) (\(log)): first difference \(zip(got, expected).first { $0 != $1 }.map { "\($0) vs \($1)" } ?? "count")")
+            #expect(
+                same,
+                "\(name) plan \(p) (\(log)): first difference \(zip(got, expected).first { $0 != $1 }.map { "\($0) vs \($1)" } ?? "count")"
+            )
         }
     }
 
@@ -94,40 +131,57 @@ struct CheckpointKillTests {
         for i in 0..<400 { csv += "\(Double(i % 37) / 7),\(Double(i % 11) / 3),\(i % 2 == 0 ? "a" : "b")\n" }
         let data = CLI.write(csv, to: "train.csv", in: dir)
         let out = dir.appendingPathComponent("d").path
-        let killed = try CLI.runProcess(CLI.binary, ["train", "--train", data, "--epochs", "20", "--checkpoint-every", "2", "--output", out],
-                                        environment: ["DESCENT_TEST_KILL": "after-epoch:5"])
+        let killed = try CLI.runProcess(
+            CLI.binary, ["train", "--train", data, "--epochs", "20", "--checkpoint-every", "2", "--output", out],
+            environment: ["DESCENT_TEST_KILL": "after-epoch:5"])
         #expect(killed.status == 137)
 
         let otherFlags = try CLI.run(["train", "--resume", out, "--alpha", "0.5", "--momentum", "0.9"])
         #expect(otherFlags.status == 2, "\(otherFlags.stderr)")
-        #expect(otherFlags.stderr.contains("alpha 0.01 in the checkpoint, 0.5 now") && otherFlags.stderr.contains("momentum"), "\(otherFlags.stderr)")
+        #expect(
+            otherFlags.stderr.contains("alpha 0.01 in the checkpoint, 0.5 now")
+                && otherFlags.stderr.contains("momentum"), "\(otherFlags.stderr)")
 
         let fresh = try CLI.run(["train", "--train", data, "--epochs", "20", "--output", out])
-        #expect(fresh.status == 4 && fresh.stderr.contains("left a checkpoint at epoch 4") && fresh.stderr.contains("--resume"), "\(fresh.stderr)")
+        #expect(
+            fresh.status == 4 && fresh.stderr.contains("left a checkpoint at epoch 4")
+                && fresh.stderr.contains("--resume"), "\(fresh.stderr)")
 
         _ = CLI.write(csv.replacingOccurrences(of: "\n3.0,", with: "\n3.5,"), to: "train.csv", in: dir)
         let otherData = try CLI.run(["train", "--resume", out])
-        #expect(otherData.status == 2 && otherData.stderr.contains("the data differ from the interrupted run's"), "\(otherData.stderr)")
+        #expect(
+            otherData.status == 2 && otherData.stderr.contains("the data differ from the interrupted run's"),
+            "\(otherData.stderr)")
         _ = CLI.write(csv, to: "train.csv", in: dir)
         // The settings of how a run executes may change (`Setting.Role.execution`).
-        let resumed = try CLI.run(["train", "--resume", out, "--threads", "1", "--numa", "off", "--checkpoint-every", "3"])
+        let resumed = try CLI.run([
+            "train", "--resume", out, "--threads", "1", "--numa", "off", "--checkpoint-every", "3",
+        ])
         #expect(resumed.status == 0, "\(resumed.stderr)")
 
         let nothing = try CLI.run(["train", "--resume", out])
         #expect(nothing.status == 4 && nothing.stderr.contains("no interrupted run to resume"), "\(nothing.stderr)")
         let noOutput = try CLI.run(["train", "--checkpoint-every", "2"])
-        #expect(noOutput.status == 2 && noOutput.stderr.contains("--checkpoint-every needs --output"), "\(noOutput.stderr)")
+        #expect(
+            noOutput.status == 2 && noOutput.stderr.contains("--checkpoint-every needs --output"), "\(noOutput.stderr)")
         let verify = try CLI.run(["verify", "--checkpoint-every", "2", "--output", out + "2"])
-        #expect(verify.status == 2 && verify.stderr.contains("--resume and --checkpoint-every are for descent train"), "\(verify.stderr)")
+        #expect(
+            verify.status == 2 && verify.stderr.contains("--resume and --checkpoint-every are for descent train"),
+            "\(verify.stderr)")
     }
 
     /// SIGINT on a checkpointing run keeps the checkpoint and says how to resume.
     @Test func interruptedCheckpointingRunSaysHowToResume() throws {
         let dir = CLI.temporaryDirectory()
         let out = dir.appendingPathComponent("d").path
-        let process = try CLI.start(["train", "--samples", "20000", "--epochs", "100000", "--checkpoint-every", "1", "--output", out])
+        let process = try CLI.start([
+            "train", "--samples", "20000", "--epochs", "100000", "--checkpoint-every", "1", "--output", out,
+        ])
         var waited = 0.0
-        while !FileManager.default.fileExists(atPath: out + ".partial/checkpoint.json") && waited < 60 { Thread.sleep(forTimeInterval: 0.05); waited += 0.05 }
+        while !FileManager.default.fileExists(atPath: out + ".partial/checkpoint.json") && waited < 60 {
+            Thread.sleep(forTimeInterval: 0.05)
+            waited += 0.05
+        }
         process.send(SIGINT)
         let result = try process.wait()
         #expect(result.status == 130)
@@ -142,8 +196,12 @@ struct CheckpointKillTests {
     @Test func damagedCheckpointsAreErrorsAndPathsAreNormalized() throws {
         let dir = CLI.temporaryDirectory()
         let out = dir.appendingPathComponent("d").path
-        let start = ["train", "--samples", "2000", "--epochs", "12", "--optimizer", "sgd", "--workers", "2", "--checkpoint-every", "2", "--output", out]
-        #expect(try CLI.runProcess(CLI.binary, start, environment: ["DESCENT_TEST_KILL": "after-epoch:5"]).status == 137)
+        let start = [
+            "train", "--samples", "2000", "--epochs", "12", "--optimizer", "sgd", "--workers", "2",
+            "--checkpoint-every", "2", "--output", out,
+        ]
+        #expect(
+            try CLI.runProcess(CLI.binary, start, environment: ["DESCENT_TEST_KILL": "after-epoch:5"]).status == 137)
         let path = out + ".partial/checkpoint.json"
         let original = try Data(contentsOf: URL(fileURLWithPath: path))
         let edits: [(String, String, String)] = [
@@ -157,7 +215,9 @@ struct CheckpointKillTests {
             #expect(text.contains(find), "\(find) in \(text.prefix(400))")
             try Data(text.replacingOccurrences(of: find, with: replace).utf8).write(to: URL(fileURLWithPath: path))
             let result = try CLI.run(["train", "--resume", out])
-            #expect(result.status == 2 && result.stderr.contains("damaged checkpoint") && result.stderr.contains(message), "\(find): \(result.status) \(result.stderr)")
+            #expect(
+                result.status == 2 && result.stderr.contains("damaged checkpoint") && result.stderr.contains(message),
+                "\(find): \(result.status) \(result.stderr)")
             #expect(FileManager.default.fileExists(atPath: path), "a refused resume keeps the checkpoint")
         }
         try original.write(to: URL(fileURLWithPath: path))

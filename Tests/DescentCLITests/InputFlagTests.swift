@@ -1,6 +1,6 @@
+import DescentTestSupport
 import Foundation
 import Testing
-import DescentTestSupport
 
 /// The flags that name or shape a run's input (`InputFlagChecks.swift` and the checks of the
 /// values given): blob flags beside a training file, flags a run ignores, the fraction a
@@ -13,10 +13,12 @@ struct InputFlagTests {
     @Test func blobFlagsWithATrainingFileAreAnError() throws {
         let csv = CLI.write("a,b,label\n" + eightRows.joined(separator: "\n") + "\n", to: "d18.csv", in: Self.dir)
         let config = CLI.write("{\"train\": \"\(csv)\"}", to: "train.json", in: Self.dir)
-        expectCleanFailure(try CLI.run(["train", "--config", config, "--samples", "10"]),
-                                "--samples is for generated blobs and would be ignored with the configuration file's \"train\"")
-        expectCleanFailure(try CLI.run(["train", "--train", csv, "--features", "3", "--centers", "3"]),
-                                "--features, --centers are for generated blobs and would be ignored with --train")
+        expectCleanFailure(
+            try CLI.run(["train", "--config", config, "--samples", "10"]),
+            "--samples is for generated blobs and would be ignored with the configuration file's \"train\"")
+        expectCleanFailure(
+            try CLI.run(["train", "--train", csv, "--features", "3", "--centers", "3"]),
+            "--features, --centers are for generated blobs and would be ignored with --train")
     }
 
     /// D24: flags a run ignores print a warning on standard error.
@@ -48,14 +50,17 @@ struct InputFlagTests {
     /// D24: a negative --label-column counts from the end (-1 is the last column, as in
     /// Python); out of range it says what is allowed.
     @Test func negativeLabelColumnCountsFromTheEnd() throws {
-        let csv = CLI.write("label,a,b\n" + (0..<8).map { "\($0 % 2),\($0),\($0 * 3 % 7)" }.joined(separator: "\n") + "\n", to: "label-first.csv", in: Self.dir)
+        let csv = CLI.write(
+            "label,a,b\n" + (0..<8).map { "\($0 % 2),\($0),\($0 * 3 % 7)" }.joined(separator: "\n") + "\n",
+            to: "label-first.csv", in: Self.dir)
         let first = try CLI.run(["train", "--train", csv, "--label-column", "-3", "--epochs", "1"])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stderr.contains("2 features, 2 classes"), "\(first.stderr)")
         let last = try CLI.run(["train", "--train", csv, "--label-column", "-1", "--epochs", "1"])
         #expect(last.status == 0, "\(last.stderr)")
         #expect(!last.stderr.contains("Missing value"))
-        expectCleanFailure(try CLI.run(["train", "--train", csv, "--label-column", "-4"]), "no column named '-4' for --label-column")
+        expectCleanFailure(
+            try CLI.run(["train", "--train", csv, "--label-column", "-4"]), "no column named '-4' for --label-column")
     }
 
     /// D16, D17, D20: inputs that used to be accepted and measured or compared nothing.

@@ -1,6 +1,6 @@
+import DescentTestSupport
 import Foundation
 import Testing
-import DescentTestSupport
 
 /// Signals and standard output (`Sources/descent/Interrupts.swift`), issue 11's D13-D15:
 /// interrupts lose nothing and mix no runs, closed pipes and full disks are reported.
@@ -15,13 +15,17 @@ struct InterruptsTests {
         var previous = try #require(OutputFolder.runID(out))
         for (index, delay) in [0.05, 0.2, 0.4, 0.6, 0.9, 1.3].enumerated() {
             let signal = index % 2 == 0 ? SIGINT : SIGTERM
-            let process = try CLI.start(["train", "--samples", "20000", "--epochs", "60", "--output", out, "--overwrite"])
+            let process = try CLI.start([
+                "train", "--samples", "20000", "--epochs", "60", "--output", out, "--overwrite",
+            ])
             Thread.sleep(forTimeInterval: delay)
             process.send(signal)
             let result = try process.wait()
             let now = OutputFolder.runID(out)
             #expect(OutputFolder.entries(dir.path) == ["d"], "delay \(delay): \(OutputFolder.entries(dir.path))")
-            #expect(OutputFolder.entries(out) == ["data.svg", "loss.csv", "loss.svg", "metrics.json", "model.json"], "delay \(delay)")
+            #expect(
+                OutputFolder.entries(out) == ["data.svg", "loss.csv", "loss.svg", "metrics.json", "model.json"],
+                "delay \(delay)")
             #expect(OutputFolder.runID(out, "model.json") == now, "delay \(delay): files of two runs")
             if result.status == 0 {
                 #expect(now != previous)
@@ -43,9 +47,11 @@ struct InterruptsTests {
         #expect(try CLI.run(["train", "--epochs", "3", "--output", out]).status == 0)
         let previous = try #require(OutputFolder.runID(out))
         // train replaces d; verify and bench write new folders, which must not appear.
-        for command in [["train", "--epochs", "3", "--output", out, "--overwrite"],
-                        ["verify", "--threads-list", "1,2", "--samples", "200", "--output", dir.appendingPathComponent("v").path],
-                        ["bench", "--rows", "20000", "--threads-list", "1", "--output", dir.appendingPathComponent("b").path]] {
+        for command in [
+            ["train", "--epochs", "3", "--output", out, "--overwrite"],
+            ["verify", "--threads-list", "1,2", "--samples", "200", "--output", dir.appendingPathComponent("v").path],
+            ["bench", "--rows", "20000", "--threads-list", "1", "--output", dir.appendingPathComponent("b").path],
+        ] {
             let result = try CLI.runProcess(CLI.binary, command, environment: ["DESCENT_TEST_KILL": "staging-created"])
             #expect(result.status == 128 + SIGINT, "\(command): \(result.status) \(result.stderr)")
             #expect(OutputFolder.entries(dir.path) == ["d"], "\(command): \(OutputFolder.entries(dir.path))")
@@ -58,16 +64,24 @@ struct InterruptsTests {
     @Test func closedPipesAndFullDisksOnStandardOutputAreReported() throws {
         let dir = CLI.temporaryDirectory()
         let out = dir.appendingPathComponent("d").path
-        let piped = try CLI.runProcess(URL(fileURLWithPath: "/bin/sh"),
-                                       ["-c", "\"$0\" train --samples 200000 --epochs 20 --output \"$1\" | head -1", CLI.binary.path, out])
+        let piped = try CLI.runProcess(
+            URL(fileURLWithPath: "/bin/sh"),
+            ["-c", "\"$0\" train --samples 200000 --epochs 20 --output \"$1\" | head -1", CLI.binary.path, out])
         #expect(piped.stdout == "[INFO] training...\n")
-        #expect(OutputFolder.entries(out) == ["data.svg", "loss.csv", "loss.svg", "metrics.json", "model.json"], "\(piped.stderr)")
-        let status = try CLI.runProcess(URL(fileURLWithPath: "/bin/bash"),
-                                        ["-c", "\"$0\" train --samples 200000 --epochs 20 | head -1 >/dev/null; echo ${PIPESTATUS[0]}", CLI.binary.path])
+        #expect(
+            OutputFolder.entries(out) == ["data.svg", "loss.csv", "loss.svg", "metrics.json", "model.json"],
+            "\(piped.stderr)")
+        let status = try CLI.runProcess(
+            URL(fileURLWithPath: "/bin/bash"),
+            [
+                "-c", "\"$0\" train --samples 200000 --epochs 20 | head -1 >/dev/null; echo ${PIPESTATUS[0]}",
+                CLI.binary.path,
+            ])
         #expect(status.stdout == "4\n", "\(status.stderr)")
         #expect(status.stderr.contains("cannot write standard output (Broken pipe)"))
-        let full = try CLI.runProcess(URL(fileURLWithPath: "/bin/sh"),
-                                      ["-c", "\"$0\" verify --json --threads-list 2 --epochs 5 > /dev/full", CLI.binary.path])
+        let full = try CLI.runProcess(
+            URL(fileURLWithPath: "/bin/sh"),
+            ["-c", "\"$0\" verify --json --threads-list 2 --epochs 5 > /dev/full", CLI.binary.path])
         #expect(full.status == 4, "\(full.stderr)")
         #expect(full.stderr.contains("cannot write standard output (No space left on device)"))
     }

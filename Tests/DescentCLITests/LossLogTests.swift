@@ -1,6 +1,6 @@
+import DescentTestSupport
 import Foundation
 import Testing
-import DescentTestSupport
 
 /// The loss history (`LossLog`) of a long run, issue 11's D6.
 struct LossLogTests {
@@ -9,10 +9,16 @@ struct LossLogTests {
     @Test func longRunsStreamTheirHistory() throws {
         let dir = CLI.temporaryDirectory()
         let out = dir.appendingPathComponent("d").path
-        let result = try CLI.runProcess(URL(fileURLWithPath: "/bin/sh"),
-                                        ["-c", "\"$0\" train --samples 4 --epochs 100000 --output \"$1\" >/dev/null & pid=$!; peak=0; while kill -0 $pid 2>/dev/null; do r=$(awk '/VmHWM/{print $2}' /proc/$pid/status 2>/dev/null); [ -n \"$r\" ] && peak=$r; sleep 0.2; done; wait $pid; echo \"$? $peak\"",
-                                         CLI.binary.path, out])
-        let fields = result.stdout.split(separator: " ").map { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1 }
+        let result = try CLI.runProcess(
+            URL(fileURLWithPath: "/bin/sh"),
+            [
+                "-c",
+                "\"$0\" train --samples 4 --epochs 100000 --output \"$1\" >/dev/null & pid=$!; peak=0; while kill -0 $pid 2>/dev/null; do r=$(awk '/VmHWM/{print $2}' /proc/$pid/status 2>/dev/null); [ -n \"$r\" ] && peak=$r; sleep 0.2; done; wait $pid; echo \"$? $peak\"",
+                CLI.binary.path, out,
+            ])
+        let fields = result.stdout.split(separator: " ").map {
+            Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+        }
         #expect(fields.first == 0, "\(result.stdout) \(result.stderr)")
         let lines = try String(contentsOfFile: out + "/loss.csv", encoding: .utf8).split(separator: "\n")
         #expect(lines.count == 100_001)

@@ -1,6 +1,6 @@
+import DescentTestSupport
 import Foundation
 import Testing
-import DescentTestSupport
 
 /// Issue 11's D3 and D4: sizes are checked before anything is allocated; too much memory is
 /// a clear error with both numbers and a hint (exit 2), never a trap or the OOM killer.
@@ -11,16 +11,31 @@ struct MemoryBudgetTests {
         for i in 0..<200 { csv += "\(i % 7),\(i % 5),\(i % 2 == 0 ? 999_999 : 3)\n" }
         let labels = CLI.write(csv, to: "labels.csv", in: dir)
         let cases: [([String], [String: String], String)] = [
-            (["train", "--features", "10000", "--samples", "10000000"], [:], "the run needs about 745.3 GiB of memory (data 745.3 GiB"),
+            (
+                ["train", "--features", "10000", "--samples", "10000000"], [:],
+                "the run needs about 745.3 GiB of memory (data 745.3 GiB"
+            ),
             (["train", "--features", "9000000000000000000"], [:], "more than 2^63 bytes"),
-            (["train", "--features", "300", "--samples", "20000000"], ["DESCENT_MEMORY_LIMIT": "8G"], "is available (DESCENT_MEMORY_LIMIT)"),
-            (["train", "--features", "300", "--samples", "200000", "--precision", "float32"], ["DESCENT_MEMORY_LIMIT": "100M"],
-             "or --precision float32"),
+            (
+                ["train", "--features", "300", "--samples", "20000000"], ["DESCENT_MEMORY_LIMIT": "8G"],
+                "is available (DESCENT_MEMORY_LIMIT)"
+            ),
+            (
+                ["train", "--features", "300", "--samples", "200000", "--precision", "float32"],
+                ["DESCENT_MEMORY_LIMIT": "100M"],
+                "or --precision float32"
+            ),
             (["bench", "--rows", "3000000000", "--threads-list", "1"], [:], "data 67.1 GiB"),
             (["bench", "--probe-bytes", "9000000000000000000", "--threads-list", "1"], [:], "bandwidth probe"),
             (["train", "--threads", "1000000"], [:], "--threads must be at most 4096"),
-            (["train", "--centers", "1000000000", "--samples", "4"], [:], "--centers 1000000000 is more than --samples 4"),
-            (["train", "--centers", "65537", "--samples", "70000"], [:], "--centers 65537 is more classes than descent trains (at most 65536)"),
+            (
+                ["train", "--centers", "1000000000", "--samples", "4"], [:],
+                "--centers 1000000000 is more than --samples 4"
+            ),
+            (
+                ["train", "--centers", "65537", "--samples", "70000"], [:],
+                "--centers 65537 is more classes than descent trains (at most 65536)"
+            ),
             (["verify", "--threads-list", "1,9223372036854775807"], [:], "thread counts from 1 to 4096"),
             (["train", "--train", labels, "--optimizer", "sgd"], ["DESCENT_MEMORY_LIMIT": "200K"], "SGD epoch copy"),
             (["train"], ["DESCENT_MEMORY_LIMIT": "1.5G"], "DESCENT_MEMORY_LIMIT='1.5G' is not a byte count"),

@@ -1,6 +1,6 @@
+import DescentTestSupport
 import Foundation
 import Testing
-import DescentTestSupport
 
 /// NumPy files (`NPYFile`) with hostile shapes, refused at once.
 struct NPYFileTests {
@@ -13,7 +13,8 @@ struct NPYFileTests {
             var header = "{'descr': '<f8', 'fortran_order': False, 'shape': \(shape), }"
             header += String(repeating: " ", count: (64 - (10 + header.utf8.count + 1) % 64) % 64) + "\n"
             let length = UInt16(header.utf8.count)
-            return Data([0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(length & 0xFF), UInt8(length >> 8)] + Array(header.utf8))
+            return Data(
+                [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(length & 0xFF), UInt8(length >> 8)] + Array(header.utf8))
         }
         let empty = Self.dir.appendingPathComponent("wide-empty.npy").path
         try npy("(0, 4611686018427387904)").write(to: URL(fileURLWithPath: empty))

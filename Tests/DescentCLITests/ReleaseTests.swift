@@ -1,7 +1,7 @@
-import Foundation
-import Testing
 import Descent
 import DescentTestSupport
+import Foundation
+import Testing
 
 /// The version lives in one place (`descentVersion`): `descent --version` prints it and the
 /// newest CHANGELOG.md entry is headed by it; the package ships its license.

@@ -1,6 +1,6 @@
+import DescentTestSupport
 import Foundation
 import Testing
-import DescentTestSupport
 
 /// The output folder (`RunFolder`), issue 11's D1 and D2: checked before any work, always
 /// holding one complete run, never replacing files Descent did not write.
@@ -50,11 +50,17 @@ struct RunFolderTests {
         let first = try #require(OutputFolder.runID(out))
         #expect(OutputFolder.runID(out, "model.json") == first)
         let again = try CLI.run(["train", "--epochs", "5", "--output", out])
-        #expect(again.status == 4 && again.stderr.contains("holds an earlier run's outputs") && again.stderr.contains("--overwrite"), "\(again.stderr)")
+        #expect(
+            again.status == 4 && again.stderr.contains("holds an earlier run's outputs")
+                && again.stderr.contains("--overwrite"), "\(again.stderr)")
         #expect(OutputFolder.runID(out) == first, "a refused run must not touch the folder")
-        let diverged = try CLI.run(["train", "--alpha", "1e308", "--centers", "3", "--loss", "hinge", "--output", out, "--overwrite"])
+        let diverged = try CLI.run([
+            "train", "--alpha", "1e308", "--centers", "3", "--loss", "hinge", "--output", out, "--overwrite",
+        ])
         #expect(diverged.status == 3)
-        #expect(OutputFolder.entries(out) == ["loss.csv", "loss.svg", "metrics.json"], "the first run's model.json must go with it")
+        #expect(
+            OutputFolder.entries(out) == ["loss.csv", "loss.svg", "metrics.json"],
+            "the first run's model.json must go with it")
         #expect(OutputFolder.runID(out) != first)
         #expect(OutputFolder.entries(dir.path) == ["d"], "no staging folder or temporary file is left")
 
@@ -62,7 +68,9 @@ struct RunFolderTests {
         try FileManager.default.createDirectory(atPath: foreign, withIntermediateDirectories: true)
         _ = CLI.write("keep me", to: "notes.txt", in: URL(fileURLWithPath: foreign))
         let refused = try CLI.run(["train", "--epochs", "2", "--output", foreign, "--overwrite"])
-        #expect(refused.status == 4 && refused.stderr.contains("holds files Descent did not write (notes.txt)"), "\(refused.stderr)")
+        #expect(
+            refused.status == 4 && refused.stderr.contains("holds files Descent did not write (notes.txt)"),
+            "\(refused.stderr)")
         #expect(OutputFolder.entries(foreign) == ["notes.txt"])
     }
 
@@ -73,7 +81,10 @@ struct RunFolderTests {
         let out = dir.appendingPathComponent("d").path
         let first = try CLI.start(["train", "--samples", "40000", "--epochs", "400", "--output", out])
         var waited = 0.0
-        while !FileManager.default.fileExists(atPath: out + ".partial/loss.csv") && waited < 60 { Thread.sleep(forTimeInterval: 0.05); waited += 0.05 }
+        while !FileManager.default.fileExists(atPath: out + ".partial/loss.csv") && waited < 60 {
+            Thread.sleep(forTimeInterval: 0.05)
+            waited += 0.05
+        }
         let second = try CLI.run(["train", "--epochs", "2", "--output", out, "--overwrite"])
         let firstResult = try first.wait()
         #expect(second.status == 4 && second.stderr.contains("another descent run is writing it"), "\(second.stderr)")
@@ -89,7 +100,9 @@ struct RunFolderTests {
         try FileManager.default.createDirectory(atPath: out + ".partial", withIntermediateDirectories: true)
         _ = CLI.write("mine", to: "notes.txt", in: URL(fileURLWithPath: out + ".partial"))
         let refused = try CLI.run(["train", "--epochs", "2", "--output", out, "--overwrite"])
-        #expect(refused.status == 4 && refused.stderr.contains("holds files Descent did not write (notes.txt)"), "\(refused.stderr)")
+        #expect(
+            refused.status == 4 && refused.stderr.contains("holds files Descent did not write (notes.txt)"),
+            "\(refused.stderr)")
         #expect((try? String(contentsOfFile: out + ".partial/notes.txt", encoding: .utf8)) == "mine")
 
         let real = dir.appendingPathComponent("real").path
@@ -98,9 +111,11 @@ struct RunFolderTests {
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: real)
         let linked = try CLI.run(["train", "--epochs", "2", "--output", link])
         #expect(linked.status == 4 && linked.stderr.contains("is a symbolic link"), "\(linked.stderr)")
-        try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent("e.partial").path, withDestinationPath: real)
+        try FileManager.default.createSymbolicLink(
+            atPath: dir.appendingPathComponent("e.partial").path, withDestinationPath: real)
         let linkedStaging = try CLI.run(["train", "--epochs", "2", "--output", dir.appendingPathComponent("e").path])
-        #expect(linkedStaging.status == 4 && linkedStaging.stderr.contains("is a symbolic link"), "\(linkedStaging.stderr)")
+        #expect(
+            linkedStaging.status == 4 && linkedStaging.stderr.contains("is a symbolic link"), "\(linkedStaging.stderr)")
         #expect(OutputFolder.entries(real).isEmpty)
     }
 

@@ -1,6 +1,6 @@
+import DescentTestSupport
 import Foundation
 import Testing
-import DescentTestSupport
 
 struct TopologyCommandTests {
     /// On the single-node host: pages where planned, identical weights under every policy,
@@ -8,7 +8,9 @@ struct TopologyCommandTests {
     @Test func placementCheckPassesOnTheHost() throws {
         let result = try CLI.run(["topology", "--samples", "60000", "--threads", "2", "--check"])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
-        #expect(result.stdout.contains("check: placement as planned, identical weights under auto, interleave and off, all NUMA memory freed"))
+        #expect(
+            result.stdout.contains(
+                "check: placement as planned, identical weights under auto, interleave and off, all NUMA memory freed"))
         let hashes = result.stdout.split(separator: "\n").filter { $0.hasPrefix("check --numa") }.compactMap { line in
             line.range(of: #"weights [0-9a-f]{16}"#, options: .regularExpression).map { String(line[$0]) }
         }

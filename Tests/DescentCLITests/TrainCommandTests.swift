@@ -1,10 +1,11 @@
+import Descent
+import DescentTestSupport
 import Foundation
+import Testing
+
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-import Testing
-import Descent
-import DescentTestSupport
 
 /// `descent train` end to end, through the built binary: its flags and configuration files,
 /// its outputs and console, and the bad inputs it refuses.
@@ -20,8 +21,10 @@ struct TrainCommandTests {
         #expect(result.status == 0, "\(result.stderr)")
         let tool = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
         let arguments = (tool["command"] as! [String: Any])["arguments"] as! [[String: Any]]
-        let names = Set(arguments.flatMap { ($0["names"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String } })
-            .filter { !$0.hasPrefix("no-") }
+        let names = Set(
+            arguments.flatMap { ($0["names"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String } }
+        )
+        .filter { !$0.hasPrefix("no-") }
         let own: Set<String> = command == "train" ? [] : ["threads-list", "json"]
         let files: Set<String> = ["config", "overwrite", "resume", "help", "h", "version"]
         #expect(names.subtracting(files).subtracting(own) == Set(RunConfiguration.settings.map(\.key)))
@@ -30,7 +33,9 @@ struct TrainCommandTests {
     @Test func tutorialRunReachesTheTutorialsAccuracyAndWritesItsOutputs() throws {
         let dir = CLI.temporaryDirectory()
         let out = dir.appendingPathComponent("run").path
-        let result = try CLI.run(["train", "--config", CLI.packageRoot.appendingPathComponent("Configs/tutorial.json").path, "--output", out])
+        let result = try CLI.run([
+            "train", "--config", CLI.packageRoot.appendingPathComponent("Configs/tutorial.json").path, "--output", out,
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first == "[INFO] training...")
@@ -40,16 +45,21 @@ struct TrainCommandTests {
         let losses = epochLines.map { Double($0.split(separator: "=").last!)! }
         // Gradient descent with the tutorial's small step: the loss falls at every printed
         // epoch, and by more than an order of magnitude over the run (61.5 to 2.04 with seed 3).
-        #expect(zip(losses, losses.dropFirst()).allSatisfy { $1 < $0 }, "the loss falls at every printed epoch: \(losses)")
+        #expect(
+            zip(losses, losses.dropFirst()).allSatisfy { $1 < $0 }, "the loss falls at every printed epoch: \(losses)")
         #expect(losses.last! < losses.first! / 10, "the loss falls: \(losses.first!) -> \(losses.last!)")
         #expect(lines.contains("[INFO] evaluating..."))
         #expect(result.stdout.contains("    accuracy"))
         #expect(result.stdout.contains("weighted avg"))
 
-        let metrics = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/metrics.json"))) as! [String: Any]
+        let metrics =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/metrics.json")))
+            as! [String: Any]
         let accuracy = metrics["accuracy"] as! Double
         #expect(accuracy >= 0.98)
-        let model = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/model.json"))) as! [String: Any]
+        let model =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/model.json")))
+            as! [String: Any]
         #expect((model["weights"] as! [[Double]]).first!.count == 3)
         #expect(model["precision"] as? String == "float64")
         let csv = try String(contentsOfFile: out + "/loss.csv", encoding: .utf8).split(separator: "\n")
@@ -71,14 +81,20 @@ struct TrainCommandTests {
 
     @Test func noArgumentsRunsTheTutorial() throws {
         let result = try CLI.run(["train", "--threads", "1"])
-        let withConfig = try CLI.run(["train", "--threads", "1", "--config", CLI.packageRoot.appendingPathComponent("Configs/tutorial.json").path])
+        let withConfig = try CLI.run([
+            "train", "--threads", "1", "--config", CLI.packageRoot.appendingPathComponent("Configs/tutorial.json").path,
+        ])
         #expect(result.status == 0)
-        let strip = { (s: String) in s.split(separator: "\n").filter { !$0.contains(" epochs in ") }.joined(separator: "\n") }
+        let strip = { (s: String) in
+            s.split(separator: "\n").filter { !$0.contains(" epochs in ") }.joined(separator: "\n")
+        }
         #expect(strip(result.stdout) == strip(withConfig.stdout))
     }
 
     @Test func flagsOverrideTheConfigurationFile() throws {
-        let result = try CLI.run(["train", "--config", CLI.packageRoot.appendingPathComponent("Configs/tutorial.json").path, "--epochs", "7"])
+        let result = try CLI.run([
+            "train", "--config", CLI.packageRoot.appendingPathComponent("Configs/tutorial.json").path, "--epochs", "7",
+        ])
         #expect(result.status == 0)
         #expect(result.stdout.contains("[INFO] epoch=5,") && !result.stdout.contains("[INFO] epoch=10,"))
     }
@@ -93,8 +109,11 @@ struct TrainCommandTests {
             #expect(help.status == 0 && help.stdout.contains("OVERVIEW:") && help.stdout.contains("OPTIONS:"))
         }
         let train = try CLI.run(["train", "--help"])
-        for flag in ["--config", "--samples", "--epochs", "--alpha", "--loss", "--gradient", "--threads", "--output",
-                     "--target-loss", "--patience", "--init-weights", "--precision", "--train", "--test", "--label-column", "--standardize"] {
+        for flag in [
+            "--config", "--samples", "--epochs", "--alpha", "--loss", "--gradient", "--threads", "--output",
+            "--target-loss", "--patience", "--init-weights", "--precision", "--train", "--test", "--label-column",
+            "--standardize",
+        ] {
             #expect(train.stdout.contains(flag), "train --help mentions \(flag)")
         }
     }
@@ -111,8 +130,10 @@ struct TrainCommandTests {
         }
         let trainPath = CLI.write(train, to: "train.csv", in: dir)
         let testPath = CLI.write(test, to: "test.csv", in: dir)
-        let result = try CLI.run(["train", "--train", trainPath, "--test", testPath, "--standardize", "--loss", "log-loss",
-                                  "--gradient", "mean", "--alpha", "0.5", "--epochs", "200"])
+        let result = try CLI.run([
+            "train", "--train", trainPath, "--test", testPath, "--standardize", "--loss", "log-loss",
+            "--gradient", "mean", "--alpha", "0.5", "--epochs", "200",
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("    accuracy                           1.00       100"), "\(result.stdout)")
     }
@@ -129,25 +150,41 @@ struct TrainCommandTests {
         let unknown = CLI.write("{\"epochs\": 10, \"learning-rate\": 0.1}", to: "unknown.json", in: d)
         let weights = CLI.write("0.1,0.2\n", to: "weights.csv", in: d)
         // 70,000 distinct labels: more classes than a packed label column holds (2 bytes).
-        let manyClasses = CLI.write("a,label\n" + (0..<70_000).map { "\($0 % 3),\($0)\n" }.joined(), to: "classes.csv", in: d)
+        let manyClasses = CLI.write(
+            "a,label\n" + (0..<70_000).map { "\($0 % 3),\($0)\n" }.joined(), to: "classes.csv", in: d)
         // What people pass by mistake: compressed CSVs (the streams' real first bytes, from
         // Python's gzip, lzma and bz2 modules), UTF-16 text, a binary file, a zipped CSV.
         let csv = Array("a,b,label\n1,2,0\n3,4,1\n".utf8)
-        let gzip = CLI.write(bytes: [0x1F, 0x8B, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, 0x4B, 0xD4, 0x49, 0xD2, 0xC9, 0x49, 0x4C, 0x4A,
-                                     0xCD, 0xE1, 0x32, 0xD4, 0x31, 0xD2, 0x31, 0xE0, 0x32, 0xD6, 0x31, 0xD1, 0x31, 0xE4, 0x02, 0x00, 0x48, 0x6B,
-                                     0xF7, 0xE6, 0x16, 0x00, 0x00, 0x00], to: "data.csv.gz", in: d)
-        let xz = CLI.write(bytes: [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00, 0x00, 0x04, 0xE6, 0xD6, 0xB4, 0x46, 0x02, 0x00, 0x21, 0x01], to: "data.csv.xz", in: d)
-        let bzip2 = CLI.write(bytes: [0x42, 0x5A, 0x68, 0x39, 0x31, 0x41, 0x59, 0x26, 0x53, 0x59, 0xF7, 0x6F, 0x4E, 0x37, 0x00, 0x00], to: "data.csv.bz2", in: d)
+        let gzip = CLI.write(
+            bytes: [
+                0x1F, 0x8B, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, 0x4B, 0xD4, 0x49, 0xD2, 0xC9, 0x49, 0x4C,
+                0x4A,
+                0xCD, 0xE1, 0x32, 0xD4, 0x31, 0xD2, 0x31, 0xE0, 0x32, 0xD6, 0x31, 0xD1, 0x31, 0xE4, 0x02, 0x00, 0x48,
+                0x6B,
+                0xF7, 0xE6, 0x16, 0x00, 0x00, 0x00,
+            ], to: "data.csv.gz", in: d)
+        let xz = CLI.write(
+            bytes: [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00, 0x00, 0x04, 0xE6, 0xD6, 0xB4, 0x46, 0x02, 0x00, 0x21, 0x01],
+            to: "data.csv.xz", in: d)
+        let bzip2 = CLI.write(
+            bytes: [0x42, 0x5A, 0x68, 0x39, 0x31, 0x41, 0x59, 0x26, 0x53, 0x59, 0xF7, 0x6F, 0x4E, 0x37, 0x00, 0x00],
+            to: "data.csv.bz2", in: d)
         let utf16 = CLI.write(bytes: [0xFF, 0xFE] + csv.flatMap { [$0, 0] }, to: "utf16.csv", in: d)
         let binary = CLI.write(bytes: Array("a,b,label\n1,2,0\n".utf8) + [0, 7, 0xFF] + csv, to: "binary.csv", in: d)
         let zipped = CLI.write(bytes: storedZip(name: "data.csv", contents: csv), to: "data.zip", in: d)
         return [
-            (["train", "--train", gzip], "data.csv.gz: compressed with gzip; descent reads uncompressed CSV, .npy and .npz: decompress it first (gunzip -k "),
+            (
+                ["train", "--train", gzip],
+                "data.csv.gz: compressed with gzip; descent reads uncompressed CSV, .npy and .npz: decompress it first (gunzip -k "
+            ),
             (["train", "--train", xz], "data.csv.xz: compressed with xz;"),
             (["train", "--train", bzip2], "data.csv.bz2: compressed with bzip2;"),
             (["train", "--train", utf16], "utf16.csv: UTF-16 text"),
             (["train", "--train", binary], "binary.csv: binary data (a NUL byte at offset 16)"),
-            (["train", "--train", zipped], "data.zip: a zip archive holding 'data.csv', not the arrays X and y of a .npz; descent reads CSV uncompressed: unzip it first"),
+            (
+                ["train", "--train", zipped],
+                "data.zip: a zip archive holding 'data.csv', not the arrays X and y of a .npz; descent reads CSV uncompressed: unzip it first"
+            ),
             (["train", "--epochs", "0"], "--epochs must be at least 1"),
             (["train", "--alpha", "0"], "--alpha must be a finite number > 0"),
             (["train", "--alpha=-1"], "--alpha must be a finite number > 0"),
@@ -166,20 +203,43 @@ struct TrainCommandTests {
             (["train", "--config", unknown], "unknown key 'learning-rate'"),
             (["train", "--train", wide], "wide.csv:3: 4 columns, but the header has 3"),
             (["train", "--train", word], "word.csv:3:2: column 'b' holds 'two', which is not a number"),
-            (["train", "--train", labels, "--loss", "squared-error"], "--loss squared-error is for two classes, but the data has 3"),
-            (["train", "--train", manyClasses, "--threads", "2"], "classes.csv: label column 'label' holds 70000 distinct labels; descent trains up to 65536 classes"),
-            (["train", "--train", nan], "nan.csv:3:1: column 'a' holds 'NaN'; NaN and infinite values are not allowed"),
+            (
+                ["train", "--train", labels, "--loss", "squared-error"],
+                "--loss squared-error is for two classes, but the data has 3"
+            ),
+            (
+                ["train", "--train", manyClasses, "--threads", "2"],
+                "classes.csv: label column 'label' holds 70000 distinct labels; descent trains up to 65536 classes"
+            ),
+            (
+                ["train", "--train", nan],
+                "nan.csv:3:1: column 'a' holds 'NaN'; NaN and infinite values are not allowed"
+            ),
             (["train", "--train", inf], "inf.csv:3:2: column 'b' holds '-inf'"),
             (["train", "--init-weights", weights], "this model needs 1 line of 3 numbers"),
             (["train", "--optimizer", "sgd", "--batch-size", "0"], "--batch-size must be at least 1"),
-            (["train", "--momentum", "0.5", "--nesterov", "--dampening", "0.1"], "--nesterov needs --momentum > 0 and --dampening 0"),
+            (
+                ["train", "--momentum", "0.5", "--nesterov", "--dampening", "0.1"],
+                "--nesterov needs --momentum > 0 and --dampening 0"
+            ),
             (["train", "--optimizer", "sgd", "--workers", "0"], "--workers must be at least 1"),
-            (["train", "--optimizer", "sgd", "--samples", "10", "--workers", "6"], "--workers 6 is more than the 5 training rows"),
-            (["train", "--optimizer", "sgd", "--workers", "2", "--sync-every", "0"], "--sync-every must be at least 1 batch"),
+            (
+                ["train", "--optimizer", "sgd", "--samples", "10", "--workers", "6"],
+                "--workers 6 is more than the 5 training rows"
+            ),
+            (
+                ["train", "--optimizer", "sgd", "--workers", "2", "--sync-every", "0"],
+                "--sync-every must be at least 1 batch"
+            ),
             (["train", "--workers", "4"], "--workers 4 needs --optimizer sgd"),
             (["train", "--sync-every", "4"], "--sync-every needs --optimizer sgd"),
-            (["train", "--optimizer", "sgd", "--samples", "100", "--workers", "10", "--batch-size", "8", "--drop-last"],
-             "--workers 10 with --drop-last gives each worker 5 rows, fewer than one --batch-size 8 batch"),
+            (
+                [
+                    "train", "--optimizer", "sgd", "--samples", "100", "--workers", "10", "--batch-size", "8",
+                    "--drop-last",
+                ],
+                "--workers 10 with --drop-last gives each worker 5 rows, fewer than one --batch-size 8 batch"
+            ),
         ]
     }()
 
@@ -193,12 +253,18 @@ struct TrainCommandTests {
             for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
         }
         crc = ~crc
-        let nameBytes = Array(name.utf8), size = UInt32(contents.count)
-        let local = [0x50, 0x4B, 0x03, 0x04] + le16(20) + le16(0) + le16(0) + le16(0) + le16(0) + le32(crc) + le32(size) + le32(size)
+        let nameBytes = Array(name.utf8)
+        let size = UInt32(contents.count)
+        let local =
+            [0x50, 0x4B, 0x03, 0x04] + le16(20) + le16(0) + le16(0) + le16(0) + le16(0) + le32(crc) + le32(size)
+            + le32(size)
             + le16(nameBytes.count) + le16(0) + nameBytes + contents
-        let central = [0x50, 0x4B, 0x01, 0x02] + le16(20) + le16(20) + le16(0) + le16(0) + le16(0) + le16(0) + le32(crc) + le32(size)
+        let central =
+            [0x50, 0x4B, 0x01, 0x02] + le16(20) + le16(20) + le16(0) + le16(0) + le16(0) + le16(0) + le32(crc)
+            + le32(size)
             + le32(size) + le16(nameBytes.count) + le16(0) + le16(0) + le16(0) + le16(0) + le32(0) + le32(0) + nameBytes
-        let end = [0x50, 0x4B, 0x05, 0x06] + le16(0) + le16(0) + le16(1) + le16(1) + le32(UInt32(central.count))
+        let end =
+            [0x50, 0x4B, 0x05, 0x06] + le16(0) + le16(0) + le16(1) + le16(1) + le32(UInt32(central.count))
             + le32(UInt32(local.count)) + le16(0)
         return local + central + end
     }
@@ -235,12 +301,16 @@ struct TrainCommandTests {
 
     /// D18: --no-drop-last and --no-full-loss turn off what a configuration file turned on.
     @Test func noDropLastAndNoFullLossOverrideTheConfiguration() throws {
-        let config = CLI.write("{\"optimizer\": \"sgd\", \"drop-last\": true, \"full-loss\": true, \"samples\": 100, \"epochs\": 1}", to: "sgd.json", in: Self.dir)
+        let config = CLI.write(
+            "{\"optimizer\": \"sgd\", \"drop-last\": true, \"full-loss\": true, \"samples\": 100, \"epochs\": 1}",
+            to: "sgd.json", in: Self.dir)
         for (flags, expected) in [([String](), true), (["--no-drop-last", "--no-full-loss"], false)] {
             let out = Self.dir.appendingPathComponent("d18-\(expected)").path
             let result = try CLI.run(["train", "--config", config, "--output", out] + flags)
             #expect(result.status == 0, "\(result.stderr)")
-            let model = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/model.json"))) as? [String: Any]
+            let model =
+                try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/model.json")))
+                as? [String: Any]
             let configuration = model?["configuration"] as? [String: Any]
             #expect(configuration?["drop-last"] as? Bool == expected, "\(flags)")
             #expect(configuration?["full-loss"] as? Bool == expected, "\(flags)")
@@ -251,8 +321,11 @@ struct TrainCommandTests {
     /// the default averaging interval does not overflow either.
     @Test func hugeBatchSizeTrainsAsOneBatch() throws {
         for extra in [[], ["--workers", "2"]] {
-            let result = try CLI.run(["train", "--samples", "400", "--epochs", "2", "--optimizer", "sgd",
-                                      "--batch-size", "9223372036854775807", "--gradient", "mean"] + extra)
+            let result = try CLI.run(
+                [
+                    "train", "--samples", "400", "--epochs", "2", "--optimizer", "sgd",
+                    "--batch-size", "9223372036854775807", "--gradient", "mean",
+                ] + extra)
             #expect(result.status == 0, "\(extra): \(result.stderr)")
             #expect(result.stdout.contains("accuracy"))
         }
@@ -263,12 +336,19 @@ struct TrainCommandTests {
     @Test func keptValidationEpochIsReportedWithoutPatience() throws {
         let dir = CLI.temporaryDirectory()
         let out = dir.appendingPathComponent("d").path
-        let result = try CLI.run(["train", "--samples", "1500", "--validation-fraction", "0.25", "--epochs", "40", "--alpha", "0.002",
-                                  "--momentum", "0.99", "--schedule", "step", "--step-size", "3", "--gamma", "0.5", "--output", out])
+        let result = try CLI.run([
+            "train", "--samples", "1500", "--validation-fraction", "0.25", "--epochs", "40", "--alpha", "0.002",
+            "--momentum", "0.99", "--schedule", "step", "--step-size", "3", "--gamma", "0.5", "--output", out,
+        ])
         #expect(result.status == 0, "\(result.stderr)")
-        let metrics = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/metrics.json"))) as! [String: Any]
+        let metrics =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/metrics.json")))
+            as! [String: Any]
         let kept = metrics["kept-epoch"] as! Int
         #expect(kept < metrics["epochs-run"] as! Int)
-        #expect(result.stdout.contains("[INFO] completed all 40 epochs; kept the weights of epoch \(kept) (the lowest validation loss)"), "\(result.stdout)")
+        #expect(
+            result.stdout.contains(
+                "[INFO] completed all 40 epochs; kept the weights of epoch \(kept) (the lowest validation loss)"),
+            "\(result.stdout)")
     }
 }

@@ -1,14 +1,16 @@
+import DescentTestSupport
 import Foundation
 import Testing
-import DescentTestSupport
 
 struct VerifyCommandTests {
     @Test func verifyTutorialPasses() throws {
         let out = CLI.temporaryDirectory().path
         // 5,333 training rows: six chunks, so the reduction tree is part of what the plain
         // reference is compared with.
-        let result = try CLI.run(["verify", "--config", CLI.packageRoot.appendingPathComponent("Configs/tutorial.json").path,
-                                  "--samples", "10666", "--output", out])
+        let result = try CLI.run([
+            "verify", "--config", CLI.packageRoot.appendingPathComponent("Configs/tutorial.json").path,
+            "--samples", "10666", "--output", out,
+        ])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.contains("same bits as serial"))
         #expect(result.stdout.contains("5333 training rows"))
@@ -16,15 +18,21 @@ struct VerifyCommandTests {
             #expect(FileManager.default.fileExists(atPath: out + "/loss-threads-\(threads).csv"))
         }
         #expect(result.stdout.contains("PASS"))
-        let rows = result.stdout.split(separator: "\n").filter { $0.range(of: #"^\s+\d+\s"#, options: .regularExpression) != nil }
+        let rows = result.stdout.split(separator: "\n").filter {
+            $0.range(of: #"^\s+\d+\s"#, options: .regularExpression) != nil
+        }
         #expect(rows.count == 6)
-        #expect(Set(rows.map { $0.split(separator: " ", omittingEmptySubsequences: true)[2] }).count == 1, "one weights hash")
+        #expect(
+            Set(rows.map { $0.split(separator: " ", omittingEmptySubsequences: true)[2] }).count == 1,
+            "one weights hash")
     }
 
     @Test func verifySGDAsJSON() throws {
-        let result = try CLI.run(["verify", "--samples", "20000", "--optimizer", "sgd", "--batch-size", "4096", "--momentum", "0.9",
-                                  "--nesterov", "--gradient", "mean", "--alpha", "0.5", "--epochs", "3", "--precision", "float32",
-                                  "--threads-list", "2,5", "--json"])
+        let result = try CLI.run([
+            "verify", "--samples", "20000", "--optimizer", "sgd", "--batch-size", "4096", "--momentum", "0.9",
+            "--nesterov", "--gradient", "mean", "--alpha", "0.5", "--epochs", "3", "--precision", "float32",
+            "--threads-list", "2,5", "--json",
+        ])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
         #expect(object["passed"] as? Bool == true)
@@ -33,9 +41,11 @@ struct VerifyCommandTests {
 
     /// verify runs the workers' algorithm at every thread count and in the plain reference.
     @Test func verifyWorkers() throws {
-        let result = try CLI.run(["verify", "--samples", "6000", "--optimizer", "sgd", "--batch-size", "32", "--workers", "3",
-                                  "--sync-every", "5", "--momentum", "0.9", "--gradient", "mean", "--alpha", "0.05",
-                                  "--epochs", "2", "--threads-list", "2,3,8"])
+        let result = try CLI.run([
+            "verify", "--samples", "6000", "--optimizer", "sgd", "--batch-size", "32", "--workers", "3",
+            "--sync-every", "5", "--momentum", "0.9", "--gradient", "mean", "--alpha", "0.05",
+            "--epochs", "2", "--threads-list", "2,3,8",
+        ])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.contains("PASS"))
         #expect(result.stdout.contains("workers 3"))

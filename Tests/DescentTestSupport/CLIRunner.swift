@@ -22,7 +22,8 @@ package enum CLI {
 
     /// The package root (for Configs/).
     package static var packageRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
     }
 
     package static func run(_ arguments: [String], in directory: URL? = nil) throws -> CLIResult {
@@ -31,29 +32,39 @@ package enum CLI {
 
     /// Runs `executable` with `arguments` and captures its output and status. Output goes to
     /// files, so a chatty child can never block on a full pipe.
-    package static func runProcess(_ executable: URL, _ arguments: [String], in directory: URL? = nil,
-                                  environment: [String: String] = [:]) throws -> CLIResult {
+    package static func runProcess(
+        _ executable: URL, _ arguments: [String], in directory: URL? = nil,
+        environment: [String: String] = [:]
+    ) throws -> CLIResult {
         try start(executable, arguments, in: directory, environment: environment).wait()
     }
 
     /// Starts `descent` with `arguments` (and `environment` added to the test's) without
     /// waiting, so a test can signal it.
-    package static func start(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> RunningProcess {
+    package static func start(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:])
+        throws -> RunningProcess
+    {
         try start(binary, arguments, in: directory, environment: environment)
     }
 
-    package static func start(_ executable: URL, _ arguments: [String], in directory: URL? = nil,
-                             environment: [String: String] = [:]) throws -> RunningProcess {
+    package static func start(
+        _ executable: URL, _ arguments: [String], in directory: URL? = nil,
+        environment: [String: String] = [:]
+    ) throws -> RunningProcess {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
-        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let scratch = temporaryDirectory()
-        let outURL = scratch.appendingPathComponent("stdout"), errURL = scratch.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
+        let outURL = scratch.appendingPathComponent("stdout")
+        let errURL = scratch.appendingPathComponent("stderr")
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let out = try FileHandle(forWritingTo: outURL)
+        let err = try FileHandle(forWritingTo: errURL)
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
@@ -69,7 +80,10 @@ package final class RunningProcess {
     let out: FileHandle, err: FileHandle
 
     init(process: Process, scratch: URL, out: FileHandle, err: FileHandle) {
-        self.process = process; self.scratch = scratch; self.out = out; self.err = err
+        self.process = process
+        self.scratch = scratch
+        self.out = out
+        self.err = err
     }
 
     package var isRunning: Bool { process.isRunning }
@@ -78,7 +92,9 @@ package final class RunningProcess {
     package func send(_ signal: Int32) { kill(process.processIdentifier, signal) }
 
     /// The output written so far.
-    package var stdoutSoFar: String { (try? String(contentsOf: scratch.appendingPathComponent("stdout"), encoding: .utf8)) ?? "" }
+    package var stdoutSoFar: String {
+        (try? String(contentsOf: scratch.appendingPathComponent("stdout"), encoding: .utf8)) ?? ""
+    }
 
     package func wait() throws -> CLIResult {
         process.waitUntilExit()
@@ -86,10 +102,12 @@ package final class RunningProcess {
         try err.close()
         defer { try? FileManager.default.removeItem(at: scratch) }
         // A process killed by a signal reports 128 + the signal, as a shell does.
-        let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
-        return CLIResult(status: status,
-                         stdout: (try? String(contentsOf: scratch.appendingPathComponent("stdout"), encoding: .utf8)) ?? "",
-                         stderr: (try? String(contentsOf: scratch.appendingPathComponent("stderr"), encoding: .utf8)) ?? "")
+        let status =
+            process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        return CLIResult(
+            status: status,
+            stdout: (try? String(contentsOf: scratch.appendingPathComponent("stdout"), encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOf: scratch.appendingPathComponent("stderr"), encoding: .utf8)) ?? "")
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+
 // scripts/fuzz compiles this file with the library's sources into one module.
 #if !DESCENT_FUZZ_BUILD
 @testable import Descent
@@ -32,7 +33,9 @@ package enum FuzzTargets {
         }
         close(fd)
         defer { unlink(path) }
-        do { try body(path) } catch is DescentError {} catch { fatalError("fuzz: an error that is not a DescentError: \(error)") }
+        do { try body(path) } catch is DescentError {} catch {
+            fatalError("fuzz: an error that is not a DescentError: \(error)")
+        }
     }
 
     /// The data path of `--train` (CSV, `.npy` or `.npz`, chosen by the first bytes): open,
@@ -44,8 +47,10 @@ package enum FuzzTargets {
         let last = bytes.last ?? 0
         let labelColumn: String? = last % 4 == 0 ? nil : (last % 4 == 1 ? "label" : String(Int(last % 7) - 3))
         withScratchFile(bytes, suffix: ".data") { path in
-            let source = DataSource(origin: .files(train: path, test: nil, labelColumn: labelColumn), testFraction: 0.25,
-                                    validationFraction: bytes.count % 3 == 0 ? 0.2 : 0, standardize: bytes.count % 5 < 2, seed: 1, placement: .off)
+            let source = DataSource(
+                origin: .files(train: path, test: nil, labelColumn: labelColumn), testFraction: 0.25,
+                validationFraction: bytes.count % 3 == 0 ? 0.2 : 0, standardize: bytes.count % 5 < 2, seed: 1,
+                placement: .off)
             if bytes.count % 2 == 0 {
                 try prepare(source, as: Double.self, differential: differential)
             } else {
@@ -68,8 +73,10 @@ package enum FuzzTargets {
             return
         case (.success(let a), .success(let b)):
             guard a.featureNames == b.featureNames, a.classes == b.classes, a.standardization == b.standardization,
-                  same(a.train, b.train), same(a.test, b.test), a.validation == nil && b.validation == nil
-                    || (a.validation != nil && b.validation != nil && same(a.validation!, b.validation!)) else {
+                same(a.train, b.train), same(a.test, b.test),
+                a.validation == nil && b.validation == nil
+                    || (a.validation != nil && b.validation != nil && same(a.validation!, b.validation!))
+            else {
                 fatalError("fuzz: the data read on 1 and on 3 threads differ")
             }
         case (.success, .failure(let error)), (.failure(let error), .success):
@@ -78,10 +85,13 @@ package enum FuzzTargets {
     }
 
     static func same<T: KernelScalar>(_ a: Dataset<T>, _ b: Dataset<T>) -> Bool {
-        guard a.rowCount == b.rowCount, a.featureCount == b.featureCount, a.classCount == b.classCount else { return false }
+        guard a.rowCount == b.rowCount, a.featureCount == b.featureCount, a.classCount == b.classCount else {
+            return false
+        }
         for row in 0..<a.rowCount {
             if a.label(row) != b.label(row) { return false }
-            for j in 0..<a.featureCount where a.feature(row, j) != b.feature(row, j) && !(a.feature(row, j).isNaN && b.feature(row, j).isNaN) {
+            for j in 0..<a.featureCount
+            where a.feature(row, j) != b.feature(row, j) && !(a.feature(row, j).isNaN && b.feature(row, j).isNaN) {
                 return false
             }
         }
@@ -96,8 +106,11 @@ package enum FuzzTargets {
             try configuration.validate()
             // What a checkpoint records must read back to the same configuration.
             var back = RunConfiguration()
-            try back.apply(json: Data(JSONValue.object(configuration.settingsObject()).text().utf8), source: "round trip")
-            if back != configuration { fatalError("fuzz: the configuration does not survive its JSON form: \(configuration) -> \(back)") }
+            try back.apply(
+                json: Data(JSONValue.object(configuration.settingsObject()).text().utf8), source: "round trip")
+            if back != configuration {
+                fatalError("fuzz: the configuration does not survive its JSON form: \(configuration) -> \(back)")
+            }
         } catch is DescentError {} catch { fatalError("fuzz: an error that is not a DescentError: \(error)") }
     }
 
@@ -106,11 +119,13 @@ package enum FuzzTargets {
     package static func model(_ bytes: UnsafeRawBufferPointer) {
         do {
             let model = try ModelFile.read(data: Data(bytes), path: "fuzz-model.json")
-            try model.checkFits(featureNames: ["a", "b"], classes: LabelEncoding(indices: 2), path: "fuzz-model.json", data: "data")
+            try model.checkFits(
+                featureNames: ["a", "b"], classes: LabelEncoding(indices: 2), path: "fuzz-model.json", data: "data")
         } catch is DescentError {} catch { fatalError("fuzz: an error that is not a DescentError: \(error)") }
         withScratchFile(bytes, suffix: ".weights") { path in
-            _ = try ModelFile.readWeights(path: path, outputs: 1 + bytes.count % 3, features: 2, expectedFeatureNames: ["x0", "x1"],
-                                          expectedClasses: LabelEncoding(indices: 2))
+            _ = try ModelFile.readWeights(
+                path: path, outputs: 1 + bytes.count % 3, features: 2, expectedFeatureNames: ["x0", "x1"],
+                expectedClasses: LabelEncoding(indices: 2))
         }
     }
 }

@@ -5,8 +5,9 @@ package enum OutputFolder {
     /// The run id that `file` (a JSON file of the folder) records, or nil.
     package static func runID(_ folder: String, _ file: String = "metrics.json") -> String? {
         guard let data = FileManager.default.contents(atPath: folder + "/" + file),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let run = object["run"] as? [String: Any] else { return nil }
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let run = object["run"] as? [String: Any]
+        else { return nil }
         return run["id"] as? String
     }
 

@@ -7,7 +7,8 @@ package enum Python {
     package static func unavailable(_ modules: [String]) -> String? {
         let check = modules.map { "import \($0)" }.joined(separator: "; ")
         guard let result = try? run(check), result.status == 0 else {
-            return "python3 with \(modules.joined(separator: ", ")) is not installed (pip install \(modules.joined(separator: " ")))"
+            return
+                "python3 with \(modules.joined(separator: ", ")) is not installed (pip install \(modules.joined(separator: " ")))"
         }
         return nil
     }

@@ -12,7 +12,8 @@ package enum RealWriterFiles {
             return fixtures
         }
         let dir = CLI.temporaryDirectory()
-        let script = (try? String(contentsOf: fixtures.appendingPathComponent("make-fixtures.py"), encoding: .utf8)) ?? ""
+        let script =
+            (try? String(contentsOf: fixtures.appendingPathComponent("make-fixtures.py"), encoding: .utf8)) ?? ""
         guard let result = try? Python.run(script, in: dir), result.status == 0 else {
             print("RealWriterFiles: make-fixtures.py failed; using the checked-in fixtures")
             return fixtures
@@ -22,7 +23,7 @@ package enum RealWriterFiles {
 
     package static func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
-    package static let X: [[Double]] = (0..<50).map { (i: Int) -> [Double] in
+    package static let features: [[Double]] = (0..<50).map { (i: Int) -> [Double] in
         (0..<3).map { (j: Int) -> Double in Double(i * 10 + j) / 4.0 - 3.0 }
     }
     package static let numbers: [String] = (0..<50).map { $0 % 3 == 0 ? "7" : "-1" }

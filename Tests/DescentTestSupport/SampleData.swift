@@ -13,4 +13,3 @@ package func labelledCSV(_ names: [String], rows: Int, offset: Int = 0, header: 
     }
     return text
 }
-

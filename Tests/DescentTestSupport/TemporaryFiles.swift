@@ -5,7 +5,8 @@ import Synchronization
 extension CLI {
     /// A fresh temporary folder, removed with everything in it when the test process exits.
     package static func temporaryDirectory() -> URL {
-        let url = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("descent-test-\(UUID().uuidString)")
+        let url = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent(
+            "descent-test-\(UUID().uuidString)")
         try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         TemporaryFolders.register(url)
         return url
@@ -19,7 +20,7 @@ extension CLI {
     /// Writes `bytes` to the file `name` in `directory`; returns its path.
     package static func write(bytes: [UInt8], to name: String, in directory: URL) -> String {
         let url = directory.appendingPathComponent(name)
-        FileManager.default.createFile(atPath: url.path, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: url.path, contents: Data(bytes))
         return url.path
     }
 }

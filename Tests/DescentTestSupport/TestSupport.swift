@@ -1,5 +1,5 @@
-import Foundation
 import Descent
+import Foundation
 
 /// The tutorial's loop, written straight from its text in plain Swift: no chunks, no SIMD,
 /// libm's exp, one row at a time. The sharded path is compared against it.
@@ -10,16 +10,18 @@ import Descent
 ///     d = error * sigmoid_deriv(preds)
 ///     gradient = trainX.T.dot(d)
 ///     W += -args["alpha"] * gradient
-package func tutorialReference(x: [[Double]], y: [Double], weights initial: [Double], alpha: Double, epochs: Int) -> (losses: [Double], weights: [Double]) {
-    var W = initial
+package func tutorialReference(x: [[Double]], y: [Double], weights initial: [Double], alpha: Double, epochs: Int) -> (
+    losses: [Double], weights: [Double]
+) {
+    var w = initial
     var losses: [Double] = []
     for _ in 0..<epochs {
-        var gradient = [Double](repeating: 0, count: W.count)
+        var gradient = [Double](repeating: 0, count: w.count)
         var loss = 0.0
         for (row, label) in zip(x, y) {
             let xb = row + [1.0]  // the bias trick: a column of ones, last
             var dot = 0.0
-            for j in 0..<xb.count { dot += xb[j] * W[j] }
+            for j in 0..<xb.count { dot += xb[j] * w[j] }
             let pred = 1.0 / (1 + Foundation.exp(-dot))
             let error = pred - label
             loss += error * error
@@ -27,17 +29,21 @@ package func tutorialReference(x: [[Double]], y: [Double], weights initial: [Dou
             for j in 0..<xb.count { gradient[j] += xb[j] * d }
         }
         losses.append(loss)
-        for j in 0..<W.count { W[j] += -alpha * gradient[j] }
+        for j in 0..<w.count { w[j] += -alpha * gradient[j] }
     }
-    return (losses, W)
+    return (losses, w)
 }
 
 /// A dataset from plain arrays (rows of features, labels), for tests.
-package func makeDataset<T: KernelScalar>(_ x: [[Double]], _ y: [Int], classes: Int = 2, chunkRows: Int = ChunkPlan.defaultChunkRows,
-                                  threads: Int = 1, policy: NUMAPolicy = .auto, as _: T.Type = T.self) -> Dataset<T> {
+package func makeDataset<T: KernelScalar>(
+    _ x: [[Double]], _ y: [Int], classes: Int = 2, chunkRows: Int = ChunkPlan.defaultChunkRows,
+    threads: Int = 1, policy: NUMAPolicy = .auto, as _: T.Type = T.self
+) -> Dataset<T> {
     let d = x.first?.count ?? 1
-    return Dataset<T>(rowCount: x.count, featureCount: d, classCount: classes, chunkRows: chunkRows, placement: policy,
-                      executor: ShardedExecutor(threads: threads)) { rows, block, stride in
+    return Dataset<T>(
+        rowCount: x.count, featureCount: d, classCount: classes, chunkRows: chunkRows, placement: policy,
+        executor: ShardedExecutor(threads: threads)
+    ) { rows, block, stride in
         for (local, row) in rows.enumerated() {
             for j in 0..<d { block[j * stride + local] = T(x[row][j]) }
             block[d * stride + local] = T(y[row])
@@ -46,15 +52,21 @@ package func makeDataset<T: KernelScalar>(_ x: [[Double]], _ y: [Int], classes: 
 }
 
 /// Blob rows as plain arrays.
-package func blobRows(samples: Int, features: Int = 2, centers: Int = 2, std: Double = 1.5, seed: UInt64 = 1) -> ([[Double]], [Int]) {
+package func blobRows(samples: Int, features: Int = 2, centers: Int = 2, std: Double = 1.5, seed: UInt64 = 1) -> (
+    [[Double]], [Int]
+) {
     let g = BlobGenerator(samples: samples, features: features, centers: centers, clusterStd: std, seed: seed)
     return ((0..<samples).map { r in (0..<features).map { g.value(r, $0) } }, (0..<samples).map { g.label($0) })
 }
 
 /// Trains with the library and returns the loss curve and final weights.
-package func trainLibrary<T: KernelScalar>(_ dataset: Dataset<T>, _ configuration: TrainingConfiguration, threads: Int,
-                                   initial: [T]? = nil, validation: Dataset<T>? = nil) -> TrainingResult<T> {
-    let trainer = Trainer<T>(configuration: configuration, train: dataset, validation: validation, executor: ShardedExecutor(threads: threads))
+package func trainLibrary<T: KernelScalar>(
+    _ dataset: Dataset<T>, _ configuration: TrainingConfiguration, threads: Int,
+    initial: [T]? = nil, validation: Dataset<T>? = nil
+) -> TrainingResult<T> {
+    let trainer = Trainer<T>(
+        configuration: configuration, train: dataset, validation: validation,
+        executor: ShardedExecutor(threads: threads))
     let start = initial ?? Trainer<T>.initialWeights(count: trainer.parameterCount, seed: configuration.seed)
     return trainer.run(initialWeights: start)
 }

@@ -1,5 +1,5 @@
-import Foundation
 import Descent
+import Foundation
 
 /// Ranks simulated by threads of one process: a ``RankCommunicator`` whose all-gather
 /// hands every member the others' bytes. It lets the tests run the library's multi-rank
@@ -41,7 +41,10 @@ package final class ThreadRanks: @unchecked Sendable {
         let group: ThreadRanks
         let rank: Int
         var size: Int { group.size }
-        init(group: ThreadRanks, rank: Int) { self.group = group; self.rank = rank }
+        init(group: ThreadRanks, rank: Int) {
+            self.group = group
+            self.rank = rank
+        }
 
         func allGather(_ local: UnsafeRawBufferPointer, counts: [Int], into result: UnsafeMutableRawBufferPointer) {
             precondition(counts[rank] == local.count)
@@ -49,7 +52,10 @@ package final class ThreadRanks: @unchecked Sendable {
             var offset = 0
             for (r, bytes) in all.enumerated() {
                 precondition(bytes.count == counts[r], "rank \(r) gave \(bytes.count) bytes, not \(counts[r])")
-                for b in bytes { result[offset] = b; offset += 1 }
+                for b in bytes {
+                    result[offset] = b
+                    offset += 1
+                }
             }
         }
 
@@ -57,7 +63,9 @@ package final class ThreadRanks: @unchecked Sendable {
             let all = group.exchange(rank: rank, values.withUnsafeBytes { Array($0) })
             var total = [Int64](repeating: 0, count: values.count)
             for bytes in all {
-                bytes.withUnsafeBytes { raw in for k in 0..<values.count { total[k] += raw.load(fromByteOffset: k * 8, as: Int64.self) } }
+                bytes.withUnsafeBytes { raw in
+                    for k in 0..<values.count { total[k] += raw.load(fromByteOffset: k * 8, as: Int64.self) }
+                }
             }
             return total
         }
@@ -73,7 +81,9 @@ package final class ThreadRanks: @unchecked Sendable {
             let thread = Thread {
                 let group = RankGroup(communicator: Member(group: ranks, rank: rank), threads: threads[rank])
                 let value = body(group)
-                results.lock.lock(); results.value[rank] = value; results.lock.unlock()
+                results.lock.lock()
+                results.value[rank] = value
+                results.lock.unlock()
                 done.leave()
             }
             thread.stackSize = 8 << 20

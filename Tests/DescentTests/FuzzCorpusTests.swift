@@ -1,7 +1,8 @@
+import DescentTestSupport
 import Foundation
 import Testing
+
 @testable import Descent
-import DescentTestSupport
 
 /// The fuzz corpus (`Tests/Fuzz/corpus`) replayed through every fuzz target (``FuzzTargets``):
 /// the readers of untrusted input in Data (CSV and NumPy files), Configuration (JSON

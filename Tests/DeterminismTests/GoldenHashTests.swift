@@ -1,7 +1,8 @@
+import DescentTestSupport
 import Foundation
 import Testing
+
 @testable import Descent
-import DescentTestSupport
 
 /// Expected weight hashes for small versions of every configuration in Configs/ (at most
 /// 20,000 samples and 5 epochs), committed in GoldenHashes.json. A change to the arithmetic
@@ -9,7 +10,8 @@ import DescentTestSupport
 ///
 ///     DESCENT_UPDATE_GOLDEN=1 swift test --filter GoldenHashTests
 struct GoldenHashTests {
-    static let goldenFile = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("GoldenHashes.json")
+    static let goldenFile = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+        "GoldenHashes.json")
 
     static func smallVersion(of file: String) throws -> RunConfiguration {
         var c = RunConfiguration()
@@ -29,14 +31,17 @@ struct GoldenHashTests {
     }
 
     @Test func configurationsGiveTheCommittedHashes() throws {
-        let files = try FileManager.default.contentsOfDirectory(atPath: CLI.packageRoot.appendingPathComponent("Configs").path)
-            .filter { $0.hasSuffix(".json") }.sorted()
+        let files = try FileManager.default.contentsOfDirectory(
+            atPath: CLI.packageRoot.appendingPathComponent("Configs").path
+        )
+        .filter { $0.hasSuffix(".json") }.sorted()
         var hashes: [String: String] = [:]
         for file in files {
             var c = try GoldenHashTests.smallVersion(of: file)
             hashes[file] = try GoldenHashTests.hash(c)
             c.precision = c.precision == .float64 ? .float32 : .float64
-            hashes[file.replacingOccurrences(of: ".json", with: "") + "+" + c.precision.rawValue] = try GoldenHashTests.hash(c)
+            hashes[file.replacingOccurrences(of: ".json", with: "") + "+" + c.precision.rawValue] =
+                try GoldenHashTests.hash(c)
         }
         // SGD workers: K = 1, 3, 16; averaging every batch and at the default interval;
         // batch 1, 32 and 4096; momentum and Nesterov; both precisions.
@@ -47,11 +52,19 @@ struct GoldenHashTests {
                         for nesterov in [false, true] {
                             var c = RunConfiguration()
                             c.samples = batch == 4096 ? 40_000 : 3_000
-                            c.training.optimizer = .sgd; c.training.batchSize = batch; c.training.workers = workers
-                            c.training.syncEvery = syncEvery; c.training.momentum = 0.9; c.training.nesterov = nesterov
-                            c.training.gradient = .mean; c.training.alpha = batch == 1 ? 0.01 : 0.1; c.training.epochs = 2
-                            c.precision = precision; c.threads = 3
-                            let name = "sgd b\(batch) K\(workers) S\(syncEvery.map(String.init) ?? "default")"
+                            c.training.optimizer = .sgd
+                            c.training.batchSize = batch
+                            c.training.workers = workers
+                            c.training.syncEvery = syncEvery
+                            c.training.momentum = 0.9
+                            c.training.nesterov = nesterov
+                            c.training.gradient = .mean
+                            c.training.alpha = batch == 1 ? 0.01 : 0.1
+                            c.training.epochs = 2
+                            c.precision = precision
+                            c.threads = 3
+                            let name =
+                                "sgd b\(batch) K\(workers) S\(syncEvery.map(String.init) ?? "default")"
                                 + (nesterov ? " nesterov" : " momentum") + " " + precision.rawValue
                             hashes[name] = try GoldenHashTests.hash(c)
                         }
@@ -64,14 +77,19 @@ struct GoldenHashTests {
             try data.write(to: GoldenHashTests.goldenFile)
             // Updating still checks something: the file holds what was computed, and the
             // first configuration hashes the same when run again.
-            let written = try JSONSerialization.jsonObject(with: Data(contentsOf: GoldenHashTests.goldenFile)) as! [String: String]
+            let written =
+                try JSONSerialization.jsonObject(with: Data(contentsOf: GoldenHashTests.goldenFile))
+                as! [String: String]
             #expect(written == hashes)
             let first = try #require(files.first)
-            #expect(try GoldenHashTests.hash(try GoldenHashTests.smallVersion(of: first)) == hashes[first], "repeat run of \(first)")
+            #expect(
+                try GoldenHashTests.hash(try GoldenHashTests.smallVersion(of: first)) == hashes[first],
+                "repeat run of \(first)")
             print("updated \(hashes.count) golden hashes")
             return
         }
-        let golden = try JSONSerialization.jsonObject(with: Data(contentsOf: GoldenHashTests.goldenFile)) as! [String: String]
+        let golden =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: GoldenHashTests.goldenFile)) as! [String: String]
         #expect(Set(golden.keys) == Set(hashes.keys), "every configuration has a committed hash")
         for (name, hash) in hashes.sorted(by: { $0.key < $1.key }) {
             #expect(golden[name] == hash, "\(name): \(hash), committed \(golden[name] ?? "none")")

@@ -1,7 +1,8 @@
+import DescentTestSupport
 import Foundation
 import Testing
+
 @testable import Descent
-import DescentTestSupport
 
 /// The harness must be able to fail: a reduction that sums partials in the order threads
 /// finish them (threads in lockstep, so the test does not depend on timing) is run through
@@ -24,18 +25,26 @@ struct HarnessTests {
 
     @Test func harnessReportsAnOrderDependentReduction() {
         let broken = records(reduction: .threadCompletionOrder)
-        let rows = Verifier.rows(serial: broken[0], runs: Array(broken.dropFirst()), reference: (broken[0].losses, broken[0].weights))
-        #expect(rows.contains { !$0.identicalToSerial }, "completion-order sums must differ somewhere: \(rows.map(\.weightsHash))")
+        let rows = Verifier.rows(
+            serial: broken[0], runs: Array(broken.dropFirst()), reference: (broken[0].losses, broken[0].weights))
+        #expect(
+            rows.contains { !$0.identicalToSerial },
+            "completion-order sums must differ somewhere: \(rows.map(\.weightsHash))")
         #expect(rows.filter { !$0.identicalToSerial }.allSatisfy { $0.firstDifferentEpoch != nil })
 
         let fixed = records(reduction: .fixedTree)
-        let good = Verifier.rows(serial: fixed[0], runs: Array(fixed.dropFirst()), reference: (fixed[0].losses, fixed[0].weights))
+        let good = Verifier.rows(
+            serial: fixed[0], runs: Array(fixed.dropFirst()), reference: (fixed[0].losses, fixed[0].weights))
         #expect(good.allSatisfy { $0.identicalToSerial })
         #expect(Set(good.map(\.weightsHash)).count == 1)
     }
 
     @Test func compareFindsTheFirstDifferentEpoch() {
-        let a = RunRecord(threads: 1, history: [1.0, 2.0, 3.0].enumerated().map { EpochRecord(epoch: $0.offset + 1, loss: $0.element, learningRate: 0.1, seconds: 0) }, weights: [1.0, 2.0])
+        let a = RunRecord(
+            threads: 1,
+            history: [1.0, 2.0, 3.0].enumerated().map {
+                EpochRecord(epoch: $0.offset + 1, loss: $0.element, learningRate: 0.1, seconds: 0)
+            }, weights: [1.0, 2.0])
         var b = a
         b.lossBits[1] ^= 1
         #expect(Verifier.compare(b, serial: a).firstDifferentEpoch == 2)

@@ -1,7 +1,8 @@
+import DescentTestSupport
 import Foundation
 import Testing
+
 @testable import Descent
-import DescentTestSupport
 
 /// SGD at the batch sizes the SGD issue names (1, 32, 1000, 65536), with and without
 /// shuffling, in both precisions: the same bits for 1, 2, 3 and 8 threads. Batches of 65536
@@ -11,8 +12,14 @@ struct SGDBatchTests {
         let (x, y) = blobRows(samples: rows, seed: 5)
         let dataset = makeDataset(x, y, threads: threads, as: T.self)
         var t = TrainingConfiguration()
-        t.optimizer = .sgd; t.batchSize = batch; t.shuffle = shuffle; t.momentum = 0.9; t.nesterov = true
-        t.gradient = .mean; t.alpha = 0.05; t.epochs = 2
+        t.optimizer = .sgd
+        t.batchSize = batch
+        t.shuffle = shuffle
+        t.momentum = 0.9
+        t.nesterov = true
+        t.gradient = .mean
+        t.alpha = 0.05
+        t.epochs = 2
         let result = trainLibrary(dataset, t, threads: threads)
         return bits(result.weights) + result.history.map(\.loss.bitPattern)
     }
@@ -22,8 +29,9 @@ struct SGDBatchTests {
             for shuffle in [true, false] {
                 let serial = run(type, batch: batch, shuffle: shuffle, rows: rows, threads: 1)
                 for threads in [2, 3, 8] {
-                    #expect(run(type, batch: batch, shuffle: shuffle, rows: rows, threads: threads) == serial,
-                            "\(T.precisionName) batch \(batch) shuffle \(shuffle) threads \(threads)")
+                    #expect(
+                        run(type, batch: batch, shuffle: shuffle, rows: rows, threads: threads) == serial,
+                        "\(T.precisionName) batch \(batch) shuffle \(shuffle) threads \(threads)")
                 }
             }
         }

@@ -1,7 +1,8 @@
+import DescentTestSupport
 import Foundation
 import Testing
+
 @testable import Descent
-import DescentTestSupport
 
 /// The promise: for a given configuration and seed, loss curves and final weights are the
 /// same bits for every thread count and every run.
@@ -17,7 +18,9 @@ struct ThreadCountTests {
         var momentum: Double
         var nesterov: Bool
         var loss: Loss
-        var description: String { "\(optimizer) batch \(batch) momentum \(momentum)\(nesterov ? " nesterov" : "") \(loss.rawValue)" }
+        var description: String {
+            "\(optimizer) batch \(batch) momentum \(momentum)\(nesterov ? " nesterov" : "") \(loss.rawValue)"
+        }
     }
 
     static let cases: [Case] = {
@@ -25,7 +28,8 @@ struct ThreadCountTests {
         for loss in Loss.allCases {
             for (optimizer, batch) in [(OptimizerKind.gd, 0), (.sgd, 1), (.sgd, 32), (.sgd, 4096)] {
                 for (momentum, nesterov) in [(0.0, false), (0.9, false), (0.9, true)] {
-                    out.append(Case(optimizer: optimizer, batch: batch, momentum: momentum, nesterov: nesterov, loss: loss))
+                    out.append(
+                        Case(optimizer: optimizer, batch: batch, momentum: momentum, nesterov: nesterov, loss: loss))
                 }
             }
         }
@@ -59,10 +63,15 @@ struct ThreadCountTests {
                 #expect(serial.0.allSatisfy { Double(bitPattern: $0).isFinite }, "\(c) \(rows) rows: finite losses")
                 for threads in ThreadCountTests.threadCounts.dropFirst() {
                     let parallel = run(c, rows: rows, threads: threads, as: type)
-                    #expect(parallel.0 == serial.0, "\(T.precisionName) \(c), \(rows) rows, \(threads) threads: loss curve differs")
-                    #expect(parallel.1 == serial.1, "\(T.precisionName) \(c), \(rows) rows, \(threads) threads: weights differ")
+                    #expect(
+                        parallel.0 == serial.0,
+                        "\(T.precisionName) \(c), \(rows) rows, \(threads) threads: loss curve differs")
+                    #expect(
+                        parallel.1 == serial.1,
+                        "\(T.precisionName) \(c), \(rows) rows, \(threads) threads: weights differ")
                 }
-                #expect(run(c, rows: rows, threads: 3, as: type) == run(c, rows: rows, threads: 3, as: type), "repeat run")
+                #expect(
+                    run(c, rows: rows, threads: 3, as: type) == run(c, rows: rows, threads: 3, as: type), "repeat run")
             }
         }
     }

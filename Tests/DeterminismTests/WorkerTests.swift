@@ -1,7 +1,8 @@
+import DescentTestSupport
 import Foundation
 import Testing
+
 @testable import Descent
-import DescentTestSupport
 
 /// SGD with K logical workers: the same bits for every thread count, K = 1, 3, 16, averaging
 /// every batch and at the default interval, at batch 1, 32 and 4096, with momentum and
@@ -9,13 +10,22 @@ import DescentTestSupport
 struct WorkerTests {
     static let threadCounts = [1, 2, 3, 8, 16]
 
-    func run<T: KernelScalar>(_ type: T.Type, workers: Int, syncEvery: Int?, batch: Int, nesterov: Bool, threads: Int) -> [UInt64] {
+    func run<T: KernelScalar>(_ type: T.Type, workers: Int, syncEvery: Int?, batch: Int, nesterov: Bool, threads: Int)
+        -> [UInt64]
+    {
         let rows = batch == 1 ? 1_500 : batch == 32 ? 6_000 : 60_000
         let (x, y) = blobRows(samples: rows, seed: 13)
         let dataset = makeDataset(x, y, threads: threads, as: T.self)
         var t = TrainingConfiguration()
-        t.optimizer = .sgd; t.batchSize = batch; t.workers = workers; t.syncEvery = syncEvery
-        t.momentum = 0.9; t.nesterov = nesterov; t.gradient = .mean; t.alpha = batch == 1 ? 0.01 : 0.05; t.epochs = 2
+        t.optimizer = .sgd
+        t.batchSize = batch
+        t.workers = workers
+        t.syncEvery = syncEvery
+        t.momentum = 0.9
+        t.nesterov = nesterov
+        t.gradient = .mean
+        t.alpha = batch == 1 ? 0.01 : 0.05
+        t.epochs = 2
         let result = trainLibrary(dataset, t, threads: threads)
         return bits(result.weights) + result.history.map(\.loss.bitPattern)
     }
@@ -25,10 +35,15 @@ struct WorkerTests {
             for workers in [1, 3, 16] {
                 for syncEvery in workers == 1 ? [nil] : [1, nil] as [Int?] {
                     let nesterov = workers != 3
-                    let serial = run(type, workers: workers, syncEvery: syncEvery, batch: batch, nesterov: nesterov, threads: 1)
+                    let serial = run(
+                        type, workers: workers, syncEvery: syncEvery, batch: batch, nesterov: nesterov, threads: 1)
                     for threads in WorkerTests.threadCounts.dropFirst() {
-                        #expect(run(type, workers: workers, syncEvery: syncEvery, batch: batch, nesterov: nesterov, threads: threads) == serial,
-                                "\(T.precisionName) batch \(batch) K \(workers) S \(syncEvery.map(String.init) ?? "default") threads \(threads)")
+                        #expect(
+                            run(
+                                type, workers: workers, syncEvery: syncEvery, batch: batch, nesterov: nesterov,
+                                threads: threads) == serial,
+                            "\(T.precisionName) batch \(batch) K \(workers) S \(syncEvery.map(String.init) ?? "default") threads \(threads)"
+                        )
                     }
                 }
             }
@@ -54,7 +69,9 @@ struct WorkerTests {
         let (x, y) = blobRows(samples: 100, seed: 1)
         let dataset = makeDataset(x, y, as: Double.self)
         var t = TrainingConfiguration()
-        t.optimizer = .sgd; t.workers = 5; t.momentum = 0.5
+        t.optimizer = .sgd
+        t.workers = 5
+        t.momentum = 0.5
         let trainer = Trainer<Double>(configuration: t, train: dataset, executor: ShardedExecutor(threads: 2))
         let sgd = SGDEpochs(trainer: trainer, initialWeights: [0, 0, 0])
         let values: [[Double]] = [[1e16, 3, 0.1], [1, -1e16, 0.2], [-1e16, 1e16, 0.3], [1, 1, 1e-17], [3, 7, 0.7]]
@@ -87,14 +104,23 @@ struct WorkerTests {
         let dataset = makeDataset(x, y, threads: 2, as: Double.self)
         for (workers, syncEvery, batch) in [(3, 1, 16), (16, 4, 8), (4, 2, 1), (3, 100, 64)] {
             var t = TrainingConfiguration()
-            t.optimizer = .sgd; t.batchSize = batch; t.workers = workers; t.syncEvery = syncEvery
-            t.momentum = 0.9; t.nesterov = true; t.gradient = .mean; t.alpha = 0.02; t.epochs = 3; t.loss = .logLoss
+            t.optimizer = .sgd
+            t.batchSize = batch
+            t.workers = workers
+            t.syncEvery = syncEvery
+            t.momentum = 0.9
+            t.nesterov = true
+            t.gradient = .mean
+            t.alpha = 0.02
+            t.epochs = 3
+            t.loss = .logLoss
             let initial = Trainer<Double>.initialWeights(count: 3, seed: t.seed)
             let fast = trainLibrary(dataset, t, threads: 2, initial: initial)
             let reference = PlainReference.train(t, dataset: dataset, initial: initial, epochs: 3)
             let record = RunRecord(threads: 2, history: fast.history, weights: fast.weights)
             let difference = Verifier.referenceDifference(record, losses: reference.losses, weights: reference.weights)
-            #expect(difference.isFinite && difference <= 1e-9, "K \(workers) S \(syncEvery) batch \(batch): \(difference)")
+            #expect(
+                difference.isFinite && difference <= 1e-9, "K \(workers) S \(syncEvery) batch \(batch): \(difference)")
         }
     }
 }

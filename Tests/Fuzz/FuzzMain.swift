@@ -10,7 +10,8 @@ let fuzzTarget: @Sendable (UnsafeRawBufferPointer) -> Void = {
         return { FuzzTargets.csv($0, differential: true) }
     }
     guard let target = FuzzTargets.all[name] else {
-        fatalError("DESCENT_FUZZ_TARGET must be one of \(FuzzTargets.all.keys.sorted().joined(separator: ", ")) (got \(name))")
+        fatalError(
+            "DESCENT_FUZZ_TARGET must be one of \(FuzzTargets.all.keys.sorted().joined(separator: ", ")) (got \(name))")
     }
     return target
 }()

@@ -9,28 +9,34 @@ import Descent
 /// (the one a package depending on it has). Setup happens outside the timed region; results
 /// go through `blackHole`.
 let benchmarks: @Sendable () -> Void = {
-    Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .throughput], warmupIterations: 2,
-                                           maxDuration: .seconds(1), maxIterations: 50)
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .throughput], warmupIterations: 2,
+        maxDuration: .seconds(1), maxIterations: 50)
     let rows = 1 << 20  // 1 Mi rows of 2 features: in cache on most servers
     let threads = Topology.current.usableCPUCount
 
     /// 1 Mi training rows of blobs (the test set, a few rows, is not used).
     func dataset<T: KernelScalar>(_ type: T.Type, classes: Int) -> Dataset<T> {
-        let source = DataSource(origin: .blobs(samples: rows + 2, features: 2, centers: classes, clusterStd: 1.5, centerBox: -10...10),
-                                testFraction: 1.5 / Double(rows + 2), seed: 3)
+        let source = DataSource(
+            origin: .blobs(samples: rows + 2, features: 2, centers: classes, clusterStd: 1.5, centerBox: -10...10),
+            testFraction: 1.5 / Double(rows + 2), seed: 3)
         return try! DataPreparation.prepare(source, as: T.self, executor: ShardedExecutor(threads: threads)).train
     }
 
-    func trainer<T: KernelScalar>(_ type: T.Type, _ loss: Loss, _ change: (inout TrainingConfiguration) -> Void = { _ in }) -> Trainer<T> {
+    func trainer<T: KernelScalar>(
+        _ type: T.Type, _ loss: Loss, _ change: (inout TrainingConfiguration) -> Void = { _ in }
+    ) -> Trainer<T> {
         var configuration = TrainingConfiguration()
         configuration.loss = loss
         change(&configuration)
-        return Trainer<T>(configuration: configuration, train: dataset(T.self, classes: loss.isBinary ? 2 : 4),
-                          executor: ShardedExecutor(threads: threads))
+        return Trainer<T>(
+            configuration: configuration, train: dataset(T.self, classes: loss.isBinary ? 2 : 4),
+            executor: ShardedExecutor(threads: threads))
     }
 
     func kernel<T: KernelScalar>(_ type: T.Type, _ loss: Loss) {
-        Benchmark("kernel \(loss.rawValue) \(T.precisionName) (\(threads) threads, 1 Mi rows)") { (benchmark: Benchmark, state: KernelState<T>) in
+        Benchmark("kernel \(loss.rawValue) \(T.precisionName) (\(threads) threads, 1 Mi rows)") {
+            (benchmark: Benchmark, state: KernelState<T>) in
             for _ in benchmark.scaledIterations { blackHole(state.trainer.lossOverTrainingSet(weights: state.weights)) }
         } setup: {
             KernelState(trainer(T.self, loss))
@@ -61,13 +67,18 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     for batch in [32, 4096, 65_536] {
-        Benchmark("SGD epoch float64 batch \(batch) (1 Mi rows, \(threads) threads)") { (benchmark: Benchmark, trainer: Trainer<Double>) in
+        Benchmark("SGD epoch float64 batch \(batch) (1 Mi rows, \(threads) threads)") {
+            (benchmark: Benchmark, trainer: Trainer<Double>) in
             for _ in benchmark.scaledIterations {
                 blackHole(trainer.run(initialWeights: [0.1, -0.2, 0.3]).weights)
             }
         } setup: {
             trainer(Double.self, .squaredError) { t in
-                t.optimizer = .sgd; t.batchSize = batch; t.epochs = 1; t.gradient = .mean; t.alpha = 0.05
+                t.optimizer = .sgd
+                t.batchSize = batch
+                t.epochs = 1
+                t.gradient = .mean
+                t.alpha = 0.05
             }
         }
     }

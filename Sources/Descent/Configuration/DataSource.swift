@@ -22,8 +22,10 @@ public struct DataSource: Sendable, Equatable {
     public var seed: UInt64
     public var placement: NUMAPolicy
 
-    public init(origin: Origin, testFraction: Double = 0.5, validationFraction: Double = 0, standardize: Bool = false,
-                seed: UInt64, placement: NUMAPolicy = .auto) {
+    public init(
+        origin: Origin, testFraction: Double = 0.5, validationFraction: Double = 0, standardize: Bool = false,
+        seed: UInt64, placement: NUMAPolicy = .auto
+    ) {
         self.origin = origin
         self.testFraction = testFraction
         self.validationFraction = validationFraction

@@ -52,7 +52,8 @@ public struct RunConfiguration: Sendable, Equatable {
     /// Applies the keys of a JSON object held in `data` (`source` names it in messages).
     public mutating func apply(json data: Data, source: String) throws {
         guard case .object(let object) = try JSONValue.parse(data, source: source) else {
-            throw DescentError.configuration("\(source): the configuration must be a JSON object like {\"epochs\": 100}")
+            throw DescentError.configuration(
+                "\(source): the configuration must be a JSON object like {\"epochs\": 100}")
         }
         try apply(object, from: .file(source))
     }
@@ -71,7 +72,8 @@ public struct RunConfiguration: Sendable, Equatable {
             case .file(let path): place = path
             case .commandLine: place = "the command line"
             }
-            throw DescentError.configuration("\(place): unknown key '\(key)' (did you mean '\(hint)'?); valid keys: \(keys.joined(separator: ", "))")
+            throw DescentError.configuration(
+                "\(place): unknown key '\(key)' (did you mean '\(hint)'?); valid keys: \(keys.joined(separator: ", "))")
         }
         for setting in RunConfiguration.settings {
             if let value = object[setting.key] { try setting.read(&self, value, source) }
@@ -100,9 +102,11 @@ public struct RunConfiguration: Sendable, Equatable {
     /// Lines `key then in the checkpoint, now now` for every identity setting that differs.
     public func differences(from other: RunConfiguration) -> [String] {
         RunConfiguration.settings.filter { $0.role == .identity }.compactMap { setting in
-            let then = setting.value(in: other), now = setting.value(in: self)
+            let then = setting.value(in: other)
+            let now = setting.value(in: self)
             guard then != now else { return nil }
-            return "\(setting.key) \(then.map(\.description) ?? "(not set)") in the checkpoint, \(now.map(\.description) ?? "(not set)") now"
+            return
+                "\(setting.key) \(then.map(\.description) ?? "(not set)") in the checkpoint, \(now.map(\.description) ?? "(not set)") now"
         }
     }
 
@@ -111,44 +115,87 @@ public struct RunConfiguration: Sendable, Equatable {
         func fail(_ message: String) throws -> Never { throw DescentError.configuration(message) }
         let t = training
         if t.epochs < 1 { try fail("--epochs must be at least 1 (got \(t.epochs))") }
-        if !(t.alpha > 0) || !t.alpha.isFinite { try fail("--alpha must be a finite number > 0 (got \(t.alpha)); the tutorial uses 0.01") }
+        if !(t.alpha > 0) || !t.alpha.isFinite {
+            try fail("--alpha must be a finite number > 0 (got \(t.alpha)); the tutorial uses 0.01")
+        }
         if let n = threads, n < 1 { try fail("--threads must be at least 1 (got \(n))") }
         if let n = threads, n > RunConfiguration.maximumThreads {
-            try fail("--threads must be at most \(RunConfiguration.maximumThreads) (got \(n)); any count gives the same bits, and more threads than CPUs only add overhead")
+            try fail(
+                "--threads must be at most \(RunConfiguration.maximumThreads) (got \(n)); any count gives the same bits, and more threads than CPUs only add overhead"
+            )
         }
         if trainFile == nil {
-            if samples < 2 { try fail("--samples must be at least 2 (got \(samples)): one row for training and one for testing") }
+            if samples < 2 {
+                try fail("--samples must be at least 2 (got \(samples)): one row for training and one for testing")
+            }
             if features < 1 { try fail("--features must be at least 1 (got \(features))") }
             if centers < 1 { try fail("--centers must be at least 1 (got \(centers))") }
-            if centers < 2 { try fail("--centers must be at least 2 to make a classification problem (got \(centers))") }
-            if centers > samples { try fail("--centers \(centers) is more than --samples \(samples); every center (class) needs at least one point") }
-            if centers > RunConfiguration.maximumClasses { try fail("--centers \(centers) is more classes than descent trains (at most \(RunConfiguration.maximumClasses))") }
-            if !(clusterStd >= 0) || !clusterStd.isFinite { try fail("--cluster-std must be a finite number >= 0 (got \(clusterStd))") }
+            if centers < 2 {
+                try fail("--centers must be at least 2 to make a classification problem (got \(centers))")
+            }
+            if centers > samples {
+                try fail(
+                    "--centers \(centers) is more than --samples \(samples); every center (class) needs at least one point"
+                )
+            }
+            if centers > RunConfiguration.maximumClasses {
+                try fail(
+                    "--centers \(centers) is more classes than descent trains (at most \(RunConfiguration.maximumClasses))"
+                )
+            }
+            if !(clusterStd >= 0) || !clusterStd.isFinite {
+                try fail("--cluster-std must be a finite number >= 0 (got \(clusterStd))")
+            }
             if samples >= Int(Int32.max) { try fail("--samples must be below 2^31 (got \(samples))") }
         }
         if testFile == nil {
-            if !(testFraction > 0 && testFraction < 1) { try fail("--test-fraction must be strictly between 0 and 1 (got \(testFraction)); the tutorial uses 0.5") }
+            if !(testFraction > 0 && testFraction < 1) {
+                try fail(
+                    "--test-fraction must be strictly between 0 and 1 (got \(testFraction)); the tutorial uses 0.5")
+            }
         }
         if testFile != nil && trainFile == nil { try fail("--test needs --train: give the training CSV too") }
-        if !(validationFraction >= 0 && validationFraction < 1) { try fail("--validation-fraction must be in [0, 1) (got \(validationFraction))") }
+        if !(validationFraction >= 0 && validationFraction < 1) {
+            try fail("--validation-fraction must be in [0, 1) (got \(validationFraction))")
+        }
         if t.batchSize < 1 { try fail("--batch-size must be at least 1 (got \(t.batchSize))") }
-        if !(t.momentum >= 0) || !t.momentum.isFinite { try fail("--momentum must be a finite number >= 0 (got \(t.momentum))") }
+        if !(t.momentum >= 0) || !t.momentum.isFinite {
+            try fail("--momentum must be a finite number >= 0 (got \(t.momentum))")
+        }
         if !(t.dampening >= 0 && t.dampening <= 1) { try fail("--dampening must be in [0, 1] (got \(t.dampening))") }
-        if !(t.weightDecay >= 0) || !t.weightDecay.isFinite { try fail("--weight-decay must be a finite number >= 0 (got \(t.weightDecay))") }
-        if t.nesterov && (t.momentum <= 0 || t.dampening != 0) { try fail("--nesterov needs --momentum > 0 and --dampening 0 (as in torch.optim.SGD)") }
+        if !(t.weightDecay >= 0) || !t.weightDecay.isFinite {
+            try fail("--weight-decay must be a finite number >= 0 (got \(t.weightDecay))")
+        }
+        if t.nesterov && (t.momentum <= 0 || t.dampening != 0) {
+            try fail("--nesterov needs --momentum > 0 and --dampening 0 (as in torch.optim.SGD)")
+        }
         if t.workers < 1 { try fail("--workers must be at least 1 (got \(t.workers)); 1 is plain sequential SGD") }
         if let s = t.syncEvery, s < 1 { try fail("--sync-every must be at least 1 batch (got \(s))") }
         if t.optimizer == .gd && t.workers != 1 {
-            try fail("--workers \(t.workers) needs --optimizer sgd: full-batch gradient descent already uses every thread with the same bits")
+            try fail(
+                "--workers \(t.workers) needs --optimizer sgd: full-batch gradient descent already uses every thread with the same bits"
+            )
         }
-        if t.optimizer == .gd && t.syncEvery != nil { try fail("--sync-every needs --optimizer sgd and --workers (it sets how often SGD workers average)") }
+        if t.optimizer == .gd && t.syncEvery != nil {
+            try fail("--sync-every needs --optimizer sgd and --workers (it sets how often SGD workers average)")
+        }
         if let n = checkpointEvery {
             if n < 1 { try fail("--checkpoint-every must be at least 1 epoch (got \(n))") }
-            if output == nil { try fail("--checkpoint-every needs --output DIR: the checkpoint is written beside the run's files, and --resume DIR reads it") }
-            if n >= t.epochs { try fail("--checkpoint-every \(n) would write no checkpoint in \(t.epochs) epochs (none is written after the last); use a smaller interval") }
+            if output == nil {
+                try fail(
+                    "--checkpoint-every needs --output DIR: the checkpoint is written beside the run's files, and --resume DIR reads it"
+                )
+            }
+            if n >= t.epochs {
+                try fail(
+                    "--checkpoint-every \(n) would write no checkpoint in \(t.epochs) epochs (none is written after the last); use a smaller interval"
+                )
+            }
         }
         if let p = t.patience, p < 1 { try fail("--patience must be at least 1 (got \(p))") }
-        if let target = t.targetLoss, !target.isFinite { try fail("--target-loss must be a finite number (got \(target))") }
+        if let target = t.targetLoss, !target.isFinite {
+            try fail("--target-loss must be a finite number (got \(target))")
+        }
         if t.stepSize < 1 { try fail("--step-size must be at least 1 (got \(t.stepSize))") }
         if !(t.gamma > 0) || !t.gamma.isFinite { try fail("--gamma must be a finite number > 0 (got \(t.gamma))") }
         if !(t.decay >= 0) || !t.decay.isFinite { try fail("--decay must be a finite number >= 0 (got \(t.decay))") }
@@ -158,14 +205,17 @@ public struct RunConfiguration: Sendable, Equatable {
     public func resolvedLoss(classCount: Int) throws -> Loss {
         let chosen = loss ?? (classCount > 2 ? .crossEntropy : .squaredError)
         if chosen.isBinary && classCount > 2 {
-            throw DescentError.configuration("--loss \(chosen.rawValue) is for two classes, but the data has \(classCount) (labels 0...\(classCount - 1)); use --loss cross-entropy or --loss hinge")
+            throw DescentError.configuration(
+                "--loss \(chosen.rawValue) is for two classes, but the data has \(classCount) (labels 0...\(classCount - 1)); use --loss cross-entropy or --loss hinge"
+            )
         }
         return chosen
     }
 }
 
 func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a), b = Array(b)
+    let a = Array(a)
+    let b = Array(b)
     var previous = Array(0...b.count)
     for i in 1...max(1, a.count) where !a.isEmpty {
         var current = [i] + Array(repeating: 0, count: b.count)

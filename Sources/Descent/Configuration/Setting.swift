@@ -41,19 +41,27 @@ public struct Setting: @unchecked Sendable {
     public var defaultValue: JSONValue? { write(RunConfiguration()) }
 
     /// A setting whose value is always there.
-    static func value<V: SettingValue>(_ key: String, _ path: WritableKeyPath<RunConfiguration, V>, _ role: Role = .identity) -> Setting {
-        Setting(key: key, role: role, kind: V.kind, optional: false,
-                read: { configuration, json, source in configuration[keyPath: path] = try V.read(json, key: key, source: source) },
-                write: { $0[keyPath: path].json })
+    static func value<V: SettingValue>(
+        _ key: String, _ path: WritableKeyPath<RunConfiguration, V>, _ role: Role = .identity
+    ) -> Setting {
+        Setting(
+            key: key, role: role, kind: V.kind, optional: false,
+            read: { configuration, json, source in
+                configuration[keyPath: path] = try V.read(json, key: key, source: source)
+            },
+            write: { $0[keyPath: path].json })
     }
 
     /// A setting that may be absent (JSON `null` removes it).
-    static func optional<V: SettingValue>(_ key: String, _ path: WritableKeyPath<RunConfiguration, V?>, _ role: Role = .identity) -> Setting {
-        Setting(key: key, role: role, kind: V.kind, optional: true,
-                read: { configuration, json, source in
-                    configuration[keyPath: path] = json == .null ? nil : try V.read(json, key: key, source: source)
-                },
-                write: { $0[keyPath: path]?.json })
+    static func optional<V: SettingValue>(
+        _ key: String, _ path: WritableKeyPath<RunConfiguration, V?>, _ role: Role = .identity
+    ) -> Setting {
+        Setting(
+            key: key, role: role, kind: V.kind, optional: true,
+            read: { configuration, json, source in
+                configuration[keyPath: path] = json == .null ? nil : try V.read(json, key: key, source: source)
+            },
+            write: { $0[keyPath: path]?.json })
     }
 }
 
@@ -155,7 +163,9 @@ extension SettingValue where Self: RawRepresentable & CaseIterable, RawValue == 
     }
     public var json: JSONValue { .string(rawValue) }
     public static var kind: Setting.Kind { .choice(allCases.map(\.rawValue)) }
-    public static func expected(from source: SettingSource) -> String { "one of \(allCases.map(\.rawValue).joined(separator: ", "))" }
+    public static func expected(from source: SettingSource) -> String {
+        "one of \(allCases.map(\.rawValue).joined(separator: ", "))"
+    }
 }
 
 extension Precision: SettingValue {}
@@ -173,16 +183,20 @@ extension ClosedRange<Double>: SettingValue {
         case .array(let items):
             bounds = items.map { if case .number(let n) = $0 { return n } else { return nil } }
         case .string(let text):
-            bounds = text.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
+            bounds = text.split(separator: ",", omittingEmptySubsequences: false).map {
+                Double($0.trimmingCharacters(in: .whitespaces))
+            }
         default:
             return nil
         }
-        guard bounds.count == 2, let low = bounds[0], let high = bounds[1], low.isFinite, high.isFinite, low < high else { return nil }
+        guard bounds.count == 2, let low = bounds[0], let high = bounds[1], low.isFinite, high.isFinite, low < high
+        else { return nil }
         self = low...high
     }
     public var json: JSONValue { .array([.number(lowerBound), .number(upperBound)]) }
     public static var kind: Setting.Kind { .range }
     public static func expected(from source: SettingSource) -> String {
-        source == .commandLine ? "LOW,HIGH with LOW < HIGH, for example --center-box=-10,10" : "[low, high] with low < high"
+        source == .commandLine
+            ? "LOW,HIGH with LOW < HIGH, for example --center-box=-10,10" : "[low, high] with low < high"
     }
 }

@@ -76,7 +76,9 @@ public struct TrainingConfiguration: Sendable, Equatable {
     }
 
     /// The batches between averagings this configuration uses.
-    public var resolvedSyncEvery: Int { syncEvery ?? TrainingConfiguration.defaultSyncEvery(batchSize: batchSize, workers: workers) }
+    public var resolvedSyncEvery: Int {
+        syncEvery ?? TrainingConfiguration.defaultSyncEvery(batchSize: batchSize, workers: workers)
+    }
 
     /// The learning rate for epoch `epoch` (0-based).
     public func learningRate(epoch: Int) -> Double {

@@ -15,7 +15,10 @@ package struct BlobGenerator: Sendable {
     @usableFromInline let flatCenters: [Double]
     @usableFromInline let rng: CounterRNG
 
-    package init(samples: Int, features: Int, centers: Int, clusterStd: Double, centerBox: ClosedRange<Double> = -10...10, seed: UInt64) {
+    package init(
+        samples: Int, features: Int, centers: Int, clusterStd: Double, centerBox: ClosedRange<Double> = -10...10,
+        seed: UInt64
+    ) {
         precondition(samples >= 0 && features >= 1 && centers >= 1, "invalid blob shape")
         self.samples = samples
         self.features = features
@@ -25,7 +28,8 @@ package struct BlobGenerator: Sendable {
         let rng = self.rng
         self.centers = (0..<centers).map { k in
             (0..<features).map { j in
-                centerBox.lowerBound + (centerBox.upperBound - centerBox.lowerBound) * rng.uniform(.blobCenters, UInt64(k * features + j))
+                centerBox.lowerBound + (centerBox.upperBound - centerBox.lowerBound)
+                    * rng.uniform(.blobCenters, UInt64(k * features + j))
             }
         }
         flatCenters = self.centers.flatMap { $0 }
@@ -56,8 +60,12 @@ package struct BlobGenerator: Sendable {
     /// features, row r's features 2j and 2j + 1 are the two deviates of pair r d/2 + j; with an
     /// odd number, each feature takes its half of its own pair.
     @inlinable
-    package func fill<T: KernelScalar>(count: Int, rows: (Int) -> SIMD8<UInt64>, into block: UnsafeMutablePointer<T>, stride: Int) {
-        let d = features, k = centerCount, std = clusterStd
+    package func fill<T: KernelScalar>(
+        count: Int, rows: (Int) -> SIMD8<UInt64>, into block: UnsafeMutablePointer<T>, stride: Int
+    ) {
+        let d = features
+        let k = centerCount
+        let std = clusterStd
         let key = rng.key(.blobNoise)
         flatCenters.withUnsafeBufferPointer { center in
             var local = 0
@@ -72,7 +80,8 @@ package struct BlobGenerator: Sendable {
                     let half = UInt64(d / 2)
                     for j in 0..<(d / 2) {
                         let (first, second) = CounterRNG.boxMuller(key: key, pairs: rows &* half &+ UInt64(j))
-                        let even = out + 2 * j * stride, odd = even + stride
+                        let even = out + 2 * j * stride
+                        let odd = even + stride
                         for lane in 0..<n {
                             even[lane] = T(center[base[lane] + 2 * j] + std * first[lane])
                             odd[lane] = T(center[base[lane] + 2 * j + 1] + std * second[lane])

@@ -70,7 +70,8 @@ package struct CounterRNG: Sendable, Hashable {
         typealias V = SIMD8<Double>
         typealias U = SIMD8<UInt64>
         let counter = pairs &<< 1
-        let a = mix(counter ^ U(repeating: key)), b = mix((counter | 1) ^ U(repeating: key))
+        let a = mix(counter ^ U(repeating: key))
+        let b = mix((counter | 1) ^ U(repeating: key))
         let one = U(repeating: 0x3FF0_0000_0000_0000)
         let magic = V(repeating: 6_755_399_441_055_744.0)
         // Radius: u in (0, 1], its log by the kernels' own Double.vectorLog (a positive normal
@@ -105,7 +106,8 @@ package struct CounterRNG: Sendable, Hashable {
         // Rotate by q quarter turns: cos and sin of q pi/2 + x are (+-cos x, +-sin x) for
         // even q and (-+sin x, +-cos x) for odd q.
         let odd = 0 &- (quadrant & 1)  // all ones where q is odd
-        let cosineBits = unsafeBitCast(cosine, to: U.self), sineBits = unsafeBitCast(sine, to: U.self)
+        let cosineBits = unsafeBitCast(cosine, to: U.self)
+        let sineBits = unsafeBitCast(sine, to: U.self)
         let swapped = (cosineBits ^ sineBits) & odd
         let c = unsafeBitCast((cosineBits ^ swapped) ^ (((quadrant &+ 1) & 2) &<< 62), to: V.self)
         let s = unsafeBitCast((sineBits ^ swapped) ^ ((quadrant & 2) &<< 62), to: V.self)
@@ -136,11 +138,13 @@ package struct CounterRNG: Sendable, Hashable {
                 for lane in 0..<8 {
                     if skip == 0 {
                         if written == count { break }
-                        out[written] = first[lane]; written += 1
+                        out[written] = first[lane]
+                        written += 1
                     }
                     skip = 0
                     if written == count { break }
-                    out[written] = second[lane]; written += 1
+                    out[written] = second[lane]
+                    written += 1
                 }
             }
             pair &+= 8
@@ -151,7 +155,9 @@ package struct CounterRNG: Sendable, Hashable {
     /// first deviate at `out[2 i]`, its second at `out[2 i + 1]` (deviates `2 pairs[i]` and
     /// `2 pairs[i] + 1` of ``normal(_:_:)``), eight pairs at a time.
     @inlinable
-    package func normalPairs(_ stream: Stream, pairs: UnsafePointer<UInt64>, count: Int, into out: UnsafeMutablePointer<Double>) {
+    package func normalPairs(
+        _ stream: Stream, pairs: UnsafePointer<UInt64>, count: Int, into out: UnsafeMutablePointer<Double>
+    ) {
         let key = self.key(stream)
         var start = 0
         while start < count {

@@ -36,93 +36,130 @@ public enum DataPreparation {
     /// bits for every thread count.
     @_specialize(where T == Double)
     @_specialize(where T == Float)
-    public static func prepare<T: KernelScalar>(_ source: DataSource, as _: T.Type = T.self,
-                                                executor: ShardedExecutor, topology: Topology = .current,
-                                                ranks: RankGroup? = nil, everyTrainingRow: Bool = false) throws -> PreparedData<T> {
+    public static func prepare<T: KernelScalar>(
+        _ source: DataSource, as _: T.Type = T.self,
+        executor: ShardedExecutor, topology: Topology = .current,
+        ranks: RankGroup? = nil, everyTrainingRow: Bool = false
+    ) throws -> PreparedData<T> {
         if case .files(let trainPath, let testPath, let labelColumn) = source.origin {
-            var data: PreparedData<T> = try prepareFiles(source, train: trainPath, test: testPath, labelColumn: labelColumn,
-                                                         executor: executor, topology: topology, ranks: ranks, everyTrainingRow: everyTrainingRow)
+            var data: PreparedData<T> = try prepareFiles(
+                source, train: trainPath, test: testPath, labelColumn: labelColumn,
+                executor: executor, topology: topology, ranks: ranks, everyTrainingRow: everyTrainingRow)
             data.ranks = ranks
             return data
         }
-        guard case .blobs(let samples, let features, let centers, let clusterStd, let centerBox) = source.origin else { fatalError() }
-        guard centers <= Dataset<T>.maximumClasses else {
-            throw DescentError.configuration("--centers \(centers) is more classes than descent trains (at most \(Dataset<T>.maximumClasses))")
+        guard case .blobs(let samples, let features, let centers, let clusterStd, let centerBox) = source.origin else {
+            fatalError()
         }
-        try MemoryBudget.check([
-            .init("data", MemoryBudget.datasetBytes(rows: heldRows(samples, ranks: everyTrainingRow ? nil : ranks) + 2 * ChunkPlan.defaultChunkRows,
-                                                    features: features, scalarBytes: MemoryLayout<T>.stride)),
-            .init("blob centers", MemoryBudget.product(centers, features, 8)),
-        ], hint: "use fewer --samples or --features, or --precision float32 (half the bytes)")
-        let generator = BlobGenerator(samples: samples, features: features, centers: centers, clusterStd: clusterStd,
-                                      centerBox: centerBox, seed: source.seed)
-        let split = DataSplit(count: samples, testFraction: source.testFraction,
-                              validationFraction: source.validationFraction, seed: source.seed)
+        guard centers <= Dataset<T>.maximumClasses else {
+            throw DescentError.configuration(
+                "--centers \(centers) is more classes than descent trains (at most \(Dataset<T>.maximumClasses))")
+        }
+        try MemoryBudget.check(
+            [
+                .init(
+                    "data",
+                    MemoryBudget.datasetBytes(
+                        rows: heldRows(samples, ranks: everyTrainingRow ? nil : ranks) + 2 * ChunkPlan.defaultChunkRows,
+                        features: features, scalarBytes: MemoryLayout<T>.stride)),
+                .init("blob centers", MemoryBudget.product(centers, features, 8)),
+            ], hint: "use fewer --samples or --features, or --precision float32 (half the bytes)")
+        let generator = BlobGenerator(
+            samples: samples, features: features, centers: centers, clusterStd: clusterStd,
+            centerBox: centerBox, seed: source.seed)
+        let split = DataSplit(
+            count: samples, testFraction: source.testFraction,
+            validationFraction: source.validationFraction, seed: source.seed)
         guard split.count - split.testCount >= 1, split.testCount >= 1 else {
-            throw DescentError.configuration("--samples \(samples) with --test-fraction \(source.testFraction) leaves an empty training or test set; use more samples")
+            throw DescentError.configuration(
+                "--samples \(samples) with --test-fraction \(source.testFraction) leaves an empty training or test set; use more samples"
+            )
         }
         try checkValidationLeavesTraining(split, validationFraction: source.validationFraction)
         let policy = source.placement
         func blobs(rows: Int, ranks: RankGroup?, source: @escaping @Sendable (Int) -> SIMD8<UInt64>) -> Dataset<T> {
             let d = generator.features
-            return Dataset<T>(rowCount: rows, featureCount: d, classCount: generator.centerCount, placement: policy,
-                              topology: topology, executor: executor, ranks: ranks) { range, block, stride in
+            return Dataset<T>(
+                rowCount: rows, featureCount: d, classCount: generator.centerCount, placement: policy,
+                topology: topology, executor: executor, ranks: ranks
+            ) { range, block, stride in
                 generator.fill(count: range.count, rows: { source(range.lowerBound + $0) }, into: block, stride: stride)
             }
         }
         let train = blobs(rows: split.trainCount, ranks: everyTrainingRow ? nil : ranks) { split.trainRows(from: $0) }
-        let validation = split.validationCount > 0 ? blobs(rows: split.validationCount, ranks: ranks) { split.validationRows(from: $0) } : nil
+        let validation =
+            split.validationCount > 0
+            ? blobs(rows: split.validationCount, ranks: ranks) { split.validationRows(from: $0) } : nil
         let test = blobs(rows: split.testCount, ranks: ranks) { split.testRows(from: $0) }
         let names = (0..<generator.features).map { "x\($0)" }
-        try FiniteCheck.require([("training", train), ("validation", validation), ("test", test)], featureNames: names, executor: executor) { _, column, value in
+        try FiniteCheck.require(
+            [("training", train), ("validation", validation), ("test", test)], featureNames: names, executor: executor
+        ) { _, column, value in
             "--cluster-std \(clusterStd) and --center-box \(centerBox.lowerBound),\(centerBox.upperBound) generate values too large for \(T.precisionName)"
                 + " (feature '\(column)' holds \(value); \(FiniteCheck.rangeNote(T.self))); use a smaller --cluster-std or --center-box"
                 + (MemoryLayout<T>.size == 4 ? ", or --precision float64" : "")
         }
-        return PreparedData(train: train, test: test, validation: validation,
-                            featureNames: names,
-                            classes: LabelEncoding(indices: generator.centerCount), labelName: "label", standardization: nil, ranks: ranks)
+        return PreparedData(
+            train: train, test: test, validation: validation,
+            featureNames: names,
+            classes: LabelEncoding(indices: generator.centerCount), labelName: "label", standardization: nil,
+            ranks: ranks)
     }
 
-    static func prepareFiles<T: KernelScalar>(_ source: DataSource, train trainPath: String, test testPath: String?, labelColumn: String?,
-                                              executor: ShardedExecutor, topology: Topology, ranks: RankGroup? = nil,
-                                              everyTrainingRow: Bool = false) throws -> PreparedData<T> {
+    static func prepareFiles<T: KernelScalar>(
+        _ source: DataSource, train trainPath: String, test testPath: String?, labelColumn: String?,
+        executor: ShardedExecutor, topology: Topology, ranks: RankGroup? = nil,
+        everyTrainingRow: Bool = false
+    ) throws -> PreparedData<T> {
         let trace = LoadTrace()
         defer { trace.finish() }
-        let trainFile = try RowFiles.open(path: trainPath, role: "--train", labelColumn: labelColumn.map { .named($0) } ?? .last,
-                                          executor: executor)
+        let trainFile = try RowFiles.open(
+            path: trainPath, role: "--train", labelColumn: labelColumn.map { .named($0) } ?? .last,
+            executor: executor)
         let d = trainFile.featureNames.count
         let trainLabel = trainFile.labelName ?? "label"
         var testFile: RowFile?
         if let testPath {
-            let file = try RowFiles.open(path: testPath, role: "--test",
-                                         labelColumn: labelColumn.map { .named($0) } ?? .ifPresent(name: trainLabel, featureCount: d),
-                                         executor: executor)
+            let file = try RowFiles.open(
+                path: testPath, role: "--test",
+                labelColumn: labelColumn.map { .named($0) } ?? .ifPresent(name: trainLabel, featureCount: d),
+                executor: executor)
             guard file.labelName != nil else {
-                throw DescentError.input("\(testPath): no label column '\(trainLabel)'; the test file needs the training file's columns")
+                throw DescentError.input(
+                    "\(testPath): no label column '\(trainLabel)'; the test file needs the training file's columns")
             }
             guard file.featureNames == trainFile.featureNames else {
-                throw DescentError.input("\(testPath): columns \(file.featureNames) differ from the training file's \(trainFile.featureNames); both files need the same header")
+                throw DescentError.input(
+                    "\(testPath): columns \(file.featureNames) differ from the training file's \(trainFile.featureNames); both files need the same header"
+                )
             }
             testFile = file
         }
-        let split = DataSplit(count: trainFile.rowCount, testFraction: testFile == nil ? source.testFraction : 0,
-                              validationFraction: source.validationFraction, seed: source.seed)
+        let split = DataSplit(
+            count: trainFile.rowCount, testFraction: testFile == nil ? source.testFraction : 0,
+            validationFraction: source.validationFraction, seed: source.seed)
         guard split.count - split.testCount >= 1 else {
             throw DescentError.input("\(trainPath): too few rows (\(trainFile.rowCount)) to leave any for training")
         }
         try checkValidationLeavesTraining(split, validationFraction: source.validationFraction)
         trace.mark("open and count")
-        try MemoryBudget.check([
-            .init("data", MemoryBudget.datasetBytes(rows: heldRows(trainFile.rowCount + (testFile?.rowCount ?? 0), ranks: everyTrainingRow ? nil : ranks)
-                                                    + 2 * ChunkPlan.defaultChunkRows,
-                                                    features: d, scalarBytes: MemoryLayout<T>.stride)),
-        ], hint: "train on fewer rows or columns, or use --precision float32 (half the bytes)")
+        try MemoryBudget.check(
+            [
+                .init(
+                    "data",
+                    MemoryBudget.datasetBytes(
+                        rows: heldRows(
+                            trainFile.rowCount + (testFile?.rowCount ?? 0), ranks: everyTrainingRow ? nil : ranks)
+                            + 2 * ChunkPlan.defaultChunkRows,
+                        features: d, scalarBytes: MemoryLayout<T>.stride))
+            ], hint: "train on fewer rows or columns, or use --precision float32 (half the bytes)")
         let policy = source.placement
         func empty(_ rows: Int, ranks: RankGroup? = ranks) -> Dataset<T> {
             // Zeroed on each shard's node; the readers then write every row in place.
-            Dataset<T>(rowCount: rows, featureCount: d, classCount: 2, placement: policy, topology: topology,
-                       executor: executor, ranks: ranks, packingLabels: false) { _, _, _ in }
+            Dataset<T>(
+                rowCount: rows, featureCount: d, classCount: 2, placement: policy, topology: topology,
+                executor: executor, ranks: ranks, packingLabels: false
+            ) { _, _, _ in }
         }
         let train = empty(split.trainCount, ranks: everyTrainingRow ? nil : ranks)
         let validation = split.validationCount > 0 ? empty(split.validationCount) : nil
@@ -131,82 +168,106 @@ public enum DataPreparation {
         trace.mark("allocate")
         let classes: LabelEncoding
         if let ranks, let npy = trainFile as? NPYFile, testFile == nil || testFile is NPYFile,
-           executor.threads <= RowSink<T>.maximumParts {
+            executor.threads <= RowSink<T>.maximumParts
+        {
             // A rank of a multi-process run reads NumPy files by offset: only its own rows
             // (one label part per shard, so at most 256 threads; more read every row).
-            classes = try readOwnRows(npy, testFile: testFile as? NPYFile, split: split, train: train, validation: validation, test: test,
-                                      ranks: ranks, column: trainLabel, executor: executor)
+            classes = try readOwnRows(
+                npy, testFile: testFile as? NPYFile, split: split, train: train, validation: validation, test: test,
+                ranks: ranks, column: trainLabel, executor: executor)
             trace.mark("parse and labels")
         } else {
             // Training file: rows to their places in the split, labels collected per part. A
             // rank of a multi-process run parses only the rows it keeps (a CSV's other rows
             // are skipped to their line ends), and the ranks gather their labels, so every
             // rank numbers the classes as one process does.
-            let sink = RowSink<T>(split: split, test: testFile == nil ? test : nil, validation: validation, train: train)
+            let sink = RowSink<T>(
+                split: split, test: testFile == nil ? test : nil, validation: validation, train: train)
             let localParts = try trainFile.read(into: sink, executor: executor)
             trace.mark("parse")
             let gathered = RankGroup.gatherLabels(localParts, over: ranks)
-            classes = try LabelEncoding.merging(gathered.all, column: trainLabel, describe: trainFile.describe(position:))
+            classes = try LabelEncoding.merging(
+                gathered.all, column: trainLabel, describe: trainFile.describe(position:))
             try requireTrainableClassCount(classes, path: trainPath, column: trainLabel)
-            let trainMaps = Array(try classes.classMaps(gathered.all, path: trainPath, describe: trainFile.describe(position:))[gathered.mine])
+            let trainMaps = Array(
+                try classes.classMaps(gathered.all, path: trainPath, describe: trainFile.describe(position:))[
+                    gathered.mine])
             for set in [train, validation] + (testFile == nil ? [test] : []) {
                 if let set { setLabels(set, parts: trainMaps, classCount: classes.count, executor: executor) }
             }
             if let testFile { try readRows(testFile, into: test, classes: classes, ranks: ranks, executor: executor) }
             trace.mark("labels")
         }
-        let sets: [(name: String, dataset: Dataset<T>?)] = [("training", train), ("validation", validation), ("test", test)]
+        let sets: [(name: String, dataset: Dataset<T>?)] = [
+            ("training", train), ("validation", validation), ("test", test),
+        ]
         let fileOf = { (set: String) in set == "test" ? testFile?.path ?? trainPath : trainPath }
         try FiniteCheck.require(sets, featureNames: trainFile.featureNames, executor: executor) { set, column, value in
             "\(fileOf(set)): column '\(column)' holds a value too large for \(T.precisionName) (read as \(value); \(FiniteCheck.rangeNote(T.self)))"
-                + (MemoryLayout<T>.size == 4 ? "; use --precision float64, or rescale the column" : "; rescale the column")
+                + (MemoryLayout<T>.size == 4
+                    ? "; use --precision float64, or rescale the column" : "; rescale the column")
         }
         var standardization: Standardization?
         if source.standardize {
             let s = Standardization.of(train, executor: executor)
             if let j = (0..<d).first(where: { !s.mean[$0].isFinite || !s.std[$0].isFinite }) {
-                throw DescentError.input("\(trainPath): column '\(trainFile.featureNames[j])' is too large to standardize: its mean or variance overflows float64;"
-                                         + " rescale the column (divide it by a power of ten) before training, or train without --standardize")
+                throw DescentError.input(
+                    "\(trainPath): column '\(trainFile.featureNames[j])' is too large to standardize: its mean or variance overflows float64;"
+                        + " rescale the column (divide it by a power of ten) before training, or train without --standardize"
+                )
             }
             for set in [train, test] + (validation.map { [$0] } ?? []) { s.apply(to: set, executor: executor) }
-            try FiniteCheck.require(sets, featureNames: trainFile.featureNames, executor: executor) { set, column, value in
+            try FiniteCheck.require(sets, featureNames: trainFile.featureNames, executor: executor) {
+                set, column, value in
                 "\(fileOf(set)): column '\(column)' standardized by the training set's mean and standard deviation gives \(value) in the \(set) set"
                     + " (\(FiniteCheck.rangeNote(T.self))); rescale the column"
                     + (MemoryLayout<T>.size == 4 ? ", or use --precision float64" : "")
             }
             standardization = s
         }
-        return PreparedData(train: train, test: test, validation: validation, featureNames: trainFile.featureNames,
-                            classes: classes, labelName: trainLabel, standardization: standardization)
+        return PreparedData(
+            train: train, test: test, validation: validation, featureNames: trainFile.featureNames,
+            classes: classes, labelName: trainLabel, standardization: standardization)
     }
 
     /// Two classes at least (a classifier needs them), at most ``Dataset/maximumClasses``.
     static func requireTrainableClassCount(_ classes: LabelEncoding, path: String, column: String) throws {
         if classes.count > Dataset<Double>.maximumClasses {
-            throw DescentError.input("\(path): label column '\(column)' holds \(classes.count) distinct labels; descent trains up to \(Dataset<Double>.maximumClasses) classes (is --label-column right?)")
+            throw DescentError.input(
+                "\(path): label column '\(column)' holds \(classes.count) distinct labels; descent trains up to \(Dataset<Double>.maximumClasses) classes (is --label-column right?)"
+            )
         }
         guard classes.count < 2 else { return }
-        throw DescentError.input("\(path): every row has the label '\(classes.names.first ?? "")' in column '\(column)'; a classifier needs at least two classes (is --label-column right?)")
+        throw DescentError.input(
+            "\(path): every row has the label '\(classes.names.first ?? "")' in column '\(column)'; a classifier needs at least two classes (is --label-column right?)"
+        )
     }
 
     /// A rank's rows of the NumPy files, read by offset (``NPYFile/read(rowsOf:from:executor:)``):
     /// each set's owned chunks from their source rows in the split (the test file's rows in
     /// order). The labels found are gathered from every rank, so every rank numbers the
     /// classes as one process reading every row does, and reports the same label errors.
-    static func readOwnRows<T: KernelScalar>(_ file: NPYFile, testFile: NPYFile?, split: DataSplit, train: Dataset<T>,
-                                             validation: Dataset<T>?, test: Dataset<T>, ranks: RankGroup, column: String,
-                                             executor: ShardedExecutor) throws -> LabelEncoding {
-        var sets: [(set: Dataset<T>, source: @Sendable (Int) -> SIMD8<UInt64>)] = [(train, { split.trainRows(from: $0) })]
+    static func readOwnRows<T: KernelScalar>(
+        _ file: NPYFile, testFile: NPYFile?, split: DataSplit, train: Dataset<T>,
+        validation: Dataset<T>?, test: Dataset<T>, ranks: RankGroup, column: String,
+        executor: ShardedExecutor
+    ) throws -> LabelEncoding {
+        var sets: [(set: Dataset<T>, source: @Sendable (Int) -> SIMD8<UInt64>)] = [
+            (train, { split.trainRows(from: $0) })
+        ]
         if let validation { sets.append((validation, { split.validationRows(from: $0) })) }
         if testFile == nil { sets.append((test, { split.testRows(from: $0) })) }
         let parts = try sets.map { try file.read(rowsOf: $0.set, from: $0.source, executor: executor) }
         let gathered = ranks.gatherLabels(parts.flatMap { $0 })
         let classes = try LabelEncoding.merging(gathered.all, column: column, describe: file.describe(position:))
         try requireTrainableClassCount(classes, path: file.path, column: column)
-        let maps = try classes.classMaps(gathered.all, path: file.path, describe: file.describe(position:))[gathered.mine]
+        let maps = try classes.classMaps(gathered.all, path: file.path, describe: file.describe(position:))[
+            gathered.mine]
         var next = maps.startIndex
         for (k, entry) in sets.enumerated() {
-            setLabels(entry.set, parts: Array(maps[next..<next + parts[k].count]), classCount: classes.count, executor: executor)
+            setLabels(
+                entry.set, parts: Array(maps[next..<next + parts[k].count]), classCount: classes.count,
+                executor: executor)
             next += parts[k].count
         }
         if let testFile { try readRows(testFile, into: test, classes: classes, ranks: ranks, executor: executor) }
@@ -221,8 +282,10 @@ public enum DataPreparation {
     /// through here.
     ///
     /// - Throws: ``DescentError/input(_:)`` for malformed rows or an unknown label.
-    static func readRows<T: KernelScalar>(_ file: RowFile, into dataset: Dataset<T>, classes: LabelEncoding, ranks: RankGroup?,
-                                                 executor: ShardedExecutor) throws {
+    static func readRows<T: KernelScalar>(
+        _ file: RowFile, into dataset: Dataset<T>, classes: LabelEncoding, ranks: RankGroup?,
+        executor: ShardedExecutor
+    ) throws {
         let local: [LabelCollector]
         if ranks != nil, let npy = file as? NPYFile, executor.threads <= RowSink<T>.maximumParts {
             // One label part per shard, so at most 256 threads; more read every row.
@@ -242,22 +305,29 @@ public enum DataPreparation {
     package static func heldRows(_ rows: Int, ranks: RankGroup?) -> Int {
         guard let ranks else { return rows }
         let total = max(1, ranks.threads.reduce(0, +))
-        return min(rows, Int((Double(rows) * Double(ranks.threads[ranks.rank]) / Double(total)).rounded(.up)) + 3 * ChunkPlan.defaultChunkRows)
+        return min(
+            rows,
+            Int((Double(rows) * Double(ranks.threads[ranks.rank]) / Double(total)).rounded(.up)) + 3
+                * ChunkPlan.defaultChunkRows)
     }
 
     /// A validation set that leaves no training rows is --validation-fraction's doing.
     static func checkValidationLeavesTraining(_ split: DataSplit, validationFraction: Double) throws {
         guard split.trainCount < 1 else { return }
         let remaining = split.count - split.testCount
-        throw DescentError.configuration("--validation-fraction \(validationFraction) takes all \(remaining) rows left after the test set for validation,"
-                                         + " leaving none for training; use a smaller --validation-fraction (at most \(Double(remaining - 1) / Double(remaining)))")
+        throw DescentError.configuration(
+            "--validation-fraction \(validationFraction) takes all \(remaining) rows left after the test set for validation,"
+                + " leaving none for training; use a smaller --validation-fraction (at most \(Double(remaining - 1) / Double(remaining)))"
+        )
     }
 
     /// Replaces the label token a reader left in each row (``RowSink/labelToken(part:id:)``)
     /// by its class, from `parts[part][id]`, and packs the labels (``Dataset/labelBytes``),
     /// shard by shard.
-    static func setLabels<T: KernelScalar>(_ dataset: Dataset<T>, parts maps: [[UInt32]], classCount: Int,
-                                                  executor: ShardedExecutor) {
+    static func setLabels<T: KernelScalar>(
+        _ dataset: Dataset<T>, parts maps: [[UInt32]], classCount: Int,
+        executor: ShardedExecutor
+    ) {
         dataset.classCount = classCount
         dataset.packLabels(executor: executor) { token in
             let (part, id) = RowSink<T>.decodeLabelToken(token)
@@ -272,9 +342,13 @@ extension Standardization {
     /// tree over chunks, so the result is the same for every thread count. A feature with
     /// no spread gets a standard deviation of 1.
     public static func of<T: KernelScalar>(_ dataset: Dataset<T>, executor: ShardedExecutor) -> Standardization {
-        let d = dataset.featureCount, n = dataset.rowCount
+        let d = dataset.featureCount
+        let n = dataset.rowCount
         let mean = columnSums(dataset, executor: executor) { v, _ in v }.map { $0 / Double(max(n, 1)) }
-        let squares = columnSums(dataset, executor: executor) { v, j in let c = v - mean[j]; return c * c }
+        let squares = columnSums(dataset, executor: executor) { v, j in
+            let c = v - mean[j]
+            return c * c
+        }
         let std = (0..<d).map { j -> Double in
             let s = (squares[j] / Double(max(n, 1))).squareRoot()
             return s == 0 ? 1 : s  // an overflowed one stays non-finite, and the caller reports it
@@ -282,9 +356,13 @@ extension Standardization {
         return Standardization(mean: mean, std: std)
     }
 
-    static func columnSums<T: KernelScalar>(_ dataset: Dataset<T>, executor: ShardedExecutor,
-                                            _ term: (Double, Int) -> Double) -> [Double] {
-        let d = dataset.featureCount, chunks = dataset.chunks, plan = dataset.placement
+    static func columnSums<T: KernelScalar>(
+        _ dataset: Dataset<T>, executor: ShardedExecutor,
+        _ term: (Double, Int) -> Double
+    ) -> [Double] {
+        let d = dataset.featureCount
+        let chunks = dataset.chunks
+        let plan = dataset.placement
         let partials = UnsafeMutablePointer<Double>.allocate(capacity: max(1, chunks.chunkCount) * d)
         partials.initialize(repeating: 0, count: max(1, chunks.chunkCount) * d)
         defer { partials.deallocate() }
@@ -310,8 +388,11 @@ extension Standardization {
 
     /// Replaces every feature value v of `dataset` by (v - mean) / std, computed in float64.
     public func apply<T: KernelScalar>(to dataset: Dataset<T>, executor: ShardedExecutor) {
-        let d = dataset.featureCount, chunks = dataset.chunks, plan = dataset.placement
-        let mean = self.mean, std = self.std
+        let d = dataset.featureCount
+        let chunks = dataset.chunks
+        let plan = dataset.placement
+        let mean = self.mean
+        let std = self.std
         executor.run(iterations: plan.shards.count, node: { plan.node(ofShard: $0) }) { s in
             for chunk in plan.shards[s].chunks {
                 let block = dataset.block(chunk)

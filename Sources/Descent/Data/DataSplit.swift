@@ -15,7 +15,8 @@ package struct DataSplit: Sendable {
         self.count = count
         testCount = testFraction > 0 ? min(count, Int((testFraction * Double(count)).rounded(.up))) : 0
         let remaining = count - testCount
-        validationCount = validationFraction > 0 ? min(remaining, Int((validationFraction * Double(remaining)).rounded(.up))) : 0
+        validationCount =
+            validationFraction > 0 ? min(remaining, Int((validationFraction * Double(remaining)).rounded(.up))) : 0
         permutation = IndexPermutation(count: count, rng: CounterRNG(seed: seed), stream: .split)
     }
 
@@ -31,7 +32,9 @@ package struct DataSplit: Sendable {
     /// The source rows of validation rows `i ..< i + 8` (past the end: any source row).
     @inlinable package func validationRows(from i: Int) -> SIMD8<UInt64> { permutation.elements(from: testCount + i) }
     /// The source rows of training rows `i ..< i + 8` (past the end: any source row).
-    @inlinable package func trainRows(from i: Int) -> SIMD8<UInt64> { permutation.elements(from: testCount + validationCount + i) }
+    @inlinable package func trainRows(from i: Int) -> SIMD8<UInt64> {
+        permutation.elements(from: testCount + validationCount + i)
+    }
 
     /// The positions in the split's permutation of source rows `row ..< row + 8` (past the
     /// last row: the last row's), for ``destination(ofPosition:)``.
@@ -48,7 +51,9 @@ package struct DataSplit: Sendable {
 
     /// The parts of a split.
     package enum Part: Int, Sendable {
-        case test = 0, validation = 1, train = 2
+        case test = 0
+        case validation = 1
+        case train = 2
     }
 
     /// The part source row `row` belongs to.

@@ -48,7 +48,9 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
     /// Scalars between one feature's column and the next inside a block.
     @inlinable package var blockStride: Int { chunks.chunkRows }
     /// Bytes of feature and label data per row (what a full-batch epoch reads).
-    package var bytesPerRow: Int { featureCount * MemoryLayout<T>.stride + (labelBytes == 0 ? MemoryLayout<T>.stride : labelBytes) }
+    package var bytesPerRow: Int {
+        featureCount * MemoryLayout<T>.stride + (labelBytes == 0 ? MemoryLayout<T>.stride : labelBytes)
+    }
 
     /// Bytes of each packed class index for `classCount` classes.
     package static func labelBytes(classCount: Int) -> Int { classCount <= 256 ? 1 : 2 }
@@ -73,10 +75,12 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
     ///   - packingLabels: whether `fill` writes the class indices, which are then packed chunk
     ///     by chunk; false when the labels come later (the file readers write tokens, and
     ///     `setLabels(_:parts:classCount:executor:)` packs the classes).
-    package init(rowCount: Int, featureCount: Int, classCount: Int, chunkRows: Int = ChunkPlan.defaultChunkRows,
-                placement policy: NUMAPolicy = .auto, topology: Topology = .current, executor: ShardedExecutor,
-                ranks: RankGroup? = nil, packingLabels: Bool = true,
-                fill: (_ rows: Range<Int>, _ block: UnsafeMutablePointer<T>, _ stride: Int) -> Void) {
+    package init(
+        rowCount: Int, featureCount: Int, classCount: Int, chunkRows: Int = ChunkPlan.defaultChunkRows,
+        placement policy: NUMAPolicy = .auto, topology: Topology = .current, executor: ShardedExecutor,
+        ranks: RankGroup? = nil, packingLabels: Bool = true,
+        fill: (_ rows: Range<Int>, _ block: UnsafeMutablePointer<T>, _ stride: Int) -> Void
+    ) {
         precondition(featureCount >= 1 && classCount >= 1, "a dataset needs features and classes")
         precondition(!packingLabels || classCount <= Dataset.maximumClasses, "at most 65,536 classes")
         self.rowCount = rowCount
@@ -89,17 +93,24 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
         let share = ranks?.share(chunkCount: chunks.chunkCount)
         self.share = share
         let owned = share?.owned ?? 0..<chunks.chunkCount
-        var plan = PlacementPlan(chunkCount: owned.count, shardCount: executor.threads,
-                                 topology: topology, policy: policy)
+        var plan = PlacementPlan(
+            chunkCount: owned.count, shardCount: executor.threads,
+            topology: topology, policy: policy)
         if owned.lowerBound != 0 {
-            for s in plan.shards.indices { plan.shards[s].chunks = plan.shards[s].chunks.lowerBound + owned.lowerBound..<plan.shards[s].chunks.upperBound + owned.lowerBound }
+            for s in plan.shards.indices {
+                plan.shards[s].chunks =
+                    plan.shards[s].chunks.lowerBound + owned.lowerBound..<plan.shards[s].chunks.upperBound
+                    + owned.lowerBound
+            }
         }
         placement = plan
         // A block packed from the start (labels known to `fill`) ends after its packed labels,
         // rounded up to a cache line; one whose labels come later keeps a full slot for the
         // readers' tokens. (Feature columns are whole cache lines: chunkRows is a multiple of 16.)
         let fullScalars = (featureCount + 1) * chunkRows
-        let blockScalars = labelBytes == 0 ? fullScalars
+        let blockScalars =
+            labelBytes == 0
+            ? fullScalars
             : featureCount * chunkRows + (chunkRows * labelBytes + 63) / 64 * 64 / MemoryLayout<T>.stride
         let chunkCount = chunks.chunkCount
         if share != nil {
@@ -110,8 +121,10 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
             discard = nil
         }
         buffers = plan.shards.map { shard in
-            let placementOfShard: MemoryPlacement = plan.interleaved ? .interleaved : (shard.node.map { .node($0) } ?? .anywhere)
-            return NodeBuffer(byteCount: shard.chunks.count * blockScalars * MemoryLayout<T>.stride, placement: placementOfShard)
+            let placementOfShard: MemoryPlacement =
+                plan.interleaved ? .interleaved : (shard.node.map { .node($0) } ?? .anywhere)
+            return NodeBuffer(
+                byteCount: shard.chunks.count * blockScalars * MemoryLayout<T>.stride, placement: placementOfShard)
         }
         blocks = .allocate(capacity: max(1, chunkCount))
         if let discard { blocks.initialize(repeating: discard, count: chunkCount) }
@@ -119,7 +132,9 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
             let base = buffer.pointer.bindMemory(to: T.self, capacity: shard.chunks.count * blockScalars)
             for (k, chunk) in shard.chunks.enumerated() { blocks[chunk] = base + k * blockScalars }
         }
-        let shards = plan, chunkPlan = chunks, chunkBlocks = blocks
+        let shards = plan
+        let chunkPlan = chunks
+        let chunkBlocks = blocks
         executor.run(iterations: plan.shards.count, node: { shards.node(ofShard: $0) }) { s in
             guard labelBytes != 0 else {
                 for chunk in shards.shards[s].chunks {
@@ -140,8 +155,10 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
                 fill(chunkPlan.rows(ofChunk: chunk), scratch, chunkRows)
                 block.initialize(from: scratch, count: featureScalars)
                 (block + featureScalars).initialize(repeating: 0, count: blockScalars - featureScalars)
-                Dataset.pack(scratch + featureScalars, count: chunkRows, bytes: labelBytes,
-                             into: UnsafeMutableRawPointer(block + featureScalars)) { RowSink<T>.integer($0) }
+                Dataset.pack(
+                    scratch + featureScalars, count: chunkRows, bytes: labelBytes,
+                    into: UnsafeMutableRawPointer(block + featureScalars)
+                ) { RowSink<T>.integer($0) }
             }
         }
     }
@@ -174,7 +191,8 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
 
     /// The label (class index) of row `row`.
     public func label(_ row: Int) -> Int {
-        let local = row & (chunks.chunkRows - 1), column = labels(row &>> chunkShift)
+        let local = row & (chunks.chunkRows - 1)
+        let column = labels(row &>> chunkShift)
         if labelBytes == 0 { return RowSink<T>.integer(column.assumingMemoryBound(to: T.self)[local]) }
         return Dataset.packedLabel(column, local, bytes: labelBytes)
     }
@@ -182,7 +200,8 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
     /// Entry `i` of a packed label column of `bytes`-byte class indices (1 or 2).
     @inlinable @inline(__always)
     package static func packedLabel(_ column: UnsafeRawPointer, _ i: Int, bytes: Int) -> Int {
-        bytes == 1 ? Int(column.load(fromByteOffset: i, as: UInt8.self))
+        bytes == 1
+            ? Int(column.load(fromByteOffset: i, as: UInt8.self))
             : Int(column.loadUnaligned(fromByteOffset: i &* 2, as: UInt16.self))
     }
 
@@ -190,9 +209,12 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
     /// ``labelBytes(classCount:)`` bytes, from `classOf(slot value)`, on the shards' threads.
     /// Rows past a chunk's end (the last chunk's padding) get class 0.
     func packLabels(executor: ShardedExecutor, _ classOf: @escaping (T) -> Int) {
-        precondition(labelBytes == 0 && classCount <= Dataset.maximumClasses, "labels packed once, at most 65,536 classes")
+        precondition(
+            labelBytes == 0 && classCount <= Dataset.maximumClasses, "labels packed once, at most 65,536 classes")
         let bytes = Dataset.labelBytes(classCount: classCount)
-        let plan = placement, chunks = self.chunks, d = featureCount
+        let plan = placement
+        let chunks = self.chunks
+        let d = featureCount
         executor.run(iterations: plan.shards.count, node: { plan.node(ofShard: $0) }) { s in
             for chunk in plan.shards[s].chunks {
                 let rows = chunks.rows(ofChunk: chunk).count
@@ -201,8 +223,11 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
                 // The padding (never mapped: its slots hold no token).
                 let column = self.labels(chunk)
                 for i in rows..<chunks.chunkRows {
-                    if bytes == 1 { column.storeBytes(of: 0, toByteOffset: i, as: UInt8.self) }
-                    else { column.storeBytes(of: 0, toByteOffset: 2 * i, as: UInt16.self) }
+                    if bytes == 1 {
+                        column.storeBytes(of: 0, toByteOffset: i, as: UInt8.self)
+                    } else {
+                        column.storeBytes(of: 0, toByteOffset: 2 * i, as: UInt16.self)
+                    }
                 }
             }
         }
@@ -213,11 +238,17 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
     /// `raw`, which may be the slots' own address: forward order is safe in place, since
     /// integer i lies inside slot i or an earlier one, already read.
     @inline(__always)
-    static func pack(_ slots: UnsafePointer<T>, count: Int, bytes: Int, into raw: UnsafeMutableRawPointer, _ classOf: (T) -> Int) {
+    static func pack(
+        _ slots: UnsafePointer<T>, count: Int, bytes: Int, into raw: UnsafeMutableRawPointer, _ classOf: (T) -> Int
+    ) {
         if bytes == 1 {
-            for i in 0..<count { raw.storeBytes(of: UInt8(truncatingIfNeeded: classOf(slots[i])), toByteOffset: i, as: UInt8.self) }
+            for i in 0..<count {
+                raw.storeBytes(of: UInt8(truncatingIfNeeded: classOf(slots[i])), toByteOffset: i, as: UInt8.self)
+            }
         } else {
-            for i in 0..<count { raw.storeBytes(of: UInt16(truncatingIfNeeded: classOf(slots[i])), toByteOffset: 2 &* i, as: UInt16.self) }
+            for i in 0..<count {
+                raw.storeBytes(of: UInt16(truncatingIfNeeded: classOf(slots[i])), toByteOffset: 2 &* i, as: UInt16.self)
+            }
         }
     }
 

@@ -44,8 +44,9 @@ struct EpochShuffle: Sendable {
     /// 64 x 64-bit product, whose bias is below 2^-33 for any bucket count used here).
     @inlinable @inline(__always)
     package func bucket(of row: Int) -> Int {
-        Int(truncatingIfNeeded: CounterRNG.mix(bucketKey ^ UInt64(truncatingIfNeeded: row))
-            .multipliedFullWidth(by: UInt64(truncatingIfNeeded: bucketCount)).high)
+        Int(
+            truncatingIfNeeded: CounterRNG.mix(bucketKey ^ UInt64(truncatingIfNeeded: row))
+                .multipliedFullWidth(by: UInt64(truncatingIfNeeded: bucketCount)).high)
     }
 
     /// Fisher-Yates step `step` (counting down from the bucket's size - 1 to 1) of bucket
@@ -53,8 +54,9 @@ struct EpochShuffle: Sendable {
     @inlinable @inline(__always)
     package func swapPartner(bucket: Int, step: Int) -> Int {
         let counter = (UInt64(truncatingIfNeeded: bucket) &<< 32) | UInt64(truncatingIfNeeded: step)
-        return Int(truncatingIfNeeded: CounterRNG.mix(swapKey ^ counter)
-            .multipliedFullWidth(by: UInt64(truncatingIfNeeded: step) &+ 1).high)
+        return Int(
+            truncatingIfNeeded: CounterRNG.mix(swapKey ^ counter)
+                .multipliedFullWidth(by: UInt64(truncatingIfNeeded: step) &+ 1).high)
     }
 
     /// The whole order, straight from the definition: `order()[p]` is the row visited at

@@ -7,8 +7,12 @@ package enum FiniteCheck {
     /// and one such value; nil when every feature is finite. One parallel pass over the shards.
     @_specialize(where T == Double)
     @_specialize(where T == Float)
-    package static func firstNonFinite<T: KernelScalar>(_ dataset: Dataset<T>, executor: ShardedExecutor) -> (column: Int, value: Double)? {
-        let d = dataset.featureCount, chunks = dataset.chunks, plan = dataset.placement
+    package static func firstNonFinite<T: KernelScalar>(_ dataset: Dataset<T>, executor: ShardedExecutor) -> (
+        column: Int, value: Double
+    )? {
+        let d = dataset.featureCount
+        let chunks = dataset.chunks
+        let plan = dataset.placement
         let shards = plan.shards.count
         let found = UnsafeMutableBufferPointer<(column: Int, value: Double)?>.allocate(capacity: max(1, shards))
         found.initialize(repeating: nil)
@@ -35,9 +39,11 @@ package enum FiniteCheck {
     /// Throws the ``DescentError/input(_:)`` that `message` makes for the first set of
     /// `sets` holding a feature that is not finite, from the set's name, the column's name
     /// and the value (`+inf`, `-inf` or `NaN`).
-    package static func require<T: KernelScalar>(_ sets: [(name: String, dataset: Dataset<T>?)], featureNames: [String],
-                                                executor: ShardedExecutor,
-                                                message: (_ set: String, _ column: String, _ value: String) -> String) throws {
+    package static func require<T: KernelScalar>(
+        _ sets: [(name: String, dataset: Dataset<T>?)], featureNames: [String],
+        executor: ShardedExecutor,
+        message: (_ set: String, _ column: String, _ value: String) -> String
+    ) throws {
         for (name, dataset) in sets {
             guard let dataset, let (column, value) = firstNonFinite(dataset, executor: executor) else { continue }
             let columnName = column < featureNames.count ? featureNames[column] : "x\(column)"

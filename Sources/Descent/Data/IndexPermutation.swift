@@ -26,8 +26,10 @@ package struct IndexPermutation: Sendable {
         lowBits = bits / 2
         highBits = bits - bits / 2
         let base = round &* 8
-        keys = (rng.bits(stream, base), rng.bits(stream, base + 1), rng.bits(stream, base + 2),
-                rng.bits(stream, base + 3), rng.bits(stream, base + 4), rng.bits(stream, base + 5))
+        keys = (
+            rng.bits(stream, base), rng.bits(stream, base + 1), rng.bits(stream, base + 2),
+            rng.bits(stream, base + 3), rng.bits(stream, base + 4), rng.bits(stream, base + 5)
+        )
     }
 
     /// One keyed round function: the top `bits` bits of (value + key) squared-and-mixed by

@@ -44,7 +44,8 @@ public struct LabelEncoding: Sendable, Equatable {
         switch kind {
         case .numeric:
             guard let v = key.number else { return nil }
-            var lo = 0, hi = values.count
+            var lo = 0
+            var hi = values.count
             while lo < hi {
                 let mid = (lo + hi) / 2
                 if values[mid] < v { lo = mid + 1 } else { hi = mid }
@@ -108,7 +109,9 @@ package struct LabelCollector: Sendable {
     @inline(__always)
     mutating func id(text: UnsafeBufferPointer<UInt8>, at line: Int) -> UInt32 {
         if keys.count <= 16 {
-            for (k, key) in keys.enumerated() where key.number == nil && key.text.elementsEqual(text) { return UInt32(k) }
+            for (k, key) in keys.enumerated() where key.number == nil && key.text.elementsEqual(text) {
+                return UInt32(k)
+            }
             if keys.count < 16 { return add(LabelKey(number: nil, text: Array(text)), at: line) }
             for (k, key) in keys.enumerated() where key.number == nil { textIndex[key.text] = UInt32(k) }
         }
@@ -134,16 +137,22 @@ extension LabelEncoding {
     ///   - describe: how a position is named in messages (for example `train.csv:12`).
     /// - Throws: ``DescentError/input(_:)`` when numbers and text are mixed.
     static func merging(_ parts: [LabelCollector], column: String, describe: (Int) -> String) throws -> LabelEncoding {
-        var firstNumber: (String, Int)?, firstText: (String, Int)?
+        var firstNumber: (String, Int)?
+        var firstText: (String, Int)?
         for part in parts {
             for (key, seen) in zip(part.keys, part.firstSeen) {
                 let text = String(decoding: key.text, as: UTF8.self)
-                if key.number != nil { if firstNumber == nil || seen < firstNumber!.1 { firstNumber = (text, seen) } }
-                else if firstText == nil || seen < firstText!.1 { firstText = (text, seen) }
+                if key.number != nil {
+                    if firstNumber == nil || seen < firstNumber!.1 { firstNumber = (text, seen) }
+                } else if firstText == nil || seen < firstText!.1 {
+                    firstText = (text, seen)
+                }
             }
         }
         if let n = firstNumber, let t = firstText {
-            throw DescentError.input("\(describe(t.1)): label column '\(column)' holds text ('\(t.0)') but also numbers (first '\(n.0)' at \(describe(n.1))); labels must be all numbers or all names: fix the odd rows")
+            throw DescentError.input(
+                "\(describe(t.1)): label column '\(column)' holds text ('\(t.0)') but also numbers (first '\(n.0)' at \(describe(n.1))); labels must be all numbers or all names: fix the odd rows"
+            )
         }
         if firstText != nil {
             var names = Set<[UInt8]>()
@@ -172,7 +181,9 @@ extension LabelEncoding {
             }
         }
         if let (label, seen) = unknown {
-            throw DescentError.input("\(describe(seen)): label '\(label)' never occurs in the training data (classes: \(names.joined(separator: ", "))); a test set may only hold labels the model was trained on")
+            throw DescentError.input(
+                "\(describe(seen)): label '\(label)' never occurs in the training data (classes: \(names.joined(separator: ", "))); a test set may only hold labels the model was trained on"
+            )
         }
         return maps
     }
@@ -225,7 +236,9 @@ extension LabelCollector {
 
 extension RankGroup {
     /// ``gatherLabels(_:)`` over `ranks`, or, in one process (nil), `parts` themselves.
-    static func gatherLabels(_ parts: [LabelCollector], over ranks: RankGroup?) -> (all: [LabelCollector], mine: Range<Int>) {
+    static func gatherLabels(_ parts: [LabelCollector], over ranks: RankGroup?) -> (
+        all: [LabelCollector], mine: Range<Int>
+    ) {
         ranks?.gatherLabels(parts) ?? (parts, parts.indices)
     }
 
@@ -234,7 +247,8 @@ extension RankGroup {
     /// every rank then merges the same list, so classes, class maps and messages about
     /// labels are the same everywhere, and the same as one process reading every row finds.
     func gatherLabels(_ parts: [LabelCollector]) -> (all: [LabelCollector], mine: Range<Int>) {
-        var all: [LabelCollector] = [], mine = 0..<0
+        var all: [LabelCollector] = []
+        var mine = 0..<0
         for (r, bytes) in allGather(LabelCollector.encode(parts)).enumerated() {
             let decoded = bytes.withUnsafeBytes { raw in
                 var offset = 0

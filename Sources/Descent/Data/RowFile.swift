@@ -1,5 +1,5 @@
-import Foundation
 import CDescentSupport
+import Foundation
 
 /// Which column of a file holds the labels.
 package enum LabelColumnChoice: Sendable, Equatable {
@@ -53,8 +53,11 @@ package struct RowSink<T: KernelScalar>: @unchecked Sendable {
     /// Keeps the datasets alive; the hot path uses `blocks` (no reference counting per row).
     let datasets: [Dataset<T>?]
     /// Each dataset's table of chunk blocks (test, validation, train; or the one dataset).
-    @usableFromInline var blocks: (UnsafeMutablePointer<UnsafeMutablePointer<T>>?, UnsafeMutablePointer<UnsafeMutablePointer<T>>?,
-                                   UnsafeMutablePointer<UnsafeMutablePointer<T>>?)
+    @usableFromInline var blocks:
+        (
+            UnsafeMutablePointer<UnsafeMutablePointer<T>>?, UnsafeMutablePointer<UnsafeMutablePointer<T>>?,
+            UnsafeMutablePointer<UnsafeMutablePointer<T>>?
+        )
     @usableFromInline let chunkShift: Int
     /// Each dataset's block for the chunks other ranks hold (``Dataset/discard``), nil when
     /// it holds every chunk: a row whose chunk points there is not this process's.
@@ -73,7 +76,9 @@ package struct RowSink<T: KernelScalar>: @unchecked Sendable {
         discards = (test?.discard, validation?.discard, train.discard)
         chunkShift = train.chunkShift
         labelOffset = train.featureCount * stride
-        precondition((test?.blockStride ?? stride) == stride && (validation?.blockStride ?? stride) == stride, "datasets of one chunk size")
+        precondition(
+            (test?.blockStride ?? stride) == stride && (validation?.blockStride ?? stride) == stride,
+            "datasets of one chunk size")
     }
 
     /// Row r goes to row r of `dataset`.
@@ -94,8 +99,11 @@ package struct RowSink<T: KernelScalar>: @unchecked Sendable {
 
         /// A writer for part k of the file (one thread's state).
         package func cursor(part k: Int) -> Cursor {
-            Cursor(blocks: sink.blocks, discards: sink.discards, chunkShift: sink.chunkShift, mask: sink.stride - 1, split: sink.split,
-                   row: rowStarts[k], end: rowStarts[k + 1], stride: sink.stride, lines: sink.labelOffset / sink.stride + 1)
+            Cursor(
+                blocks: sink.blocks, discards: sink.discards, chunkShift: sink.chunkShift, mask: sink.stride - 1,
+                split: sink.split,
+                row: rowStarts[k], end: rowStarts[k + 1], stride: sink.stride, lines: sink.labelOffset / sink.stride + 1
+            )
         }
     }
 
@@ -103,8 +111,11 @@ package struct RowSink<T: KernelScalar>: @unchecked Sendable {
     /// and pointers: no reference is counted per row (two threads counting references
     /// to one shared array made the loaders slower on two threads than on one).
     package struct Cursor {
-        let blocks: (UnsafeMutablePointer<UnsafeMutablePointer<T>>?, UnsafeMutablePointer<UnsafeMutablePointer<T>>?,
-                     UnsafeMutablePointer<UnsafeMutablePointer<T>>?)
+        let blocks:
+            (
+                UnsafeMutablePointer<UnsafeMutablePointer<T>>?, UnsafeMutablePointer<UnsafeMutablePointer<T>>?,
+                UnsafeMutablePointer<UnsafeMutablePointer<T>>?
+            )
         let discards: (UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?)
         let chunkShift: Int
         let mask: Int
@@ -121,10 +132,14 @@ package struct RowSink<T: KernelScalar>: @unchecked Sendable {
         var positions = SIMD8<UInt64>(), ahead = SIMD8<UInt64>()
         var batch: Int
 
-        init(blocks: (UnsafeMutablePointer<UnsafeMutablePointer<T>>?, UnsafeMutablePointer<UnsafeMutablePointer<T>>?,
-                      UnsafeMutablePointer<UnsafeMutablePointer<T>>?),
-             discards: (UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?),
-             chunkShift: Int, mask: Int, split: DataSplit?, row: Int, end: Int, stride: Int, lines: Int) {
+        init(
+            blocks: (
+                UnsafeMutablePointer<UnsafeMutablePointer<T>>?, UnsafeMutablePointer<UnsafeMutablePointer<T>>?,
+                UnsafeMutablePointer<UnsafeMutablePointer<T>>?
+            ),
+            discards: (UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?, UnsafeMutablePointer<T>?),
+            chunkShift: Int, mask: Int, split: DataSplit?, row: Int, end: Int, stride: Int, lines: Int
+        ) {
             self.blocks = blocks
             self.discards = discards
             self.chunkShift = chunkShift
@@ -144,7 +159,8 @@ package struct RowSink<T: KernelScalar>: @unchecked Sendable {
         }
 
         @inline(__always)
-        func address(_ blocks: UnsafeMutablePointer<UnsafeMutablePointer<T>>?, _ index: Int) -> UnsafeMutablePointer<T> {
+        func address(_ blocks: UnsafeMutablePointer<UnsafeMutablePointer<T>>?, _ index: Int) -> UnsafeMutablePointer<T>
+        {
             blocks.unsafelyUnwrapped[index &>> chunkShift] + (index & mask)
         }
 
@@ -242,14 +258,17 @@ package struct RowSink<T: KernelScalar>: @unchecked Sendable {
     /// `Int(value)` for a whole number, without the standard library's generic conversion.
     @inlinable @inline(__always)
     package static func integer(_ value: T) -> Int {
-        MemoryLayout<T>.size == 8 ? Int(unsafeBitCast(value, to: Double.self)) : Int(unsafeBitCast(value, to: Float.self))
+        MemoryLayout<T>.size == 8
+            ? Int(unsafeBitCast(value, to: Double.self)) : Int(unsafeBitCast(value, to: Float.self))
     }
 
     /// The part and local id of a token (a fast conversion: the generic `Int(T)` goes
     /// through the standard library's slow path).
     @inlinable @inline(__always)
     package static func decodeLabelToken(_ token: T) -> (part: Int, id: Int) {
-        let value = MemoryLayout<T>.size == 8 ? Int(unsafeBitCast(token, to: Double.self)) : Int(unsafeBitCast(token, to: Float.self))
+        let value =
+            MemoryLayout<T>.size == 8
+            ? Int(unsafeBitCast(token, to: Double.self)) : Int(unsafeBitCast(token, to: Float.self))
         return (value >> 16, value & 0xFFFF)
     }
 
@@ -268,8 +287,10 @@ extension LabelCollector {
     /// node `node(k)`), each part with its own label collector, and returns the collectors in
     /// part order. After every part has run, the error of the first failing part (in part
     /// order) is thrown; errors that are not ``DescentError`` are reported against `path`.
-    static func collect(parts: Int, executor: ShardedExecutor, path: String, node: (Int) -> Int? = { _ in nil },
-                        _ body: (Int, inout LabelCollector) throws -> Void) throws -> [LabelCollector] {
+    static func collect(
+        parts: Int, executor: ShardedExecutor, path: String, node: (Int) -> Int? = { _ in nil },
+        _ body: (Int, inout LabelCollector) throws -> Void
+    ) throws -> [LabelCollector] {
         let collectors = UnsafeMutableBufferPointer<LabelCollector>.allocate(capacity: parts)
         collectors.initialize(repeating: LabelCollector())
         let errors = UnsafeMutableBufferPointer<DescentError?>.allocate(capacity: parts)
@@ -300,12 +321,15 @@ extension LabelCollector {
 /// Opens a data file, choosing the reader by the file's first bytes (NumPy's `\x93NUMPY`
 /// magic, a zip archive's `PK\x03\x04`), else CSV.
 package enum RowFiles {
-    package static func open(path: String, role: String, labelColumn: LabelColumnChoice, executor: ShardedExecutor) throws -> RowFile {
+    package static func open(path: String, role: String, labelColumn: LabelColumnChoice, executor: ShardedExecutor)
+        throws -> RowFile
+    {
         let file = try MappedFile(path: path, role: role)
         if file.count >= 6 && NPYFile.hasMagic(file.bytes) {
             return try NPYFile(file: file, labelColumn: labelColumn, executor: executor)
         }
-        if file.count >= 4 && file.bytes[0] == 0x50 && file.bytes[1] == 0x4B && file.bytes[2] == 3 && file.bytes[3] == 4 {
+        if file.count >= 4 && file.bytes[0] == 0x50 && file.bytes[1] == 0x4B && file.bytes[2] == 3 && file.bytes[3] == 4
+        {
             return try NPYFile(zip: file, labelColumn: labelColumn, executor: executor)
         }
         if let problem = notText(file.bytes, count: file.count, path: path) {
@@ -318,25 +342,32 @@ package enum RowFiles {
     /// a compressed stream (gzip, xz, bzip2, zstd), UTF-16 text, or a NUL byte (no CSV writer
     /// writes one) in the first 4 KB; nil for anything else, which the CSV reader then judges.
     static func notText(_ bytes: UnsafePointer<UInt8>, count: Int, path: String) -> String? {
-        func starts(_ magic: [UInt8]) -> Bool { count >= magic.count && magic.indices.allSatisfy { bytes[$0] == magic[$0] } }
+        func starts(_ magic: [UInt8]) -> Bool {
+            count >= magic.count && magic.indices.allSatisfy { bytes[$0] == magic[$0] }
+        }
         let compressed: [(name: String, magic: [UInt8], tool: String)] = [
             ("gzip", [0x1F, 0x8B], "gunzip -k"), ("xz", [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00], "unxz -k"),
             ("zstd", [0x28, 0xB5, 0x2F, 0xFD], "unzstd"),
         ]
         for format in compressed where starts(format.magic) {
-            return "compressed with \(format.name); descent reads uncompressed CSV, .npy and .npz: decompress it first (\(format.tool) \(path))"
+            return
+                "compressed with \(format.name); descent reads uncompressed CSV, .npy and .npz: decompress it first (\(format.tool) \(path))"
         }
         // bzip2: "BZh", the block size 1-9, then the first block's magic (0x314159265359).
         if starts([0x42, 0x5A, 0x68]) && count >= 10 && (0x31...0x39).contains(bytes[3])
-            && Array(UnsafeBufferPointer(start: bytes + 4, count: 6)) == [0x31, 0x41, 0x59, 0x26, 0x53, 0x59] {
-            return "compressed with bzip2; descent reads uncompressed CSV, .npy and .npz: decompress it first (bunzip2 -k \(path))"
+            && Array(UnsafeBufferPointer(start: bytes + 4, count: 6)) == [0x31, 0x41, 0x59, 0x26, 0x53, 0x59]
+        {
+            return
+                "compressed with bzip2; descent reads uncompressed CSV, .npy and .npz: decompress it first (bunzip2 -k \(path))"
         }
         if starts([0xFF, 0xFE]) || starts([0xFE, 0xFF]) {
-            return "UTF-16 text (it starts with a UTF-16 byte order mark); descent reads CSV in UTF-8 or ASCII: save it as UTF-8"
+            return
+                "UTF-16 text (it starts with a UTF-16 byte order mark); descent reads CSV in UTF-8 or ASCII: save it as UTF-8"
         }
         if count > 0, let nul = memchr(bytes, 0, min(count, 4096)) {
             let offset = UnsafePointer<UInt8>(nul.assumingMemoryBound(to: UInt8.self)) - bytes
-            return "binary data (a NUL byte at offset \(offset)), not CSV text, a .npy array or a .npz archive; pass a CSV, .npy or .npz file"
+            return
+                "binary data (a NUL byte at offset \(offset)), not CSV text, a .npy array or a .npz archive; pass a CSV, .npy or .npz file"
         }
         return nil
     }

@@ -52,8 +52,10 @@ package enum BlockReduction {
     /// - Returns: the blocks, as ``blocks(of:count:)`` gives them.
     @inlinable
     @discardableResult
-    package static func reduceBlocks<T: KernelScalar>(_ partials: UnsafeMutablePointer<T>, range: Range<Int>, count: Int, stride: Int,
-                                                     into packed: UnsafeMutablePointer<T>) -> [Range<Int>] {
+    package static func reduceBlocks<T: KernelScalar>(
+        _ partials: UnsafeMutablePointer<T>, range: Range<Int>, count: Int, stride: Int,
+        into packed: UnsafeMutablePointer<T>
+    ) -> [Range<Int>] {
         let blocks = self.blocks(of: range, count: count)
         for (index, block) in blocks.enumerated() {
             let first = partials + block.lowerBound * stride
@@ -73,7 +75,9 @@ package enum BlockReduction {
     ///
     /// - Complexity: O(blocks * log count * stride).
     @inlinable
-    package static func finish<T: KernelScalar>(_ values: UnsafeMutablePointer<T>, starts: [Int], count: Int, stride: Int) {
+    package static func finish<T: KernelScalar>(
+        _ values: UnsafeMutablePointer<T>, starts: [Int], count: Int, stride: Int
+    ) {
         guard starts.count > 1 else { return }
         var slot: [Int: Int] = [:]
         slot.reserveCapacity(starts.count)
@@ -82,7 +86,8 @@ package enum BlockReduction {
         while width < count {
             for (index, start) in starts.enumerated() where start % (2 * width) == 0 {
                 guard let source = slot[start + width] else { continue }
-                let target = values + index * stride, from = values + source * stride
+                let target = values + index * stride
+                let from = values + source * stride
                 for k in 0..<stride { target[k] = target[k] + from[k] }
             }
             width *= 2
@@ -95,6 +100,9 @@ package enum BlockReduction {
         precondition(!weights.isEmpty && weights.allSatisfy { $0 >= 0 }, "weights must be non-negative, at least one")
         let counts = PlacementPlan.apportion(count, weights: weights)
         var start = 0
-        return counts.map { n in defer { start += n }; return start..<(start + n) }
+        return counts.map { n in
+            defer { start += n }
+            return start..<(start + n)
+        }
     }
 }

@@ -22,13 +22,16 @@ package final class MPICommunicator: RankCommunicator, @unchecked Sendable {
         var provided: Int32 = 0
         let rc = MPI_Init_thread(nil, nil, cmpi_thread_funneled(), &provided)
         guard rc == cmpi_success() else { throw DescentError.configuration("MPI_Init_thread failed (error \(rc))") }
-        var rank: Int32 = 0, size: Int32 = 0
+        var rank: Int32 = 0
+        var size: Int32 = 0
         MPI_Comm_rank(cmpi_comm_world(), &rank)
         MPI_Comm_size(cmpi_comm_world(), &size)
         var name = [CChar](repeating: 0, count: Int(cmpi_max_processor_name()) + 1)
         var length: Int32 = 0
         MPI_Get_processor_name(&name, &length)
-        return MPICommunicator(rank: Int(rank), size: Int(size), hostName: String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        return MPICommunicator(
+            rank: Int(rank), size: Int(size),
+            hostName: String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
     }
 
     init(rank: Int, size: Int, hostName: String) {
@@ -43,10 +46,14 @@ package final class MPICommunicator: RankCommunicator, @unchecked Sendable {
         precondition(counts.reduce(0, +) <= Int(Int32.max), "an all-gather of more than 2 GiB")
         var displacements: [Int32] = []
         var offset: Int32 = 0
-        for count in counts { displacements.append(offset); offset += Int32(count) }
+        for count in counts {
+            displacements.append(offset)
+            offset += Int32(count)
+        }
         let counts32 = counts.map { Int32($0) }
-        let rc = MPI_Allgatherv(local.baseAddress, Int32(local.count), cmpi_byte(), result.baseAddress, counts32, displacements,
-                                cmpi_byte(), cmpi_comm_world())
+        let rc = MPI_Allgatherv(
+            local.baseAddress, Int32(local.count), cmpi_byte(), result.baseAddress, counts32, displacements,
+            cmpi_byte(), cmpi_comm_world())
         check(rc, "MPI_Allgatherv")
     }
 

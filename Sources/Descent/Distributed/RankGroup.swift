@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Moves bytes between the processes (ranks) of a multi-process run. The MPI build
 /// implements it with Open MPI; tests implement it with threads. It never adds: sums that
 /// must not depend on the rank count are finished by every rank in a fixed order
@@ -44,11 +46,11 @@ public struct RankGroup: Sendable {
 
     /// What this rank owns of a set of `chunkCount` chunks.
     package func share(chunkCount: Int) -> RankShare {
-        RankShare(communicator: communicator, ranges: BlockReduction.ranges(count: chunkCount, weights: threads), chunkCount: chunkCount)
+        RankShare(
+            communicator: communicator, ranges: BlockReduction.ranges(count: chunkCount, weights: threads),
+            chunkCount: chunkCount)
     }
 }
-
-import Dispatch
 
 /// One dataset's chunks over the ranks: every rank's contiguous range, and the collective
 /// operations over them.
@@ -94,10 +96,12 @@ package final class RankShare: @unchecked Sendable {
             exchangeSeconds += Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             exchanges += 1
         }
-        communicator.allGather(UnsafeRawBufferPointer(start: local, count: blocks[rank].count * bytes),
-                               counts: blocks.map { $0.count * bytes },
-                               into: UnsafeMutableRawBufferPointer(start: gathered, count: all * bytes))
-        BlockReduction.finish(gathered, starts: blocks.flatMap { $0.map(\.lowerBound) }, count: chunkCount, stride: stride)
+        communicator.allGather(
+            UnsafeRawBufferPointer(start: local, count: blocks[rank].count * bytes),
+            counts: blocks.map { $0.count * bytes },
+            into: UnsafeMutableRawBufferPointer(start: gathered, count: all * bytes))
+        BlockReduction.finish(
+            gathered, starts: blocks.flatMap { $0.map(\.lowerBound) }, count: chunkCount, stride: stride)
         partials.update(from: gathered, count: stride)
     }
 

@@ -13,8 +13,11 @@ public struct ClassificationReport: Sendable, Equatable {
 
         /// The row as `metrics.json` holds it (scikit-learn's names).
         public var json: JSONValue {
-            ["label": .init(label), "precision": .init(precision), "recall": .init(recall), "f1-score": .init(f1Score),
-             "support": .init(support)]
+            [
+                "label": .init(label), "precision": .init(precision), "recall": .init(recall),
+                "f1-score": .init(f1Score),
+                "support": .init(support),
+            ]
         }
     }
 
@@ -27,8 +30,11 @@ public struct ClassificationReport: Sendable, Equatable {
 
     /// The report as `metrics.json` holds it under "test".
     public var json: JSONValue {
-        ["classes": .array(classes.map(\.json)), "accuracy": .init(accuracy), "macro-avg": macroAverage.json,
-         "weighted-avg": weightedAverage.json, "confusion-matrix": .array(confusionMatrix.map { .array($0.map { JSONValue($0) }) })]
+        [
+            "classes": .array(classes.map(\.json)), "accuracy": .init(accuracy), "macro-avg": macroAverage.json,
+            "weighted-avg": weightedAverage.json,
+            "confusion-matrix": .array(confusionMatrix.map { .array($0.map { JSONValue($0) }) }),
+        ]
     }
 
     /// Builds the report. A metric whose denominator is zero is 0, as scikit-learn's
@@ -44,19 +50,24 @@ public struct ClassificationReport: Sendable, Equatable {
             let truePositive = confusion[c][c]
             let predicted = (0..<k).reduce(0) { $0 + confusion[$1][c] }
             let actual = confusion[c].reduce(0, +)
-            let p = ratio(truePositive, predicted), r = ratio(truePositive, actual)
+            let p = ratio(truePositive, predicted)
+            let r = ratio(truePositive, actual)
             let f = p + r == 0 ? 0 : 2 * p * r / (p + r)
             return Row(label: names[c], precision: p, recall: r, f1Score: f, support: actual)
         }
         classes = rows
         accuracy = ratio((0..<k).reduce(0) { $0 + confusion[$1][$1] }, total)
         let n = Double(max(k, 1))
-        macroAverage = Row(label: "macro avg", precision: classes.reduce(0) { $0 + $1.precision } / n,
-                           recall: classes.reduce(0) { $0 + $1.recall } / n,
-                           f1Score: classes.reduce(0) { $0 + $1.f1Score } / n, support: total)
-        let w = { (value: (Row) -> Double) in total == 0 ? 0 : rows.reduce(0) { $0 + value($1) * Double($1.support) } / Double(total) }
-        weightedAverage = Row(label: "weighted avg", precision: w { $0.precision }, recall: w { $0.recall },
-                              f1Score: w { $0.f1Score }, support: total)
+        macroAverage = Row(
+            label: "macro avg", precision: classes.reduce(0) { $0 + $1.precision } / n,
+            recall: classes.reduce(0) { $0 + $1.recall } / n,
+            f1Score: classes.reduce(0) { $0 + $1.f1Score } / n, support: total)
+        let w = { (value: (Row) -> Double) in
+            total == 0 ? 0 : rows.reduce(0) { $0 + value($1) * Double($1.support) } / Double(total)
+        }
+        weightedAverage = Row(
+            label: "weighted avg", precision: w { $0.precision }, recall: w { $0.recall },
+            f1Score: w { $0.f1Score }, support: total)
     }
 
     /// The report as scikit-learn prints it (`digits` decimals, default 2).
@@ -68,11 +79,13 @@ public struct ClassificationReport: Sendable, Equatable {
             right(r.label, width) + " " + " " + right(fixed(r.precision), 9) + " " + right(fixed(r.recall), 9)
                 + " " + right(fixed(r.f1Score), 9) + " " + right(String(r.support), 9) + "\n"
         }
-        var out = right("", width) + " " + " " + right("precision", 9) + " " + right("recall", 9) + " "
+        var out =
+            right("", width) + " " + " " + right("precision", 9) + " " + right("recall", 9) + " "
             + right("f1-score", 9) + " " + right("support", 9) + "\n\n"
         for r in classes { out += row(r) }
         out += "\n"
-        out += right("accuracy", width) + " " + " " + right("", 9) + " " + right("", 9) + " "
+        out +=
+            right("accuracy", width) + " " + " " + right("", 9) + " " + right("", 9) + " "
             + right(fixed(accuracy), 9) + " " + right(String(weightedAverage.support), 9) + "\n"
         out += row(macroAverage)
         out += row(weightedAverage)

@@ -32,15 +32,17 @@ public struct Predictions<T: KernelScalar>: Sendable {
                 let piece = pieces[share.communicator.rank]
                 source.withUnsafeBytes { local in
                     scratch.withUnsafeMutableBytes { all in
-                        share.communicator.allGather(UnsafeRawBufferPointer(rebasing: local[piece.lowerBound * size..<piece.upperBound * size]),
-                                                     counts: counts, into: all)
+                        share.communicator.allGather(
+                            UnsafeRawBufferPointer(rebasing: local[piece.lowerBound * size..<piece.upperBound * size]),
+                            counts: counts, into: all)
                     }
                 }
                 destination.withUnsafeMutableBytes { out in
                     scratch.withUnsafeBytes { all in
                         var offset = 0
                         for (r, p) in pieces.enumerated() {
-                            out[p.lowerBound * size..<p.upperBound * size].copyBytes(from: all[offset..<offset + counts[r]])
+                            out[p.lowerBound * size..<p.upperBound * size].copyBytes(
+                                from: all[offset..<offset + counts[r]])
                             offset += counts[r]
                         }
                     }
@@ -67,8 +69,10 @@ extension PredictionKernel {
     ///   `probabilities` is false for the hinge loss (it has none).
     @_specialize(where T == Double)
     @_specialize(where T == Float)
-    public static func predict<T: KernelScalar>(_ dataset: Dataset<T>, weights: [T], loss: Loss, classCount: Int,
-                                                probabilities: Bool, executor: ShardedExecutor) -> Predictions<T> {
+    public static func predict<T: KernelScalar>(
+        _ dataset: Dataset<T>, weights: [T], loss: Loss, classCount: Int,
+        probabilities: Bool, executor: ShardedExecutor
+    ) -> Predictions<T> {
         let outputs = loss.outputCount(classCount: classCount)
         let d = dataset.featureCount
         precondition(weights.count == outputs * (d + 1), "weights do not fit the dataset")
@@ -76,19 +80,22 @@ extension PredictionKernel {
         let n = dataset.rowCount
         var classes = [Int32](repeating: 0, count: n)
         var proba = [T](repeating: 0, count: probabilities ? n * classCount : 0)
-        let plan = dataset.placement, chunks = dataset.chunks
+        let plan = dataset.placement
+        let chunks = dataset.chunks
         classes.withUnsafeMutableBufferPointer { classes in
             proba.withUnsafeMutableBufferPointer { proba in
                 weights.withUnsafeBufferPointer { w in
                     // An empty array's buffer may still have an address: no probabilities means nil.
-                    let box = UncheckedBox((classes.baseAddress!, probabilities ? proba.baseAddress : nil, w.baseAddress!))
+                    let box = UncheckedBox(
+                        (classes.baseAddress!, probabilities ? proba.baseAddress : nil, w.baseAddress!))
                     executor.run(iterations: plan.shards.count, node: { plan.node(ofShard: $0) }) { s in
                         for chunk in plan.shards[s].chunks {
                             let rows = chunks.rows(ofChunk: chunk)
-                            predictContiguous(weights: box.value.2, features: d, outputs: outputs, classCount: classCount,
-                                              block: dataset.block(chunk), stride: chunks.chunkRows, rows: rows.count,
-                                              classes: box.value.0 + rows.lowerBound,
-                                              probabilities: box.value.1.map { $0 + rows.lowerBound * classCount })
+                            predictContiguous(
+                                weights: box.value.2, features: d, outputs: outputs, classCount: classCount,
+                                block: dataset.block(chunk), stride: chunks.chunkRows, rows: rows.count,
+                                classes: box.value.0 + rows.lowerBound,
+                                probabilities: box.value.1.map { $0 + rows.lowerBound * classCount })
                         }
                     }
                 }
@@ -107,11 +114,16 @@ extension PredictionKernel {
 public enum ConfusionMatrix {
     @_specialize(where T == Double)
     @_specialize(where T == Float)
-    public static func of<T: KernelScalar>(_ dataset: Dataset<T>, weights: [T], loss: Loss, executor: ShardedExecutor) -> [[Int]] {
-        let classes = dataset.classCount, features = dataset.featureCount
+    public static func of<T: KernelScalar>(_ dataset: Dataset<T>, weights: [T], loss: Loss, executor: ShardedExecutor)
+        -> [[Int]]
+    {
+        let classes = dataset.classCount
+        let features = dataset.featureCount
         let outputs = loss.outputCount(classCount: classes)
         precondition(weights.count == outputs * (features + 1), "weights do not fit the dataset")
-        let plan = dataset.placement, chunks = dataset.chunks, labelBytes = dataset.labelBytes
+        let plan = dataset.placement
+        let chunks = dataset.chunks
+        let labelBytes = dataset.labelBytes
         let cells = classes * classes
         let counts = UnsafeMutablePointer<Int>.allocate(capacity: max(1, plan.shards.count * cells))
         counts.initialize(repeating: 0, count: max(1, plan.shards.count * cells))
@@ -124,12 +136,14 @@ public enum ConfusionMatrix {
                 let shardCounts = box.value.0 + s * cells
                 for chunk in plan.shards[s].chunks {
                     let rows = chunks.rows(ofChunk: chunk).count
-                    PredictionKernel.predictContiguous(weights: box.value.1, features: features, outputs: outputs, classCount: classes,
-                                                       block: dataset.block(chunk), stride: chunks.chunkRows, rows: rows,
-                                                       classes: predicted, probabilities: nil)
+                    PredictionKernel.predictContiguous(
+                        weights: box.value.1, features: features, outputs: outputs, classCount: classes,
+                        block: dataset.block(chunk), stride: chunks.chunkRows, rows: rows,
+                        classes: predicted, probabilities: nil)
                     let labels = dataset.labels(chunk)
                     for i in 0..<rows {
-                        shardCounts[Dataset<T>.packedLabel(labels, i, bytes: labelBytes) * classes + Int(predicted[i])] += 1
+                        shardCounts[
+                            Dataset<T>.packedLabel(labels, i, bytes: labelBytes) * classes + Int(predicted[i])] += 1
                     }
                 }
             }

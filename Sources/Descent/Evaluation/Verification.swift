@@ -18,7 +18,9 @@ package struct RunRecord: Sendable, Equatable {
 
     /// FNV-1a over the weights' bits: a short fingerprint to compare runs and builds.
     package var weightsHash: String {
-        FNV1a.hex(FNV1a.hash(bytes: weightBits.flatMap { word in (0..<8).map { UInt8(truncatingIfNeeded: word >> (8 * $0)) } }))
+        FNV1a.hex(
+            FNV1a.hash(
+                bytes: weightBits.flatMap { word in (0..<8).map { UInt8(truncatingIfNeeded: word >> (8 * $0)) } }))
     }
 }
 
@@ -67,12 +69,15 @@ package enum Verifier {
     }
 
     /// Builds the table from a serial run and the runs to check (serial first in the table).
-    package static func rows(serial: RunRecord, runs: [RunRecord], reference: (losses: [Double], weights: [Double])) -> [VerificationRow] {
+    package static func rows(serial: RunRecord, runs: [RunRecord], reference: (losses: [Double], weights: [Double]))
+        -> [VerificationRow]
+    {
         ([serial] + runs).map { run in
             let (identical, first) = compare(run, serial: serial)
-            return VerificationRow(threads: run.threads, finalLoss: run.losses.last ?? .nan, weightsHash: run.weightsHash,
-                                   identicalToSerial: identical, firstDifferentEpoch: first,
-                                   referenceDifference: referenceDifference(run, losses: reference.losses, weights: reference.weights))
+            return VerificationRow(
+                threads: run.threads, finalLoss: run.losses.last ?? .nan, weightsHash: run.weightsHash,
+                identicalToSerial: identical, firstDifferentEpoch: first,
+                referenceDifference: referenceDifference(run, losses: reference.losses, weights: reference.weights))
         }
     }
 }

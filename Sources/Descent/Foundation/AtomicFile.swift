@@ -1,5 +1,6 @@
 import CDescentSupport
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -50,7 +51,9 @@ package enum AtomicFile {
             temporary = AtomicFile.temporaryPath(of: path)
             descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
             guard descriptor >= 0 else {
-                throw DescentError.output("\(path): cannot write (\(String(cString: strerror(errno)))); check that the folder exists and is writable")
+                throw DescentError.output(
+                    "\(path): cannot write (\(String(cString: strerror(errno)))); check that the folder exists and is writable"
+                )
             }
         }
 

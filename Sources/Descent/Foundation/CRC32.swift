@@ -27,7 +27,8 @@ package enum CRC32 {
         tables.withUnsafeBufferPointer { t in
             while i + 8 <= n {
                 let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)) ^ UInt64(c)
-                c = t[7 * 256 + Int(word & 0xFF)] ^ t[6 * 256 + Int((word >> 8) & 0xFF)]
+                c =
+                    t[7 * 256 + Int(word & 0xFF)] ^ t[6 * 256 + Int((word >> 8) & 0xFF)]
                     ^ t[5 * 256 + Int((word >> 16) & 0xFF)] ^ t[4 * 256 + Int((word >> 24) & 0xFF)]
                     ^ t[3 * 256 + Int((word >> 32) & 0xFF)] ^ t[2 * 256 + Int((word >> 40) & 0xFF)]
                     ^ t[1 * 256 + Int((word >> 48) & 0xFF)] ^ t[Int(word >> 56)]
@@ -48,7 +49,9 @@ package enum CRC32 {
 
     /// a(x) b(x) modulo the polynomial, in the reflected bit order CRCs use.
     static func multiplyModP(_ a: UInt32, _ b: UInt32) -> UInt32 {
-        var a = a, b = b, product: UInt32 = 0
+        var a = a
+        var b = b
+        var product: UInt32 = 0
         var m: UInt32 = 1 << 31
         while m != 0 {
             if a & m != 0 {
@@ -65,7 +68,7 @@ package enum CRC32 {
     /// x^(8 n) modulo the polynomial: shifting a CRC past n zero bytes.
     static func shift(bytes n: Int) -> UInt32 {
         var result: UInt32 = 1 << 31  // x^0
-        var power: UInt32 = 1 << 23   // x^8
+        var power: UInt32 = 1 << 23  // x^8
         var n = n
         while n > 0 {
             if n & 1 != 0 { result = multiplyModP(power, result) }

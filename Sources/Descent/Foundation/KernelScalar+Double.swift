@@ -11,7 +11,8 @@ extension Double: KernelScalar {
         // x = (16 k + j) ln2/16 + r with |r| <= ln2/32; e^x = 2^k 2^(j/16) e^r. The integer
         // n = 16 k + j is rounded with the 1.5 * 2^52 "magic number", which stays vectorized
         // where Swift's rounding calls do not, and is read back from t's low bits.
-        let high = V(repeating: 709.0), low = V(repeating: -708.0)
+        let high = V(repeating: 709.0)
+        let low = V(repeating: -708.0)
         var x = x.replacing(with: high, where: x .> high)
         x = x.replacing(with: low, where: x .< low)
         let magic = V(repeating: 6_755_399_441_055_744.0)
@@ -24,7 +25,8 @@ extension Double: KernelScalar {
         // 1.3e-17, the same once the coefficients are rounded to double), by Estrin's scheme:
         // 7 multiplications and 6 additions, against 13 and 10 for the degree 10 it needs
         // on the whole of [-ln2/2, ln2/2] without the table.
-        let r2 = r * r, r4 = r2 * r2
+        let r2 = r * r
+        let r4 = r2 * r2
         let p23 = V(repeating: 0x1.fffffffffffb0p-2) + r * V(repeating: 0x1.555555547f3b4p-3)
         let p45 = V(repeating: 0x1.5555555949ddep-5) + r * V(repeating: 0x1.111246b44dd1ep-7)
         let p46 = p45 + r2 * V(repeating: 0x1.6c14b25d32cbcp-10)
@@ -58,14 +60,16 @@ extension Double: KernelScalar {
         let bits = unsafeBitCast(x, to: SIMD8<UInt64>.self)
         let biasedE = (bits &- (0x3FE6_A09E_667F_3BCE &- (2048 << 52))) &>> 52  // e + 2048
         let m = unsafeBitCast((bits &- (biasedE &<< 52)) ^ (1 << 63), to: SIMD8<Double>.self)
-        let e = unsafeBitCast(biasedE &+ 0x4338_0000_0000_0000, to: SIMD8<Double>.self)
+        let e =
+            unsafeBitCast(biasedE &+ 0x4338_0000_0000_0000, to: SIMD8<Double>.self)
             - SIMD8(repeating: 6_755_399_441_057_792.0)  // 1.5 * 2^52 + 2048
         let one = SIMD8<Double>(repeating: 1)
         let s = (m - one) / (m + one)
         let s2 = s * s
         // 2 atanh(s) = 2 (s + s^3/3 + ... + s^19/19): error below 1e-17 for |s| <= 0.1716,
         // by Estrin's scheme in s^2.
-        let s4 = s2 * s2, s8 = s4 * s4
+        let s4 = s2 * s2
+        let s8 = s4 * s4
         let q01 = V(repeating: 1) + s2 * V(repeating: 1.0 / 3.0)
         let q23 = V(repeating: 1.0 / 5.0) + s2 * V(repeating: 1.0 / 7.0)
         let q45 = V(repeating: 1.0 / 9.0) + s2 * V(repeating: 1.0 / 11.0)
@@ -110,4 +114,3 @@ extension Double: KernelScalar {
         bytes == 1 ? descent_labels_u8_f64(labels) : descent_labels_u16_f64(labels)
     }
 }
-

@@ -11,7 +11,8 @@ extension Float: KernelScalar {
         // (1.5 * 2^23), Cody-Waite, a minimax polynomial for e^r and a 16-entry table of
         // 2^(j/16) with k added to its exponent.
         typealias V = SIMD16<Float>
-        let high = V(repeating: 88.0), low = V(repeating: -87.0)
+        let high = V(repeating: 88.0)
+        let low = V(repeating: -87.0)
         var x = x.replacing(with: high, where: x .> high)
         x = x.replacing(with: low, where: x .< low)
         let magic = V(repeating: 12_582_912.0)
@@ -89,4 +90,3 @@ extension Float: KernelScalar {
         bytes == 1 ? descent_labels_u8_f32(labels) : descent_labels_u16_f32(labels)
     }
 }
-

@@ -1,4 +1,5 @@
 import Foundation
+
 #if os(Linux)
 import Glibc
 #else
@@ -44,7 +45,9 @@ package final class MappedFile: @unchecked Sendable {
         guard fd >= 0 else {
             let code = errno
             if code == ENOENT { throw DescentError.input("\(path): no such file; check the path given to \(role)") }
-            if code == EACCES { throw DescentError.input("\(path): cannot be read: permission denied; check the file's permissions") }
+            if code == EACCES {
+                throw DescentError.input("\(path): cannot be read: permission denied; check the file's permissions")
+            }
             throw DescentError.input("\(path): cannot be read (\(String(cString: strerror(code))))")
         }
         defer { close(fd) }
@@ -60,7 +63,8 @@ package final class MappedFile: @unchecked Sendable {
             mapped = nil
             owned = buffer
             count = length
-            bytes = buffer.map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) } ?? UnsafePointer(bitPattern: 1)!
+            bytes =
+                buffer.map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) } ?? UnsafePointer(bitPattern: 1)!
             return
         }
         owned = nil
@@ -83,21 +87,27 @@ package final class MappedFile: @unchecked Sendable {
 
     /// Half of the machine's physical memory.
     static var defaultStreamLimit: Int {
-        let pages = sysconf(Int32(_SC_PHYS_PAGES)), size = sysconf(Int32(_SC_PAGESIZE))
+        let pages = sysconf(Int32(_SC_PHYS_PAGES))
+        let size = sysconf(Int32(_SC_PAGESIZE))
         guard pages > 0, size > 0 else { return 1 << 32 }
         return pages.multipliedReportingOverflow(by: size).overflow ? Int.max / 2 : pages * size / 2
     }
 
     /// Reads `fd` to its end in chunks into one growing buffer (nil when it is empty).
-    static func readStream(_ fd: Int32, path: String, role: String, limit: Int) throws -> (UnsafeMutableRawPointer?, Int) {
+    static func readStream(_ fd: Int32, path: String, role: String, limit: Int) throws -> (
+        UnsafeMutableRawPointer?, Int
+    ) {
         var buffer: UnsafeMutableRawPointer?
-        var capacity = 0, length = 0
+        var capacity = 0
+        var length = 0
         while true {
             if capacity - length < streamChunk {
                 let grown = max(capacity * 2, length + streamChunk)
                 guard let bigger = realloc(buffer, grown) else {
                     free(buffer)
-                    throw DescentError.input("\(path): out of memory after reading \(length) bytes from \(role); save the data to a file first")
+                    throw DescentError.input(
+                        "\(path): out of memory after reading \(length) bytes from \(role); save the data to a file first"
+                    )
                 }
                 buffer = bigger
                 capacity = grown
@@ -113,10 +123,15 @@ package final class MappedFile: @unchecked Sendable {
             length += n
             if length > limit {
                 free(buffer)
-                throw DescentError.input("\(path): more than \(limit) bytes from a stream given to \(role), over half this machine's memory; save the data to a file (which is mapped, not copied)")
+                throw DescentError.input(
+                    "\(path): more than \(limit) bytes from a stream given to \(role), over half this machine's memory; save the data to a file (which is mapped, not copied)"
+                )
             }
         }
-        if length == 0 { free(buffer); return (nil, 0) }
+        if length == 0 {
+            free(buffer)
+            return (nil, 0)
+        }
         return (buffer, length)
     }
 

@@ -54,10 +54,13 @@ package enum GradientKernel {
         }
         guard let scratch else {
             // A call of this same function (not inlined), so the kernels' bodies exist once.
-            withUnsafeTemporaryAllocation(of: T.Vector.self, capacity: scratchVectors(T.self, features: features, outputs: outputs, rows: rows)) {
-                contiguous(loss, weights: weights, features: features, outputs: outputs, block: block, stride: stride,
-                           labels: labels, labelBytes: labelBytes, rows: rows, into: partial, prefetching: next,
-                           scratch: $0.baseAddress!)
+            withUnsafeTemporaryAllocation(
+                of: T.Vector.self, capacity: scratchVectors(T.self, features: features, outputs: outputs, rows: rows)
+            ) {
+                contiguous(
+                    loss, weights: weights, features: features, outputs: outputs, block: block, stride: stride,
+                    labels: labels, labelBytes: labelBytes, rows: rows, into: partial, prefetching: next,
+                    scratch: $0.baseAddress!)
             }
             return
         }
@@ -67,11 +70,15 @@ package enum GradientKernel {
         // argument it held only while the kernel was inlined here, which a change elsewhere
         // in the module could undo: +1% instructions a row in 0.8.0's first build).
         if labelBytes == 1 {
-            kernel(loss, OneByteLabels.self, weights: weights, features: features, outputs: outputs, block: block, stride: stride,
-                   labels: labels, rows: rows, into: partial, prefetching: next, scratch: scratch)
+            kernel(
+                loss, OneByteLabels.self, weights: weights, features: features, outputs: outputs, block: block,
+                stride: stride,
+                labels: labels, rows: rows, into: partial, prefetching: next, scratch: scratch)
         } else {
-            kernel(loss, TwoByteLabels.self, weights: weights, features: features, outputs: outputs, block: block, stride: stride,
-                   labels: labels, rows: rows, into: partial, prefetching: next, scratch: scratch)
+            kernel(
+                loss, TwoByteLabels.self, weights: weights, features: features, outputs: outputs, block: block,
+                stride: stride,
+                labels: labels, rows: rows, into: partial, prefetching: next, scratch: scratch)
         }
     }
 
@@ -80,17 +87,20 @@ package enum GradientKernel {
     static func kernel<T: KernelScalar, L: LossKernel, W: PackedLabelWidth>(
         _ loss: L.Type, _ width: W.Type, weights: UnsafePointer<T>, features: Int, outputs: Int,
         block: UnsafePointer<T>, stride: Int, labels: UnsafeRawPointer, rows: Int,
-        into partial: UnsafeMutablePointer<T>, prefetching next: UnsafePointer<T>?, scratch: UnsafeMutablePointer<T.Vector>
+        into partial: UnsafeMutablePointer<T>, prefetching next: UnsafePointer<T>?,
+        scratch: UnsafeMutablePointer<T.Vector>
     ) {
         // One output unit in float64: the single-pass kernel (same bits). Measured on AMD EPYC
         // (BENCHMARKS.md, issue 12): +7% at 1 thread and +29% at 2 in float64, but 14% slower at
         // 1 thread in float32, whose vectors of 16 rows leave fewer registers for it.
         if outputs == 1 && MemoryLayout<T>.size == 8 {
-            fusedBinary(loss, width, weights: weights, features: features, block: block, stride: stride,
-                        labels: labels, rows: rows, into: partial, prefetching: next, accumulators: scratch)
+            fusedBinary(
+                loss, width, weights: weights, features: features, block: block, stride: stride,
+                labels: labels, rows: rows, into: partial, prefetching: next, accumulators: scratch)
         } else {
-            threePass(loss, width, weights: weights, features: features, outputs: outputs, block: block, stride: stride,
-                      labels: labels, rows: rows, into: partial, prefetching: next, scores: scratch)
+            threePass(
+                loss, width, weights: weights, features: features, outputs: outputs, block: block, stride: stride,
+                labels: labels, rows: rows, into: partial, prefetching: next, scores: scratch)
         }
     }
 
@@ -98,13 +108,17 @@ package enum GradientKernel {
     /// of a block. The index arithmetic wraps (&*, &+): a block is at most a chunk, and checked
     /// multiplications put an overflow test and a branch beside every load of a kernel's loop.
     @inlinable @inline(__always)
-    static func rowVector<T: KernelScalar>(_ block: UnsafePointer<T>, _ stride: Int, _ column: Int, _ vector: Int) -> T.Vector {
+    static func rowVector<T: KernelScalar>(_ block: UnsafePointer<T>, _ stride: Int, _ column: Int, _ vector: Int)
+        -> T.Vector
+    {
         UnsafeRawPointer(block + (column &* stride &+ vector &* T.lanes)).loadUnaligned(as: T.Vector.self)
     }
 
     /// The labels of row vector `vector` from a packed label column, as floats.
     @inlinable @inline(__always)
-    static func labelVector<T: KernelScalar>(_ labels: UnsafeRawPointer, _ bytes: Int, _ vector: Int, as _: T.Type) -> T.Vector {
+    static func labelVector<T: KernelScalar>(_ labels: UnsafeRawPointer, _ bytes: Int, _ vector: Int, as _: T.Type)
+        -> T.Vector
+    {
         T.labelVector(labels + vector &* (T.lanes &* bytes), bytes: bytes)
     }
 
@@ -135,7 +149,9 @@ package enum GradientKernel {
         let lanes = T.lanes
         let vectors = (rows + lanes - 1) / lanes
         let width = features + 1
-        @inline(__always) func load(_ column: Int, _ vector: Int) -> T.Vector { rowVector(block, stride, column, vector) }
+        @inline(__always) func load(_ column: Int, _ vector: Int) -> T.Vector {
+            rowVector(block, stride, column, vector)
+        }
         @inline(__always) func label(_ vector: Int) -> T.Vector { labelVector(labels, labelBytes, vector, as: T.self) }
         // Pass 1: scores, one output unit at a time, feature by feature.
         for k in 0..<outputs {
@@ -152,7 +168,8 @@ package enum GradientKernel {
         }
         // Pass 2: losses and dLoss/dz, row vectors independent of each other. While it
         // computes, the next chunk's block is prefetched, so memory and arithmetic overlap.
-        let nextLines = next == nil ? 0 : (blockBytes(T.self, features: features, stride: stride, labelBytes: labelBytes) + 63) / 64
+        let nextLines =
+            next == nil ? 0 : (blockBytes(T.self, features: features, stride: stride, labelBytes: labelBytes) + 63) / 64
         let linesPerVector = (nextLines + vectors - 1) / vectors
         let nextBytes = next.map { UnsafeRawPointer($0) }
         var lossSum = T.Vector(repeating: 0)
@@ -163,7 +180,10 @@ package enum GradientKernel {
             if let nextBytes {
                 var line = min(nextLines, v &* linesPerVector)
                 let end = min(nextLines, (v &+ 4) &* linesPerVector)
-                while line < end { descent_prefetch(nextBytes + line &* 64); line &+= 1 }
+                while line < end {
+                    descent_prefetch(nextBytes + line &* 64)
+                    line &+= 1
+                }
             }
             let l0 = L.apply(z + v, stride: vectors, outputs: outputs, labels: label(v), as: T.self)
             let l1 = L.apply(z + v + 1, stride: vectors, outputs: outputs, labels: label(v + 1), as: T.self)
@@ -193,7 +213,10 @@ package enum GradientKernel {
         for k in 0..<outputs {
             let zk = z + k * vectors
             for j in 0...features {
-                var a0 = T.Vector(repeating: 0), a1 = a0, a2 = a0, a3 = a0
+                var a0 = T.Vector(repeating: 0)
+                var a1 = a0
+                var a2 = a0
+                var a3 = a0
                 var v = 0
                 if j < features {
                     while v + 4 <= vectors {
@@ -208,7 +231,10 @@ package enum GradientKernel {
                     if v + 2 < vectors { a2 = a2 + zk[v + 2] * load(j, v + 2) }
                 } else {
                     while v + 4 <= vectors {
-                        a0 = a0 + zk[v]; a1 = a1 + zk[v + 1]; a2 = a2 + zk[v + 2]; a3 = a3 + zk[v + 3]
+                        a0 = a0 + zk[v]
+                        a1 = a1 + zk[v + 1]
+                        a2 = a2 + zk[v + 2]
+                        a3 = a3 + zk[v + 3]
                         v += 4
                     }
                     if v < vectors { a0 = a0 + zk[v] }
@@ -240,19 +266,26 @@ package enum GradientKernel {
         let lanes = T.lanes
         let vectors = (rows + lanes - 1) / lanes
         let width = features + 1
-        @inline(__always) func load(_ column: Int, _ vector: Int) -> T.Vector { rowVector(block, stride, column, vector) }
+        @inline(__always) func load(_ column: Int, _ vector: Int) -> T.Vector {
+            rowVector(block, stride, column, vector)
+        }
         @inline(__always) func score(_ v: Int) -> T.Vector {
             var z = load(0, v) * T.Vector(repeating: weights[0])
             var j = 1
-            while j < features { z = z + load(j, v) * T.Vector(repeating: weights[j]); j &+= 1 }
+            while j < features {
+                z = z + load(j, v) * T.Vector(repeating: weights[j])
+                j &+= 1
+            }
             return z + T.Vector(repeating: weights[features])
         }
         @inline(__always) func label(_ vector: Int) -> T.Vector { labelVector(labels, labelBytes, vector, as: T.self) }
         @inline(__always) func lossAndDerivative(_ z: inout T.Vector, _ v: Int) -> T.Vector {
             L.apply(&z, stride: 1, outputs: 1, labels: label(v), as: T.self)
         }
-        let w0 = T.Vector(repeating: weights[0]), bias = T.Vector(repeating: weights[features])
-        let nextLines = next == nil ? 0 : (blockBytes(T.self, features: features, stride: stride, labelBytes: labelBytes) + 63) / 64
+        let w0 = T.Vector(repeating: weights[0])
+        let bias = T.Vector(repeating: weights[features])
+        let nextLines =
+            next == nil ? 0 : (blockBytes(T.self, features: features, stride: stride, labelBytes: labelBytes) + 63) / 64
         let linesPerQuad = (nextLines + vectors / 4) / max(1, vectors / 4)
         let nextBytes = next.map { UnsafeRawPointer($0) }
         acc.initialize(repeating: T.Vector(repeating: 0), count: 4 * width)
@@ -263,12 +296,18 @@ package enum GradientKernel {
             if let nextBytes {
                 var line = min(nextLines, quad &* linesPerQuad)
                 let end = min(nextLines, (quad &+ 1) &* linesPerQuad)
-                while line < end { descent_prefetch(nextBytes + line &* 64); line &+= 1 }
+                while line < end {
+                    descent_prefetch(nextBytes + line &* 64)
+                    line &+= 1
+                }
             }
             // The four vectors' scores feature by feature (each score's sum in the order of
             // score(_:): feature 0, 1, ..., then the bias): one pass of the feature loop
             // for all four instead of four.
-            var z0 = load(0, v) * w0, z1 = load(0, v &+ 1) * w0, z2 = load(0, v &+ 2) * w0, z3 = load(0, v &+ 3) * w0
+            var z0 = load(0, v) * w0
+            var z1 = load(0, v &+ 1) * w0
+            var z2 = load(0, v &+ 2) * w0
+            var z3 = load(0, v &+ 3) * w0
             var j = 1
             while j < features {
                 let wj = T.Vector(repeating: weights[j])
@@ -278,7 +317,10 @@ package enum GradientKernel {
                 z3 = z3 + load(j, v &+ 3) * wj
                 j &+= 1
             }
-            z0 = z0 + bias; z1 = z1 + bias; z2 = z2 + bias; z3 = z3 + bias
+            z0 = z0 + bias
+            z1 = z1 + bias
+            z2 = z2 + bias
+            z3 = z3 + bias
             // L.apply written out rather than through lossAndDerivative: the log loss's body
             // (an exp, a log, two divisions) is past what the inliner takes through the
             // local function, and an out-of-line call per vector costs the quad its overlap.
@@ -300,7 +342,10 @@ package enum GradientKernel {
                 j &+= 1
             }
             let b = acc + 4 &* features
-            b[0] = b[0] + z0; b[1] = b[1] + z1; b[2] = b[2] + z2; b[3] = b[3] + z3
+            b[0] = b[0] + z0
+            b[1] = b[1] + z1
+            b[2] = b[2] + z2
+            b[3] = b[3] + z3
             v &+= 4
             quad &+= 1
         }
@@ -343,7 +388,8 @@ package enum GradientKernel {
         let stride = max(padded, lanes)
         withUnsafeTemporaryAllocation(of: T.self, capacity: features * stride) { buffer in
             withUnsafeTemporaryAllocation(of: UInt16.self, capacity: stride) { labels in
-                let block = buffer.baseAddress!, column = labels.baseAddress!
+                let block = buffer.baseAddress!
+                let column = labels.baseAddress!
                 for i in 0..<rows {
                     let source = row(i)
                     for j in 0..<features { block[j &* stride &+ i] = source[j &* featureStride] }
@@ -353,8 +399,9 @@ package enum GradientKernel {
                     for j in 0..<features { (block + j * stride + rows).initialize(repeating: 0, count: stride - rows) }
                     (column + rows).initialize(repeating: 0, count: stride - rows)
                 }
-                contiguous(loss, weights: weights, features: features, outputs: outputs, block: block, stride: stride,
-                           labels: UnsafeRawPointer(column), labelBytes: 2, rows: rows, into: partial)
+                contiguous(
+                    loss, weights: weights, features: features, outputs: outputs, block: block, stride: stride,
+                    labels: UnsafeRawPointer(column), labelBytes: 2, rows: rows, into: partial)
             }
         }
     }
@@ -374,7 +421,8 @@ package enum GradientKernel {
         let width = features + 1
         withUnsafeTemporaryAllocation(of: T.self, capacity: features * stride) { buffer in
             withUnsafeTemporaryAllocation(of: UInt16.self, capacity: stride) { labels in
-                let block = buffer.baseAddress!, labelColumn = labels.baseAddress!
+                let block = buffer.baseAddress!
+                let labelColumn = labels.baseAddress!
                 // Column by column: strided loads, contiguous stores.
                 for j in 0..<features {
                     let column = block + j &* stride
@@ -391,8 +439,9 @@ package enum GradientKernel {
                     from += width
                 }
                 if rows < stride { (labelColumn + rows).initialize(repeating: 0, count: stride - rows) }
-                contiguous(loss, weights: weights, features: features, outputs: outputs, block: block, stride: stride,
-                           labels: UnsafeRawPointer(labelColumn), labelBytes: 2, rows: rows, into: partial)
+                contiguous(
+                    loss, weights: weights, features: features, outputs: outputs, block: block, stride: stride,
+                    labels: UnsafeRawPointer(labelColumn), labelBytes: 2, rows: rows, into: partial)
             }
         }
     }
@@ -418,7 +467,8 @@ package enum GradientKernel {
     /// - Returns: the row's loss.
     @inlinable @inline(__always)
     package static func single<T: KernelScalar, L: LossKernel>(
-        _ loss: L.Type, weights: UnsafePointer<T>, features: Int, outputs: Int, row: UnsafePointer<T>, featureStride: Int,
+        _ loss: L.Type, weights: UnsafePointer<T>, features: Int, outputs: Int, row: UnsafePointer<T>,
+        featureStride: Int,
         label: T, scores: UnsafeMutablePointer<T.Vector>, gradient: UnsafeMutablePointer<T>
     ) -> T {
         let width = features &+ 1
@@ -427,7 +477,10 @@ package enum GradientKernel {
             // One output: the score stays in a register instead of going through memory.
             var z = row[0] * weights[0]
             var j = 1
-            while j < features { z = z + row[j &* featureStride] * weights[j]; j &+= 1 }
+            while j < features {
+                z = z + row[j &* featureStride] * weights[j]
+                j &+= 1
+            }
             z = z + weights[features]
             var score = T.Vector(repeating: z)
             let lossValue = withUnsafeMutablePointer(to: &score) {
@@ -442,7 +495,10 @@ package enum GradientKernel {
             let w = weights + k &* width
             var z = row[0] * w[0]
             var j = 1
-            while j < features { z = z + row[j &* featureStride] * w[j]; j &+= 1 }
+            while j < features {
+                z = z + row[j &* featureStride] * w[j]
+                j &+= 1
+            }
             z = z + w[features]
             scores[k] = T.Vector(repeating: z)
         }

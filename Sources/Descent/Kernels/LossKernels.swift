@@ -5,7 +5,9 @@
 /// Every conforming type does the same arithmetic in every lane, and a chunk's tail is the
 /// same vector code with the unused lanes masked to zero afterwards.
 package protocol LossKernel {
-    static func apply<T: KernelScalar>(_ scores: UnsafeMutablePointer<T.Vector>, stride: Int, outputs: Int, labels: T.Vector, as _: T.Type) -> T.Vector
+    static func apply<T: KernelScalar>(
+        _ scores: UnsafeMutablePointer<T.Vector>, stride: Int, outputs: Int, labels: T.Vector, as _: T.Type
+    ) -> T.Vector
 }
 
 /// The tutorial's squared error on a sigmoid: loss (p - y)^2, dz = (p - y) p (1 - p).
@@ -14,7 +16,9 @@ package protocol LossKernel {
 /// `X^T [(p - y) p (1 - p)]` leaves it out.
 package enum SquaredErrorKernel: LossKernel {
     @inlinable @inline(__always)
-    package static func apply<T: KernelScalar>(_ scores: UnsafeMutablePointer<T.Vector>, stride: Int, outputs: Int, labels: T.Vector, as _: T.Type) -> T.Vector {
+    package static func apply<T: KernelScalar>(
+        _ scores: UnsafeMutablePointer<T.Vector>, stride: Int, outputs: Int, labels: T.Vector, as _: T.Type
+    ) -> T.Vector {
         let p = T.vectorSigmoid(scores[0])
         let error = p - labels
         scores[0] = error * (p * (T.Vector(repeating: 1) - p))
@@ -28,7 +32,9 @@ package enum SquaredErrorKernel: LossKernel {
 /// q / (1 + q) below, and softplus(z) = (z + a) / 2 + log(1 + q).
 package enum LogLossKernel: LossKernel {
     @inlinable @inline(__always)
-    package static func apply<T: KernelScalar>(_ scores: UnsafeMutablePointer<T.Vector>, stride: Int, outputs: Int, labels: T.Vector, as _: T.Type) -> T.Vector {
+    package static func apply<T: KernelScalar>(
+        _ scores: UnsafeMutablePointer<T.Vector>, stride: Int, outputs: Int, labels: T.Vector, as _: T.Type
+    ) -> T.Vector {
         let z = scores[0]
         let one = T.Vector(repeating: 1)
         let a = T.select(ifNegative: z, -z, else: z)
@@ -43,7 +49,9 @@ package enum LogLossKernel: LossKernel {
 /// Softmax cross-entropy over K outputs: loss log(sum e^(z_k - m)) - (z_y - m), dz_k = p_k - [y = k].
 package enum CrossEntropyKernel: LossKernel {
     @inlinable @inline(__always)
-    package static func apply<T: KernelScalar>(_ scores: UnsafeMutablePointer<T.Vector>, stride: Int, outputs: Int, labels: T.Vector, as _: T.Type) -> T.Vector {
+    package static func apply<T: KernelScalar>(
+        _ scores: UnsafeMutablePointer<T.Vector>, stride: Int, outputs: Int, labels: T.Vector, as _: T.Type
+    ) -> T.Vector {
         var maximum = scores[0]
         for k in 1..<outputs { maximum = T.maximum(scores[k * stride], maximum) }
         var total = T.Vector(repeating: 0)
@@ -67,7 +75,9 @@ package enum CrossEntropyKernel: LossKernel {
 /// dz_k = [margin_k > 0] for k != y, and dz_y = -(number of positive margins).
 package enum HingeKernel: LossKernel {
     @inlinable @inline(__always)
-    package static func apply<T: KernelScalar>(_ scores: UnsafeMutablePointer<T.Vector>, stride: Int, outputs: Int, labels: T.Vector, as _: T.Type) -> T.Vector {
+    package static func apply<T: KernelScalar>(
+        _ scores: UnsafeMutablePointer<T.Vector>, stride: Int, outputs: Int, labels: T.Vector, as _: T.Type
+    ) -> T.Vector {
         var trueScore = T.Vector(repeating: 0)
         for k in 0..<outputs {
             trueScore = trueScore + scores[k * stride] * T.indicator(labels, equals: T.Vector(repeating: T(k)))

@@ -8,8 +8,10 @@ public enum PredictionKernel {
     /// The scores go to `scores` (one vector per output) when it is given. Training's report
     /// and `descent predict` both call this, so they cannot disagree.
     @inlinable @inline(__always)
-    public static func classes<T: KernelScalar>(weights: UnsafePointer<T>, features: Int, outputs: Int,
-                                                scores: UnsafeMutablePointer<T.Vector>?, load: (Int) -> T.Vector) -> T.Vector {
+    public static func classes<T: KernelScalar>(
+        weights: UnsafePointer<T>, features: Int, outputs: Int,
+        scores: UnsafeMutablePointer<T.Vector>?, load: (Int) -> T.Vector
+    ) -> T.Vector {
         let width = features + 1
         var best = T.Vector(repeating: 0)
         var bestScore = T.Vector(repeating: 0)
@@ -44,13 +46,16 @@ public enum PredictionKernel {
             while start < rows {
                 let count = min(lanes, rows - start)
                 @inline(__always) func load(_ column: Int) -> T.Vector {
-                    if count == lanes { return UnsafeRawPointer(block + column * stride + start).loadUnaligned(as: T.Vector.self) }
+                    if count == lanes {
+                        return UnsafeRawPointer(block + column * stride + start).loadUnaligned(as: T.Vector.self)
+                    }
                     var v = T.Vector(repeating: 0)
                     for lane in 0..<count { v[lane] = block[column * stride + start + lane] }
                     return v
                 }
-                let best = PredictionKernel.classes(weights: weights, features: features, outputs: outputs,
-                                                    scores: scores.baseAddress!, load: load)
+                let best = PredictionKernel.classes(
+                    weights: weights, features: features, outputs: outputs,
+                    scores: scores.baseAddress!, load: load)
                 for lane in 0..<count { classes[start + lane] = Int32(RowSink<T>.integer(best[lane])) }
                 if let probabilities {
                     if outputs == 1 {
@@ -93,9 +98,10 @@ extension PredictionKernel {
         block.withUnsafeBufferPointer { block in
             weights.withUnsafeBufferPointer { w in
                 classes.withUnsafeMutableBufferPointer { out in
-                    predictContiguous(weights: w.baseAddress!, features: features, outputs: outputs, classCount: max(2, outputs),
-                                      block: block.baseAddress!, stride: stride, rows: points.count, classes: out.baseAddress!,
-                                      probabilities: nil)
+                    predictContiguous(
+                        weights: w.baseAddress!, features: features, outputs: outputs, classCount: max(2, outputs),
+                        block: block.baseAddress!, stride: stride, rows: points.count, classes: out.baseAddress!,
+                        probabilities: nil)
                 }
             }
         }

@@ -1,7 +1,8 @@
+import Dispatch
+
 #if os(Linux)
 import CNuma
 #endif
-import Dispatch
 
 /// STREAM-style read bandwidth: sums a large buffer with SIMD loads and four accumulators,
 /// and reports bytes read per second of the best of several passes.
@@ -60,7 +61,10 @@ package enum BandwidthProbe {
 
     @inline(never)
     static func sum(_ p: UnsafePointer<Double>, count: Int) -> Double {
-        var a0 = SIMD8<Double>(repeating: 0), a1 = a0, a2 = a0, a3 = a0
+        var a0 = SIMD8<Double>(repeating: 0)
+        var a1 = a0
+        var a2 = a0
+        var a3 = a0
         var i = 0
         let raw = UnsafeRawPointer(p)
         while i + 32 <= count {
@@ -70,7 +74,10 @@ package enum BandwidthProbe {
             a3 += raw.loadUnaligned(fromByteOffset: (i + 24) * 8, as: SIMD8<Double>.self)
             i += 32
         }
-        while i < count { a0[0] += p[i]; i += 1 }
+        while i < count {
+            a0[0] += p[i]
+            i += 1
+        }
         return ((a0 + a1) + (a2 + a3)).sum()
     }
 

@@ -1,10 +1,11 @@
+import Synchronization
+
 #if os(Linux)
 import CNuma
 import Glibc
 #else
 import Darwin
 #endif
-import Synchronization
 
 /// Where a buffer's pages were asked to live.
 package enum MemoryPlacement: Sendable, Equatable {
@@ -53,7 +54,8 @@ package final class NodeBuffer: @unchecked Sendable {
         if raw == nil {
             var aligned: UnsafeMutableRawPointer?
             let rc = posix_memalign(&aligned, 4096, bytes)
-            precondition(rc == 0 && aligned != nil, "posix_memalign failed for \(bytes) bytes (error \(rc)): out of memory")
+            precondition(
+                rc == 0 && aligned != nil, "posix_memalign failed for \(bytes) bytes (error \(rc)): out of memory")
             raw = aligned
         }
         pointer = raw!

@@ -14,7 +14,9 @@ package struct PlacementReport: Sendable {
 
     /// Pages per node over all shards.
     package var pagesByNode: [Int: Int] {
-        shards.reduce(into: [:]) { total, shard in for (node, count) in shard.pagesByNode { total[node, default: 0] += count } }
+        shards.reduce(into: [:]) { total, shard in
+            for (node, count) in shard.pagesByNode { total[node, default: 0] += count }
+        }
     }
 
     /// Problems found: pages off their planned node, or an interleaved buffer that misses a node.
@@ -24,7 +26,10 @@ package struct PlacementReport: Sendable {
         for shard in shards {
             if let planned = shard.plannedNode {
                 let wrong = shard.pagesByNode.filter { $0.key != planned }.reduce(0) { $0 + $1.value }
-                if wrong > 0 { out.append("shard \(shard.index): \(wrong) pages are not on planned node \(planned): \(shard.pagesByNode)") }
+                if wrong > 0 {
+                    out.append(
+                        "shard \(shard.index): \(wrong) pages are not on planned node \(planned): \(shard.pagesByNode)")
+                }
             }
         }
         if policy == .interleave && topology.nodes.count > 1 {

@@ -55,11 +55,16 @@ package struct PlacementPlan: Sendable, Equatable {
         var counts = weights.map { total * $0 / sum }
         var remaining = total - counts.reduce(0, +)
         let order = weights.indices.sorted { a, b in
-            let ra = total * weights[a] % sum, rb = total * weights[b] % sum
+            let ra = total * weights[a] % sum
+            let rb = total * weights[b] % sum
             return ra != rb ? ra > rb : a < b
         }
         var k = 0
-        while remaining > 0 { counts[order[k % order.count]] += 1; remaining -= 1; k += 1 }
+        while remaining > 0 {
+            counts[order[k % order.count]] += 1
+            remaining -= 1
+            k += 1
+        }
         return counts
     }
 

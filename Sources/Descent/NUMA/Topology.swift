@@ -1,8 +1,9 @@
+import Foundation
+
 #if os(Linux)
 import CNuma
 import Glibc
 #endif
-import Foundation
 
 /// One NUMA node: its CPUs, the ones this process may run on, and its memory.
 public struct NUMANode: Sendable, Equatable {
@@ -90,8 +91,9 @@ public struct Topology: Sendable, Equatable {
         let count = ProcessInfo.processInfo.activeProcessorCount
         #endif
         let memory = Int64(ProcessInfo.processInfo.physicalMemory)
-        return Topology(nodes: [NUMANode(id: 0, cpus: Array(0..<count), memoryBytes: memory, freeBytes: 0)],
-                        libnumaActive: false, cgroupCPULimit: quota)
+        return Topology(
+            nodes: [NUMANode(id: 0, cpus: Array(0..<count), memoryBytes: memory, freeBytes: 0)],
+            libnumaActive: false, cgroupCPULimit: quota)
     }
 
     #if os(Linux)
@@ -111,7 +113,9 @@ public struct Topology: Sendable, Equatable {
     static func readCgroupCPULimit() -> Double? {
         guard let text = try? String(contentsOfFile: "/sys/fs/cgroup/cpu.max", encoding: .utf8) else { return nil }
         let parts = text.split(whereSeparator: { $0 == " " || $0 == "\n" })
-        guard parts.count >= 2, let quota = Double(parts[0]), let period = Double(parts[1]), period > 0 else { return nil }
+        guard parts.count >= 2, let quota = Double(parts[0]), let period = Double(parts[1]), period > 0 else {
+            return nil
+        }
         return quota / period
     }
 }

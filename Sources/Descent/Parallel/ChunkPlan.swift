@@ -14,8 +14,9 @@ package struct ChunkPlan: Sendable, Equatable {
 
     package init(rowCount: Int, chunkRows: Int = ChunkPlan.defaultChunkRows) {
         precondition(rowCount >= 0, "row count must not be negative")
-        precondition(chunkRows > 0 && chunkRows & (chunkRows - 1) == 0 && chunkRows % 16 == 0,
-                     "chunk rows must be a power of two and a multiple of 16")
+        precondition(
+            chunkRows > 0 && chunkRows & (chunkRows - 1) == 0 && chunkRows % 16 == 0,
+            "chunk rows must be a power of two and a multiple of 16")
         self.rowCount = rowCount
         self.chunkRows = chunkRows
     }

@@ -1,8 +1,9 @@
+import Dispatch
+
 #if os(Linux)
 import CNuma
 import Glibc
 #endif
-import Dispatch
 
 /// Runs one closure per shard with `DispatchQueue.concurrentPerform`, binding each
 /// iteration's thread to its shard's NUMA node first.

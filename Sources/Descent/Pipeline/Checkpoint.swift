@@ -32,8 +32,10 @@ package struct Checkpoint: Sendable {
     var bestEpoch: Int
     var sinceImprovement: Int
 
-    package init<T: KernelScalar>(state: TrainingState<T>, configuration: RunConfiguration, dataFingerprint: String,
-                                 run: RunIdentity, lossLogBytes: Int) throws {
+    package init<T: KernelScalar>(
+        state: TrainingState<T>, configuration: RunConfiguration, dataFingerprint: String,
+        run: RunIdentity, lossLogBytes: Int
+    ) throws {
         epoch = state.epoch
         precision = configuration.precision
         self.configuration = configuration.settingsObject()
@@ -57,30 +59,39 @@ package struct Checkpoint: Sendable {
     /// - Throws: ``DescentError/input(_:)`` naming what is damaged.
     package func validate(for configuration: RunConfiguration, lossLog path: String) throws {
         let t = configuration.training
-        guard epoch >= 1 && epoch < t.epochs else { throw Checkpoint.damaged("epoch \(epoch) is outside 1..<\(t.epochs)") }
+        guard epoch >= 1 && epoch < t.epochs else {
+            throw Checkpoint.damaged("epoch \(epoch) is outside 1..<\(t.epochs)")
+        }
         let workers = t.optimizer == .sgd ? t.workers : 1
         guard optimizerSteps.count == workers, optimizerSteps.allSatisfy({ $0 >= 0 }) else {
-            throw Checkpoint.damaged("it holds \(optimizerSteps.count) step counts for \(workers) worker\(workers == 1 ? "" : "s")")
+            throw Checkpoint.damaged(
+                "it holds \(optimizerSteps.count) step counts for \(workers) worker\(workers == 1 ? "" : "s")")
         }
         guard bestEpoch >= 0 && bestEpoch <= epoch, sinceImprovement >= 0 && sinceImprovement <= epoch else {
             throw Checkpoint.damaged("its early-stopping counters are out of range")
         }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
         guard lossLogBytes >= LossLog.header.utf8.count, let size, size >= lossLogBytes else {
-            throw Checkpoint.damaged("\(path) is missing or shorter than the \(lossLogBytes) bytes the checkpoint names")
+            throw Checkpoint.damaged(
+                "\(path) is missing or shorter than the \(lossLogBytes) bytes the checkpoint names")
         }
     }
 
     /// The training state, in the precision the run uses.
     package func state<T: KernelScalar>(as type: T.Type, parameterCount: Int) throws -> TrainingState<T> {
-        guard precision.rawValue == T.precisionName else { throw Checkpoint.damaged("it holds \(precision.rawValue) weights") }
-        let w: [T] = try Checkpoint.decode(weights), v: [T] = try Checkpoint.decode(velocity), b: [T] = try Checkpoint.decode(bestWeights)
+        guard precision.rawValue == T.precisionName else {
+            throw Checkpoint.damaged("it holds \(precision.rawValue) weights")
+        }
+        let w: [T] = try Checkpoint.decode(weights)
+        let v: [T] = try Checkpoint.decode(velocity)
+        let b: [T] = try Checkpoint.decode(bestWeights)
         guard w.count == parameterCount, v.count == parameterCount, b.isEmpty || b.count == parameterCount else {
             throw Checkpoint.damaged("it holds \(w.count) weights, the model has \(parameterCount)")
         }
         guard let bits = UInt64(best, radix: 16) else { throw Checkpoint.damaged("'best' is not 16 hex digits") }
-        return TrainingState(epoch: epoch, weights: w, velocity: v, optimizerSteps: optimizerSteps, best: Double(bitPattern: bits),
-                             bestWeights: b, bestEpoch: bestEpoch, sinceImprovement: sinceImprovement)
+        return TrainingState(
+            epoch: epoch, weights: w, velocity: v, optimizerSteps: optimizerSteps, best: Double(bitPattern: bits),
+            bestWeights: b, bestEpoch: bestEpoch, sinceImprovement: sinceImprovement)
     }
 
     /// The checkpoint as JSON text.
@@ -103,17 +114,24 @@ package struct Checkpoint: Sendable {
     package init(folder: String) throws {
         let path = folder + "/" + Checkpoint.fileName
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw DescentError.input("\(path): cannot be read; resume needs the checkpoint a run with --checkpoint-every wrote")
+            throw DescentError.input(
+                "\(path): cannot be read; resume needs the checkpoint a run with --checkpoint-every wrote")
         }
-        let notACheckpoint = Checkpoint.damaged("it is not a descent checkpoint (JSON with \"format\": \"descent-checkpoint\")", path: path)
+        let notACheckpoint = Checkpoint.damaged(
+            "it is not a descent checkpoint (JSON with \"format\": \"descent-checkpoint\")", path: path)
         guard let value = try? JSONParser.parse(data),
-              let fields = try? JSONFields(value, fail: { Checkpoint.damaged($0, path: path) }),
-              fields.object["format"] == "descent-checkpoint" else { throw notACheckpoint }
+            let fields = try? JSONFields(value, fail: { Checkpoint.damaged($0, path: path) }),
+            fields.object["format"] == "descent-checkpoint"
+        else { throw notACheckpoint }
         guard fields.object["format-version"] == JSONValue(Checkpoint.formatVersion) else {
-            throw Checkpoint.damaged("it has format version \(fields.object["format-version"]?.description ?? "none"); this descent reads version \(Checkpoint.formatVersion)", path: path)
+            throw Checkpoint.damaged(
+                "it has format version \(fields.object["format-version"]?.description ?? "none"); this descent reads version \(Checkpoint.formatVersion)",
+                path: path)
         }
         epoch = try fields.int("epoch")
-        guard let p = Precision(rawValue: try fields.string("precision")) else { throw Checkpoint.damaged("unknown precision", path: path) }
+        guard let p = Precision(rawValue: try fields.string("precision")) else {
+            throw Checkpoint.damaged("unknown precision", path: path)
+        }
         precision = p
         configuration = try fields.object("configuration")
         configurationHash = try fields.string("configuration-hash")
@@ -167,7 +185,9 @@ extension Dataset {
     /// so its checkpoints still resume.)
     package func fingerprint() -> String {
         let chunkRows = chunks.chunkRows
-        var lanes: (UInt64, UInt64, UInt64, UInt64) = (0x9e37_79b9_7f4a_7c15, 0xc2b2_ae3d_27d4_eb4f, 0x1656_67b1_9e37_79f9, 0x27d4_eb2f_1656_67c5)
+        var lanes: (UInt64, UInt64, UInt64, UInt64) = (
+            0x9e37_79b9_7f4a_7c15, 0xc2b2_ae3d_27d4_eb4f, 0x1656_67b1_9e37_79f9, 0x27d4_eb2f_1656_67c5
+        )
         let prime: UInt64 = 0x0000_0100_0000_01b3
         // Words in groups of four, one to a lane (the feature part's word count is a multiple
         // of four: chunkRows is a multiple of 16, so hashing it and the labels in two calls
@@ -183,7 +203,10 @@ extension Dataset {
                     lanes.3 = (lanes.3 ^ words[i + 3]) &* prime
                     i += 4
                 }
-                while i < n { lanes.0 = (lanes.0 ^ words[i]) &* prime; i += 1 }
+                while i < n {
+                    lanes.0 = (lanes.0 ^ words[i]) &* prime
+                    i += 1
+                }
             }
         }
         let classes = UnsafeMutablePointer<T>.allocate(capacity: chunkRows)
@@ -191,11 +214,16 @@ extension Dataset {
         for chunk in 0..<chunks.chunkCount {
             mix(UnsafeRawPointer(block(chunk)), bytes: featureCount * chunkRows * MemoryLayout<T>.stride)
             let rows = chunks.rows(ofChunk: chunk)
-            for i in 0..<chunkRows { classes[i] = i < rows.count ? RowSink<T>.scalar(Double(label(rows.lowerBound + i))) : 0 }
+            for i in 0..<chunkRows {
+                classes[i] = i < rows.count ? RowSink<T>.scalar(Double(label(rows.lowerBound + i))) : 0
+            }
             mix(UnsafeRawPointer(classes), bytes: chunkRows * MemoryLayout<T>.stride)
         }
         var h = FNV1a.hash(bytes: [], seed: lanes.0 ^ UInt64(rowCount))
-        for lane in [lanes.1, lanes.2, lanes.3, UInt64(featureCount), UInt64(classCount)] { h = (h ^ lane) &* prime; h ^= h >> 29 }
+        for lane in [lanes.1, lanes.2, lanes.3, UInt64(featureCount), UInt64(classCount)] {
+            h = (h ^ lane) &* prime
+            h ^= h >> 29
+        }
         return FNV1a.hex(h)
     }
 }

@@ -26,30 +26,43 @@ package struct PredictionRun<T: KernelScalar> {
     ///   - probabilities: whether to compute class probabilities (not for hinge models).
     /// - Throws: ``DescentError/input(_:)`` when the rows do not fit the model (features by
     ///   number and name, labels by class) or are malformed.
-    package init(model: ModelFile, modelPath: String, input: String, labelColumn: String?, probabilities: Bool,
-                threads: Int, ranks: RankGroup?) throws {
+    package init(
+        model: ModelFile, modelPath: String, input: String, labelColumn: String?, probabilities: Bool,
+        threads: Int, ranks: RankGroup?
+    ) throws {
         if probabilities && model.loss == .hinge {
-            throw DescentError.configuration("--proba: a hinge-loss model has scores, not probabilities; train with --loss cross-entropy or log-loss for probabilities")
+            throw DescentError.configuration(
+                "--proba: a hinge-loss model has scores, not probabilities; train with --loss cross-entropy or log-loss for probabilities"
+            )
         }
         let executor = ShardedExecutor(threads: threads)
         let started = DispatchTime.now().uptimeNanoseconds
-        let file = try RowFiles.open(path: input, role: "--input",
-                                     labelColumn: labelColumn.map { .named($0) } ?? .ifPresent(name: model.labelName, featureCount: model.featureNames.count),
-                                     executor: executor)
-        try model.checkFits(featureNames: file.featureNames, namedColumns: file.namedColumns, classes: nil, path: modelPath, data: input)
-        let dataset = Dataset<T>(rowCount: file.rowCount, featureCount: model.featureNames.count, classCount: model.classCount,
-                                 executor: executor, ranks: ranks, packingLabels: false) { _, _, _ in }
+        let file = try RowFiles.open(
+            path: input, role: "--input",
+            labelColumn: labelColumn.map { .named($0) }
+                ?? .ifPresent(name: model.labelName, featureCount: model.featureNames.count),
+            executor: executor)
+        try model.checkFits(
+            featureNames: file.featureNames, namedColumns: file.namedColumns, classes: nil, path: modelPath, data: input
+        )
+        let dataset = Dataset<T>(
+            rowCount: file.rowCount, featureCount: model.featureNames.count, classCount: model.classCount,
+            executor: executor, ranks: ranks, packingLabels: false
+        ) { _, _, _ in }
         try DataPreparation.readRows(file, into: dataset, classes: model.classes, ranks: ranks, executor: executor)
         model.standardization?.apply(to: dataset, executor: executor)
-        try FiniteCheck.require([("input", dataset)], featureNames: model.featureNames, executor: executor) { _, column, value in
+        try FiniteCheck.require([("input", dataset)], featureNames: model.featureNames, executor: executor) {
+            _, column, value in
             "\(input): column '\(column)' gives \(value) in \(T.precisionName)"
                 + (model.standardization == nil ? "" : " after the model's standardization")
-                + " (\(FiniteCheck.rangeNote(T.self))); rescale the column" + (MemoryLayout<T>.size == 4 ? " or use a float64 model" : "")
+                + " (\(FiniteCheck.rangeNote(T.self))); rescale the column"
+                + (MemoryLayout<T>.size == 4 ? " or use a float64 model" : "")
         }
         let loaded = DispatchTime.now().uptimeNanoseconds
         let weights = model.weights.flatMap { $0 }.map { T($0) }
-        var predictions = PredictionKernel.predict(dataset, weights: weights, loss: model.loss, classCount: model.classCount,
-                                                   probabilities: probabilities, executor: executor)
+        var predictions = PredictionKernel.predict(
+            dataset, weights: weights, loss: model.loss, classCount: model.classCount,
+            probabilities: probabilities, executor: executor)
         if let share = dataset.share { predictions = predictions.gathered(share, chunks: dataset.chunks) }
         if file.labelName != nil {
             let confusion = ConfusionMatrix.of(dataset, weights: weights, loss: model.loss, executor: executor)
@@ -66,8 +79,14 @@ package struct PredictionRun<T: KernelScalar> {
 
     /// The predictions as CSV: the header, then the rows in pieces made in parallel.
     package func csv() -> (header: Data, body: [Data]) {
-        let header = Data(PredictionCSV.header(classNames: model.classes.names, probabilities: !predictions.probabilities.isEmpty).utf8)
-        return (header, PredictionCSV.body(predictions, classNames: model.classes.names, executor: ShardedExecutor(threads: threads)))
+        let header = Data(
+            PredictionCSV.header(classNames: model.classes.names, probabilities: !predictions.probabilities.isEmpty)
+                .utf8)
+        return (
+            header,
+            PredictionCSV.body(
+                predictions, classNames: model.classes.names, executor: ShardedExecutor(threads: threads))
+        )
     }
 
     /// Writes the predictions CSV to `path` atomically.

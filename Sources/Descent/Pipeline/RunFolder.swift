@@ -1,5 +1,6 @@
 import CDescentSupport
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -31,7 +32,9 @@ package final class RunFolder: @unchecked Sendable {
     var keepsWholeStaging = false
 
     /// The file names the train command writes.
-    package static let trainFiles: Set<String> = ["loss.csv", "loss.svg", "data.svg", "metrics.json", "model.json", Checkpoint.fileName]
+    package static let trainFiles: Set<String> = [
+        "loss.csv", "loss.svg", "data.svg", "metrics.json", "model.json", Checkpoint.fileName,
+    ]
 
     /// The staging folder of `target`.
     package static func stagingPath(of target: String) -> String { normalized(target) + ".partial" }
@@ -63,14 +66,20 @@ package final class RunFolder: @unchecked Sendable {
     ///     files is refused even with `overwrite`, so a mistyped `--output` never deletes a
     ///     user's files.
     /// - Throws: ``DescentError/output(_:)`` saying what is wrong with the folder and what to do.
-    package init(target path: String, overwrite: Bool, resume: Bool = false, flag: String = "--output",
-                owns: (String) -> Bool) throws {
+    package init(
+        target path: String, overwrite: Bool, resume: Bool = false, flag: String = "--output",
+        owns: (String) -> Bool
+    ) throws {
         func fail(_ message: String) -> DescentError { .output(message) }
-        guard !path.isEmpty else { throw fail("\(flag) is empty; name a folder for the run's files, for example \(flag) runs/first") }
+        guard !path.isEmpty else {
+            throw fail("\(flag) is empty; name a folder for the run's files, for example \(flag) runs/first")
+        }
         let target = RunFolder.normalized(path)
         let (parent, name) = RunFolder.split(target)
         guard !name.isEmpty, name != ".", name != "..", name != "/" else {
-            throw fail("\(flag) '\(path)' names no new folder (the run's files are written beside it first and moved into place); name a folder inside it, for example \(flag) \(target == "/" ? "" : target + "/")run")
+            throw fail(
+                "\(flag) '\(path)' names no new folder (the run's files are written beside it first and moved into place); name a folder inside it, for example \(flag) \(target == "/" ? "" : target + "/")run"
+            )
         }
         self.target = target
         staging = target + ".partial"
@@ -82,64 +91,90 @@ package final class RunFolder: @unchecked Sendable {
             throw fail("\(path): is a symbolic link; name the folder it points to with \(flag)")
         }
         if manager.fileExists(atPath: target, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else { throw fail("\(target): exists and is not a folder; choose another \(flag)") }
+            guard isDirectory.boolValue else {
+                throw fail("\(target): exists and is not a folder; choose another \(flag)")
+            }
             guard let entries = try? manager.contentsOfDirectory(atPath: target) else {
                 throw fail("\(target): cannot list the folder (permissions?); choose another \(flag)")
             }
             let foreign = entries.filter { !owns($0) && !RunFolder.isLeftover($0) }.sorted()
             if !foreign.isEmpty {
-                throw fail("\(target): holds files Descent did not write (\(foreign.prefix(5).joined(separator: ", "))\(foreign.count > 5 ? ", ..." : "")); choose a new or empty folder for \(flag)")
+                throw fail(
+                    "\(target): holds files Descent did not write (\(foreign.prefix(5).joined(separator: ", "))\(foreign.count > 5 ? ", ..." : "")); choose a new or empty folder for \(flag)"
+                )
             }
             if !entries.isEmpty && !overwrite && !resume {
                 let started = RunFolder.startTime(ofRunIn: target).map { " (started \($0))" } ?? ""
-                throw fail("\(target): holds an earlier run's outputs\(started); add --overwrite to replace them when this run finishes, or choose another \(flag)")
+                throw fail(
+                    "\(target): holds an earlier run's outputs\(started); add --overwrite to replace them when this run finishes, or choose another \(flag)"
+                )
             }
             if access(target, W_OK) != 0 {
-                throw fail("\(target): the folder is not writable (\(String(cString: strerror(errno)))); choose another \(flag)")
+                throw fail(
+                    "\(target): the folder is not writable (\(String(cString: strerror(errno)))); choose another \(flag)"
+                )
             }
         } else {
             if !parent.isEmpty && !manager.fileExists(atPath: parent) {
                 do { try manager.createDirectory(atPath: parent, withIntermediateDirectories: true) } catch {
-                    throw fail("\(target): cannot create its parent folder \(parent) (\(RunFolder.reason(error))); choose another \(flag)")
+                    throw fail(
+                        "\(target): cannot create its parent folder \(parent) (\(RunFolder.reason(error))); choose another \(flag)"
+                    )
                 }
             }
         }
         // The staging folder: create it, or take over a stale one. Every check that can fail
         // comes before the lock is kept, so a refused run never removes anything.
         if resume && !manager.fileExists(atPath: staging + "/" + Checkpoint.fileName) {
-            throw fail("\(target): no interrupted run to resume (\(staging) holds no \(Checkpoint.fileName)); a run is resumable when it was started with --checkpoint-every N and --output \(target)")
+            throw fail(
+                "\(target): no interrupted run to resume (\(staging) holds no \(Checkpoint.fileName)); a run is resumable when it was started with --checkpoint-every N and --output \(target)"
+            )
         }
         if mkdir(staging, 0o755) != 0 {
             let code = errno
             guard code == EEXIST else {
-                throw fail("\(target): cannot create \(staging) beside it (\(String(cString: strerror(code)))); check that the folder above is writable, or choose another \(flag)")
+                throw fail(
+                    "\(target): cannot create \(staging) beside it (\(String(cString: strerror(code)))); check that the folder above is writable, or choose another \(flag)"
+                )
             }
             guard manager.fileExists(atPath: staging, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw fail("\(staging): exists and is not a folder, so \(target) cannot be staged beside it; remove it or choose another \(flag)")
+                throw fail(
+                    "\(staging): exists and is not a folder, so \(target) cannot be staged beside it; remove it or choose another \(flag)"
+                )
             }
         }
         let descriptor = open(staging, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)
         guard descriptor >= 0 else { throw fail("\(staging): cannot open (\(String(cString: strerror(errno))))") }
         // The lock must be on the folder that is at the path now: another run may have moved
         // or removed the one opened (its commit or abandon) between the open and the lock.
-        var opened = stat(), now = stat()
+        var opened = stat()
+        var now = stat()
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0, fstat(descriptor, &opened) == 0, lstat(staging, &now) == 0,
-              opened.st_dev == now.st_dev, opened.st_ino == now.st_ino else {
+            opened.st_dev == now.st_dev, opened.st_ino == now.st_ino
+        else {
             close(descriptor)
-            throw fail("\(target): another descent run is writing it now (its files are in \(staging)); wait for it to finish or choose another \(flag)")
+            throw fail(
+                "\(target): another descent run is writing it now (its files are in \(staging)); wait for it to finish or choose another \(flag)"
+            )
         }
         let stale = (try? manager.contentsOfDirectory(atPath: staging)) ?? []
         let strangers = stale.filter { !owns($0) && !RunFolder.isLeftover($0) }.sorted()
         if !strangers.isEmpty {
             close(descriptor)
-            throw fail("\(staging): holds files Descent did not write (\(strangers.prefix(5).joined(separator: ", "))); a run stages its files there, so move them or choose another \(flag)")
+            throw fail(
+                "\(staging): holds files Descent did not write (\(strangers.prefix(5).joined(separator: ", "))); a run stages its files there, so move them or choose another \(flag)"
+            )
         }
         if !resume && stale.contains(Checkpoint.fileName) && !overwrite {
             close(descriptor)
             let epoch = (try? Checkpoint.epoch(inFolder: staging)).map { " at epoch \($0)" } ?? ""
-            throw fail("\(target): an interrupted run left a checkpoint\(epoch) in \(staging); continue it with `descent train --resume \(target)`, or add --overwrite to discard it")
+            throw fail(
+                "\(target): an interrupted run left a checkpoint\(epoch) in \(staging); continue it with `descent train --resume \(target)`, or add --overwrite to discard it"
+            )
         }
-        for entry in stale where !resume || RunFolder.isLeftover(entry) { try? manager.removeItem(atPath: staging + "/" + entry) }
+        for entry in stale where !resume || RunFolder.isLeftover(entry) {
+            try? manager.removeItem(atPath: staging + "/" + entry)
+        }
         lockDescriptor = descriptor
         keepsStagingOnInterrupt = resume
     }
@@ -166,7 +201,9 @@ package final class RunFolder: @unchecked Sendable {
         if rename(staging, target) != 0 {
             let code = errno
             guard code == ENOTEMPTY || code == EEXIST else {
-                throw DescentError.output("\(target): cannot move the finished run into place (\(String(cString: strerror(code)))); its files are in \(staging)")
+                throw DescentError.output(
+                    "\(target): cannot move the finished run into place (\(String(cString: strerror(code)))); its files are in \(staging)"
+                )
             }
             if descent_exchange_paths(staging, target) == 0 {
                 // The staging path now holds the previous run.
@@ -175,12 +212,15 @@ package final class RunFolder: @unchecked Sendable {
                 let (parent, name) = RunFolder.split(target)
                 let aside = (parent.isEmpty ? "" : parent + "/") + ".\(name).replaced-\(getpid())"
                 guard rename(target, aside) == 0 else {
-                    throw DescentError.output("\(target): cannot replace the previous run (\(String(cString: strerror(errno)))); the new run's files are in \(staging)")
+                    throw DescentError.output(
+                        "\(target): cannot replace the previous run (\(String(cString: strerror(errno)))); the new run's files are in \(staging)"
+                    )
                 }
                 guard rename(staging, target) == 0 else {
                     let reason = String(cString: strerror(errno))
                     _ = rename(aside, target)
-                    throw DescentError.output("\(target): cannot move the finished run into place (\(reason)); its files are in \(staging)")
+                    throw DescentError.output(
+                        "\(target): cannot move the finished run into place (\(reason)); its files are in \(staging)")
                 }
                 try? FileManager.default.removeItem(atPath: aside)
             }
@@ -214,9 +254,12 @@ package final class RunFolder: @unchecked Sendable {
         guard !finished else { return committedAlready ? .committed : .removed }
         finished = true
         committedAlready = false
-        let keep = keepsWholeStaging || (keepsStagingOnInterrupt && FileManager.default.fileExists(atPath: path(Checkpoint.fileName)))
+        let keep =
+            keepsWholeStaging
+            || (keepsStagingOnInterrupt && FileManager.default.fileExists(atPath: path(Checkpoint.fileName)))
         if keep {
-            for entry in (try? FileManager.default.contentsOfDirectory(atPath: staging)) ?? [] where RunFolder.isLeftover(entry) {
+            for entry in (try? FileManager.default.contentsOfDirectory(atPath: staging)) ?? []
+            where RunFolder.isLeftover(entry) {
                 try? FileManager.default.removeItem(atPath: path(entry))
             }
         } else {
@@ -235,8 +278,10 @@ package final class RunFolder: @unchecked Sendable {
     static func isLeftover(_ name: String) -> Bool { name.hasPrefix(".") && name.contains(".tmp-") }
 
     static func startTime(ofRunIn folder: String) -> String? {
-        guard let data = FileManager.default.contents(atPath: folder + "/metrics.json"), let value = try? JSONParser.parse(data),
-              let run = try? JSONFields(value, fail: { DescentError.input($0) }).fields("run") else { return nil }
+        guard let data = FileManager.default.contents(atPath: folder + "/metrics.json"),
+            let value = try? JSONParser.parse(data),
+            let run = try? JSONFields(value, fail: { DescentError.input($0) }).fields("run")
+        else { return nil }
         return try? run.string("started")
     }
 

@@ -57,14 +57,18 @@ package struct TrainingRun {
     package let checkpoint: Checkpoint?
 
     /// The file names a training run writes into its folder.
-    package static let files: Set<String> = ["loss.csv", "loss.svg", "data.svg", "metrics.json", "model.json", Checkpoint.fileName]
+    package static let files: Set<String> = [
+        "loss.csv", "loss.svg", "data.svg", "metrics.json", "model.json", Checkpoint.fileName,
+    ]
 
     /// A new run of `configuration`. Its output folder, if it has one, is checked and opened
     /// now, before any work (by `open`, which a caller may wrap to watch for signals).
     ///
     /// - Throws: ``DescentError/output(_:)`` when the folder cannot be used.
-    package static func start(_ configuration: RunConfiguration, overwrite: Bool,
-                             open: (() throws -> RunFolder) throws -> RunFolder = { try $0() }) throws -> TrainingRun {
+    package static func start(
+        _ configuration: RunConfiguration, overwrite: Bool,
+        open: (() throws -> RunFolder) throws -> RunFolder = { try $0() }
+    ) throws -> TrainingRun {
         let folder = try configuration.output.map { output in
             try open { try RunFolder(target: output, overwrite: overwrite, owns: { TrainingRun.files.contains($0) }) }
         }
@@ -77,19 +81,25 @@ package struct TrainingRun {
     /// ``continue(with:)`` next, to apply the flags given now.
     ///
     /// - Parameter output: `--output` when given: it must name the same folder.
-    package static func resume(_ path: String, output: String?,
-                              open: (() throws -> RunFolder) throws -> RunFolder = { try $0() }) throws -> TrainingRun {
+    package static func resume(
+        _ path: String, output: String?,
+        open: (() throws -> RunFolder) throws -> RunFolder = { try $0() }
+    ) throws -> TrainingRun {
         var target = RunFolder.normalized(path)
         if target.hasSuffix(".partial"), FileManager.default.fileExists(atPath: target + "/" + Checkpoint.fileName) {
             target = String(target.dropLast(".partial".count))
         }
-        func canonical(_ path: String) -> String { URL(fileURLWithPath: RunFolder.normalized(path)).standardizedFileURL.path }
+        func canonical(_ path: String) -> String {
+            URL(fileURLWithPath: RunFolder.normalized(path)).standardizedFileURL.path
+        }
         if let output, canonical(output) != canonical(target) {
             throw DescentError.configuration("--resume \(path) continues the run in \(target); drop --output \(output)")
         }
         // Resuming, the folder keeps its staging folder (the checkpoint) on a signal.
         let folder = try open {
-            try RunFolder(target: target, overwrite: false, resume: true, flag: "--resume", owns: { TrainingRun.files.contains($0) })
+            try RunFolder(
+                target: target, overwrite: false, resume: true, flag: "--resume",
+                owns: { TrainingRun.files.contains($0) })
         }
         let saved = try Checkpoint(folder: folder.staging)
         var configuration = RunConfiguration()
@@ -112,8 +122,12 @@ package struct TrainingRun {
         changed.output = base.output
         let differences = changed.differences(from: base)
         guard differences.isEmpty else {
-            let free = RunConfiguration.settings.filter { $0.role == .execution && $0.key != "output" }.map { "--" + $0.key }
-            throw DescentError.configuration("--resume \(folder.target): the flags change the interrupted run: \(differences.joined(separator: "; ")); drop them (only \(free.dropLast().joined(separator: ", ")) and \(free.last!) may change)")
+            let free = RunConfiguration.settings.filter { $0.role == .execution && $0.key != "output" }.map {
+                "--" + $0.key
+            }
+            throw DescentError.configuration(
+                "--resume \(folder.target): the flags change the interrupted run: \(differences.joined(separator: "; ")); drop them (only \(free.dropLast().joined(separator: ", ")) and \(free.last!) may change)"
+            )
         }
         try checkpoint.validate(for: changed, lossLog: folder.path("loss.csv"))
         configuration = changed
@@ -128,24 +142,33 @@ package struct TrainingRun {
     /// - Throws: ``DescentError`` for bad data, a checkpoint of other data, an output that
     ///   cannot be written, or ``DescentError/diverged(_:)`` after writing what a diverged
     ///   run keeps (the loss plot and the metrics).
-    package func run<T: KernelScalar>(as type: T.Type, ranks: RankGroup? = nil,
-                                     events: (TrainingEvent) throws -> Void) throws -> TrainingOutcome<T> {
-        let configuration = self.configuration, checkpoint = self.checkpoint, folder = self.folder
+    package func run<T: KernelScalar>(
+        as type: T.Type, ranks: RankGroup? = nil,
+        events: (TrainingEvent) throws -> Void
+    ) throws -> TrainingOutcome<T> {
+        let configuration = self.configuration
+        let checkpoint = self.checkpoint
+        let folder = self.folder
         let threads = Experiment.threadCount(configuration)
         let prepareStart = DispatchTime.now().uptimeNanoseconds
         let data = try Experiment.prepare(configuration, as: type, ranks: ranks)
         let prepareSeconds = Double(DispatchTime.now().uptimeNanoseconds - prepareStart) / 1e9
-        try events(.prepared(DataSummary(trainRows: data.train.rowCount, testRows: data.test.rowCount,
-                                         validationRows: data.validation?.rowCount, features: data.train.featureCount,
-                                         classes: data.classCount, precision: configuration.precision, threads: threads,
-                                         generated: configuration.trainFile == nil, seconds: prepareSeconds)))
+        try events(
+            .prepared(
+                DataSummary(
+                    trainRows: data.train.rowCount, testRows: data.test.rowCount,
+                    validationRows: data.validation?.rowCount, features: data.train.featureCount,
+                    classes: data.classCount, precision: configuration.precision, threads: threads,
+                    generated: configuration.trainFile == nil, seconds: prepareSeconds)))
         let setup = try Experiment.setup(configuration, data: data)
         let fingerprint = configuration.checkpointEvery != nil || checkpoint != nil ? data.fingerprint : ""
         var resume: TrainingState<T>?
         if let checkpoint {
             guard checkpoint.dataFingerprint == fingerprint else {
-                throw DescentError.input("--resume \(configuration.output ?? ""): the data differ from the interrupted run's (fingerprint \(fingerprint), the checkpoint's \(checkpoint.dataFingerprint))"
-                                         + (configuration.trainFile.map { "; was \($0) changed?" } ?? "") + "; resuming needs the same data (or start again with --overwrite)")
+                throw DescentError.input(
+                    "--resume \(configuration.output ?? ""): the data differ from the interrupted run's (fingerprint \(fingerprint), the checkpoint's \(checkpoint.dataFingerprint))"
+                        + (configuration.trainFile.map { "; was \($0) changed?" } ?? "")
+                        + "; resuming needs the same data (or start again with --overwrite)")
             }
             resume = try checkpoint.state(as: T.self, parameterCount: setup.initialWeights.count)
         }
@@ -154,36 +177,51 @@ package struct TrainingRun {
         var log: LossLog?
         if let folder {
             if let checkpoint {
-                try LossLog.forEachRecord(inFile: folder.path("loss.csv"), bytes: checkpoint.lossLogBytes) { curve.append($0) }
+                try LossLog.forEachRecord(inFile: folder.path("loss.csv"), bytes: checkpoint.lossLogBytes) {
+                    curve.append($0)
+                }
             }
             log = try LossLog(path: folder.path("loss.csv"), resumingAt: checkpoint?.lossLogBytes)
         }
         if let checkpoint {
-            try events(.resuming(epoch: checkpoint.epoch, epochs: configuration.training.epochs, staging: folder?.staging ?? ""))
+            try events(
+                .resuming(
+                    epoch: checkpoint.epoch, epochs: configuration.training.epochs, staging: folder?.staging ?? ""))
         }
         try events(.started)
         let faults = FaultInjection.fromEnvironment()
         var checkpoints = 0
-        let result = try Experiment.run(configuration, data: data, setup: setup, resume: resume, prepareSeconds: prepareSeconds,
-                                        keepHistory: false, checkpointEvery: configuration.checkpointEvery, onEpoch: { record in
-            try events(.epoch(record))
-            curve.append(record)
-            try log?.append(record)
-            if faults.killAfterEpoch == record.epoch { try log?.flush(); FaultInjection.kill() }
-        }, onCheckpoint: { state in
-            guard let folder, let log else { return }
-            try log.flush()
-            let saved = try Checkpoint(state: state, configuration: configuration, dataFingerprint: fingerprint, run: run,
-                                       lossLogBytes: log.byteCount)
-            checkpoints += 1
-            if faults.killInCheckpoint == checkpoints { FaultInjection.killWhileWriting(saved.jsonData(), into: folder.path(Checkpoint.fileName)) }
-            try folder.write(Checkpoint.fileName, saved.jsonData())
-        })
+        let result = try Experiment.run(
+            configuration, data: data, setup: setup, resume: resume, prepareSeconds: prepareSeconds,
+            keepHistory: false, checkpointEvery: configuration.checkpointEvery,
+            onEpoch: { record in
+                try events(.epoch(record))
+                curve.append(record)
+                try log?.append(record)
+                if faults.killAfterEpoch == record.epoch {
+                    try log?.flush()
+                    FaultInjection.kill()
+                }
+            },
+            onCheckpoint: { state in
+                guard let folder, let log else { return }
+                try log.flush()
+                let saved = try Checkpoint(
+                    state: state, configuration: configuration, dataFingerprint: fingerprint, run: run,
+                    lossLogBytes: log.byteCount)
+                checkpoints += 1
+                if faults.killInCheckpoint == checkpoints {
+                    FaultInjection.killWhileWriting(saved.jsonData(), into: folder.path(Checkpoint.fileName))
+                }
+                try folder.write(Checkpoint.fileName, saved.jsonData())
+            })
         var outcome = TrainingOutcome(result: result, threads: threads, written: [], folder: folder?.target)
         if let folder, let log {
             try log.flush()
             outcome.written = ["loss.csv"]
-            for file in RunReport.files(result, curve: curve.records, configuration: configuration, threads: threads, run: run) {
+            for file in RunReport.files(
+                result, curve: curve.records, configuration: configuration, threads: threads, run: run)
+            {
                 try folder.write(file.name, file.contents)
                 outcome.written.append(file.name)
             }
@@ -191,9 +229,10 @@ package struct TrainingRun {
         }
         if case .diverged(let epoch) = result.training.stopReason {
             let last = result.training.lastRecord.map { String(format: "%g", $0.loss) } ?? "?"
-            throw DescentError.diverged("training diverged at epoch \(epoch): the loss (\(last)) or the weights are no longer finite; try a smaller --alpha (now \(configuration.training.alpha))"
-                                        + (configuration.training.gradient == .sum ? " or --gradient mean" : "")
-                                        + (outcome.written.isEmpty ? "" : "; kept \(outcome.writtenDescription)"))
+            throw DescentError.diverged(
+                "training diverged at epoch \(epoch): the loss (\(last)) or the weights are no longer finite; try a smaller --alpha (now \(configuration.training.alpha))"
+                    + (configuration.training.gradient == .sum ? " or --gradient mean" : "")
+                    + (outcome.written.isEmpty ? "" : "; kept \(outcome.writtenDescription)"))
         }
         return outcome
     }

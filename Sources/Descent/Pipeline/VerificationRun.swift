@@ -25,36 +25,45 @@ package struct VerificationRun<T: KernelScalar> {
     ///
     /// - Parameter onRun: called after each run with its thread count, its ranks and its result.
     /// - Throws: ``DescentError/diverged(_:)`` when the serial run diverges.
-    package static func run(_ base: RunConfiguration, counts: [Int], ranks: RankGroup?, as type: T.Type,
-                            onRun: (Int, RankGroup?, ExperimentResult<T>) -> Void = { _, _, _ in }) throws -> VerificationRun<T>? {
+    package static func run(
+        _ base: RunConfiguration, counts: [Int], ranks: RankGroup?, as type: T.Type,
+        onRun: (Int, RankGroup?, ExperimentResult<T>) -> Void = { _, _, _ in }
+    ) throws -> VerificationRun<T>? {
         var records: [RunRecord] = []
         var serial: ExperimentResult<T>?
-        let runs: [(threads: Int, ranks: RankGroup?)] = ranks.map { group in
-            (group.rank == 0 ? [(1, nil)] : []) + counts.map { ($0, group) }
-        } ?? counts.map { ($0, nil) }
+        let runs: [(threads: Int, ranks: RankGroup?)] =
+            ranks.map { group in
+                (group.rank == 0 ? [(1, nil)] : []) + counts.map { ($0, group) }
+            } ?? counts.map { ($0, nil) }
         for (threads, group) in runs {
             var configuration = base
             configuration.threads = threads
             let data = try Experiment.prepare(configuration, as: type, ranks: group)
             let result = try Experiment.run(configuration, data: data)
             if case .diverged(let epoch) = result.training.stopReason, serial == nil {
-                throw DescentError.diverged("the serial run diverged at epoch \(epoch); verify a configuration that trains (try a smaller --alpha)")
+                throw DescentError.diverged(
+                    "the serial run diverged at epoch \(epoch); verify a configuration that trains (try a smaller --alpha)"
+                )
             }
-            records.append(RunRecord(threads: threads, history: result.training.history, weights: result.training.weights))
+            records.append(
+                RunRecord(threads: threads, history: result.training.history, weights: result.training.weights))
             if serial == nil { serial = result }
             onRun(threads, group, result)
         }
         if let ranks, ranks.rank != 0 { return nil }  // rank 0 compares and reports
         let first = serial!
-        let reference = PlainReference.train(first.trainingConfiguration, dataset: first.data.train,
-                                             initial: first.initialWeights, epochs: first.training.history.count)
+        let reference = PlainReference.train(
+            first.trainingConfiguration, dataset: first.data.train,
+            initial: first.initialWeights, epochs: first.training.history.count)
         // With early stopping on validation data the run keeps its best weights, which the
         // reference does not track: compare the loss curves then.
         let keptFinal = first.training.keptEpoch == first.training.history.count
-        let rows = Verifier.rows(serial: records[0], runs: Array(records.dropFirst()),
-                                 reference: (reference.losses, keptFinal ? reference.weights : records[0].weights))
-        return VerificationRun(serial: first, records: records, reference: reference, rows: rows,
-                               tolerance: Verifier.tolerance(for: base.precision))
+        let rows = Verifier.rows(
+            serial: records[0], runs: Array(records.dropFirst()),
+            reference: (reference.losses, keptFinal ? reference.weights : records[0].weights))
+        return VerificationRun(
+            serial: first, records: records, reference: reference, rows: rows,
+            tolerance: Verifier.tolerance(for: base.precision))
     }
 
     /// The loss curves as CSV files, by name: one a run (`loss-threads-N.csv`, or over `ranks`
@@ -66,8 +75,11 @@ package struct VerificationRun<T: KernelScalar> {
             return Data(text.utf8)
         }
         var files = records.enumerated().map { index, record in
-            (name: ranks != nil && index > 0 ? "loss-ranks-\(ranks!)-threads-\(record.threads).csv" : "loss-threads-\(record.threads).csv",
-             contents: csv(record.losses))
+            (
+                name: ranks != nil && index > 0
+                    ? "loss-ranks-\(ranks!)-threads-\(record.threads).csv" : "loss-threads-\(record.threads).csv",
+                contents: csv(record.losses)
+            )
         }
         files.append(("loss-reference.csv", csv(reference.losses)))
         return files

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -24,9 +25,12 @@ package final class LossLog {
         self.path = path
         let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (length == nil ? O_TRUNC : 0)
         descriptor = open(path, flags, 0o644)
-        guard descriptor >= 0 else { throw DescentError.output("\(path): cannot write (\(String(cString: strerror(errno))))") }
+        guard descriptor >= 0 else {
+            throw DescentError.output("\(path): cannot write (\(String(cString: strerror(errno))))")
+        }
         if let length {
-            guard ftruncate(descriptor, off_t(length)) == 0, lseek(descriptor, off_t(length), SEEK_SET) == off_t(length) else {
+            guard ftruncate(descriptor, off_t(length)) == 0, lseek(descriptor, off_t(length), SEEK_SET) == off_t(length)
+            else {
                 let reason = String(cString: strerror(errno))
                 close(descriptor)
                 throw DescentError.output("\(path): cannot cut back to the checkpoint (\(reason))")
@@ -62,7 +66,9 @@ package final class LossLog {
             let n = buffer.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw DescentError.output("\(path): cannot write (\(String(cString: strerror(errno)))); free some space or choose another --output")
+                throw DescentError.output(
+                    "\(path): cannot write (\(String(cString: strerror(errno)))); free some space or choose another --output"
+                )
             }
             offset += n
         }
@@ -74,12 +80,15 @@ package final class LossLog {
     /// is never held in memory.
     package static func forEachRecord(inFile path: String, bytes: Int, _ body: (EpochRecord) -> Void) throws {
         func damaged(_ what: String) -> DescentError {
-            .input("\(path): \(what); the interrupted run's folder was changed, so it cannot be resumed: start again with --overwrite")
+            .input(
+                "\(path): \(what); the interrupted run's folder was changed, so it cannot be resumed: start again with --overwrite"
+            )
         }
         guard let handle = FileHandle(forReadingAtPath: path) else { throw damaged("missing") }
         defer { try? handle.close() }
         var pending: [UInt8] = []
-        var remaining = bytes, sawHeader = false
+        var remaining = bytes
+        var sawHeader = false
         func line(_ text: Substring) throws {
             guard sawHeader else {
                 guard text + "\n" == LossLog.header else { throw damaged("the first line is not the loss.csv header") }
@@ -87,10 +96,15 @@ package final class LossLog {
                 return
             }
             let f = text.split(separator: ",", omittingEmptySubsequences: false)
-            guard f.count == 5, let epoch = Int(f[0]), let loss = Double(f[1]), let rate = Double(f[2]), let seconds = Double(f[4]) else {
+            guard f.count == 5, let epoch = Int(f[0]), let loss = Double(f[1]), let rate = Double(f[2]),
+                let seconds = Double(f[4])
+            else {
                 throw damaged("line '\(text)' is not epoch,loss,learning_rate,validation_loss,seconds")
             }
-            body(EpochRecord(epoch: epoch, loss: loss, learningRate: rate, validationLoss: f[3].isEmpty ? nil : Double(f[3]), seconds: seconds))
+            body(
+                EpochRecord(
+                    epoch: epoch, loss: loss, learningRate: rate, validationLoss: f[3].isEmpty ? nil : Double(f[3]),
+                    seconds: seconds))
         }
         while remaining > 0 {
             guard let chunk = try handle.read(upToCount: min(remaining, 1 << 20)), !chunk.isEmpty else {

@@ -23,19 +23,29 @@ public struct ModelFile: Equatable, Sendable {
     public var seed: UInt64
     public var classCount: Int { classes.count }
 
-    public init(weights: [[Double]], precision: Precision, loss: Loss, featureNames: [String], labelName: String = "label",
-                classes: LabelEncoding, standardization: Standardization?, seed: UInt64) {
-        self.weights = weights; self.precision = precision; self.loss = loss; self.featureNames = featureNames
-        self.labelName = labelName; self.classes = classes; self.standardization = standardization; self.seed = seed
+    public init(
+        weights: [[Double]], precision: Precision, loss: Loss, featureNames: [String], labelName: String = "label",
+        classes: LabelEncoding, standardization: Standardization?, seed: UInt64
+    ) {
+        self.weights = weights
+        self.precision = precision
+        self.loss = loss
+        self.featureNames = featureNames
+        self.labelName = labelName
+        self.classes = classes
+        self.standardization = standardization
+        self.seed = seed
     }
 
     /// The JSON object written to disk: `configuration` is the run's settings by key.
     public func json(configuration: [String: JSONValue]) -> [String: JSONValue] {
         var o: [String: JSONValue] = [
             "format-version": .init(ModelFile.formatVersion),
-            "descent-version": .init(descentVersion), "precision": .init(precision.rawValue), "loss": .init(loss.rawValue),
+            "descent-version": .init(descentVersion), "precision": .init(precision.rawValue),
+            "loss": .init(loss.rawValue),
             "features": .init(featureNames), "label": .init(labelName), "classes": .init(classes.names),
-            "class-kind": .init(classes.kind.rawValue), "weights": .array(weights.map { JSONValue($0) }), "seed": .number(Double(seed)),
+            "class-kind": .init(classes.kind.rawValue), "weights": .array(weights.map { JSONValue($0) }),
+            "seed": .number(Double(seed)),
             "layout": "one row per output unit: weights of the features in order, then the bias",
             "configuration": .object(configuration),
         ]
@@ -50,7 +60,9 @@ public struct ModelFile: Equatable, Sendable {
     ///   wrong shape (each named). Numbers must be JSON numbers: `true` is not 1.
     public static func read(path: String) throws -> ModelFile {
         guard FileManager.default.fileExists(atPath: path) else {
-            throw DescentError.input("\(path): cannot read the model file (does it exist?); give the model.json that `descent train --output DIR` wrote")
+            throw DescentError.input(
+                "\(path): cannot read the model file (does it exist?); give the model.json that `descent train --output DIR` wrote"
+            )
         }
         return try read(data: MappedFile.contents(of: path, role: "--model"), path: path)
     }
@@ -59,7 +71,8 @@ public struct ModelFile: Equatable, Sendable {
     /// input errors with a location.
     static func parseJSON(_ data: Data, path: String, what: String) throws -> JSONValue {
         if data.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 10 || $0 == 13 }) {
-            throw DescentError.input("\(path): \(what) is empty; give the model.json that `descent train --output DIR` wrote")
+            throw DescentError.input(
+                "\(path): \(what) is empty; give the model.json that `descent train --output DIR` wrote")
         }
         do {
             return try JSONParser.parse(data)
@@ -78,14 +91,20 @@ public struct ModelFile: Equatable, Sendable {
 
     static func read(object: [String: JSONValue], path: String) throws -> ModelFile {
         guard let versionValue = object["format-version"] else {
-            throw DescentError.input("\(path): no format-version: written by an older Descent or by another program; this build reads model format \(formatVersion): train again to write one")
+            throw DescentError.input(
+                "\(path): no format-version: written by an older Descent or by another program; this build reads model format \(formatVersion): train again to write one"
+            )
         }
-        guard case .number(let versionNumber) = versionValue, versionNumber == versionNumber.rounded(), abs(versionNumber) < 1e9 else {
+        guard case .number(let versionNumber) = versionValue, versionNumber == versionNumber.rounded(),
+            abs(versionNumber) < 1e9
+        else {
             throw DescentError.input("\(path): 'format-version' must be a whole number (got \(versionValue))")
         }
         let version = Int(versionNumber)
         guard version == formatVersion else {
-            throw DescentError.input("\(path): model format-version \(version), but this build of Descent reads format-version \(formatVersion); use the Descent that wrote it or train again")
+            throw DescentError.input(
+                "\(path): model format-version \(version), but this build of Descent reads format-version \(formatVersion); use the Descent that wrote it or train again"
+            )
         }
         func wrong(_ key: String, _ what: String) -> DescentError {
             DescentError.input("\(path): '\(key)' is missing or is not \(what)")
@@ -112,38 +131,53 @@ public struct ModelFile: Equatable, Sendable {
         }
         let precisionName = try string("precision", "float32 or float64")
         let lossName = try string("loss", "a loss name")
-        guard let precision = Precision(rawValue: precisionName) else { throw DescentError.input("\(path): unknown precision '\(precisionName)'") }
-        guard let loss = Loss(rawValue: lossName) else { throw DescentError.input("\(path): unknown loss '\(lossName)'") }
+        guard let precision = Precision(rawValue: precisionName) else {
+            throw DescentError.input("\(path): unknown precision '\(precisionName)'")
+        }
+        guard let loss = Loss(rawValue: lossName) else {
+            throw DescentError.input("\(path): unknown loss '\(lossName)'")
+        }
         let features = try strings("features", "an array of feature names")
         let names = try strings("classes", "an array of class names")
         let kindName = try string("class-kind", "numeric or text")
-        guard let kind = LabelEncoding.Kind(rawValue: kindName) else { throw DescentError.input("\(path): 'class-kind' must be numeric or text") }
+        guard let kind = LabelEncoding.Kind(rawValue: kindName) else {
+            throw DescentError.input("\(path): 'class-kind' must be numeric or text")
+        }
         guard case .array(let rows) = object["weights"] else { throw wrong("weights", "an array of arrays of numbers") }
         let weights = try rows.map { try numbers($0, "weights", "an array of arrays of numbers") }
-        guard weights.joined().allSatisfy(\.isFinite) else { throw DescentError.input("\(path): the weights must be finite numbers") }
+        guard weights.joined().allSatisfy(\.isFinite) else {
+            throw DescentError.input("\(path): the weights must be finite numbers")
+        }
         guard names.count <= Dataset<Double>.maximumClasses else {
-            throw DescentError.input("\(path): \(names.count) classes; descent handles at most \(Dataset<Double>.maximumClasses)")
+            throw DescentError.input(
+                "\(path): \(names.count) classes; descent handles at most \(Dataset<Double>.maximumClasses)")
         }
         let outputs = loss.outputCount(classCount: names.count)
         guard names.count >= 2, weights.count == outputs, weights.allSatisfy({ $0.count == features.count + 1 }) else {
-            throw DescentError.input("\(path): \(weights.count) weight rows of \(weights.map { String($0.count) }.joined(separator: "/")) numbers do not fit \(names.count) classes, \(features.count) features and loss \(loss.rawValue) (need \(outputs) rows of \(features.count + 1))")
+            throw DescentError.input(
+                "\(path): \(weights.count) weight rows of \(weights.map { String($0.count) }.joined(separator: "/")) numbers do not fit \(names.count) classes, \(features.count) features and loss \(loss.rawValue) (need \(outputs) rows of \(features.count + 1))"
+            )
         }
         var standardization: Standardization?
         if let value = object["standardization"], value != .null {
-            let shape = DescentError.input("\(path): 'standardization' needs 'mean' and 'std' arrays of \(features.count) numbers (std > 0)")
+            let shape = DescentError.input(
+                "\(path): 'standardization' needs 'mean' and 'std' arrays of \(features.count) numbers (std > 0)")
             guard case .object(let s) = value,
-                  let mean = try? numbers(s["mean"], "standardization", "numbers"), let std = try? numbers(s["std"], "standardization", "numbers"),
-                  mean.count == features.count, std.count == features.count,
-                  mean.allSatisfy(\.isFinite), std.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw shape }
+                let mean = try? numbers(s["mean"], "standardization", "numbers"),
+                let std = try? numbers(s["std"], "standardization", "numbers"),
+                mean.count == features.count, std.count == features.count,
+                mean.allSatisfy(\.isFinite), std.allSatisfy({ $0 > 0 && $0.isFinite })
+            else { throw shape }
             standardization = Standardization(mean: mean, std: std)
         }
         var labelName = "label"
         if case .string(let v) = object["label"] { labelName = v }
         var seed: UInt64 = 0
         if case .number(let v) = object["seed"], v >= 0, v < 1.8e19, v == v.rounded() { seed = UInt64(v) }
-        return ModelFile(weights: weights, precision: precision, loss: loss, featureNames: features,
-                         labelName: labelName, classes: LabelEncoding(kind: kind, names: names),
-                         standardization: standardization, seed: seed)
+        return ModelFile(
+            weights: weights, precision: precision, loss: loss, featureNames: features,
+            labelName: labelName, classes: LabelEncoding(kind: kind, names: names),
+            standardization: standardization, seed: seed)
     }
 
     /// Checks that this model fits data with `featureNames` and `classes`.
@@ -156,15 +190,24 @@ public struct ModelFile: Equatable, Sendable {
     ///   - path: the model file, for messages.
     ///   - data: how the data are named in messages (for example `--input rows.csv`).
     /// - Throws: ``DescentError/input(_:)`` saying what differs.
-    public func checkFits(featureNames names: [String], namedColumns: Bool = true, classes other: LabelEncoding?, path: String, data: String) throws {
+    public func checkFits(
+        featureNames names: [String], namedColumns: Bool = true, classes other: LabelEncoding?, path: String,
+        data: String
+    ) throws {
         if names.count != featureNames.count {
-            throw DescentError.input("\(path): the model has \(featureNames.count) feature\(featureNames.count == 1 ? "" : "s") (\(featureNames.joined(separator: ", "))), but \(data) has \(names.count) (\(names.joined(separator: ", "))); use data with the model's columns")
+            throw DescentError.input(
+                "\(path): the model has \(featureNames.count) feature\(featureNames.count == 1 ? "" : "s") (\(featureNames.joined(separator: ", "))), but \(data) has \(names.count) (\(names.joined(separator: ", "))); use data with the model's columns"
+            )
         }
         if namedColumns && names != featureNames {
-            throw DescentError.input("\(path): the model's features are \(featureNames.joined(separator: ", ")), but \(data) has \(names.joined(separator: ", ")); the columns must have the same names in the same order")
+            throw DescentError.input(
+                "\(path): the model's features are \(featureNames.joined(separator: ", ")), but \(data) has \(names.joined(separator: ", ")); the columns must have the same names in the same order"
+            )
         }
         if let other, other.names != classes.names {
-            throw DescentError.input("\(path): the model's classes are \(classes.names.joined(separator: ", ")), but \(data) has \(other.names.joined(separator: ", "))")
+            throw DescentError.input(
+                "\(path): the model's classes are \(classes.names.joined(separator: ", ")), but \(data) has \(other.names.joined(separator: ", "))"
+            )
         }
     }
 
@@ -175,18 +218,23 @@ public struct ModelFile: Equatable, Sendable {
     ///   the wrong number of weights.
     /// A model file (one with a `format-version`) must also have the data's feature names
     /// (`expectedFeatureNames`) and classes (`expectedClasses`) when they are given.
-    public static func readWeights(path: String, outputs: Int, features: Int, expectedFeatureNames: [String]? = nil,
-                                   expectedClasses: LabelEncoding? = nil) throws -> [Double] {
+    public static func readWeights(
+        path: String, outputs: Int, features: Int, expectedFeatureNames: [String]? = nil,
+        expectedClasses: LabelEncoding? = nil
+    ) throws -> [Double] {
         guard FileManager.default.fileExists(atPath: path) else {
             throw DescentError.input("\(path): cannot read the --init-weights file (does it exist?)")
         }
         let data = try MappedFile.contents(of: path, role: "--init-weights")
-        let expected = "\(outputs) line\(outputs == 1 ? "" : "s") of \(features + 1) numbers (\(features) weight\(features == 1 ? "" : "s"), then the bias)"
+        let expected =
+            "\(outputs) line\(outputs == 1 ? "" : "s") of \(features + 1) numbers (\(features) weight\(features == 1 ? "" : "s"), then the bias)"
         var rows: [[Double]] = []
         if data.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 10 || $0 == 13 }) {
             throw DescentError.input("\(path): the --init-weights file is empty; it needs \(expected), or a model.json")
         }
-        if let first = data.first(where: { !($0 == 32 || $0 == 9 || $0 == 10 || $0 == 13) }), first == UInt8(ascii: "{") || first == 0xEF {
+        if let first = data.first(where: { !($0 == 32 || $0 == 9 || $0 == 10 || $0 == 13) }),
+            first == UInt8(ascii: "{") || first == 0xEF
+        {
             guard case .object(let object) = try parseJSON(data, path: path, what: "the --init-weights file") else {
                 throw DescentError.input("\(path): not a Descent model JSON (not a JSON object)")
             }
@@ -194,7 +242,8 @@ public struct ModelFile: Equatable, Sendable {
                 // A model file: it must be one this build reads, for data like this.
                 let model = try read(object: object, path: path)
                 if let expected = expectedFeatureNames {
-                    try model.checkFits(featureNames: expected, classes: expectedClasses, path: path, data: "the training data")
+                    try model.checkFits(
+                        featureNames: expected, classes: expectedClasses, path: path, data: "the training data")
                 }
                 rows = model.weights
             } else {
@@ -208,7 +257,8 @@ public struct ModelFile: Equatable, Sendable {
                     }
                     return try items.map { item in
                         guard case .number(let n) = item else {
-                            throw DescentError.input("\(path): the weights must be numbers (found \(item)); expected \(expected)")
+                            throw DescentError.input(
+                                "\(path): the weights must be numbers (found \(item)); expected \(expected)")
                         }
                         return n
                     }
@@ -219,18 +269,24 @@ public struct ModelFile: Equatable, Sendable {
             for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
                 let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
                 if trimmed.isEmpty { continue }
-                rows.append(try trimmed.split(separator: ",").map { cell in
-                    guard let v = Double(cell.trimmingCharacters(in: .whitespaces)), v.isFinite else {
-                        throw DescentError.input("\(path):\(number + 1): '\(cell)' is not a finite number; expected \(expected)")
-                    }
-                    return v
-                })
+                rows.append(
+                    try trimmed.split(separator: ",").map { cell in
+                        guard let v = Double(cell.trimmingCharacters(in: .whitespaces)), v.isFinite else {
+                            throw DescentError.input(
+                                "\(path):\(number + 1): '\(cell)' is not a finite number; expected \(expected)")
+                        }
+                        return v
+                    })
             }
         }
         guard rows.count == outputs, rows.allSatisfy({ $0.count == features + 1 }) else {
-            throw DescentError.input("\(path): holds \(rows.map { String($0.count) }.joined(separator: "+")) weights; this model needs \(expected)")
+            throw DescentError.input(
+                "\(path): holds \(rows.map { String($0.count) }.joined(separator: "+")) weights; this model needs \(expected)"
+            )
         }
-        guard rows.joined().allSatisfy(\.isFinite) else { throw DescentError.input("\(path): the weights must be finite numbers") }
+        guard rows.joined().allSatisfy(\.isFinite) else {
+            throw DescentError.input("\(path): the weights must be finite numbers")
+        }
         return Array(rows.joined())
     }
 }

@@ -19,9 +19,12 @@ package enum PredictionCSV {
 
     /// The body, formatted in parallel in pieces of `piece` rows, returned in row order.
     /// Probabilities are printed in the shortest form that reads back to the same value.
-    package static func body<T: KernelScalar>(_ predictions: Predictions<T>, classNames: [String], executor: ShardedExecutor,
-                                             piece: Int = 1 << 16) -> [Data] {
-        let n = predictions.classes.count, k = predictions.classCount
+    package static func body<T: KernelScalar>(
+        _ predictions: Predictions<T>, classNames: [String], executor: ShardedExecutor,
+        piece: Int = 1 << 16
+    ) -> [Data] {
+        let n = predictions.classes.count
+        let k = predictions.classCount
         let pieces = (n + piece - 1) / piece
         let names = classNames.map { Array(field($0).utf8) }
         let withProbabilities = !predictions.probabilities.isEmpty

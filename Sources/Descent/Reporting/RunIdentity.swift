@@ -22,5 +22,7 @@ package struct RunIdentity: Sendable, Equatable {
         started = try fields.string("started")
     }
 
-    package var json: JSONValue { ["id": .init(id), "configuration-hash": .init(configurationHash), "started": .init(started)] }
+    package var json: JSONValue {
+        ["id": .init(id), "configuration-hash": .init(configurationHash), "started": .init(started)]
+    }
 }

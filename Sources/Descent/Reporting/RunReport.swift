@@ -11,10 +11,16 @@ package enum RunReport {
     /// The tutorial's "Training Loss" plot (and the validation loss when there is one).
     package static func lossSVG(_ history: [EpochRecord]) -> String {
         let plot = SVGPlot(title: "Training Loss", xLabel: "Epoch #", yLabel: "Loss")
-        var series = [SVGPlot.Series(label: "training loss", points: history.map { (Double($0.epoch), $0.loss) }, color: SVGPlot.palette[0])]
+        var series = [
+            SVGPlot.Series(
+                label: "training loss", points: history.map { (Double($0.epoch), $0.loss) }, color: SVGPlot.palette[0])
+        ]
         if history.contains(where: { $0.validationLoss != nil }) {
-            series.append(SVGPlot.Series(label: "validation loss", points: history.compactMap { r in r.validationLoss.map { (Double(r.epoch), $0) } },
-                                         color: SVGPlot.palette[1], dashed: true))
+            series.append(
+                SVGPlot.Series(
+                    label: "validation loss",
+                    points: history.compactMap { r in r.validationLoss.map { (Double(r.epoch), $0) } },
+                    color: SVGPlot.palette[1], dashed: true))
         }
         return plot.lines(series)
     }
@@ -29,18 +35,25 @@ package enum RunReport {
         let points = (0..<shown).map { r in
             (Double(test.feature(r, 0)), test.featureCount > 1 ? Double(test.feature(r, 1)) : 0, test.label(r))
         }
-        var plot = SVGPlot(title: "Data", xLabel: result.data.featureNames.first ?? "x0",
-                           yLabel: result.data.featureNames.count > 1 ? result.data.featureNames[1] : "")
+        var plot = SVGPlot(
+            title: "Data", xLabel: result.data.featureNames.first ?? "x0",
+            yLabel: result.data.featureNames.count > 1 ? result.data.featureNames[1] : "")
         if test.rowCount > shown { plot.title = "Data (first \(shown) of \(test.rowCount) test points)" }
-        let weights = result.training.weights, outputs = result.outputs
-        let regions: (([(Double, Double)]) -> [Int])? = test.featureCount == 2
-            ? { cells in PredictionKernel.classes(of: cells.map { [$0.0, $0.1] }, weights: weights, outputs: outputs) } : nil
-        return plot.scatter(SVGPlot.Scatter(points: points), classes: result.data.classCount,
-                            classNames: result.data.classes.names, regions: regions)
+        let weights = result.training.weights
+        let outputs = result.outputs
+        let regions: (([(Double, Double)]) -> [Int])? =
+            test.featureCount == 2
+            ? { cells in PredictionKernel.classes(of: cells.map { [$0.0, $0.1] }, weights: weights, outputs: outputs) }
+            : nil
+        return plot.scatter(
+            SVGPlot.Scatter(points: points), classes: result.data.classCount,
+            classNames: result.data.classes.names, regions: regions)
     }
 
     /// The metrics object written to `metrics.json`; `run` names the run its folder holds.
-    package static func metrics<T: KernelScalar>(_ result: ExperimentResult<T>, threads: Int, run: RunIdentity? = nil) -> JSONValue {
+    package static func metrics<T: KernelScalar>(_ result: ExperimentResult<T>, threads: Int, run: RunIdentity? = nil)
+        -> JSONValue
+    {
         let epochs = result.training.epochsRun
         var o: [String: JSONValue] = [
             "epochs-run": .init(epochs),
@@ -52,8 +65,10 @@ package enum RunReport {
             "threads": .init(threads),
             "train-seconds": .init(result.trainSeconds),
             "prepare-seconds": .init(result.prepareSeconds),
-            "rows-per-second": .init(result.trainSeconds > 0
-                ? Double(result.data.train.rowCount * max(0, epochs - result.resumedEpochs)) / result.trainSeconds : 0),
+            "rows-per-second": .init(
+                result.trainSeconds > 0
+                    ? Double(result.data.train.rowCount * max(0, epochs - result.resumedEpochs)) / result.trainSeconds
+                    : 0),
         ]
         if let run { o["run"] = run.json }
         if result.resumedEpochs > 0 { o["resumed-at-epoch"] = .init(result.resumedEpochs) }
@@ -70,8 +85,10 @@ package enum RunReport {
     /// - Parameters:
     ///   - curve: the epochs to plot (``LossCurve``).
     ///   - configuration: the run's configuration, recorded in `model.json`.
-    package static func files<T: KernelScalar>(_ result: ExperimentResult<T>, curve: [EpochRecord], configuration: RunConfiguration,
-                                              threads: Int, run: RunIdentity) -> [(name: String, contents: Data)] {
+    package static func files<T: KernelScalar>(
+        _ result: ExperimentResult<T>, curve: [EpochRecord], configuration: RunConfiguration,
+        threads: Int, run: RunIdentity
+    ) -> [(name: String, contents: Data)] {
         var files: [(name: String, contents: Data)] = [
             ("loss.svg", Data(lossSVG(curve).utf8)),
             ("metrics.json", Data(metrics(result, threads: threads, run: run).text().utf8)),
@@ -79,10 +96,13 @@ package enum RunReport {
         guard result.report != nil else { return files }
         files.append(("data.svg", Data(dataSVG(result).utf8)))
         let width = result.data.train.featureCount + 1
-        let weights = (0..<result.outputs).map { k in (0..<width).map { Double(result.training.weights[k * width + $0]) } }
-        let model = ModelFile(weights: weights, precision: configuration.precision, loss: result.loss,
-                              featureNames: result.data.featureNames, labelName: result.data.labelName, classes: result.data.classes,
-                              standardization: result.data.standardization, seed: configuration.training.seed)
+        let weights = (0..<result.outputs).map { k in
+            (0..<width).map { Double(result.training.weights[k * width + $0]) }
+        }
+        let model = ModelFile(
+            weights: weights, precision: configuration.precision, loss: result.loss,
+            featureNames: result.data.featureNames, labelName: result.data.labelName, classes: result.data.classes,
+            standardization: result.data.standardization, seed: configuration.training.seed)
         var recorded = configuration
         recorded.loss = result.loss
         var object = model.json(configuration: recorded.settingsObject())

@@ -51,8 +51,9 @@ final class EpochRows<T: KernelScalar>: @unchecked Sendable {
             scratchScalars = scalars
             scratch = (0..<executor.threads).map { _ in .allocate(capacity: scalars) }
             let spread = Set(dataset.placement.shards.compactMap(\.node)).count > 1 || dataset.placement.interleaved
-            let buffer = NodeBuffer(byteCount: dataset.rowCount * width * MemoryLayout<T>.stride,
-                                    placement: spread ? .interleaved : .anywhere)
+            let buffer = NodeBuffer(
+                byteCount: dataset.rowCount * width * MemoryLayout<T>.stride,
+                placement: spread ? .interleaved : .anywhere)
             self.buffer = buffer
             copy = buffer.pointer.bindMemory(to: T.self, capacity: max(1, dataset.rowCount * width))
         } else {
@@ -71,14 +72,21 @@ final class EpochRows<T: KernelScalar>: @unchecked Sendable {
         let n = dataset.rowCount
         let shuffle = EpochShuffle(count: n, seed: seed, epoch: epoch)
         let buckets = shuffle.bucketCount
-        let dataset = self.dataset, width = self.width, plan = dataset.placement
-        let chunkRows = dataset.chunks.chunkRows, features = dataset.featureCount, labelBytes = dataset.labelBytes
+        let dataset = self.dataset
+        let width = self.width
+        let plan = dataset.placement
+        let chunkRows = dataset.chunks.chunkRows
+        let features = dataset.featureCount
+        let labelBytes = dataset.labelBytes
         let shards = plan.shards.count
         // cursors[s * buckets + b]: first rows of bucket b counted by shard s, then the next
         // free place of bucket b for shard s's rows. starts[b]: where bucket b begins.
         let cursors = UnsafeMutablePointer<Int>.allocate(capacity: shards * buckets)
         let starts = UnsafeMutablePointer<Int>.allocate(capacity: buckets + 1)
-        defer { cursors.deallocate(); starts.deallocate() }
+        defer {
+            cursors.deallocate()
+            starts.deallocate()
+        }
         let box = UncheckedBox((cursors, starts, copy, self.buckets))
         let node: (Int) -> Int? = { plan.node(ofShard: $0) }
 
@@ -108,9 +116,12 @@ final class EpochRows<T: KernelScalar>: @unchecked Sendable {
         starts[buckets] = total
         // Pass 2: each shard streams through its chunks and appends every row to its bucket.
         executor.run(iterations: shards, node: node) { s in
-            let next = box.value.0 + s * buckets, target = box.value.2, ids = box.value.3
+            let next = box.value.0 + s * buckets
+            let target = box.value.2
+            let ids = box.value.3
             for chunk in plan.shards[s].chunks {
-                let block = dataset.block(chunk), labels = dataset.labels(chunk)
+                let block = dataset.block(chunk)
+                let labels = dataset.labels(chunk)
                 let rows = dataset.chunks.rows(ofChunk: chunk)
                 for local in 0..<rows.count {
                     let row = rows.lowerBound &+ local
@@ -140,7 +151,8 @@ final class EpochRows<T: KernelScalar>: @unchecked Sendable {
         }
         let buffers = UncheckedBox(scratch)
         executor.run(iterations: parts.count) { q in
-            let starts = box.value.1, target = box.value.2
+            let starts = box.value.1
+            let target = box.value.2
             let scratch = buffers.value[q]
             for b in parts[q] {
                 let region = target + starts[b] &* width
@@ -150,7 +162,11 @@ final class EpochRows<T: KernelScalar>: @unchecked Sendable {
                 while step > 0 {
                     let a = scratch + step &* width
                     let other = scratch + shuffle.swapPartner(bucket: b, step: step) &* width
-                    for j in 0..<width { let t = a[j]; a[j] = other[j]; other[j] = t }
+                    for j in 0..<width {
+                        let t = a[j]
+                        a[j] = other[j]
+                        other[j] = t
+                    }
                     step -= 1
                 }
                 region.update(from: scratch, count: size * width)

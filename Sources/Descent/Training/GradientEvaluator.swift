@@ -38,7 +38,8 @@ package final class GradientEvaluator<T: KernelScalar> {
         partialCapacity = max(1, dataset.chunks.chunkCount, batchChunks)
         partials = .allocate(capacity: partialCapacity * stride)
         partials.initialize(repeating: 0, count: partialCapacity * stride)
-        scratchPerThread = GradientKernel.scratchVectors(T.self, features: dataset.featureCount, outputs: outputs, rows: dataset.chunks.chunkRows)
+        scratchPerThread = GradientKernel.scratchVectors(
+            T.self, features: dataset.featureCount, outputs: outputs, rows: dataset.chunks.chunkRows)
         scratch = .allocate(capacity: scratchPerThread * max(1, executor.threads, dataset.placement.shards.count))
     }
 
@@ -66,8 +67,10 @@ package final class GradientEvaluator<T: KernelScalar> {
     /// Returns the summed loss.
     @_specialize(where T == Double)
     @_specialize(where T == Float)
-    func batch(weights: UnsafePointer<T>, rows: EpochRows<T>, start: Int, count: Int, parallel: Bool,
-                      gradient: UnsafeMutablePointer<T>) -> T {
+    func batch(
+        weights: UnsafePointer<T>, rows: EpochRows<T>, start: Int, count: Int, parallel: Bool,
+        gradient: UnsafeMutablePointer<T>
+    ) -> T {
         switch loss {
         case .squaredError: return batch(SquaredErrorKernel.self, weights, rows, start, count, parallel, gradient)
         case .logLoss: return batch(LogLossKernel.self, weights, rows, start, count, parallel, gradient)
@@ -78,34 +81,46 @@ package final class GradientEvaluator<T: KernelScalar> {
 
     @inline(__always)
     func fullBatch<L: LossKernel>(_ kind: L.Type, weights: UnsafePointer<T>, gradient: UnsafeMutablePointer<T>) -> T {
-        let dataset = self.dataset, plan = dataset.placement, chunks = dataset.chunks
-        let features = dataset.featureCount, outputs = self.outputs, stride = self.stride
+        let dataset = self.dataset
+        let plan = dataset.placement
+        let chunks = dataset.chunks
+        let features = dataset.featureCount
+        let outputs = self.outputs
+        let stride = self.stride
         let labelBytes = dataset.labelBytes
-        let partials = UncheckedBox(self.partials), weights = UncheckedBox(weights)
-        let scratch = UncheckedBox(self.scratch), perThread = scratchPerThread
+        let partials = UncheckedBox(self.partials)
+        let weights = UncheckedBox(weights)
+        let scratch = UncheckedBox(self.scratch)
+        let perThread = scratchPerThread
         executor.run(iterations: plan.shards.count, node: { plan.node(ofShard: $0) }) { s in
             let range = plan.shards[s].chunks
             for chunk in range {
-                GradientKernel.contiguous(kind, weights: weights.value, features: features, outputs: outputs,
-                                          block: dataset.block(chunk), stride: chunks.chunkRows,
-                                          labels: dataset.labels(chunk), labelBytes: labelBytes,
-                                          rows: chunks.rows(ofChunk: chunk).count,
-                                          into: partials.value + chunk * stride,
-                                          prefetching: chunk + 1 < range.upperBound ? UnsafePointer(dataset.block(chunk + 1)) : nil,
-                                          scratch: scratch.value + s * perThread)
+                GradientKernel.contiguous(
+                    kind, weights: weights.value, features: features, outputs: outputs,
+                    block: dataset.block(chunk), stride: chunks.chunkRows,
+                    labels: dataset.labels(chunk), labelBytes: labelBytes,
+                    rows: chunks.rows(ofChunk: chunk).count,
+                    into: partials.value + chunk * stride,
+                    prefetching: chunk + 1 < range.upperBound ? UnsafePointer(dataset.block(chunk + 1)) : nil,
+                    scratch: scratch.value + s * perThread)
             }
         }
         return finish(count: chunks.chunkCount, gradient: gradient, share: dataset.share)
     }
 
     @inline(__always)
-    func batch<L: LossKernel>(_ kind: L.Type, _ weights: UnsafePointer<T>, _ rows: EpochRows<T>, _ start: Int, _ count: Int,
-                              _ parallel: Bool, _ gradient: UnsafeMutablePointer<T>) -> T {
+    func batch<L: LossKernel>(
+        _ kind: L.Type, _ weights: UnsafePointer<T>, _ rows: EpochRows<T>, _ start: Int, _ count: Int,
+        _ parallel: Bool, _ gradient: UnsafeMutablePointer<T>
+    ) -> T {
         let chunkRows = dataset.chunks.chunkRows
         let chunkCount = (count + chunkRows - 1) / chunkRows
         precondition(chunkCount <= partialCapacity, "batch larger than the evaluator was made for")
-        let features = dataset.featureCount, outputs = self.outputs, stride = self.stride
-        let partials = UncheckedBox(self.partials), weights = UncheckedBox(weights)
+        let features = dataset.featureCount
+        let outputs = self.outputs
+        let stride = self.stride
+        let partials = UncheckedBox(self.partials)
+        let weights = UncheckedBox(weights)
         var share: RankShare?
         if parallel, let ranks = batchRanks {
             share = batchShares[chunkCount] ?? ranks.share(chunkCount: chunkCount)
@@ -114,12 +129,18 @@ package final class GradientEvaluator<T: KernelScalar> {
         let owned = share?.owned ?? 0..<chunkCount
         let iterations = parallel ? max(1, min(executor.threads, owned.count)) : 1
         let plan = dataset.placement
-        let scratch = UncheckedBox(self.scratch), perThread = scratchPerThread
-        executor.run(iterations: iterations, node: { plan.shards.indices.contains($0) ? plan.node(ofShard: $0) : nil }) { s in
-            for chunk in (owned.lowerBound + s * owned.count / iterations)..<(owned.lowerBound + (s + 1) * owned.count / iterations) {
+        let scratch = UncheckedBox(self.scratch)
+        let perThread = scratchPerThread
+        executor.run(iterations: iterations, node: { plan.shards.indices.contains($0) ? plan.node(ofShard: $0) : nil })
+        { s in
+            for chunk
+                in (owned.lowerBound + s * owned.count / iterations)..<(owned.lowerBound + (s + 1) * owned.count
+                    / iterations)
+            {
                 let first = start + chunk * chunkRows
-                GradientEvaluator.piece(kind, weights.value, features, outputs, rows, first, min(chunkRows, start + count - first),
-                                        into: partials.value + chunk * stride, scratch: scratch.value + s * perThread)
+                GradientEvaluator.piece(
+                    kind, weights.value, features, outputs, rows, first, min(chunkRows, start + count - first),
+                    into: partials.value + chunk * stride, scratch: scratch.value + s * perThread)
             }
         }
         return finish(count: chunkCount, gradient: gradient, share: share)
@@ -128,12 +149,15 @@ package final class GradientEvaluator<T: KernelScalar> {
     /// One piece of at most a chunk of positions: from the shuffled copy, or in stored order
     /// straight from the chunk block when the piece lies inside one (else through a copy).
     @inline(__always)
-    static func piece<L: LossKernel>(_ kind: L.Type, _ weights: UnsafePointer<T>, _ features: Int, _ outputs: Int,
-                                     _ rows: EpochRows<T>, _ first: Int, _ count: Int, into partial: UnsafeMutablePointer<T>,
-                                     scratch: UnsafeMutablePointer<T.Vector>) {
+    static func piece<L: LossKernel>(
+        _ kind: L.Type, _ weights: UnsafePointer<T>, _ features: Int, _ outputs: Int,
+        _ rows: EpochRows<T>, _ first: Int, _ count: Int, into partial: UnsafeMutablePointer<T>,
+        scratch: UnsafeMutablePointer<T.Vector>
+    ) {
         if let copy = rows.copy {
-            GradientKernel.rowMajor(kind, weights: weights, features: features, outputs: outputs, rows: count,
-                                    source: copy + first &* rows.width, into: partial)
+            GradientKernel.rowMajor(
+                kind, weights: weights, features: features, outputs: outputs, rows: count,
+                source: copy + first &* rows.width, into: partial)
             return
         }
         let dataset = rows.dataset
@@ -141,14 +165,18 @@ package final class GradientEvaluator<T: KernelScalar> {
         let offset = first & (chunkRows - 1)
         let padded = (count + T.lanes - 1) / T.lanes * T.lanes
         if offset + padded <= chunkRows {
-            let chunk = first / chunkRows, labelBytes = dataset.labelBytes
-            GradientKernel.contiguous(kind, weights: weights, features: features, outputs: outputs,
-                                      block: dataset.block(chunk) + offset, stride: chunkRows,
-                                      labels: dataset.labels(chunk) + offset &* labelBytes, labelBytes: labelBytes,
-                                      rows: count, into: partial, scratch: scratch)
+            let chunk = first / chunkRows
+            let labelBytes = dataset.labelBytes
+            GradientKernel.contiguous(
+                kind, weights: weights, features: features, outputs: outputs,
+                block: dataset.block(chunk) + offset, stride: chunkRows,
+                labels: dataset.labels(chunk) + offset &* labelBytes, labelBytes: labelBytes,
+                rows: count, into: partial, scratch: scratch)
         } else {
-            GradientKernel.copied(kind, weights: weights, features: features, outputs: outputs, rows: count, featureStride: chunkRows,
-                                  into: partial, row: { UnsafePointer(dataset.rowBase(first &+ $0)) }, label: { dataset.label(first &+ $0) })
+            GradientKernel.copied(
+                kind, weights: weights, features: features, outputs: outputs, rows: count, featureStride: chunkRows,
+                into: partial, row: { UnsafePointer(dataset.rowBase(first &+ $0)) },
+                label: { dataset.label(first &+ $0) })
         }
     }
 

@@ -17,8 +17,14 @@ struct LearningRateSequence: Sendable {
     package mutating func rate(epoch: Int) -> Double {
         guard configuration.schedule == .step else { return configuration.learningRate(epoch: epoch) }
         let target = epoch / max(1, configuration.stepSize)
-        if target < cuts { cuts = 0; stepRate = configuration.alpha }
-        while cuts < target { stepRate *= configuration.gamma; cuts += 1 }
+        if target < cuts {
+            cuts = 0
+            stepRate = configuration.alpha
+        }
+        while cuts < target {
+            stepRate *= configuration.gamma
+            cuts += 1
+        }
         return stepRate
     }
 }

@@ -46,7 +46,9 @@ package struct Optimizer<T: KernelScalar> {
     package mutating func step(weights: UnsafeMutablePointer<T>, gradient: UnsafePointer<T>, rate: T) {
         let first = steps == 0
         let keep = 1 - dampening
-        let momentum = self.momentum, nesterov = self.nesterov, weightDecay = self.weightDecay
+        let momentum = self.momentum
+        let nesterov = self.nesterov
+        let weightDecay = self.weightDecay
         velocity.withUnsafeMutableBufferPointer { buffer in
             for i in 0..<buffer.count {
                 var g = gradient[i]

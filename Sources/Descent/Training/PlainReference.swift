@@ -9,8 +9,11 @@ import Foundation
 package enum PlainReference {
     /// Trains for `epochs` epochs from `initial` and returns the loss of every epoch and
     /// the final weights, with the meaning ``Trainer`` gives them.
-    package static func train<T: KernelScalar>(_ c: TrainingConfiguration, dataset: Dataset<T>, initial: [T], epochs: Int) -> (losses: [Double], weights: [Double]) {
-        let n = dataset.rowCount, d = dataset.featureCount
+    package static func train<T: KernelScalar>(
+        _ c: TrainingConfiguration, dataset: Dataset<T>, initial: [T], epochs: Int
+    ) -> (losses: [Double], weights: [Double]) {
+        let n = dataset.rowCount
+        let d = dataset.featureCount
         let outputs = c.loss.outputCount(classCount: dataset.classCount)
         let width = d + 1
         let x: [[Double]] = (0..<n).map { r in (0..<d).map { Double(dataset.feature(r, $0)) } }
@@ -55,7 +58,11 @@ package enum PlainReference {
                 case .hinge:
                     for k in 0..<outputs where k != y[r] {
                         let margin = z[k] - z[y[r]] + 1
-                        if margin > 0 { total += margin; dz[k] += 1; dz[y[r]] -= 1 }
+                        if margin > 0 {
+                            total += margin
+                            dz[k] += 1
+                            dz[y[r]] -= 1
+                        }
                     }
                 }
                 for k in 0..<outputs {
@@ -71,7 +78,9 @@ package enum PlainReference {
         }
 
         /// torch.optim.SGD's step, written out.
-        func update(_ gradient: [Double], rate: Double, _ w: inout [Double], _ velocity: inout [Double], _ steps: inout Int) {
+        func update(
+            _ gradient: [Double], rate: Double, _ w: inout [Double], _ velocity: inout [Double], _ steps: inout Int
+        ) {
             for i in w.indices {
                 var g = gradient[i] + c.weightDecay * w[i]
                 if c.momentum != 0 {
@@ -116,9 +125,14 @@ package enum PlainReference {
                     }
                     if shares.count > 1 {
                         for i in w.indices {
-                            let meanWeight = shares.indices.map { workerWeights[$0][i] }.reduce(0, +) / Double(shares.count)
-                            let meanVelocity = shares.indices.map { workerVelocity[$0][i] }.reduce(0, +) / Double(shares.count)
-                            for k in shares.indices { workerWeights[k][i] = meanWeight; workerVelocity[k][i] = meanVelocity }
+                            let meanWeight =
+                                shares.indices.map { workerWeights[$0][i] }.reduce(0, +) / Double(shares.count)
+                            let meanVelocity =
+                                shares.indices.map { workerVelocity[$0][i] }.reduce(0, +) / Double(shares.count)
+                            for k in shares.indices {
+                                workerWeights[k][i] = meanWeight
+                                workerVelocity[k][i] = meanVelocity
+                            }
                         }
                     }
                 }

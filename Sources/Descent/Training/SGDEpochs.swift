@@ -84,20 +84,30 @@ final class SGDEpochs<T: KernelScalar> {
         // ranks' threads) and the averaging gathers the models in worker order; one worker
         // runs on every rank, each computing its chunks of every large batch.
         ranks = trainer.ranks
-        rankWorkers = ranks.map { k > 1 ? BlockReduction.ranges(count: k, weights: $0.threads) : [Range<Int>](repeating: 0..<1, count: $0.size) } ?? [0..<k]
+        rankWorkers =
+            ranks.map {
+                k > 1
+                    ? BlockReduction.ranges(count: k, weights: $0.threads)
+                    : [Range<Int>](repeating: 0..<1, count: $0.size)
+            } ?? [0..<k]
         local = rankWorkers[ranks?.rank ?? 0]
         hosts = min(executor.threads, local.count)
         let shares = ChunkPlan.split(n, into: k)
         rows = EpochRows(dataset: trainer.train, shuffle: c.shuffle, executor: executor)
         let parameters = trainer.parameterCount
         workers = shares.enumerated().map { index, share in
-            let evaluator = index == 0 ? trainer.evaluator
-                : GradientEvaluator(dataset: trainer.train, loss: c.loss, executor: ShardedExecutor(threads: 1),
-                                    maximumBatchRows: min(c.batchSize, n))
-            return SGDWorker(weights: initialWeights,
-                             optimizer: Optimizer<T>(parameterCount: parameters, momentum: c.momentum, dampening: c.dampening,
-                                                     nesterov: c.nesterov, weightDecay: c.weightDecay),
-                             evaluator: evaluator, positions: share)
+            let evaluator =
+                index == 0
+                ? trainer.evaluator
+                : GradientEvaluator(
+                    dataset: trainer.train, loss: c.loss, executor: ShardedExecutor(threads: 1),
+                    maximumBatchRows: min(c.batchSize, n))
+            return SGDWorker(
+                weights: initialWeights,
+                optimizer: Optimizer<T>(
+                    parameterCount: parameters, momentum: c.momentum, dampening: c.dampening,
+                    nesterov: c.nesterov, weightDecay: c.weightDecay),
+                evaluator: evaluator, positions: share)
         }
         averaging = k > 1 ? [T](repeating: 0, count: k * parameters) : []
         if k == 1, let ranks { workers[0].evaluator.batchRanks = ranks }
@@ -115,7 +125,9 @@ final class SGDEpochs<T: KernelScalar> {
     /// Sets every worker's momentum buffer and step count (resuming from a checkpoint; the
     /// weights were given to the initializer).
     func restore(velocity: [T], steps: [Int]) {
-        precondition(steps.count == workers.count, "the checkpoint has \(steps.count) workers' step counts, the run \(workers.count)")
+        precondition(
+            steps.count == workers.count,
+            "the checkpoint has \(steps.count) workers' step counts, the run \(workers.count)")
         for (worker, count) in zip(workers, steps) { worker.optimizer.restore(velocity: velocity, steps: count) }
     }
 
@@ -138,11 +150,17 @@ final class SGDEpochs<T: KernelScalar> {
         var first = 0
         while first < most {
             let last = min(first + every, most)
-            let workers = UncheckedBox(self.workers), hosts = self.hosts, plan = rows.dataset.placement
+            let workers = UncheckedBox(self.workers)
+            let hosts = self.hosts
+            let plan = rows.dataset.placement
             let round = first
-            let local = self.local, n = local.count
+            let local = self.local
+            let n = local.count
             if hosts > 0 {  // a rank may host no worker
-                executor.run(iterations: hosts, node: { plan.shards.indices.contains($0) && hosts > 1 ? plan.node(ofShard: $0) : nil }) { host in
+                executor.run(
+                    iterations: hosts,
+                    node: { plan.shards.indices.contains($0) && hosts > 1 ? plan.node(ofShard: $0) : nil }
+                ) { host in
                     for index in (local.lowerBound + host * n / hosts)..<(local.lowerBound + (host + 1) * n / hosts) {
                         self.runBatches(of: workers.value[index], from: round, to: min(last, counts[index]), rate: rate)
                     }
@@ -188,8 +206,9 @@ final class SGDEpochs<T: KernelScalar> {
                 for b in from..<to {
                     let start = worker.positions.lowerBound + b * size
                     let count = min(size, end - start)
-                    var loss = worker.evaluator.batch(weights: w.baseAddress!, rows: rows, start: start, count: count,
-                                                      parallel: parallel && count >= threshold, gradient: g.baseAddress!)
+                    var loss = worker.evaluator.batch(
+                        weights: w.baseAddress!, rows: rows, start: start, count: count,
+                        parallel: parallel && count >= threshold, gradient: g.baseAddress!)
                     if mean {
                         let n = T(count)
                         for i in 0..<g.count { g[i] = g[i] / n }
@@ -208,8 +227,11 @@ final class SGDEpochs<T: KernelScalar> {
     @inline(__always)
     func perSample<L: LossKernel>(_ kind: L.Type, _ worker: SGDWorker<T>, _ from: Int, _ to: Int, _ rate: T) {
         let dataset = rows.dataset
-        let features = dataset.featureCount, outputs = worker.evaluator.outputs
-        let copy = rows.copy, width = rows.width, chunkRows = dataset.chunks.chunkRows
+        let features = dataset.featureCount
+        let outputs = worker.evaluator.outputs
+        let copy = rows.copy
+        let width = rows.width
+        let chunkRows = dataset.chunks.chunkRows
         let featureStride = copy == nil ? chunkRows : 1
         let scores = worker.scores
         var total = worker.lossTotal
@@ -219,11 +241,13 @@ final class SGDEpochs<T: KernelScalar> {
         worker.weights.withUnsafeMutableBufferPointer { w in
             worker.gradient.withUnsafeMutableBufferPointer { g in
                 for position in (base + from)..<(base + to) {
-                    let row = copy.map { UnsafePointer($0 + position &* width) } ?? UnsafePointer(dataset.rowBase(position))
+                    let row =
+                        copy.map { UnsafePointer($0 + position &* width) } ?? UnsafePointer(dataset.rowBase(position))
                     let label = copy == nil ? RowSink<T>.scalar(Double(dataset.label(position))) : row[features]
-                    let loss = GradientKernel.single(kind, weights: w.baseAddress!, features: features, outputs: outputs,
-                                                     row: row, featureStride: featureStride, label: label, scores: scores,
-                                                     gradient: g.baseAddress!)
+                    let loss = GradientKernel.single(
+                        kind, weights: w.baseAddress!, features: features, outputs: outputs,
+                        row: row, featureStride: featureStride, label: label, scores: scores,
+                        gradient: g.baseAddress!)
                     optimizer.step(weights: w.baseAddress!, gradient: g.baseAddress!, rate: rate)
                     total += Double(loss)
                 }
@@ -245,14 +269,18 @@ final class SGDEpochs<T: KernelScalar> {
         var mine = local.map { workers[$0].lossTotal.bitPattern }
         var all = [UInt64](repeating: 0, count: workers.count)
         mine.withUnsafeMutableBytes { m in
-            all.withUnsafeMutableBytes { ranks.communicator.allGather(UnsafeRawBufferPointer(m), counts: rankWorkers.map { $0.count * 8 }, into: $0) }
+            all.withUnsafeMutableBytes {
+                ranks.communicator.allGather(
+                    UnsafeRawBufferPointer(m), counts: rankWorkers.map { $0.count * 8 }, into: $0)
+            }
         }
         for (worker, bits) in zip(workers, all) { worker.lossTotal = Double(bitPattern: bits) }
     }
 
     /// Replaces one buffer of every worker, lent by `access`, with the workers' average.
     func averageEach(_ access: (SGDWorker<T>, (inout UnsafeMutableBufferPointer<T>) -> Void) -> Void) {
-        let k = workers.count, p = workers[0].weights.count
+        let k = workers.count
+        let p = workers[0].weights.count
         let divisor = T(k)
         averaging.withUnsafeMutableBufferPointer { scratch in
             let s = scratch.baseAddress!
@@ -264,9 +292,10 @@ final class SGDEpochs<T: KernelScalar> {
                 let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, local.count * bytes), alignment: 16)
                 defer { copy.deallocate() }
                 copy.baseAddress!.copyMemory(from: mine, byteCount: local.count * bytes)
-                ranks.communicator.allGather(UnsafeRawBufferPointer(start: copy.baseAddress!, count: local.count * bytes),
-                                             counts: rankWorkers.map { $0.count * bytes },
-                                             into: UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(s), count: k * bytes))
+                ranks.communicator.allGather(
+                    UnsafeRawBufferPointer(start: copy.baseAddress!, count: local.count * bytes),
+                    counts: rankWorkers.map { $0.count * bytes },
+                    into: UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(s), count: k * bytes))
             }
             FixedOrderReduction.reduce(s, count: k, stride: p)
             for i in 0..<p { s[i] = s[i] / divisor }

@@ -16,10 +16,17 @@ public struct EpochRecord: Sendable, Equatable {
     /// SGD with workers: seconds of `seconds` spent averaging the workers' models.
     public var averageSeconds: Double = 0
 
-    public init(epoch: Int, loss: Double, learningRate: Double, validationLoss: Double? = nil, seconds: Double,
-                shuffleSeconds: Double = 0, averageSeconds: Double = 0) {
-        self.epoch = epoch; self.loss = loss; self.learningRate = learningRate; self.validationLoss = validationLoss
-        self.seconds = seconds; self.shuffleSeconds = shuffleSeconds; self.averageSeconds = averageSeconds
+    public init(
+        epoch: Int, loss: Double, learningRate: Double, validationLoss: Double? = nil, seconds: Double,
+        shuffleSeconds: Double = 0, averageSeconds: Double = 0
+    ) {
+        self.epoch = epoch
+        self.loss = loss
+        self.learningRate = learningRate
+        self.validationLoss = validationLoss
+        self.seconds = seconds
+        self.shuffleSeconds = shuffleSeconds
+        self.averageSeconds = averageSeconds
     }
 }
 
@@ -72,10 +79,18 @@ public struct TrainingState<T: KernelScalar>: Sendable, Equatable {
     public var bestEpoch: Int
     public var sinceImprovement: Int
 
-    public init(epoch: Int, weights: [T], velocity: [T], optimizerSteps: [Int], best: Double, bestWeights: [T],
-                bestEpoch: Int, sinceImprovement: Int) {
-        self.epoch = epoch; self.weights = weights; self.velocity = velocity; self.optimizerSteps = optimizerSteps
-        self.best = best; self.bestWeights = bestWeights; self.bestEpoch = bestEpoch; self.sinceImprovement = sinceImprovement
+    public init(
+        epoch: Int, weights: [T], velocity: [T], optimizerSteps: [Int], best: Double, bestWeights: [T],
+        bestEpoch: Int, sinceImprovement: Int
+    ) {
+        self.epoch = epoch
+        self.weights = weights
+        self.velocity = velocity
+        self.optimizerSteps = optimizerSteps
+        self.best = best
+        self.bestWeights = bestWeights
+        self.bestEpoch = bestEpoch
+        self.sinceImprovement = sinceImprovement
     }
 }
 
@@ -98,16 +113,22 @@ public final class Trainer<T: KernelScalar> {
     /// The ranks of a multi-process run, for SGD (full-batch passes reach them through the datasets).
     let ranks: RankGroup?
 
-    public init(configuration: TrainingConfiguration, train: Dataset<T>, validation: Dataset<T>? = nil, executor: ShardedExecutor,
-                ranks: RankGroup? = nil) {
+    public init(
+        configuration: TrainingConfiguration, train: Dataset<T>, validation: Dataset<T>? = nil,
+        executor: ShardedExecutor,
+        ranks: RankGroup? = nil
+    ) {
         self.ranks = ranks
         self.configuration = configuration
         self.train = train
         self.validation = validation
         self.executor = executor
         let batchRows = configuration.optimizer == .sgd ? min(configuration.batchSize, train.rowCount) : 0
-        evaluator = GradientEvaluator(dataset: train, loss: configuration.loss, executor: executor, maximumBatchRows: batchRows)
-        validationEvaluator = validation.map { GradientEvaluator(dataset: $0, loss: configuration.loss, executor: executor) }
+        evaluator = GradientEvaluator(
+            dataset: train, loss: configuration.loss, executor: executor, maximumBatchRows: batchRows)
+        validationEvaluator = validation.map {
+            GradientEvaluator(dataset: $0, loss: configuration.loss, executor: executor)
+        }
     }
 
     /// Weights of the model: `outputs x (features + 1)`, bias last in each row.
@@ -140,16 +161,19 @@ public final class Trainer<T: KernelScalar> {
     // unspecialized code would go through witness tables on every SGD step.
     @_specialize(where T == Double)
     @_specialize(where T == Float)
-    public func train(initialWeights: [T], resume: TrainingState<T>? = nil, keepHistory: Bool = true,
-                      checkpointEvery: Int? = nil,
-                      onEpoch: (EpochRecord) throws -> Void,
-                      onCheckpoint: (TrainingState<T>) throws -> Void) rethrows -> TrainingResult<T> {
+    public func train(
+        initialWeights: [T], resume: TrainingState<T>? = nil, keepHistory: Bool = true,
+        checkpointEvery: Int? = nil,
+        onEpoch: (EpochRecord) throws -> Void,
+        onCheckpoint: (TrainingState<T>) throws -> Void
+    ) rethrows -> TrainingResult<T> {
         precondition(initialWeights.count == parameterCount, "expected \(parameterCount) initial weights")
         let config = configuration
         var weights = resume?.weights ?? initialWeights
         var gradient = [T](repeating: 0, count: parameterCount)
-        var optimizer = Optimizer<T>(parameterCount: parameterCount, momentum: config.momentum, dampening: config.dampening,
-                                     nesterov: config.nesterov, weightDecay: config.weightDecay)
+        var optimizer = Optimizer<T>(
+            parameterCount: parameterCount, momentum: config.momentum, dampening: config.dampening,
+            nesterov: config.nesterov, weightDecay: config.weightDecay)
         var history: [EpochRecord] = []
         var lastRecord: EpochRecord?
         var best = resume?.best ?? Double.infinity
@@ -159,9 +183,14 @@ public final class Trainer<T: KernelScalar> {
         var stop = StopReason.epochsCompleted
         let sgd = config.optimizer == .sgd ? SGDEpochs(trainer: self, initialWeights: weights) : nil
         if let resume {
-            precondition(resume.weights.count == parameterCount && resume.velocity.count == parameterCount, "the state does not fit the model")
-            if let sgd { sgd.restore(velocity: resume.velocity, steps: resume.optimizerSteps) }
-            else { optimizer.restore(velocity: resume.velocity, steps: resume.optimizerSteps.first ?? 0) }
+            precondition(
+                resume.weights.count == parameterCount && resume.velocity.count == parameterCount,
+                "the state does not fit the model")
+            if let sgd {
+                sgd.restore(velocity: resume.velocity, steps: resume.optimizerSteps)
+            } else {
+                optimizer.restore(velocity: resume.velocity, steps: resume.optimizerSteps.first ?? 0)
+            }
         }
         let firstEpoch = resume?.epoch ?? 0
         var epochsRun = firstEpoch
@@ -171,7 +200,8 @@ public final class Trainer<T: KernelScalar> {
             let started = DispatchTime.now().uptimeNanoseconds
             let rate = rates.rate(epoch: epoch)
             var loss: Double
-            var shuffleSeconds = 0.0, averageSeconds = 0.0
+            var shuffleSeconds = 0.0
+            var averageSeconds = 0.0
             if let sgd {
                 (loss, shuffleSeconds, averageSeconds) = sgd.run(epoch: epoch, rate: T(rate))
                 weights = sgd.weights
@@ -181,14 +211,16 @@ public final class Trainer<T: KernelScalar> {
             }
             let validationLoss = validationEvaluator.map { Double(lossOf($0, weights: weights)) }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-            let record = EpochRecord(epoch: epoch + 1, loss: loss, learningRate: rate, validationLoss: validationLoss, seconds: seconds,
-                                     shuffleSeconds: shuffleSeconds, averageSeconds: averageSeconds)
+            let record = EpochRecord(
+                epoch: epoch + 1, loss: loss, learningRate: rate, validationLoss: validationLoss, seconds: seconds,
+                shuffleSeconds: shuffleSeconds, averageSeconds: averageSeconds)
             if keepHistory { history.append(record) }
             lastRecord = record
             epochsRun = epoch + 1
             try onEpoch(record)
 
-            if !loss.isFinite || !weights.allSatisfy({ $0.isFinite }) || (validationLoss.map { !$0.isFinite } ?? false) {
+            if !loss.isFinite || !weights.allSatisfy({ $0.isFinite }) || (validationLoss.map { !$0.isFinite } ?? false)
+            {
                 stop = .diverged(epoch: epoch + 1)
                 break
             }
@@ -196,7 +228,10 @@ public final class Trainer<T: KernelScalar> {
             if watched < best {
                 best = watched
                 sinceImprovement = 0
-                if validation != nil { bestWeights = weights; bestEpoch = epoch + 1 }
+                if validation != nil {
+                    bestWeights = weights
+                    bestEpoch = epoch + 1
+                }
             } else {
                 sinceImprovement += 1
             }
@@ -210,17 +245,21 @@ public final class Trainer<T: KernelScalar> {
             }
             if let every = checkpointEvery, (epoch + 1) % every == 0, epoch + 1 < config.epochs {
                 let (velocity, steps) = sgd.map { $0.optimizerState() } ?? (optimizer.velocity, [optimizer.steps])
-                try onCheckpoint(TrainingState(epoch: epoch + 1, weights: weights, velocity: velocity, optimizerSteps: steps,
-                                               best: best, bestWeights: validation != nil ? bestWeights : [],
-                                               bestEpoch: bestEpoch, sinceImprovement: sinceImprovement))
+                try onCheckpoint(
+                    TrainingState(
+                        epoch: epoch + 1, weights: weights, velocity: velocity, optimizerSteps: steps,
+                        best: best, bestWeights: validation != nil ? bestWeights : [],
+                        bestEpoch: bestEpoch, sinceImprovement: sinceImprovement))
             }
         }
         if validation != nil, bestEpoch > 0, stop != .diverged(epoch: epochsRun) {
-            return TrainingResult(weights: bestWeights, history: history, stopReason: stop, keptEpoch: bestEpoch,
-                                  epochsRun: epochsRun, lastRecord: lastRecord)
+            return TrainingResult(
+                weights: bestWeights, history: history, stopReason: stop, keptEpoch: bestEpoch,
+                epochsRun: epochsRun, lastRecord: lastRecord)
         }
-        return TrainingResult(weights: weights, history: history, stopReason: stop, keptEpoch: epochsRun,
-                              epochsRun: epochsRun, lastRecord: lastRecord)
+        return TrainingResult(
+            weights: weights, history: history, stopReason: stop, keptEpoch: epochsRun,
+            epochsRun: epochsRun, lastRecord: lastRecord)
     }
 
     /// The loss (summed or mean, as configured) of `weights` over the training set.
@@ -229,7 +268,9 @@ public final class Trainer<T: KernelScalar> {
     func lossOf(_ evaluator: GradientEvaluator<T>, weights: [T]) -> T {
         var scratch = [T](repeating: 0, count: evaluator.parameterCount)
         let loss = weights.withUnsafeBufferPointer { w in
-            scratch.withUnsafeMutableBufferPointer { evaluator.fullBatch(weights: w.baseAddress!, gradient: $0.baseAddress!) }
+            scratch.withUnsafeMutableBufferPointer {
+                evaluator.fullBatch(weights: w.baseAddress!, gradient: $0.baseAddress!)
+            }
         }
         return configuration.gradient == .mean ? loss / T(evaluator.dataset.rowCount) : loss
     }

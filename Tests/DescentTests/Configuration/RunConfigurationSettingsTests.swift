@@ -1,7 +1,8 @@
+import DescentTestSupport
 import Foundation
 import Testing
+
 @testable import Descent
-import DescentTestSupport
 
 /// The settings table (`RunConfiguration.settings`): every property of a run's configuration
 /// is reached by a setting, every setting survives a checkpoint's text, and exactly the
@@ -57,7 +58,8 @@ struct RunConfigurationSettingsTests {
     /// setting changed: then a new option was given a property but no key (the bug of
     /// 0.7.0's six places, where a key left out of the writer was silently lost on resume).
     @Test func everyPropertyIsASetting() throws {
-        let defaults = Self.properties(RunConfiguration()), changed = Self.properties(try Self.everySettingChanged())
+        let defaults = Self.properties(RunConfiguration())
+        let changed = Self.properties(try Self.everySettingChanged())
         // Not settings: the size from which batches split over threads (tuning; the bits never
         // change), and the trainer's loss, which the run resolves from `loss` (nil: by classes).
         let notSettings: Set<String> = ["training.parallelBatchRows", "training.loss"]
@@ -70,10 +72,12 @@ struct RunConfigurationSettingsTests {
     /// Every setting is written to a checkpoint and read back from its text, exactly.
     @Test func everySettingSurvivesACheckpoint() throws {
         let changed = try Self.everySettingChanged()
-        let state = TrainingState<Double>(epoch: 1, weights: [0.5], velocity: [0], optimizerSteps: [0], best: 1, bestWeights: [],
-                                          bestEpoch: 0, sinceImprovement: 0)
-        let checkpoint = try Checkpoint(state: state, configuration: changed, dataFingerprint: "f", run: RunIdentity(configuration: changed),
-                                        lossLogBytes: 40)
+        let state = TrainingState<Double>(
+            epoch: 1, weights: [0.5], velocity: [0], optimizerSteps: [0], best: 1, bestWeights: [],
+            bestEpoch: 0, sinceImprovement: 0)
+        let checkpoint = try Checkpoint(
+            state: state, configuration: changed, dataFingerprint: "f", run: RunIdentity(configuration: changed),
+            lossLogBytes: 40)
         let folder = CLI.temporaryDirectory()
         try checkpoint.jsonData().write(to: folder.appendingPathComponent(Checkpoint.fileName))
         let read = try Checkpoint(folder: folder.path)
@@ -96,14 +100,19 @@ struct RunConfigurationSettingsTests {
             if setting.role == .identity {
                 identity += 1
                 #expect(other.identityHash != base.identityHash, "\(setting.key)")
-                #expect(differences.count == 1 && differences[0].hasPrefix(setting.key + " "), "\(setting.key): \(differences)")
+                #expect(
+                    differences.count == 1 && differences[0].hasPrefix(setting.key + " "),
+                    "\(setting.key): \(differences)")
             } else {
                 #expect(other.identityHash == base.identityHash, "\(setting.key)")
                 #expect(differences.isEmpty, "\(setting.key): \(differences)")
             }
         }
         #expect(identity == RunConfiguration.settings.count - 4)
-        #expect(Set(RunConfiguration.settings.filter { $0.role == .execution }.map(\.key)) == ["threads", "numa", "output", "checkpoint-every"])
+        #expect(
+            Set(RunConfiguration.settings.filter { $0.role == .execution }.map(\.key)) == [
+                "threads", "numa", "output", "checkpoint-every",
+            ])
     }
 
     @Test func keysAreUniqueAndNamedLikeFlags() {
@@ -118,12 +127,16 @@ struct RunConfigurationSettingsTests {
         #expect(throws: DescentError.configuration("--seed must be a whole number >= 0 and below 2^53 (got -1)")) {
             try c.apply(["seed": -1], from: .commandLine)
         }
-        #expect(throws: DescentError.configuration("x.json: 'seed' must be a whole number >= 0 and below 2^53 (got -1)")) {
+        #expect(
+            throws: DescentError.configuration("x.json: 'seed' must be a whole number >= 0 and below 2^53 (got -1)")
+        ) {
             try c.apply(["seed": -1], from: .file("x.json"))
         }
         #expect(throws: DescentError.self) { try c.apply(["center-box": "1,abc"], from: .commandLine) }
         do { try c.apply(["center-box": "1,abc"], from: .commandLine) } catch {
-            #expect("\(error)" == "--center-box must be LOW,HIGH with LOW < HIGH, for example --center-box=-10,10 (got '1,abc')")
+            #expect(
+                "\(error)"
+                    == "--center-box must be LOW,HIGH with LOW < HIGH, for example --center-box=-10,10 (got '1,abc')")
         }
         // An optional setting is removed by null.
         c.threads = 3

@@ -1,7 +1,8 @@
+import DescentTestSupport
 import Foundation
 import Testing
+
 @testable import Descent
-import DescentTestSupport
 
 /// Generated blobs (``BlobGenerator``): the batched fill against the scalar values, the
 /// requested means and spread, and the same rows for every thread count.
@@ -12,15 +13,25 @@ struct BlobGeneratorTests {
     @Test func batchedNormalsAndFillsAreTheScalarBits() {
         for seed: UInt64 in [0, 3, 977] {
             let rng = CounterRNG(seed: seed)
-            for (first, count) in [(0, 1), (5, 7), (1_000, 1_001), (1, 16), (2, 33), (UInt64.max / 4, 35)] as [(UInt64, Int)] {
+            for (first, count) in [(0, 1), (5, 7), (1_000, 1_001), (1, 16), (2, 33), (UInt64.max / 4, 35)]
+                as [(UInt64, Int)]
+            {
                 var out = [Double](repeating: .nan, count: count)
-                out.withUnsafeMutableBufferPointer { rng.normals(.blobNoise, from: first, count: count, into: $0.baseAddress!) }
-                let same = (0..<count).allSatisfy { out[$0].bitPattern == rng.normal(.blobNoise, first &+ UInt64($0)).bitPattern }
+                out.withUnsafeMutableBufferPointer {
+                    rng.normals(.blobNoise, from: first, count: count, into: $0.baseAddress!)
+                }
+                let same = (0..<count).allSatisfy {
+                    out[$0].bitPattern == rng.normal(.blobNoise, first &+ UInt64($0)).bitPattern
+                }
                 #expect(same, "seed \(seed) first \(first) count \(count)")
             }
             let pairs: [UInt64] = [9, 0, 77, 3, 3, 1 << 40, 12, 5, 6, 1_000_003, 2]
             var out = [Double](repeating: .nan, count: 2 * pairs.count)
-            out.withUnsafeMutableBufferPointer { o in pairs.withUnsafeBufferPointer { rng.normalPairs(.blobNoise, pairs: $0.baseAddress!, count: pairs.count, into: o.baseAddress!) } }
+            out.withUnsafeMutableBufferPointer { o in
+                pairs.withUnsafeBufferPointer {
+                    rng.normalPairs(.blobNoise, pairs: $0.baseAddress!, count: pairs.count, into: o.baseAddress!)
+                }
+            }
             let same = pairs.indices.allSatisfy { i in
                 out[2 * i].bitPattern == rng.normal(.blobNoise, 2 * pairs[i]).bitPattern
                     && out[2 * i + 1].bitPattern == rng.normal(.blobNoise, 2 * pairs[i] + 1).bitPattern
@@ -32,7 +43,9 @@ struct BlobGeneratorTests {
             let rows = (0..<777).map { ($0 * 7_919) % 5_000 }
             var block = [Float](repeating: .nan, count: (features + 1) * rows.count)
             block.withUnsafeMutableBufferPointer { b in
-                g.fill(count: rows.count, rows: { i in SIMD8((0..<8).map { UInt64(rows[min(i + $0, rows.count - 1)]) }) }, into: b.baseAddress!, stride: rows.count)
+                g.fill(
+                    count: rows.count, rows: { i in SIMD8((0..<8).map { UInt64(rows[min(i + $0, rows.count - 1)]) }) },
+                    into: b.baseAddress!, stride: rows.count)
             }
             let same = rows.indices.allSatisfy { i in
                 (0..<features).allSatisfy { j in block[j * rows.count + i] == Float(g.value(rows[i], j)) }
@@ -45,7 +58,10 @@ struct BlobGeneratorTests {
     /// Per-class means within 4 standard errors of the centers, and standard deviations
     /// within 2% of what was asked, on 200,000 rows of 3 features and 4 classes.
     @Test func blobsHaveTheRequestedMeansAndSpread() {
-        let n = 200_000, d = 3, k = 4, std = 1.7
+        let n = 200_000
+        let d = 3
+        let k = 4
+        let std = 1.7
         let g = BlobGenerator(samples: n, features: d, centers: k, clusterStd: std, seed: 5)
         var sum = [[Double]](repeating: [Double](repeating: 0, count: d), count: k)
         var squares = sum
@@ -64,7 +80,8 @@ struct BlobGeneratorTests {
             for j in 0..<d {
                 let mean = sum[c][j] / Double(counts[c])
                 let sd = (squares[c][j] / Double(counts[c]) - mean * mean).squareRoot()
-                #expect(abs(mean) < 4 * std / Double(counts[c]).squareRoot(), "class \(c) feature \(j) mean offset \(mean)")
+                #expect(
+                    abs(mean) < 4 * std / Double(counts[c]).squareRoot(), "class \(c) feature \(j) mean offset \(mean)")
                 #expect(abs(sd - std) / std < 0.02, "class \(c) feature \(j) sd \(sd)")
             }
         }

@@ -1,7 +1,8 @@
+import DescentTestSupport
 import Foundation
 import Testing
+
 @testable import Descent
-import DescentTestSupport
 
 /// A data file prepared for training (``DataPreparation``): split, validation set,
 /// standardization and labels, the same bits for every thread count.
@@ -18,8 +19,9 @@ struct DataPreparationTests {
             text += row.map { "\($0)" }.joined(separator: ",") + "," + ["b", "a", "c"][i % 3] + "\n"
         }
         let path = temporaryFile(text)
-        let source = DataSource(origin: .files(train: path, test: nil, labelColumn: nil), testFraction: 0.25,
-                                validationFraction: 0.1, standardize: true, seed: 11)
+        let source = DataSource(
+            origin: .files(train: path, test: nil, labelColumn: nil), testFraction: 0.25,
+            validationFraction: 0.1, standardize: true, seed: 11)
         func bits(_ threads: Int) throws -> ([UInt64], Standardization?) {
             let data = try DataPreparation.prepare(source, as: Double.self, executor: ShardedExecutor(threads: threads))
             var out: [UInt64] = []
@@ -43,7 +45,8 @@ struct DataPreparationTests {
         #expect((0..<split.trainCount).allSatisfy { split.part(ofRow: split.trainRow($0)) == .train })
         #expect((0..<split.testCount).allSatisfy { split.destination(ofRow: split.testRow($0)) == (.test, $0) })
         let data = try DataPreparation.prepare(source, as: Double.self, executor: ShardedExecutor(threads: 2))
-        #expect(data.train.rowCount == trainRows.count && data.test.rowCount == 2_250 && data.validation?.rowCount == 675)
+        #expect(
+            data.train.rowCount == trainRows.count && data.test.rowCount == 2_250 && data.validation?.rowCount == 675)
         #expect(data.classes.names == ["a", "b", "c"])
         let std = data.standardization!
         for i in 0..<500 {

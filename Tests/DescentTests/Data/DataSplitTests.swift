@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Descent
 
 /// The train/test/validation split (``DataSplit``).
@@ -10,6 +11,8 @@ struct DataSplitTests {
         let rows = (0..<split.testCount).map(split.testRow) + (0..<split.trainCount).map(split.trainRow)
         #expect(Set(rows).count == 1001)
         let withValidation = DataSplit(count: 1000, testFraction: 0.2, validationFraction: 0.25, seed: 1)
-        #expect(withValidation.testCount == 200 && withValidation.validationCount == 200 && withValidation.trainCount == 600)
+        #expect(
+            withValidation.testCount == 200 && withValidation.validationCount == 200 && withValidation.trainCount == 600
+        )
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Descent
 
 /// The epoch shuffle (``EpochShuffle``): uniform orders, uniform positions, fresh buckets every epoch.
@@ -19,7 +20,8 @@ struct EpochShuffleTests {
 
     /// Each row lands at every position equally often, with many buckets.
     @Test func positionsAreUniformWithManyBuckets() {
-        let n = 40, epochs = 20_000
+        let n = 40
+        let epochs = 20_000
         var hits = [[Int]](repeating: [Int](repeating: 0, count: n), count: n)
         for epoch in 0..<epochs {
             for (position, row) in EpochShuffle(count: n, seed: 9, epoch: epoch, bucketRows: 4).order().enumerated() {
@@ -36,7 +38,8 @@ struct EpochShuffleTests {
     /// the rows land in another bucket's range of positions (B = 7 buckets here).
     @Test func rowsChangeBucketsBetweenEpochs() {
         let n = 50_000
-        let first = EpochShuffle(count: n, seed: 2, epoch: 0), second = EpochShuffle(count: n, seed: 2, epoch: 1)
+        let first = EpochShuffle(count: n, seed: 2, epoch: 0)
+        let second = EpochShuffle(count: n, seed: 2, epoch: 1)
         #expect(first.bucketCount == 7)
         let moved = (0..<n).filter { first.bucket(of: $0) != second.bucket(of: $0) }.count
         let expected = Double(n) * 6 / 7

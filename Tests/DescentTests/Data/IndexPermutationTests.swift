@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Descent
 
 /// The split's random permutation (``IndexPermutation``), element by element and eight at a time.
@@ -18,7 +19,10 @@ struct IndexPermutationTests {
             // And backwards: the positions of eight elements, the last's past the end.
             let inverse = stride(from: 0, to: count, by: 8).allSatisfy { start in
                 let lanes = p.positions(from: start)
-                return (0..<8).allSatisfy { p[Int(lanes[$0])] == min(start + $0, count - 1) && Int(lanes[$0]) == p.position(of: min(start + $0, count - 1)) }
+                return (0..<8).allSatisfy {
+                    p[Int(lanes[$0])] == min(start + $0, count - 1)
+                        && Int(lanes[$0]) == p.position(of: min(start + $0, count - 1))
+                }
             }
             #expect(inverse, "\(count) positions, eight at a time")
         }

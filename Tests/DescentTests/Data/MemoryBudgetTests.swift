@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Descent
 
 /// Sizes and limits (``MemoryBudget``) computed without overflow; the command line's refusals

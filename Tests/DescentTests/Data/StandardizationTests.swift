@@ -1,7 +1,8 @@
+import DescentTestSupport
 import Foundation
 import Testing
+
 @testable import Descent
-import DescentTestSupport
 
 /// `--standardize` by hand: the training rows' mean and population standard deviation
 /// (divided by n, as scikit-learn's StandardScaler), applied to the training and the test
@@ -11,8 +12,9 @@ struct StandardizationTests {
         let directory = CLI.temporaryDirectory()
         let train = CLI.write("a,b,label\n1,10,0\n2,10,1\n3,10,0\n6,10,1\n", to: "train.csv", in: directory)
         let test = CLI.write("a,b,label\n4,7,1\n-1,10,0\n", to: "test.csv", in: directory)
-        let source = DataSource(origin: .files(train: train, test: test, labelColumn: nil), testFraction: 0.5,
-                                validationFraction: 0, standardize: true, seed: 3)
+        let source = DataSource(
+            origin: .files(train: train, test: test, labelColumn: nil), testFraction: 0.5,
+            validationFraction: 0, standardize: true, seed: 3)
         let data = try DataPreparation.prepare(source, as: Double.self, executor: ShardedExecutor(threads: 2))
         let s = try #require(data.standardization)
         // a: mean 3; squared deviations 4, 1, 0, 9 -> variance 14 / 4 (not 14 / 3).

@@ -1,7 +1,8 @@
+import DescentTestSupport
 import Foundation
 import Testing
+
 @testable import Descent
-import DescentTestSupport
 
 /// The rank decomposition of the reduction tree (``BlockReduction``), without MPI: every
 /// rank reduces its blocks, the blocks are concatenated in rank order (what
@@ -36,7 +37,9 @@ struct BlockReductionTests {
     /// The one-process tree.
     static func tree(_ values: [Double], count: Int) -> [Double] {
         var copy = values
-        copy.withUnsafeMutableBufferPointer { FixedOrderReduction.reduce($0.baseAddress!, count: count, stride: stride) }
+        copy.withUnsafeMutableBufferPointer {
+            FixedOrderReduction.reduce($0.baseAddress!, count: count, stride: stride)
+        }
         return Array(copy.prefix(stride))
     }
 
@@ -51,13 +54,16 @@ struct BlockReductionTests {
             var packed = [Double](repeating: 0, count: max(1, blocks.count) * stride)
             work.withUnsafeMutableBufferPointer { p in
                 packed.withUnsafeMutableBufferPointer { out in
-                    _ = BlockReduction.reduceBlocks(p.baseAddress!, range: range, count: count, stride: stride, into: out.baseAddress!)
+                    _ = BlockReduction.reduceBlocks(
+                        p.baseAddress!, range: range, count: count, stride: stride, into: out.baseAddress!)
                 }
             }
             gathered += packed.prefix(blocks.count * stride)
             starts += blocks.map(\.lowerBound)
         }
-        gathered.withUnsafeMutableBufferPointer { BlockReduction.finish($0.baseAddress!, starts: starts, count: count, stride: stride) }
+        gathered.withUnsafeMutableBufferPointer {
+            BlockReduction.finish($0.baseAddress!, starts: starts, count: count, stride: stride)
+        }
         return Array(gathered.prefix(stride))
     }
 
@@ -67,7 +73,9 @@ struct BlockReductionTests {
         var total: [Double]?
         for range in ranges where !range.isEmpty {
             var part = Array(values[range.lowerBound * stride..<range.upperBound * stride])
-            part.withUnsafeMutableBufferPointer { FixedOrderReduction.reduce($0.baseAddress!, count: range.count, stride: stride) }
+            part.withUnsafeMutableBufferPointer {
+                FixedOrderReduction.reduce($0.baseAddress!, count: range.count, stride: stride)
+            }
             total = total.map { t in (0..<stride).map { t[$0] + part[$0] } } ?? Array(part.prefix(stride))
         }
         return total ?? [Double](repeating: 0, count: stride)
@@ -107,20 +115,28 @@ struct BlockReductionTests {
 
     @Test func everyChunkCountAndRankCountGivesTheTreesBits() {
         var g = Generator(state: 13)
-        var mismatches = 0, plantedDiffers = 0, cases = 0
+        var mismatches = 0
+        var plantedDiffers = 0
+        var cases = 0
         // Every chunk count up to 3000: an even split over (count % 64) + 1 ranks, and a random split.
         for count in 1...3000 {
             let values = Self.partials(count: count, &g)
             let expected = Self.tree(values, count: count)
             let ranks = count % 64 + 1
-            for ranges in [BlockReduction.ranges(count: count, weights: [Int](repeating: 1, count: ranks)),
-                           Self.randomRanges(count: count, ranks: g.below(64) + 1, &g)] {
+            for ranges in [
+                BlockReduction.ranges(count: count, weights: [Int](repeating: 1, count: ranks)),
+                Self.randomRanges(count: count, ranks: g.below(64) + 1, &g),
+            ] {
                 cases += 1
                 if Self.ranked(values, count: count, ranges: ranges) != expected {
                     mismatches += 1
                     if mismatches < 5 { Issue.record("count \(count), ranges \(ranges): not the tree's bits") }
                 }
-                if Self.perRankThenInOrder(values, count: count, ranges: ranges).map(\.bitPattern) != expected.map(\.bitPattern) { plantedDiffers += 1 }
+                if Self.perRankThenInOrder(values, count: count, ranges: ranges).map(\.bitPattern)
+                    != expected.map(\.bitPattern)
+                {
+                    plantedDiffers += 1
+                }
             }
         }
         // Every rank count 1...64 (so many ranks own nothing) for chunk counts up to 200.
@@ -129,11 +145,16 @@ struct BlockReductionTests {
             let expected = Self.tree(values, count: count).map(\.bitPattern)
             for ranks in 1...64 {
                 let weights = (0..<ranks).map { $0 % 3 == 2 ? 0 : 1 + $0 % 4 }  // uneven threads, some ranks with none
-                for ranges in [BlockReduction.ranges(count: count, weights: weights), Self.randomRanges(count: count, ranks: ranks, &g)] {
+                for ranges in [
+                    BlockReduction.ranges(count: count, weights: weights),
+                    Self.randomRanges(count: count, ranks: ranks, &g),
+                ] {
                     cases += 1
                     if Self.ranked(values, count: count, ranges: ranges).map(\.bitPattern) != expected {
                         mismatches += 1
-                        if mismatches < 5 { Issue.record("count \(count), \(ranks) ranks, ranges \(ranges): not the tree's bits") }
+                        if mismatches < 5 {
+                            Issue.record("count \(count), \(ranks) ranks, ranges \(ranges): not the tree's bits")
+                        }
                     }
                 }
             }
@@ -157,12 +178,17 @@ struct BlockReductionTests {
                 let blocks = BlockReduction.blocks(of: range, count: count)
                 var out = [Double](repeating: 0, count: blocks.count * Self.stride)
                 mine.withUnsafeMutableBufferPointer { p in
-                    out.withUnsafeMutableBufferPointer { _ = BlockReduction.reduceBlocks(p.baseAddress!, range: range, count: count, stride: Self.stride, into: $0.baseAddress!) }
+                    out.withUnsafeMutableBufferPointer {
+                        _ = BlockReduction.reduceBlocks(
+                            p.baseAddress!, range: range, count: count, stride: Self.stride, into: $0.baseAddress!)
+                    }
                 }
                 packed += out
             }
             var leftToRight = Array(packed.prefix(Self.stride))
-            for b in 1..<(packed.count / Self.stride) { for k in 0..<Self.stride { leftToRight[k] += packed[b * Self.stride + k] } }
+            for b in 1..<(packed.count / Self.stride) {
+                for k in 0..<Self.stride { leftToRight[k] += packed[b * Self.stride + k] }
+            }
             if leftToRight.map(\.bitPattern) != expected { differs += 1 }
         }
         #expect(differs == 4)

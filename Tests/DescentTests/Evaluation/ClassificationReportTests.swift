@@ -1,6 +1,7 @@
-import Testing
-@testable import Descent
 import DescentTestSupport
+import Testing
+
+@testable import Descent
 
 struct ClassificationReportTests {
     /// Checked by hand: class 0 has 3 true rows (2 predicted right), class 1 has 2 (both
@@ -20,16 +21,16 @@ struct ClassificationReportTests {
         #expect(abs(report.weightedAverage.precision - (3 * 1.0 + 2 * 2.0 / 3.0) / 5) < 1e-15)
         #expect(abs(report.weightedAverage.recall - 0.8) < 1e-15)
         let expected = """
-                      precision    recall  f1-score   support
+                          precision    recall  f1-score   support
 
-                   0       1.00      0.67      0.80         3
-                   1       0.67      1.00      0.80         2
+                       0       1.00      0.67      0.80         3
+                       1       0.67      1.00      0.80         2
 
-            accuracy                           0.80         5
-           macro avg       0.83      0.83      0.80         5
-        weighted avg       0.87      0.80      0.80         5
+                accuracy                           0.80         5
+               macro avg       0.83      0.83      0.80         5
+            weighted avg       0.87      0.80      0.80         5
 
-        """
+            """
         #expect(report.rendered() == expected)
     }
 

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Descent
 
 /// The zip CRC-32 that `.npz` entries carry (Python's zipfile and numpy.load check it).
@@ -25,7 +26,9 @@ struct CRC32Tests {
         let data = (0..<2_000).map { UInt8(truncatingIfNeeded: ($0 &* 2_654_435_761) >> 7) }
         let whole = CRC32.checksum(data)
         let same = [0, 1, 7, 8, 9, 255, 1_000, 1_999, 2_000].allSatisfy { cut in
-            CRC32.combine(CRC32.checksum(data.prefix(cut)), CRC32.checksum(data.dropFirst(cut)), lengthB: data.count - cut) == whole
+            CRC32.combine(
+                CRC32.checksum(data.prefix(cut)), CRC32.checksum(data.dropFirst(cut)), lengthB: data.count - cut)
+                == whole
         }
         #expect(same)
     }

@@ -1,14 +1,16 @@
+import DescentTestSupport
 import Foundation
 import Testing
+
 @testable import Descent
-import DescentTestSupport
 
 /// The vector math of ``KernelScalar`` (`KernelScalar+Double.swift`, `KernelScalar+Float.swift`):
 /// the polynomial exp and log against libm, over the ranges the kernels use, the sigmoid and
 /// the horizontal sum.
 struct KernelScalarTests {
     func check<T: KernelScalar>(_ type: T.Type, expTolerance: Double, logTolerance: Double) {
-        var worstExp = 0.0, worstLog = 0.0
+        var worstExp = 0.0
+        var worstLog = 0.0
         for i in 0...4000 {
             let x = -700.0 + 1400.0 * Double(i) / 4000.0
             let clamped = T.self == Float.self ? max(-80, min(80, x / 8.75)) : x

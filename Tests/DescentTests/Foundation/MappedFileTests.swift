@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Descent
 
 /// Input files mapped or, when they cannot be (pipes, FIFOs), read into memory.
@@ -21,6 +22,8 @@ struct MappedFileTests {
         _ = text.utf8.withContiguousStorageIfAvailable { write(fds[1], $0.baseAddress, $0.count) }
         close(fds[1])
         defer { close(fds[0]) }
-        #expect(throws: DescentError.self) { try MappedFile(path: "/proc/self/fd/\(fds[0])", role: "--train", streamLimit: 100) }
+        #expect(throws: DescentError.self) {
+            try MappedFile(path: "/proc/self/fd/\(fds[0])", role: "--train", streamLimit: 100)
+        }
     }
 }

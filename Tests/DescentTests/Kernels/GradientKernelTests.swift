@@ -1,7 +1,8 @@
+import DescentTestSupport
 import Foundation
 import Testing
+
 @testable import Descent
-import DescentTestSupport
 
 /// The gradient kernel (``GradientKernel``): its gradients against central finite differences
 /// of the kernel's own loss (float64, through the full-batch evaluator), and the per-sample
@@ -12,7 +13,9 @@ struct GradientKernelTests {
         let evaluator = GradientEvaluator(dataset: dataset, loss: loss, executor: ShardedExecutor(threads: 2))
         var gradient = [Double](repeating: 0, count: weights.count)
         let value = weights.withUnsafeBufferPointer { w in
-            gradient.withUnsafeMutableBufferPointer { evaluator.fullBatch(weights: w.baseAddress!, gradient: $0.baseAddress!) }
+            gradient.withUnsafeMutableBufferPointer {
+                evaluator.fullBatch(weights: w.baseAddress!, gradient: $0.baseAddress!)
+            }
         }
         return (value, gradient)
     }
@@ -56,7 +59,8 @@ struct GradientKernelTests {
     func checkPerSamplePath<T: KernelScalar>(_ type: T.Type) {
         let rng = CounterRNG(seed: 9)
         for loss in Loss.allCases {
-            let features = 3, classes = loss.isBinary ? 2 : 4
+            let features = 3
+            let classes = loss.isBinary ? 2 : 4
             let outputs = loss.outputCount(classCount: classes)
             let width = features + 1
             var compared = 0
@@ -86,12 +90,14 @@ struct GradientKernelTests {
                                 partial.withUnsafeMutableBufferPointer { p in
                                     gradient.withUnsafeMutableBufferPointer { g in
                                         row.withUnsafeBufferPointer { r in
-                                            GradientKernel.contiguous(kind, weights: w.baseAddress!, features: features, outputs: outputs,
-                                                                      block: b.baseAddress!, stride: stride, labels: labels.baseAddress!,
-                                                                      labelBytes: 1, rows: 1, into: p.baseAddress!)
-                                            return GradientKernel.single(kind, weights: w.baseAddress!, features: features, outputs: outputs,
-                                                                         row: r.baseAddress!, featureStride: 1, label: label, scores: scores,
-                                                                         gradient: g.baseAddress!)
+                                            GradientKernel.contiguous(
+                                                kind, weights: w.baseAddress!, features: features, outputs: outputs,
+                                                block: b.baseAddress!, stride: stride, labels: labels.baseAddress!,
+                                                labelBytes: 1, rows: 1, into: p.baseAddress!)
+                                            return GradientKernel.single(
+                                                kind, weights: w.baseAddress!, features: features, outputs: outputs,
+                                                row: r.baseAddress!, featureStride: 1, label: label, scores: scores,
+                                                gradient: g.baseAddress!)
                                         }
                                     }
                                 }
@@ -106,8 +112,12 @@ struct GradientKernelTests {
                 case .crossEntropy: single = both(CrossEntropyKernel.self)
                 case .hinge: single = both(HingeKernel.self)
                 }
-                #expect(bits(gradient) == bits(Array(partial[0..<(outputs * width)])), "\(loss) \(T.precisionName) trial \(trial) gradient")
-                #expect(bits([single]) == bits([partial[outputs * width]]), "\(loss) \(T.precisionName) trial \(trial) loss")
+                #expect(
+                    bits(gradient) == bits(Array(partial[0..<(outputs * width)])),
+                    "\(loss) \(T.precisionName) trial \(trial) gradient")
+                #expect(
+                    bits([single]) == bits([partial[outputs * width]]), "\(loss) \(T.precisionName) trial \(trial) loss"
+                )
                 compared += 1
             }
             #expect(compared == 300)

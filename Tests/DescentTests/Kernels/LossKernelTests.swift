@@ -1,7 +1,8 @@
+import DescentTestSupport
 import Foundation
 import Testing
+
 @testable import Descent
-import DescentTestSupport
 
 /// Each loss on a few rows whose loss and dLoss/dz are worked out by hand here, apart from
 /// the kernels' formulas (finite differences check that a gradient fits its loss, not that
@@ -9,7 +10,8 @@ import DescentTestSupport
 struct LossKernelTests {
     /// Applies `L` to one vector of rows: `scores[k][lane]`, labels per lane. Returns the
     /// losses and the dz per output and lane.
-    func apply<L: LossKernel>(_ kind: L.Type, scores: [[Double]], labels: [Double]) -> (loss: [Double], dz: [[Double]]) {
+    func apply<L: LossKernel>(_ kind: L.Type, scores: [[Double]], labels: [Double]) -> (loss: [Double], dz: [[Double]])
+    {
         let outputs = scores.count
         let buffer = UnsafeMutablePointer<SIMD8<Double>>.allocate(capacity: outputs)
         defer { buffer.deallocate() }
@@ -33,7 +35,8 @@ struct LossKernelTests {
         // Row 0: label 0, scores (1, 0.5, 2): margins 0.5 and 2 -> loss 2.5, dz (-2, 1, 1).
         // Row 1: label 2, scores (0, 0, 3): margins -2, -2 -> loss 0, dz 0.
         // Row 2: label 1, scores (0.2, 0.2, 0.2): margins 1, 1 -> loss 2, dz (1, -2, 1).
-        let (loss, dz) = apply(HingeKernel.self, scores: [[1, 0, 0.2], [0.5, 0, 0.2], [2, 3, 0.2]], labels: [0, 2, 1])
+        let (loss, dz) = apply(
+            HingeKernel.self, scores: [[1, 0, 0.2], [0.5, 0, 0.2], [2, 3, 0.2]], labels: [0, 2, 1])
         #expect(close(loss, [2.5, 0, 2]), "\(loss)")
         #expect(close(dz[0], [-2, 0, 1]) && close(dz[1], [1, 0, -2]) && close(dz[2], [1, 0, 1]), "\(dz)")
     }
@@ -55,13 +58,15 @@ struct LossKernelTests {
     }
 
     @Test func binaryLossesByHand() {
-        let z: [Double] = [-3, -0.5, 0, 0.5, 3], y: [Double] = [0, 1, 1, 0, 1]
+        let z: [Double] = [-3, -0.5, 0, 0.5, 3]
+        let y: [Double] = [0, 1, 1, 0, 1]
         let p = z.map { 1 / (1 + Foundation.exp(-$0)) }
         let squared = apply(SquaredErrorKernel.self, scores: [z], labels: y)
         #expect(close(squared.loss, zip(p, y).map { ($0 - $1) * ($0 - $1) }))
         #expect(close(squared.dz[0], zip(p, y).map { ($0 - $1) * $0 * (1 - $0) }))
         let log = apply(LogLossKernel.self, scores: [z], labels: y)
-        #expect(close(log.loss, zip(p, y).map { -($1 * Foundation.log($0) + (1 - $1) * Foundation.log(1 - $0)) }, 1e-13))
+        #expect(
+            close(log.loss, zip(p, y).map { -($1 * Foundation.log($0) + (1 - $1) * Foundation.log(1 - $0)) }, 1e-13))
         #expect(close(log.dz[0], zip(p, y).map { $0 - $1 }))
     }
 }

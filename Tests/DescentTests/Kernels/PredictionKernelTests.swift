@@ -1,6 +1,7 @@
-import Testing
-@testable import Descent
 import DescentTestSupport
+import Testing
+
+@testable import Descent
 
 /// The prediction rule (``PredictionKernel``) at its boundary: a binary model predicts class 1 exactly when
 /// sigmoid(z) > 0.5 (z > 0), the tutorial's `predict`; a multi-class model the first output
@@ -13,9 +14,13 @@ struct PredictionKernelTests {
         for threads in [1, 2] {
             let dataset = makeDataset(x, y, threads: threads, as: Double.self)
             let executor = ShardedExecutor(threads: threads)
-            #expect(ConfusionMatrix.of(dataset, weights: [1, 0], loss: .logLoss, executor: executor) == [[3, 0], [0, 3]])
+            #expect(
+                ConfusionMatrix.of(dataset, weights: [1, 0], loss: .logLoss, executor: executor) == [[3, 0], [0, 3]])
             // Shifting the boundary by the bias moves exactly the points it passes.
-            #expect(ConfusionMatrix.of(dataset, weights: [1, -0.1], loss: .logLoss, executor: executor) == [[3, 0], [2, 1]])
+            #expect(
+                ConfusionMatrix.of(dataset, weights: [1, -0.1], loss: .logLoss, executor: executor) == [
+                    [3, 0], [2, 1],
+                ])
         }
         #expect(PredictionKernel.classes(of: x, weights: [1.0, 0], outputs: 1) == [0, 0, 1, 1, 0, 1])
         #expect(PredictionKernel.classes(of: [[0.05], [-0.05]], weights: [1.0, -0.1], outputs: 1) == [0, 0])
@@ -28,7 +33,8 @@ struct PredictionKernelTests {
         let dataset = makeDataset(x, y, classes: 3, as: Double.self)
         // x = -1: (0, -1, -3) -> 0; x = 0.5: (0, 0.5, 0) -> 1; x = 1: (0, 1, 1) tie -> 1; x = 2: (0, 2, 3) -> 2.
         let weights: [Double] = [0, 0, 1, 0, 2, -1]
-        #expect(ConfusionMatrix.of(dataset, weights: weights, loss: .crossEntropy, executor: ShardedExecutor(threads: 1))
+        #expect(
+            ConfusionMatrix.of(dataset, weights: weights, loss: .crossEntropy, executor: ShardedExecutor(threads: 1))
                 == [[1, 0, 0], [0, 2, 0], [0, 0, 1]])
         #expect(PredictionKernel.classes(of: x, weights: weights, outputs: 3) == [0, 1, 1, 2])
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Descent
 
 /// The documented reduction tree (``FixedOrderReduction``).
@@ -29,7 +30,9 @@ struct FixedOrderReductionTests {
             // Two columns (stride 2), the second with the values reversed.
             var partials: [Double] = []
             for i in 0..<count { partials += [values[i], values[count - 1 - i]] }
-            partials.withUnsafeMutableBufferPointer { FixedOrderReduction.reduce($0.baseAddress!, count: count, stride: 2) }
+            partials.withUnsafeMutableBufferPointer {
+                FixedOrderReduction.reduce($0.baseAddress!, count: count, stride: 2)
+            }
             let first = Self.byHand(Array(values.prefix(count)))
             let second = Self.byHand(Array(values.prefix(count).reversed()))
             #expect(partials[0].bitPattern == first.bitPattern, "\(count) partials, column 0")

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Descent
 
 /// Losses as the console and the files print them (``LossText``).

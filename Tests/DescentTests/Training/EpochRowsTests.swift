@@ -1,7 +1,8 @@
+import DescentTestSupport
 import Foundation
 import Testing
+
 @testable import Descent
-import DescentTestSupport
 
 /// The rows of an epoch (``EpochRows``): the shuffled copy, whole rows in the permutation's
 /// order, the same however the copy is split.
@@ -53,7 +54,9 @@ struct EpochRowsTests {
     @Test func theCopyDoesNotDependOnHowItIsSplit() {
         let n = 50_000
         func copy(parts: Int) -> [Double] {
-            let rows = EpochRows(dataset: indexedDataset(rows: n, threads: parts), shuffle: true, executor: ShardedExecutor(threads: parts))
+            let rows = EpochRows(
+                dataset: indexedDataset(rows: n, threads: parts), shuffle: true,
+                executor: ShardedExecutor(threads: parts))
             rows.prepare(epoch: 2, seed: 5)
             return (0..<n).flatMap { rows.values(at: $0) }
         }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Descent
 
 /// The learning rates of a run, epoch by epoch (``LearningRateSequence``).
@@ -7,10 +8,15 @@ struct LearningRateSequenceTests {
     /// same bits as the definition, which multiplies from the start for every epoch.
     @Test func stepScheduleSequenceGivesTheDefinitionsBits() {
         var t = TrainingConfiguration()
-        t.schedule = .step; t.stepSize = 3; t.gamma = 0.7; t.alpha = 0.3
+        t.schedule = .step
+        t.stepSize = 3
+        t.gamma = 0.7
+        t.alpha = 0.3
         var sequence = LearningRateSequence(t)
         var matched = 0
-        for epoch in 0..<2_000 where sequence.rate(epoch: epoch).bitPattern == t.learningRate(epoch: epoch).bitPattern { matched += 1 }
+        for epoch in 0..<2_000 where sequence.rate(epoch: epoch).bitPattern == t.learningRate(epoch: epoch).bitPattern {
+            matched += 1
+        }
         #expect(matched == 2_000)
         // Asking for an earlier epoch starts over rather than continuing the product.
         #expect(sequence.rate(epoch: 4) == t.learningRate(epoch: 4))

@@ -1,7 +1,8 @@
+import DescentTestSupport
 import Foundation
 import Testing
+
 @testable import Descent
-import DescentTestSupport
 
 /// The optimizer's update (``Optimizer``): momentum, dampening, Nesterov and weight decay as
 /// PyTorch applies them, alone and over a whole run.
@@ -15,28 +16,38 @@ struct OptimizerTests {
     @Test func momentumAndNesterovMatchHandUnrolledPyTorch() {
         let grads = [0.5, -0.25, 0.125]
         // Plain momentum with dampening and weight decay.
-        var w = 1.0, b = 0.0
+        var w = 1.0
+        var b = 0.0
         for (t, g0) in grads.enumerated() {
             let g = g0 + 0.01 * w
             b = t == 0 ? g : 0.9 * b + (1 - 0.1) * g
             w = w - 0.1 * b
         }
-        var optimizer = Optimizer<Double>(parameterCount: 1, momentum: 0.9, dampening: 0.1, nesterov: false, weightDecay: 0.01)
+        var optimizer = Optimizer<Double>(
+            parameterCount: 1, momentum: 0.9, dampening: 0.1, nesterov: false, weightDecay: 0.01)
         var weights = [1.0]
-        for g in grads { weights.withUnsafeMutableBufferPointer { optimizer.step(weights: $0.baseAddress!, gradient: [g], rate: 0.1) } }
+        for g in grads {
+            weights.withUnsafeMutableBufferPointer {
+                optimizer.step(weights: $0.baseAddress!, gradient: [g], rate: 0.1)
+            }
+        }
         #expect(weights[0] == w)
         #expect(optimizer.velocity[0] == b)
 
         // Nesterov (dampening must be 0).
-        var wn = 1.0, bn = 0.0
+        var wn = 1.0
+        var bn = 0.0
         for (t, g0) in grads.enumerated() {
             let g = g0 + 0.01 * wn
             bn = t == 0 ? g : 0.9 * bn + g
             wn = wn - 0.1 * (g + 0.9 * bn)
         }
-        var nesterov = Optimizer<Double>(parameterCount: 1, momentum: 0.9, dampening: 0, nesterov: true, weightDecay: 0.01)
+        var nesterov = Optimizer<Double>(
+            parameterCount: 1, momentum: 0.9, dampening: 0, nesterov: true, weightDecay: 0.01)
         var wv = [1.0]
-        for g in grads { wv.withUnsafeMutableBufferPointer { nesterov.step(weights: $0.baseAddress!, gradient: [g], rate: 0.1) } }
+        for g in grads {
+            wv.withUnsafeMutableBufferPointer { nesterov.step(weights: $0.baseAddress!, gradient: [g], rate: 0.1) }
+        }
         #expect(wv[0] == wn)
 
         // No momentum, no decay: the tutorial's W += -alpha * gradient.
@@ -54,13 +65,22 @@ struct OptimizerTests {
         let (x, y) = blobRows(samples: 3000, seed: 3)
         let dataset = makeDataset(x, y, threads: 2, as: Double.self)
         var t = TrainingConfiguration()
-        t.optimizer = .sgd; t.batchSize = 100; t.momentum = 0.9; t.nesterov = true; t.weightDecay = 1e-3
-        t.gradient = .mean; t.alpha = 0.05; t.epochs = 3; t.schedule = .cosine
+        t.optimizer = .sgd
+        t.batchSize = 100
+        t.momentum = 0.9
+        t.nesterov = true
+        t.weightDecay = 1e-3
+        t.gradient = .mean
+        t.alpha = 0.05
+        t.epochs = 3
+        t.schedule = .cosine
         let initial = Trainer<Double>.initialWeights(count: 3, seed: 1)
         let result = trainLibrary(dataset, t, threads: 2, initial: initial)
         let reference = PlainReference.train(t, dataset: dataset, initial: initial, epochs: 3)
         #expect(result.weights.count == reference.weights.count)
         #expect(worstRelativeDifference(result.weights, reference.weights, floor: 1) <= 1e-10)
-        for (a, b) in zip(result.history.map(\.loss), reference.losses) { #expect(abs(a - b) <= 1e-10 * max(1, abs(b))) }
+        for (a, b) in zip(result.history.map(\.loss), reference.losses) {
+            #expect(abs(a - b) <= 1e-10 * max(1, abs(b)))
+        }
     }
 }

@@ -1,7 +1,8 @@
+import DescentTestSupport
 import Foundation
 import Testing
+
 @testable import Descent
-import DescentTestSupport
 
 /// Stochastic gradient descent (``SGDEpochs``): batches, their split over threads, the short
 /// last batch, and K logical workers, whose accuracy must match plain SGD's.
@@ -13,9 +14,13 @@ struct SGDEpochsTests {
             for threads in [1, 3] {
                 let dataset = makeDataset(x, y, threads: threads, as: Double.self)
                 var gd = TrainingConfiguration()
-                gd.epochs = 10; gd.momentum = 0.5
+                gd.epochs = 10
+                gd.momentum = 0.5
                 var sgd = gd
-                sgd.optimizer = .sgd; sgd.batchSize = rows; sgd.shuffle = false; sgd.parallelBatchRows = 1
+                sgd.optimizer = .sgd
+                sgd.batchSize = rows
+                sgd.shuffle = false
+                sgd.parallelBatchRows = 1
                 let a = trainLibrary(dataset, gd, threads: threads)
                 let b = trainLibrary(dataset, sgd, threads: threads)
                 #expect(bits(a.weights) == bits(b.weights), "\(rows) rows, \(threads) threads")
@@ -29,7 +34,11 @@ struct SGDEpochsTests {
         let (x, y) = blobRows(samples: 20_000, seed: 3)
         let dataset = makeDataset(x, y, threads: 2, as: Float.self)
         var t = TrainingConfiguration()
-        t.optimizer = .sgd; t.batchSize = 65_536; t.epochs = 3; t.gradient = .mean; t.alpha = 0.5
+        t.optimizer = .sgd
+        t.batchSize = 65_536
+        t.epochs = 3
+        t.gradient = .mean
+        t.alpha = 0.5
         t.parallelBatchRows = 1
         let split = trainLibrary(dataset, t, threads: 2)
         t.parallelBatchRows = Int.max
@@ -41,9 +50,15 @@ struct SGDEpochsTests {
         let (x, y) = blobRows(samples: 1000, seed: 3)
         let dataset = makeDataset(x, y, as: Double.self)
         var t = TrainingConfiguration()
-        t.optimizer = .sgd; t.batchSize = 300; t.epochs = 1; t.shuffle = false; t.dropLast = true; t.alpha = 0.001
+        t.optimizer = .sgd
+        t.batchSize = 300
+        t.epochs = 1
+        t.shuffle = false
+        t.dropLast = true
+        t.alpha = 0.001
         let dropped = trainLibrary(dataset, t, threads: 1)
-        let reference = PlainReference.train(t, dataset: dataset, initial: Trainer<Double>.initialWeights(count: 3, seed: t.seed), epochs: 1)
+        let reference = PlainReference.train(
+            t, dataset: dataset, initial: Trainer<Double>.initialWeights(count: 3, seed: t.seed), epochs: 1)
         #expect(abs(dropped.history[0].loss - reference.losses[0]) < 1e-12 * reference.losses[0])
         t.dropLast = false
         #expect(trainLibrary(dataset, t, threads: 1).weights != dropped.weights)
@@ -89,10 +104,13 @@ struct SGDEpochsTests {
     @Test func workersReachPlainSGDsAccuracyOnRealDatasets() throws {
         let directory = CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let export = try CLI.runProcess(URL(fileURLWithPath: "/usr/bin/env"),
-                                        ["python3", CLI.packageRoot.appendingPathComponent("scripts/export-sklearn-datasets").path, directory.path])
+        let export = try CLI.runProcess(
+            URL(fileURLWithPath: "/usr/bin/env"),
+            ["python3", CLI.packageRoot.appendingPathComponent("scripts/export-sklearn-datasets").path, directory.path])
         guard export.status == 0 else {
-            print("skipped: scripts/export-sklearn-datasets exited \(export.status) (python3 with scikit-learn is needed: pip install scikit-learn)")
+            print(
+                "skipped: scripts/export-sklearn-datasets exited \(export.status) (python3 with scikit-learn is needed: pip install scikit-learn)"
+            )
             return
         }
         for name in ["breast_cancer", "iris", "wine"] {
@@ -101,8 +119,12 @@ struct SGDEpochsTests {
             c.standardize = true
             c.testFraction = 0.3
             c.loss = name == "breast_cancer" ? .logLoss : .crossEntropy
-            c.training.optimizer = .sgd; c.training.batchSize = 8; c.training.alpha = 0.05; c.training.momentum = 0.9
-            c.training.gradient = .mean; c.training.epochs = 300
+            c.training.optimizer = .sgd
+            c.training.batchSize = 8
+            c.training.alpha = 0.05
+            c.training.momentum = 0.9
+            c.training.gradient = .mean
+            c.training.epochs = 300
             try compare(name, c)
         }
     }

@@ -1,7 +1,8 @@
+import DescentTestSupport
 import Foundation
 import Testing
+
 @testable import Descent
-import DescentTestSupport
 
 /// The training loop (``Trainer``): the sharded path against the tutorial's plain loop,
 /// multi-class losses learned, early stopping that keeps the best weights, a target loss.
@@ -27,7 +28,9 @@ struct TrainerTests {
             #expect(worst <= 1e-12, "worst relative difference of the losses \(worst)")
             let worstWeights = worstRelativeDifference(result.weights, reference.weights, floor: 1)
             #expect(worstWeights <= 1e-12, "worst relative difference of the weights \(worstWeights)")
-            print("threads \(threads): first losses \(result.history.prefix(3).map(\.loss)) reference \(reference.losses.prefix(3))")
+            print(
+                "threads \(threads): first losses \(result.history.prefix(3).map(\.loss)) reference \(reference.losses.prefix(3))"
+            )
         }
     }
 
@@ -35,9 +38,18 @@ struct TrainerTests {
         var c = RunConfiguration()
         // Seed 8 draws 3 and 5 centers that do not overlap at std 1.0 (seed 1's 5 centers do,
         // and no classifier separates overlapping blobs to 95%).
-        c.samples = 6000; c.centers = centers; c.clusterStd = 1.0; c.training.seed = 8
-        c.loss = loss; c.training.optimizer = .sgd; c.training.batchSize = 32; c.training.momentum = 0.9
-        c.training.gradient = .mean; c.training.alpha = 0.02; c.training.epochs = 15; c.threads = 2
+        c.samples = 6000
+        c.centers = centers
+        c.clusterStd = 1.0
+        c.training.seed = 8
+        c.loss = loss
+        c.training.optimizer = .sgd
+        c.training.batchSize = 32
+        c.training.momentum = 0.9
+        c.training.gradient = .mean
+        c.training.alpha = 0.02
+        c.training.epochs = 15
+        c.threads = 2
         let data = try Experiment.prepare(c, as: Double.self)
         return try Experiment.run(c, data: data).report!.accuracy
     }
@@ -50,9 +62,15 @@ struct TrainerTests {
 
     @Test func earlyStoppingKeepsTheBestValidationWeights() throws {
         var c = RunConfiguration()
-        c.samples = 4000; c.validationFraction = 0.25; c.training.patience = 3; c.training.epochs = 200
-        c.training.optimizer = .sgd; c.training.batchSize = 16; c.training.gradient = .mean
-        c.training.alpha = 2; c.threads = 2
+        c.samples = 4000
+        c.validationFraction = 0.25
+        c.training.patience = 3
+        c.training.epochs = 200
+        c.training.optimizer = .sgd
+        c.training.batchSize = 16
+        c.training.gradient = .mean
+        c.training.alpha = 2
+        c.threads = 2
         let data = try Experiment.prepare(c, as: Double.self)
         #expect(data.validation?.rowCount == 500)
         let result = try Experiment.run(c, data: data)
@@ -71,7 +89,8 @@ struct TrainerTests {
         #expect(shorter.training.history.count == result.training.keptEpoch)
         #expect(bits(result.training.weights) == bits(shorter.training.weights))
         let validation = try #require(data.validation)
-        let trainer = Trainer<Double>(configuration: result.trainingConfiguration, train: validation, executor: ShardedExecutor(threads: 2))
+        let trainer = Trainer<Double>(
+            configuration: result.trainingConfiguration, train: validation, executor: ShardedExecutor(threads: 2))
         #expect(trainer.lossOverTrainingSet(weights: result.training.weights) == best)
     }
 

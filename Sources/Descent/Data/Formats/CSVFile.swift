@@ -51,7 +51,8 @@ package final class CSVFile: RowFile, @unchecked Sendable {
     var rangeFirstLines: [Int] = []
     var rangeRowStarts: [Int] = []
 
-    static let comma = UInt8(ascii: ","), semicolon = UInt8(ascii: ";"), quote = UInt8(ascii: "\""), space = UInt8(ascii: " "), tab = UInt8(ascii: "\t")
+    static let comma = UInt8(ascii: ","), semicolon = UInt8(ascii: ";"), quote = UInt8(ascii: "\""),
+        space = UInt8(ascii: " "), tab = UInt8(ascii: "\t")
     static let lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
     /// Files with fewer data bytes than this are read as one part. Only the fuzzer lowers it
     /// (to split small inputs, where the quote-parity logic is easiest to get wrong).
@@ -66,7 +67,8 @@ package final class CSVFile: RowFile, @unchecked Sendable {
     package init(file: MappedFile, labelColumn: LabelColumnChoice, executor: ShardedExecutor) throws {
         self.file = file
         path = file.path
-        let bytes = file.bytes, count = file.count
+        let bytes = file.bytes
+        let count = file.count
         var start = 0
         if count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { start = 3 }
         // The line-end style: the first line end outside quotes.
@@ -76,7 +78,9 @@ package final class CSVFile: RowFile, @unchecked Sendable {
             var i = start
             while i < count {
                 let b = bytes[i]
-                if b == CSVFile.quote { inQuote.toggle() } else if !inQuote && (b == CSVFile.lf || b == CSVFile.cr) {
+                if b == CSVFile.quote {
+                    inQuote.toggle()
+                } else if !inQuote && (b == CSVFile.lf || b == CSVFile.cr) {
                     if b == CSVFile.cr && (i + 1 == count || bytes[i + 1] != CSVFile.lf) { terminator = CSVFile.cr }
                     break
                 }
@@ -94,7 +98,9 @@ package final class CSVFile: RowFile, @unchecked Sendable {
             position = end < count ? end + 1 : count
             if end < count { line += 1 }
         }
-        guard position < count else { throw DescentError.input("\(file.path): the file is empty; expected a header row and data rows") }
+        guard position < count else {
+            throw DescentError.input("\(file.path): the file is empty; expected a header row and data rows")
+        }
         let separator = CSVFile.separator(bytes, from: position, to: count, terminator: terminator)
         let pad = separator == CSVFile.tab ? CSVFile.space : CSVFile.tab
         self.separator = separator
@@ -102,12 +108,16 @@ package final class CSVFile: RowFile, @unchecked Sendable {
         var fields: [[UInt8]] = []
         var cursor = position
         var headerLines = 0
-        try CSVFile.readRecord(bytes, at: &cursor, end: count, terminator: terminator, separator: separator, pad: pad,
-                               path: file.path, line: line, fields: &fields, lines: &headerLines)
+        try CSVFile.readRecord(
+            bytes, at: &cursor, end: count, terminator: terminator, separator: separator, pad: pad,
+            path: file.path, line: line, fields: &fields, lines: &headerLines)
         // A header unless every field but the last is a number (the last may be a text label).
-        let numeric = fields.count >= 2 && fields.dropLast().allSatisfy { DecimalParser.shared.parse(CSVFile.trimmed($0, pad: pad)) != nil }
+        let numeric =
+            fields.count >= 2
+            && fields.dropLast().allSatisfy { DecimalParser.shared.parse(CSVFile.trimmed($0, pad: pad)) != nil }
         var names = fields.map { CSVFile.trimmed($0, pad: pad) }
-        let dataStart: Int, firstDataLine: Int
+        let dataStart: Int
+        let firstDataLine: Int
         if numeric {
             dataStart = position
             firstDataLine = line
@@ -128,21 +138,33 @@ package final class CSVFile: RowFile, @unchecked Sendable {
         case .last:
             labelIndex = columns - 1
         case .named(let name):
-            if !numeric, let found = names.firstIndex(of: name) { labelIndex = found }
-            else if let index = LabelColumnChoice.index(name, columns: columns) { labelIndex = index }
-            else {
-                throw DescentError.input("\(file.path): no column named '\(name)' for --label-column; "
-                                         + (numeric ? "the file has no header, so give a 0-based column index below \(columns) (or -1 for the last)" : "the header has: \(names.joined(separator: ", ")) (or give a 0-based index below \(columns), -1 for the last)"))
+            if !numeric, let found = names.firstIndex(of: name) {
+                labelIndex = found
+            } else if let index = LabelColumnChoice.index(name, columns: columns) {
+                labelIndex = index
+            } else {
+                throw DescentError.input(
+                    "\(file.path): no column named '\(name)' for --label-column; "
+                        + (numeric
+                            ? "the file has no header, so give a 0-based column index below \(columns) (or -1 for the last)"
+                            : "the header has: \(names.joined(separator: ", ")) (or give a 0-based index below \(columns), -1 for the last)")
+                )
             }
         case .ifPresent(let name, let featureCount):
-            if !numeric, let name, let found = names.firstIndex(of: name) { labelIndex = found }
-            else if usable.count == featureCount + 1 { labelIndex = columns - 1 }
+            if !numeric, let name, let found = names.firstIndex(of: name) {
+                labelIndex = found
+            } else if usable.count == featureCount + 1 {
+                labelIndex = columns - 1
+            }
         }
         if let labelIndex { slots[labelIndex] = CSVFile.labelSlot }
         let featureColumns = usable.filter { $0 != labelIndex }
         guard !featureColumns.isEmpty else {
-            throw DescentError.input("\(file.path):\(line): the header has \(columns) column\(columns == 1 ? "" : "s"); need at least one feature column and a label column"
-                                     + (columns == 1 ? " (descent separates columns by commas, or by tabs or semicolons when the first row holds no comma)" : ""))
+            throw DescentError.input(
+                "\(file.path):\(line): the header has \(columns) column\(columns == 1 ? "" : "s"); need at least one feature column and a label column"
+                    + (columns == 1
+                        ? " (descent separates columns by commas, or by tabs or semicolons when the first row holds no comma)"
+                        : ""))
         }
         for (j, column) in featureColumns.enumerated() { slots[column] = j }
         self.slots = slots
@@ -157,8 +179,9 @@ package final class CSVFile: RowFile, @unchecked Sendable {
         // one-number lines would ask for gigabytes).
         let (cells, overflow) = rowCount.multipliedReportingOverflow(by: columns)
         if overflow || cells > count - dataStart + 1 {
-            throw CSVFile.shortRecordError(bytes, from: dataStart, to: count, terminator: terminator, separator: separator, pad: pad,
-                                           columns: columns, firstLine: firstDataLine, path: file.path)
+            throw CSVFile.shortRecordError(
+                bytes, from: dataStart, to: count, terminator: terminator, separator: separator, pad: pad,
+                columns: columns, firstLine: firstDataLine, path: file.path)
         }
     }
 
@@ -169,7 +192,9 @@ package final class CSVFile: RowFile, @unchecked Sendable {
     /// Splits `dataStart..<count` into one range per thread at record boundaries and counts
     /// each range's records and lines (pass one).
     func split(from dataStart: Int, firstLine: Int, executor: ShardedExecutor) throws {
-        let bytes = file.bytes, count = file.count, terminator = self.terminator
+        let bytes = file.bytes
+        let count = file.count
+        let terminator = self.terminator
         let length = count - dataStart
         let parts = length < CSVFile.minimumSplitBytes ? 1 : min(executor.threads, RowSink<Double>.maximumParts)
         let nominal = (0...parts).map { dataStart + $0 * length / parts }
@@ -180,7 +205,8 @@ package final class CSVFile: RowFile, @unchecked Sendable {
             bounds[k] = min(count, CSVFile.lineEnd(bytes, from: bounds[k], to: count, terminator: terminator) + 1)
         }
         for k in 1...parts { bounds[k] = max(bounds[k], bounds[k - 1]) }
-        var counted = countRecords(ranges: (0..<parts).map { bounds[$0]..<bounds[$0 + 1] }, quotes: false, executor: executor)
+        var counted = countRecords(
+            ranges: (0..<parts).map { bounds[$0]..<bounds[$0 + 1] }, quotes: false, executor: executor)
         if counted.contains(where: { $0.quotes }) {
             // Quotes: count them per nominal range; their parity before each nominal point
             // says whether it falls inside a quoted field; split outside quotes and count again.
@@ -199,7 +225,10 @@ package final class CSVFile: RowFile, @unchecked Sendable {
                 box.value[k] = n
             }
             var parity = 0
-            for k in 0..<parts { parity += counts[k]; inQuoteAt[k + 1] = parity % 2 == 1 }
+            for k in 0..<parts {
+                parity += counts[k]
+                inQuoteAt[k + 1] = parity % 2 == 1
+            }
             bounds = nominal
             for k in 1..<parts {
                 var i = bounds[k]
@@ -208,26 +237,35 @@ package final class CSVFile: RowFile, @unchecked Sendable {
                 if !(i > dataStart && bytes[i - 1] == terminator && !inQuote) {
                     while i < count {
                         let b = bytes[i]
-                        if b == CSVFile.quote { inQuote.toggle() } else if b == terminator && !inQuote { i += 1; break }
+                        if b == CSVFile.quote {
+                            inQuote.toggle()
+                        } else if b == terminator && !inQuote {
+                            i += 1
+                            break
+                        }
                         i += 1
                     }
                 }
                 bounds[k] = min(count, i)
             }
             for k in 1...parts { bounds[k] = max(bounds[k], bounds[k - 1]) }
-            counted = countRecords(ranges: (0..<parts).map { bounds[$0]..<bounds[$0 + 1] }, quotes: true, executor: executor)
+            counted = countRecords(
+                ranges: (0..<parts).map { bounds[$0]..<bounds[$0 + 1] }, quotes: true, executor: executor)
             // The count takes every quote as opening or closing a field. An odd number of them
             // (always checked) or a stray one (checked in files of one part, where it is cheap)
             // would miscount: say where, as a reader that honours quotes only at a field's
             // start finds it.
             if parity % 2 == 1 || parts == 1,
-               let problem = CSVFile.quoteProblem(bytes, from: dataStart, to: count, terminator: terminator, separator: separator, pad: pad,
-                                                  firstLine: firstLine) {
+                let problem = CSVFile.quoteProblem(
+                    bytes, from: dataStart, to: count, terminator: terminator, separator: separator, pad: pad,
+                    firstLine: firstLine)
+            {
                 throw DescentError.input("\(file.path):\(problem)")
             }
         }
         ranges = (0..<parts).map { bounds[$0]..<bounds[$0 + 1] }
-        var row = 0, line = firstLine
+        var row = 0
+        var line = firstLine
         rangeRowStarts = []
         rangeFirstLines = []
         for k in 0..<parts {
@@ -241,10 +279,16 @@ package final class CSVFile: RowFile, @unchecked Sendable {
     }
 
     /// Pass one over every range in parallel.
-    func countRecords(ranges: [Range<Int>], quotes: Bool, executor: ShardedExecutor) -> [(records: Int, lines: Int, quotes: Bool)] {
-        let counted = UnsafeMutableBufferPointer<(records: Int, lines: Int, quotes: Bool)>.allocate(capacity: ranges.count)
+    func countRecords(ranges: [Range<Int>], quotes: Bool, executor: ShardedExecutor) -> [(
+        records: Int, lines: Int, quotes: Bool
+    )] {
+        let counted = UnsafeMutableBufferPointer<(records: Int, lines: Int, quotes: Bool)>.allocate(
+            capacity: ranges.count)
         defer { counted.deallocate() }
-        let box = UncheckedBox(counted), file = self.file, terminator = self.terminator, pad = self.pad
+        let box = UncheckedBox(counted)
+        let file = self.file
+        let terminator = self.terminator
+        let pad = self.pad
         executor.run(iterations: ranges.count) { k in
             box.value[k] = CSVFile.countRecords(file, in: ranges[k], terminator: terminator, pad: pad, quotes: quotes)
         }
@@ -254,9 +298,12 @@ package final class CSVFile: RowFile, @unchecked Sendable {
     /// Pass one over one range: the records (non-blank lines, a quoted line break not
     /// ending one) and the line ends it holds. Without `quotes` it stops early, reporting
     /// `quotes: true`, at the first quote character.
-    static func countRecords(_ file: MappedFile, in range: Range<Int>, terminator: UInt8, pad: UInt8, quotes: Bool) -> (records: Int, lines: Int, quotes: Bool) {
+    static func countRecords(_ file: MappedFile, in range: Range<Int>, terminator: UInt8, pad: UInt8, quotes: Bool) -> (
+        records: Int, lines: Int, quotes: Bool
+    ) {
         let bytes = file.bytes
-        var records = 0, lines = 0
+        var records = 0
+        var lines = 0
         var i = range.lowerBound
         var released = i
         if !quotes {
@@ -276,16 +323,21 @@ package final class CSVFile: RowFile, @unchecked Sendable {
                 if !isBlank(bytes, from: i, to: end, terminator: terminator, pad: pad) { records += 1 }
                 if end < range.upperBound { lines += 1 }
                 i = end + 1
-                if i - released >= releaseInterval { file.release(released..<i); released = i }
+                if i - released >= releaseInterval {
+                    file.release(released..<i)
+                    released = i
+                }
             }
         } else {
-            var inQuote = false, content = false
+            var inQuote = false
+            var content = false
             while i < range.upperBound {
                 let b = bytes[i]
                 if inQuote {
                     if b == quote { inQuote = false } else if b == terminator { lines += 1 }
                 } else if b == quote {
-                    inQuote = true; content = true
+                    inQuote = true
+                    content = true
                 } else if b == terminator {
                     lines += 1
                     if content { records += 1 }
@@ -310,7 +362,9 @@ package final class CSVFile: RowFile, @unchecked Sendable {
 
     /// Whether `bytes[start..<end]` holds only padding (spaces and `pad`) and carriage returns.
     @inline(__always)
-    static func isBlank(_ bytes: UnsafePointer<UInt8>, from start: Int, to end: Int, terminator: UInt8, pad: UInt8) -> Bool {
+    static func isBlank(_ bytes: UnsafePointer<UInt8>, from start: Int, to end: Int, terminator: UInt8, pad: UInt8)
+        -> Bool
+    {
         var i = start
         while i < end {
             let b = bytes[i]
@@ -332,8 +386,11 @@ package final class CSVFile: RowFile, @unchecked Sendable {
     /// one, else a comma. A tab beside a semicolon (`a;\tb`) pads rather than separates. A
     /// quote opens a quoted field only at a field's start, as ``readRecord`` reads it.
     static func separator(_ bytes: UnsafePointer<UInt8>, from start: Int, to end: Int, terminator: UInt8) -> UInt8 {
-        var tabs = false, semicolons = false, inQuote = false
-        var atFieldStart = true, tabPending = false
+        var tabs = false
+        var semicolons = false
+        var inQuote = false
+        var atFieldStart = true
+        var tabPending = false
         var previous: UInt8 = 0  // the last byte outside quotes that is not a space or a tab
         var i = start
         while i < end {
@@ -355,7 +412,11 @@ package final class CSVFile: RowFile, @unchecked Sendable {
             tabPending = false
             previous = b
             if b == comma { return comma }
-            if b == semicolon { semicolons = true; atFieldStart = true; continue }
+            if b == semicolon {
+                semicolons = true
+                atFieldStart = true
+                continue
+            }
             if b == quote && atFieldStart { inQuote = true }
             atFieldStart = false
         }
@@ -364,8 +425,10 @@ package final class CSVFile: RowFile, @unchecked Sendable {
 
     /// Reads one record's fields (unquoted and unescaped) starting at `cursor`, leaving
     /// `cursor` at the start of the next line; for the header.
-    static func readRecord(_ bytes: UnsafePointer<UInt8>, at cursor: inout Int, end: Int, terminator: UInt8, separator: UInt8, pad: UInt8,
-                           path: String, line: Int, fields: inout [[UInt8]], lines: inout Int) throws {
+    static func readRecord(
+        _ bytes: UnsafePointer<UInt8>, at cursor: inout Int, end: Int, terminator: UInt8, separator: UInt8, pad: UInt8,
+        path: String, line: Int, fields: inout [[UInt8]], lines: inout Int
+    ) throws {
         var field: [UInt8] = []
         var i = cursor
         lines = 1
@@ -377,17 +440,35 @@ package final class CSVFile: RowFile, @unchecked Sendable {
                 var closed = false
                 while i < end {
                     if bytes[i] == quote {
-                        if i + 1 < end && bytes[i + 1] == quote { field.append(quote); i += 2; continue }
-                        closed = true; i += 1; break
+                        if i + 1 < end && bytes[i + 1] == quote {
+                            field.append(quote)
+                            i += 2
+                            continue
+                        }
+                        closed = true
+                        i += 1
+                        break
                     }
                     if bytes[i] == terminator { lines += 1 }
-                    field.append(bytes[i]); i += 1
+                    field.append(bytes[i])
+                    i += 1
                 }
-                if !closed { throw DescentError.input("\(path):\(line): a quoted field is never closed; end it with a double quote") }
+                if !closed {
+                    throw DescentError.input(
+                        "\(path):\(line): a quoted field is never closed; end it with a double quote")
+                }
                 continue
             }
-            if b == separator { fields.append(field); field = []; i += 1; continue }
-            if b == terminator { i += 1; break }
+            if b == separator {
+                fields.append(field)
+                field = []
+                i += 1
+                continue
+            }
+            if b == terminator {
+                i += 1
+                break
+            }
             field.append(b)
             i += 1
         }
@@ -413,8 +494,10 @@ package final class CSVFile: RowFile, @unchecked Sendable {
         var cursor = plan.cursor(part: k)
         let bytes = file.bytes
         let end = ranges[k].upperBound
-        let terminator = self.terminator, stride = sink.stride
-        let separator = self.separator, pad = self.pad
+        let terminator = self.terminator
+        let stride = sink.stride
+        let separator = self.separator
+        let pad = self.pad
         let parser = DecimalParser.shared
         let columns = slots.count
         var row = rangeRowStarts[k]
@@ -426,7 +509,9 @@ package final class CSVFile: RowFile, @unchecked Sendable {
         let labelOffset = sink.labelOffset
         @inline(__always) func storeLabel(_ id: UInt32, _ base: UnsafeMutablePointer<T>) throws {
             guard id < RowSink<T>.maximumLabelsPerPart else {
-                throw DescentError.input("\(path):\(line): more than \(RowSink<T>.maximumLabelsPerPart) distinct labels; is --label-column the right column?")
+                throw DescentError.input(
+                    "\(path):\(line): more than \(RowSink<T>.maximumLabelsPerPart) distinct labels; is --label-column the right column?"
+                )
             }
             base[labelOffset] = RowSink<T>.labelToken(part: k, id: id)
         }
@@ -434,13 +519,19 @@ package final class CSVFile: RowFile, @unchecked Sendable {
             while i < end {
                 // Blank lines hold no record.
                 var j = i
-                while j < end && (bytes[j] == CSVFile.space || bytes[j] == pad || (bytes[j] == CSVFile.cr && terminator != CSVFile.cr)) { j += 1 }
+                while j < end
+                    && (bytes[j] == CSVFile.space || bytes[j] == pad
+                        || (bytes[j] == CSVFile.cr && terminator != CSVFile.cr))
+                { j += 1 }
                 if j == end || bytes[j] == terminator {
                     if j < end { line += 1 }
                     i = j + 1
                     continue
                 }
-                guard row < rowEnd else { throw DescentError.input("\(path):\(line): more records than counted; is a quote character unbalanced?") }
+                guard row < rowEnd else {
+                    throw DescentError.input(
+                        "\(path):\(line): more records than counted; is a quote character unbalanced?")
+                }
                 let recordLine = line
                 guard let base = cursor.nextKeptRow() else {
                     // A row another rank holds: to its line end, unparsed (that rank checks it).
@@ -448,15 +539,26 @@ package final class CSVFile: RowFile, @unchecked Sendable {
                         var inQuote = false
                         while i < end {
                             let b = bytes[i]
-                            if b == CSVFile.quote { inQuote.toggle() } else if b == terminator { if !inQuote { break }; line += 1 }
+                            if b == CSVFile.quote {
+                                inQuote.toggle()
+                            } else if b == terminator {
+                                if !inQuote { break }
+                                line += 1
+                            }
                             i += 1
                         }
                     } else {
                         i = CSVFile.lineEnd(bytes, from: i, to: end, terminator: terminator)
                     }
-                    if i < end { i += 1; line += 1 }
+                    if i < end {
+                        i += 1
+                        line += 1
+                    }
                     row += 1
-                    if i - released >= CSVFile.releaseInterval { file.release(released..<i); released = i }
+                    if i - released >= CSVFile.releaseInterval {
+                        file.release(released..<i)
+                        released = i
+                    }
                     continue
                 }
                 var column = 0
@@ -464,19 +566,27 @@ package final class CSVFile: RowFile, @unchecked Sendable {
                     // One field: i is at its first byte.
                     while i < end && (bytes[i] == CSVFile.space || bytes[i] == pad) { i += 1 }
                     let slot = column < columns ? slots[column] : CSVFile.skippedSlot
-                    var contentStart = i, contentEnd = i
-                    var quoted = false, escaped = false
+                    var contentStart = i
+                    var contentEnd = i
+                    var quoted = false
+                    var escaped = false
                     if i < end && bytes[i] == CSVFile.quote {
                         quoted = true
                         i += 1
                         contentStart = i
                         while true {
                             guard i < end else {
-                                throw DescentError.input("\(path):\(recordLine):\(column + 1): a quoted field is never closed; end it with a double quote")
+                                throw DescentError.input(
+                                    "\(path):\(recordLine):\(column + 1): a quoted field is never closed; end it with a double quote"
+                                )
                             }
                             let b = bytes[i]
                             if b == CSVFile.quote {
-                                if i + 1 < end && bytes[i + 1] == CSVFile.quote { escaped = true; i += 2; continue }
+                                if i + 1 < end && bytes[i + 1] == CSVFile.quote {
+                                    escaped = true
+                                    i += 2
+                                    continue
+                                }
                                 break
                             }
                             if b == terminator { line += 1 }
@@ -496,42 +606,64 @@ package final class CSVFile: RowFile, @unchecked Sendable {
                                 contentEnd = s
                                 if s < end && bytes[s] == CSVFile.cr && terminator != CSVFile.cr { i += 1 }
                                 column += 1
-                                if i < end && bytes[i] == separator { i += 1; continue }
+                                if i < end && bytes[i] == separator {
+                                    i += 1
+                                    continue
+                                }
                                 break
                             }
                         }
-                        contentEnd = CSVFile.fieldEnd(bytes, from: i, to: end, terminator: terminator, separator: separator)
+                        contentEnd = CSVFile.fieldEnd(
+                            bytes, from: i, to: end, terminator: terminator, separator: separator)
                         i = contentEnd
                     } else {
-                        if slot == CSVFile.labelSlot, case .number(let value, let stop) = parser.parse(bytes, from: i, to: end) {
+                        if slot == CSVFile.labelSlot,
+                            case .number(let value, let stop) = parser.parse(bytes, from: i, to: end)
+                        {
                             // A numeric label (the usual case): no copy, no string.
                             var s = stop
                             while s < end && (bytes[s] == CSVFile.space || bytes[s] == pad) { s += 1 }
                             if s == end || bytes[s] == separator || bytes[s] == terminator || bytes[s] == CSVFile.cr {
-                                try storeLabel(labels.id(number: value, text: UnsafeBufferPointer(start: bytes + i, count: stop - i), at: recordLine), base)
+                                try storeLabel(
+                                    labels.id(
+                                        number: value, text: UnsafeBufferPointer(start: bytes + i, count: stop - i),
+                                        at: recordLine), base)
                                 i = s
                                 if s < end && bytes[s] == CSVFile.cr && terminator != CSVFile.cr { i += 1 }
                                 column += 1
-                                if i < end && bytes[i] == separator { i += 1; continue }
+                                if i < end && bytes[i] == separator {
+                                    i += 1
+                                    continue
+                                }
                                 break
                             }
                         }
-                        contentEnd = CSVFile.fieldEnd(bytes, from: i, to: end, terminator: terminator, separator: separator)
+                        contentEnd = CSVFile.fieldEnd(
+                            bytes, from: i, to: end, terminator: terminator, separator: separator)
                         i = contentEnd
                     }
                     // Slow path: quoted fields, labels, skipped columns and errors.
                     var trimmedEnd = contentEnd
-                    if !quoted, contentEnd > contentStart, memchr(bytes + contentStart, Int32(CSVFile.quote), contentEnd - contentStart) != nil {
+                    if !quoted, contentEnd > contentStart,
+                        memchr(bytes + contentStart, Int32(CSVFile.quote), contentEnd - contentStart) != nil
+                    {
                         // The record counter takes every quote as opening or closing a quoted
                         // field; one inside an unquoted field would make the count, and so the
                         // split into parts, depend on where the parts begin.
-                        throw DescentError.input("\(path):\(recordLine):\(column + 1): a quote character inside the unquoted field of column '\(name(column))'; a field that holds quotes must be quoted whole, with each quote doubled")
+                        throw DescentError.input(
+                            "\(path):\(recordLine):\(column + 1): a quote character inside the unquoted field of column '\(name(column))'; a field that holds quotes must be quoted whole, with each quote doubled"
+                        )
                     }
                     if !quoted {
-                        while trimmedEnd > contentStart && (bytes[trimmedEnd - 1] == CSVFile.space || bytes[trimmedEnd - 1] == pad || bytes[trimmedEnd - 1] == CSVFile.cr) { trimmedEnd -= 1 }
+                        while trimmedEnd > contentStart
+                            && (bytes[trimmedEnd - 1] == CSVFile.space || bytes[trimmedEnd - 1] == pad
+                                || bytes[trimmedEnd - 1] == CSVFile.cr)
+                        { trimmedEnd -= 1 }
                     }
                     if i < end && bytes[i] != separator && bytes[i] != terminator && !(bytes[i] == CSVFile.cr) {
-                        throw DescentError.input("\(path):\(line):\(column + 1): unexpected '\(String(decoding: [bytes[i]], as: UTF8.self))' after a quoted field in column '\(name(column))'; a field that holds quotes must be quoted whole, with each quote doubled")
+                        throw DescentError.input(
+                            "\(path):\(line):\(column + 1): unexpected '\(String(decoding: [bytes[i]], as: UTF8.self))' after a quoted field in column '\(name(column))'; a field that holds quotes must be quoted whole, with each quote doubled"
+                        )
                     }
                     if slot != CSVFile.skippedSlot && column < columns {
                         var text = UnsafeBufferPointer(start: bytes + contentStart, count: trimmedEnd - contentStart)
@@ -546,33 +678,47 @@ package final class CSVFile: RowFile, @unchecked Sendable {
                         try unescaped.withUnsafeBufferPointer { buffer in
                             if escaped { text = buffer }
                             // Quoted values may have spaces inside the quotes.
-                            var a = 0, b = text.count
+                            var a = 0
+                            var b = text.count
                             while a < b && (text[a] == CSVFile.space || text[a] == pad) { a += 1 }
                             while b > a && (text[b - 1] == CSVFile.space || text[b - 1] == pad) { b -= 1 }
                             let content = UnsafeBufferPointer(rebasing: text[a..<b])
                             var shown: String { String(decoding: content, as: UTF8.self) }
                             if slot >= 0 {
                                 guard let pointer = content.baseAddress, !content.isEmpty else {
-                                    throw DescentError.input("\(path):\(recordLine):\(column + 1): column '\(name(column))' is empty; every feature needs a number: fill or drop the rows with missing values (in pandas, df.dropna() or df.fillna(value))")
+                                    throw DescentError.input(
+                                        "\(path):\(recordLine):\(column + 1): column '\(name(column))' is empty; every feature needs a number: fill or drop the rows with missing values (in pandas, df.dropna() or df.fillna(value))"
+                                    )
                                 }
                                 switch parser.parse(pointer, from: 0, to: content.count) {
                                 case .number(let value, let stop) where stop == content.count:
                                     base[slot &* stride] = RowSink<T>.scalar(value)
                                 case .nonFinite(let stop) where stop == content.count && CSVFile.isNumeral(content):
-                                    throw DescentError.input("\(path):\(recordLine):\(column + 1): column '\(name(column))' holds '\(shown)', too large for float64 (magnitudes up to 1.8e308); rescale the column")
+                                    throw DescentError.input(
+                                        "\(path):\(recordLine):\(column + 1): column '\(name(column))' holds '\(shown)', too large for float64 (magnitudes up to 1.8e308); rescale the column"
+                                    )
                                 case .nonFinite(let stop) where stop == content.count:
-                                    throw DescentError.input("\(path):\(recordLine):\(column + 1): column '\(name(column))' holds '\(shown)'; NaN and infinite values are not allowed (clean or drop that row)")
+                                    throw DescentError.input(
+                                        "\(path):\(recordLine):\(column + 1): column '\(name(column))' holds '\(shown)'; NaN and infinite values are not allowed (clean or drop that row)"
+                                    )
                                 default:
                                     let decimalComma = separator == CSVFile.semicolon && content.contains(CSVFile.comma)
-                                    throw DescentError.input("\(path):\(recordLine):\(column + 1): column '\(name(column))' holds '\(shown)', which is not a number"
-                                                             + (decimalComma ? " (decimal commas are not read: write the numbers with a decimal point, as 1.5)" : ""))
+                                    throw DescentError.input(
+                                        "\(path):\(recordLine):\(column + 1): column '\(name(column))' holds '\(shown)', which is not a number"
+                                            + (decimalComma
+                                                ? " (decimal commas are not read: write the numbers with a decimal point, as 1.5)"
+                                                : ""))
                                 }
                             } else {
                                 guard !content.isEmpty else {
-                                    throw DescentError.input("\(path):\(recordLine):\(column + 1): the label in column '\(name(column))' is empty; every row needs a label")
+                                    throw DescentError.input(
+                                        "\(path):\(recordLine):\(column + 1): the label in column '\(name(column))' is empty; every row needs a label"
+                                    )
                                 }
                                 var id: UInt32
-                                if case .number(let value, let stop) = parser.parse(content.baseAddress!, from: 0, to: content.count), stop == content.count {
+                                if case .number(let value, let stop) = parser.parse(
+                                    content.baseAddress!, from: 0, to: content.count), stop == content.count
+                                {
                                     id = labels.id(number: value, text: content, at: recordLine)
                                 } else {
                                     id = labels.id(text: content, at: recordLine)
@@ -583,12 +729,17 @@ package final class CSVFile: RowFile, @unchecked Sendable {
                     }
                     column += 1
                     if i < end && bytes[i] == CSVFile.cr && terminator != CSVFile.cr { i += 1 }
-                    if i < end && bytes[i] == separator { i += 1; continue }
+                    if i < end && bytes[i] == separator {
+                        i += 1
+                        continue
+                    }
                     break
                 }
                 // i is at the record's line end (or the range's end).
                 if column != columns {
-                    throw DescentError.input("\(path):\(recordLine): \(column) columns, but the header has \(columns); every row needs one value per column")
+                    throw DescentError.input(
+                        "\(path):\(recordLine): \(column) columns, but the header has \(columns); every row needs one value per column"
+                    )
                 }
                 if i < end {
                     guard bytes[i] == terminator else {
@@ -598,33 +749,48 @@ package final class CSVFile: RowFile, @unchecked Sendable {
                     line += 1
                 }
                 row += 1
-                if i - released >= CSVFile.releaseInterval { file.release(released..<i); released = i }
+                if i - released >= CSVFile.releaseInterval {
+                    file.release(released..<i)
+                    released = i
+                }
             }
         }
         file.release(released..<end)
-        guard row == rowEnd else { throw DescentError.input("\(path):\(line): fewer records than counted; is a quote character unbalanced?") }
+        guard row == rowEnd else {
+            throw DescentError.input("\(path):\(line): fewer records than counted; is a quote character unbalanced?")
+        }
     }
 
     /// The first misplaced quote character in `start..<end`, as "line: what is wrong", with
     /// quotes special only at the start of a field (after spaces) and doubled inside a quoted
     /// field; nil when every quote is in its place.
-    static func quoteProblem(_ bytes: UnsafePointer<UInt8>, from start: Int, to end: Int, terminator: UInt8, separator: UInt8, pad: UInt8,
-                             firstLine: Int) -> String? {
-        var line = firstLine, column = 1, openedLine = firstLine, openedColumn = 1
-        var atFieldStart = true, inQuoted = false
+    static func quoteProblem(
+        _ bytes: UnsafePointer<UInt8>, from start: Int, to end: Int, terminator: UInt8, separator: UInt8, pad: UInt8,
+        firstLine: Int
+    ) -> String? {
+        var line = firstLine
+        var column = 1
+        var openedLine = firstLine
+        var openedColumn = 1
+        var atFieldStart = true
+        var inQuoted = false
         var i = start
         while i < end {
             let b = bytes[i]
             if inQuoted {
                 if b == quote {
-                    if i + 1 < end && bytes[i + 1] == quote { i += 2; continue }
+                    if i + 1 < end && bytes[i + 1] == quote {
+                        i += 2
+                        continue
+                    }
                     inQuoted = false
                 } else if b == terminator {
                     line += 1
                 }
             } else if b == quote {
                 guard atFieldStart else {
-                    return "\(line):\(column): a quote character inside an unquoted field; a field that holds quotes must be quoted whole, with each quote doubled"
+                    return
+                        "\(line):\(column): a quote character inside an unquoted field; a field that holds quotes must be quoted whole, with each quote doubled"
                 }
                 inQuoted = true
                 openedLine = line
@@ -642,28 +808,39 @@ package final class CSVFile: RowFile, @unchecked Sendable {
             }
             i += 1
         }
-        return inQuoted ? "\(openedLine):\(openedColumn): a quoted field is never closed; end it with a double quote" : nil
+        return inQuoted
+            ? "\(openedLine):\(openedColumn): a quoted field is never closed; end it with a double quote" : nil
     }
 
     /// The error that parsing the first record with fewer than `columns` fields would give.
-    static func shortRecordError(_ bytes: UnsafePointer<UInt8>, from start: Int, to end: Int, terminator: UInt8, separator: UInt8, pad: UInt8,
-                                 columns: Int, firstLine: Int, path: String) -> DescentError {
-        var line = firstLine, recordLine = firstLine
-        var fields = 1, inQuote = false, content = false
+    static func shortRecordError(
+        _ bytes: UnsafePointer<UInt8>, from start: Int, to end: Int, terminator: UInt8, separator: UInt8, pad: UInt8,
+        columns: Int, firstLine: Int, path: String
+    ) -> DescentError {
+        var line = firstLine
+        var recordLine = firstLine
+        var fields = 1
+        var inQuote = false
+        var content = false
         var i = start
         while i <= end {
             let b: UInt8 = i < end ? bytes[i] : terminator
             if inQuote {
                 if b == quote { inQuote = false } else if b == terminator && i < end { line += 1 }
             } else if b == quote {
-                inQuote = true; content = true
+                inQuote = true
+                content = true
             } else if b == separator {
-                fields += 1; content = true
+                fields += 1
+                content = true
             } else if b == terminator {
                 if content && fields < columns {
-                    return DescentError.input("\(path):\(recordLine): \(fields) column\(fields == 1 ? "" : "s"), but the header has \(columns); every row needs one value per column")
+                    return DescentError.input(
+                        "\(path):\(recordLine): \(fields) column\(fields == 1 ? "" : "s"), but the header has \(columns); every row needs one value per column"
+                    )
                 }
-                fields = 1; content = false
+                fields = 1
+                content = false
                 line += 1
                 recordLine = line
             } else if b != space && b != pad && b != cr {
@@ -671,7 +848,9 @@ package final class CSVFile: RowFile, @unchecked Sendable {
             }
             i += 1
         }
-        return DescentError.input("\(path): the rows hold fewer values than the header's \(columns) columns; every row needs one value per column")
+        return DescentError.input(
+            "\(path): the rows hold fewer values than the header's \(columns) columns; every row needs one value per column"
+        )
     }
 
     /// Whether `text` is written with digits (so non-finite only by overflow), not as inf or nan.
@@ -686,7 +865,9 @@ package final class CSVFile: RowFile, @unchecked Sendable {
 
     /// The end of an unquoted field: the next separator or line end (or `end`).
     @inline(__always)
-    static func fieldEnd(_ bytes: UnsafePointer<UInt8>, from start: Int, to end: Int, terminator: UInt8, separator: UInt8) -> Int {
+    static func fieldEnd(
+        _ bytes: UnsafePointer<UInt8>, from start: Int, to end: Int, terminator: UInt8, separator: UInt8
+    ) -> Int {
         var i = start
         while i < end && bytes[i] != separator && bytes[i] != terminator { i += 1 }
         return i

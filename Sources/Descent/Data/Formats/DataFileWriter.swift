@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -23,21 +24,31 @@ package enum DataFileWriter {
         let slash = path.lastIndex(of: "/")
         let folder = slash.map { String(path[..<$0]) } ?? "."
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder.isEmpty ? "/" : folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+        guard FileManager.default.fileExists(atPath: folder.isEmpty ? "/" : folder, isDirectory: &isDirectory),
+            isDirectory.boolValue
+        else {
             throw DescentError.output("--output \(path): the folder \(folder) does not exist; create it first")
         }
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-            if isDirectory.boolValue { throw DescentError.output("--output \(path): is a folder; name a file ending in .npy, .npz or .csv") }
-            if !overwrite { throw DescentError.output("--output \(path): exists; add --overwrite to replace it, or choose another name") }
+            if isDirectory.boolValue {
+                throw DescentError.output("--output \(path): is a folder; name a file ending in .npy, .npz or .csv")
+            }
+            if !overwrite {
+                throw DescentError.output(
+                    "--output \(path): exists; add --overwrite to replace it, or choose another name")
+            }
         }
         var stats = statvfs()
         if let bytes, statvfs(folder.isEmpty ? "/" : folder, &stats) == 0 {
             let free = Int(stats.f_bavail) &* Int(stats.f_frsize)
             if bytes > free {
-                throw DescentError.output("--output \(path): the file needs \(MemoryBudget.format(bytes)) but \(folder) has \(MemoryBudget.format(free)) free; use fewer --samples or another disk")
+                throw DescentError.output(
+                    "--output \(path): the file needs \(MemoryBudget.format(bytes)) but \(folder) has \(MemoryBudget.format(free)) free; use fewer --samples or another disk"
+                )
             }
         } else if bytes == nil {
-            throw DescentError.output("--output \(path): the file would need more than 2^63 bytes; use fewer --samples or --features")
+            throw DescentError.output(
+                "--output \(path): the file would need more than 2^63 bytes; use fewer --samples or --features")
         }
         return try AtomicFile.Writer(path: path)
     }
@@ -63,7 +74,9 @@ package enum DataFileWriter {
         if lower.hasSuffix(".npy") { return .npy }
         if lower.hasSuffix(".npz") { return .npz }
         if lower.hasSuffix(".csv") { return .csv }
-        throw DescentError.configuration("--output \(path): unknown extension; descent generate writes .npy (NumPy, exact binary values), .npz (X and y, as numpy.savez) or .csv")
+        throw DescentError.configuration(
+            "--output \(path): unknown extension; descent generate writes .npy (NumPy, exact binary values), .npz (X and y, as numpy.savez) or .csv"
+        )
     }
 
     /// The `.npy` header for `rows x columns` values of `precision`, padded to 64 bytes.
@@ -85,7 +98,7 @@ package enum DataFileWriter {
     /// ZIP64 entry, then the central directory and the ZIP64 end records, as `numpy.savez`
     /// writes a large archive.
     struct NPZLayout {
-        static let localHeaderBytes = 30 + 5 + 20   // fixed part, "X.npy", ZIP64 extra field
+        static let localHeaderBytes = 30 + 5 + 20  // fixed part, "X.npy", ZIP64 extra field
         static let centralHeaderBytes = 46 + 5 + 28
         let headerX: [UInt8], headerY: [UInt8]
         let dataX: Int, sizeX: Int, localY: Int, dataY: Int, sizeY: Int, central: Int, total: Int
@@ -107,10 +120,22 @@ package enum DataFileWriter {
         /// The local file header of an entry (sizes in its ZIP64 extra field).
         static func localHeader(name: String, crc: UInt32, size: Int) -> [UInt8] {
             var b = ZipBytes()
-            b.u32(0x0403_4B50); b.u16(45); b.u16(0); b.u16(0); b.u16(0); b.u16(0x21)
-            b.u32(crc); b.u32(0xFFFF_FFFF); b.u32(0xFFFF_FFFF); b.u16(UInt16(name.utf8.count)); b.u16(20)
+            b.u32(0x0403_4B50)
+            b.u16(45)
+            b.u16(0)
+            b.u16(0)
+            b.u16(0)
+            b.u16(0x21)
+            b.u32(crc)
+            b.u32(0xFFFF_FFFF)
+            b.u32(0xFFFF_FFFF)
+            b.u16(UInt16(name.utf8.count))
+            b.u16(20)
             b.bytes += Array(name.utf8)
-            b.u16(1); b.u16(16); b.u64(UInt64(size)); b.u64(UInt64(size))
+            b.u16(1)
+            b.u16(16)
+            b.u64(UInt64(size))
+            b.u64(UInt64(size))
             return b.bytes
         }
 
@@ -118,18 +143,54 @@ package enum DataFileWriter {
         func trailer(crcX: UInt32, crcY: UInt32) -> [UInt8] {
             var b = ZipBytes()
             for (name, crc, size, offset) in [("X.npy", crcX, sizeX, 0), ("y.npy", crcY, sizeY, localY)] {
-                b.u32(0x0201_4B50); b.u16(45); b.u16(45); b.u16(0); b.u16(0); b.u16(0); b.u16(0x21)
-                b.u32(crc); b.u32(0xFFFF_FFFF); b.u32(0xFFFF_FFFF); b.u16(UInt16(name.utf8.count)); b.u16(28); b.u16(0)
-                b.u16(0); b.u16(0); b.u32(0); b.u32(0xFFFF_FFFF)
+                b.u32(0x0201_4B50)
+                b.u16(45)
+                b.u16(45)
+                b.u16(0)
+                b.u16(0)
+                b.u16(0)
+                b.u16(0x21)
+                b.u32(crc)
+                b.u32(0xFFFF_FFFF)
+                b.u32(0xFFFF_FFFF)
+                b.u16(UInt16(name.utf8.count))
+                b.u16(28)
+                b.u16(0)
+                b.u16(0)
+                b.u16(0)
+                b.u32(0)
+                b.u32(0xFFFF_FFFF)
                 b.bytes += Array(name.utf8)
-                b.u16(1); b.u16(24); b.u64(UInt64(size)); b.u64(UInt64(size)); b.u64(UInt64(offset))
+                b.u16(1)
+                b.u16(24)
+                b.u64(UInt64(size))
+                b.u64(UInt64(size))
+                b.u64(UInt64(offset))
             }
             let centralSize = 2 * Self.centralHeaderBytes
             let zip64End = central + centralSize
-            b.u32(0x0606_4B50); b.u64(44); b.u16(45); b.u16(45); b.u32(0); b.u32(0)
-            b.u64(2); b.u64(2); b.u64(UInt64(centralSize)); b.u64(UInt64(central))
-            b.u32(0x0706_4B50); b.u32(0); b.u64(UInt64(zip64End)); b.u32(1)
-            b.u32(0x0605_4B50); b.u16(0); b.u16(0); b.u16(2); b.u16(2); b.u32(0xFFFF_FFFF); b.u32(0xFFFF_FFFF); b.u16(0)
+            b.u32(0x0606_4B50)
+            b.u64(44)
+            b.u16(45)
+            b.u16(45)
+            b.u32(0)
+            b.u32(0)
+            b.u64(2)
+            b.u64(2)
+            b.u64(UInt64(centralSize))
+            b.u64(UInt64(central))
+            b.u32(0x0706_4B50)
+            b.u32(0)
+            b.u64(UInt64(zip64End))
+            b.u32(1)
+            b.u32(0x0605_4B50)
+            b.u16(0)
+            b.u16(0)
+            b.u16(2)
+            b.u16(2)
+            b.u32(0xFFFF_FFFF)
+            b.u32(0xFFFF_FFFF)
+            b.u16(0)
             return b.bytes
         }
     }
@@ -160,9 +221,13 @@ package enum DataFileWriter {
 
     /// Writes every row of `generator` to the open file `descriptor` in `format`; returns the
     /// bytes written.
-    package static func write(_ generator: BlobGenerator, precision: Precision, format: Format, to descriptor: Int32,
-                             path: String, executor: ShardedExecutor) throws -> Int {
-        let n = generator.samples, d = generator.features, columns = d + 1
+    package static func write(
+        _ generator: BlobGenerator, precision: Precision, format: Format, to descriptor: Int32,
+        path: String, executor: ShardedExecutor
+    ) throws -> Int {
+        let n = generator.samples
+        let d = generator.features
+        let columns = d + 1
         let blockRows = blockRows(columns: columns)
         let blocks = (n + blockRows - 1) / blockRows
         let threads = max(1, min(executor.threads, blocks))
@@ -173,7 +238,10 @@ package enum DataFileWriter {
                 let written = pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
                 if written < 0 {
                     if errno == EINTR { continue }
-                    failure.record(DescentError.output("\(path): cannot write (\(String(cString: strerror(errno)))); free some space or choose another --output"))
+                    failure.record(
+                        DescentError.output(
+                            "\(path): cannot write (\(String(cString: strerror(errno)))); free some space or choose another --output"
+                        ))
                     return
                 }
                 done += written
@@ -188,7 +256,8 @@ package enum DataFileWriter {
                 let buffer = UnsafeMutableRawPointer.allocate(byteCount: blockRows * columns * scalar, alignment: 16)
                 defer { buffer.deallocate() }
                 // Each block is made column by column (as a chunk block), then written row by row.
-                let columnMajor = UnsafeMutableRawPointer.allocate(byteCount: blockRows * columns * scalar, alignment: 16)
+                let columnMajor = UnsafeMutableRawPointer.allocate(
+                    byteCount: blockRows * columns * scalar, alignment: 16)
                 defer { columnMajor.deallocate() }
                 var block = t
                 while block < blocks, !failure.happened {
@@ -196,14 +265,21 @@ package enum DataFileWriter {
                     var k = 0
                     func rowMajor<V: KernelScalar>(_ type: V.Type) {
                         let block = columnMajor.assumingMemoryBound(to: V.self)
-                        generator.fill(count: rows.count, rows: { BlobGenerator.consecutiveRows(from: rows.lowerBound + $0) }, into: block, stride: rows.count)
+                        generator.fill(
+                            count: rows.count, rows: { BlobGenerator.consecutiveRows(from: rows.lowerBound + $0) },
+                            into: block, stride: rows.count)
                         let values = buffer.assumingMemoryBound(to: V.self)
                         for local in 0..<rows.count {
-                            for j in 0..<columns { values[k] = block[j * rows.count + local]; k += 1 }
+                            for j in 0..<columns {
+                                values[k] = block[j * rows.count + local]
+                                k += 1
+                            }
                         }
                     }
                     if precision == .float64 { rowMajor(Double.self) } else { rowMajor(Float.self) }
-                    put(UnsafeRawBufferPointer(start: buffer, count: k * scalar), at: header.count + rows.lowerBound * columns * scalar)
+                    put(
+                        UnsafeRawBufferPointer(start: buffer, count: k * scalar),
+                        at: header.count + rows.lowerBound * columns * scalar)
                     block += threads
                 }
             }
@@ -219,19 +295,28 @@ package enum DataFileWriter {
                 executor.run(iterations: threads) { t in
                     let xBytes = UnsafeMutableRawPointer.allocate(byteCount: blockRows * d * scalar, alignment: 16)
                     let yBytes = UnsafeMutablePointer<Int64>.allocate(capacity: blockRows)
-                    let columnMajor = UnsafeMutableRawPointer.allocate(byteCount: blockRows * columns * scalar, alignment: 16)
-                    defer { xBytes.deallocate(); yBytes.deallocate(); columnMajor.deallocate() }
+                    let columnMajor = UnsafeMutableRawPointer.allocate(
+                        byteCount: blockRows * columns * scalar, alignment: 16)
+                    defer {
+                        xBytes.deallocate()
+                        yBytes.deallocate()
+                        columnMajor.deallocate()
+                    }
                     var block = t
                     while block < blocks, !failure.happened {
                         let rows = (block * blockRows)..<min(n, (block + 1) * blockRows)
                         func split<V: KernelScalar>(_ type: V.Type) {
                             let source = columnMajor.assumingMemoryBound(to: V.self)
-                            generator.fill(count: rows.count, rows: { BlobGenerator.consecutiveRows(from: rows.lowerBound + $0) },
-                                           into: source, stride: rows.count)
+                            generator.fill(
+                                count: rows.count, rows: { BlobGenerator.consecutiveRows(from: rows.lowerBound + $0) },
+                                into: source, stride: rows.count)
                             let values = xBytes.assumingMemoryBound(to: V.self)
                             var k = 0
                             for local in 0..<rows.count {
-                                for j in 0..<d { values[k] = source[j * rows.count + local]; k += 1 }
+                                for j in 0..<d {
+                                    values[k] = source[j * rows.count + local]
+                                    k += 1
+                                }
                                 yBytes[local] = Int64(source[d * rows.count + local])
                             }
                         }
@@ -247,15 +332,18 @@ package enum DataFileWriter {
                 }
             }
             if let error = failure.error { throw error }
-            var crcX = CRC32.checksum(layout.headerX), crcY = CRC32.checksum(layout.headerY)
+            var crcX = CRC32.checksum(layout.headerX)
+            var crcY = CRC32.checksum(layout.headerY)
             for block in 0..<blocks {
                 let count = min(n, (block + 1) * blockRows) - block * blockRows
                 crcX = CRC32.combine(crcX, crcs[2 * block], lengthB: count * d * scalar)
                 crcY = CRC32.combine(crcY, crcs[2 * block + 1], lengthB: count * 8)
             }
-            for (bytes, offset) in [(NPZLayout.localHeader(name: "X.npy", crc: crcX, size: layout.sizeX) + layout.headerX, 0),
-                                    (NPZLayout.localHeader(name: "y.npy", crc: crcY, size: layout.sizeY) + layout.headerY, layout.localY),
-                                    (layout.trailer(crcX: crcX, crcY: crcY), layout.central)] {
+            for (bytes, offset) in [
+                (NPZLayout.localHeader(name: "X.npy", crc: crcX, size: layout.sizeX) + layout.headerX, 0),
+                (NPZLayout.localHeader(name: "y.npy", crc: crcY, size: layout.sizeY) + layout.headerY, layout.localY),
+                (layout.trailer(crcX: crcX, crcY: crcY), layout.central),
+            ] {
                 bytes.withUnsafeBytes { put($0, at: offset) }
             }
             if let error = failure.error { throw error }
@@ -280,10 +368,16 @@ package enum DataFileWriter {
                         var values = [Double](repeating: 0, count: rows.count * columns)
                         let consecutive = { (i: Int) in BlobGenerator.consecutiveRows(from: rows.lowerBound + i) }
                         if precision == .float64 {
-                            values.withUnsafeMutableBufferPointer { generator.fill(count: rows.count, rows: consecutive, into: $0.baseAddress!, stride: rows.count) }
+                            values.withUnsafeMutableBufferPointer {
+                                generator.fill(
+                                    count: rows.count, rows: consecutive, into: $0.baseAddress!, stride: rows.count)
+                            }
                         } else {
                             var floats = [Float](repeating: 0, count: rows.count * columns)
-                            floats.withUnsafeMutableBufferPointer { generator.fill(count: rows.count, rows: consecutive, into: $0.baseAddress!, stride: rows.count) }
+                            floats.withUnsafeMutableBufferPointer {
+                                generator.fill(
+                                    count: rows.count, rows: consecutive, into: $0.baseAddress!, stride: rows.count)
+                            }
                             values = floats.map { Double($0) }
                         }
                         for local in 0..<rows.count {
@@ -313,6 +407,14 @@ package enum DataFileWriter {
 final class FirstError: @unchecked Sendable {
     let lock = NSLock()
     var error: Error?
-    var happened: Bool { lock.lock(); defer { lock.unlock() }; return error != nil }
-    func record(_ e: Error) { lock.lock(); if error == nil { error = e }; lock.unlock() }
+    var happened: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return error != nil
+    }
+    func record(_ e: Error) {
+        lock.lock()
+        if error == nil { error = e }
+        lock.unlock()
+    }
 }

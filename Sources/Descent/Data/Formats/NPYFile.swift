@@ -24,7 +24,8 @@ package final class NPYFile: RowFile, @unchecked Sendable {
 
     /// Whether `bytes` starts with NumPy's magic string `\x93NUMPY`.
     package static func hasMagic(_ bytes: UnsafePointer<UInt8>) -> Bool {
-        bytes[0] == 0x93 && bytes[1] == 0x4E && bytes[2] == 0x55 && bytes[3] == 0x4D && bytes[4] == 0x50 && bytes[5] == 0x59
+        bytes[0] == 0x93 && bytes[1] == 0x4E && bytes[2] == 0x55 && bytes[3] == 0x4D && bytes[4] == 0x50
+            && bytes[5] == 0x59
     }
 
     /// Opens a `.npy` file.
@@ -34,7 +35,9 @@ package final class NPYFile: RowFile, @unchecked Sendable {
         x = try NPYArray(file: file, at: 0, size: file.count, name: nil)
         y = nil
         guard x.shape.count == 2 else {
-            throw DescentError.input("\(path): the array has shape \(x.shapeText); a data file needs a 2-D array (rows x columns, the label one column)")
+            throw DescentError.input(
+                "\(path): the array has shape \(x.shapeText); a data file needs a 2-D array (rows x columns, the label one column)"
+            )
         }
         guard x.dtype.kind != .text else {
             throw DescentError.input("\(path): an array of strings (\(x.dtype.descr)); features must be numbers")
@@ -48,7 +51,9 @@ package final class NPYFile: RowFile, @unchecked Sendable {
         case .last: label = columns - 1
         case .named(let name):
             guard let index = LabelColumnChoice.index(name, columns: columns) else {
-                throw DescentError.input("\(path): --label-column '\(name)': a NumPy array has no column names; give a 0-based column index below \(columns) (or -1 for the last)")
+                throw DescentError.input(
+                    "\(path): --label-column '\(name)': a NumPy array has no column names; give a 0-based column index below \(columns) (or -1 for the last)"
+                )
             }
             label = index
         case .ifPresent(_, let featureCount):
@@ -57,7 +62,8 @@ package final class NPYFile: RowFile, @unchecked Sendable {
         labelColumn = label
         featureColumns = (0..<columns).filter { $0 != label }
         guard !featureColumns.isEmpty else {
-            throw DescentError.input("\(path): the array has \(columns) column; need at least one feature column and a label column")
+            throw DescentError.input(
+                "\(path): the array has \(columns) column; need at least one feature column and a label column")
         }
         featureNames = featureColumns.indices.map { "x\($0)" }
         labelName = label == nil ? nil : "label"
@@ -73,14 +79,22 @@ package final class NPYFile: RowFile, @unchecked Sendable {
         func array(_ name: String, required: Bool) throws -> NPYArray? {
             guard let entry = entries.first(where: { $0.name == name + ".npy" }) else {
                 if !required { return nil }
-                let text = entries.first { entry in [".csv", ".tsv", ".txt"].contains { entry.name.lowercased().hasSuffix($0) } }
-                if let text {
-                    throw DescentError.input("\(path): a zip archive holding '\(text.name)', not the arrays X and y of a .npz; descent reads CSV uncompressed: unzip it first (unzip \(path)) and pass the CSV to --train")
+                let text = entries.first { entry in
+                    [".csv", ".tsv", ".txt"].contains { entry.name.lowercased().hasSuffix($0) }
                 }
-                throw DescentError.input("\(path): no array named '\(name)' (the archive has \(entries.map { "'" + $0.name.replacingOccurrences(of: ".npy", with: "") + "'" }.joined(separator: ", "))); save it with numpy.savez(file, X=features, y=labels)")
+                if let text {
+                    throw DescentError.input(
+                        "\(path): a zip archive holding '\(text.name)', not the arrays X and y of a .npz; descent reads CSV uncompressed: unzip it first (unzip \(path)) and pass the CSV to --train"
+                    )
+                }
+                throw DescentError.input(
+                    "\(path): no array named '\(name)' (the archive has \(entries.map { "'" + $0.name.replacingOccurrences(of: ".npy", with: "") + "'" }.joined(separator: ", "))); save it with numpy.savez(file, X=features, y=labels)"
+                )
             }
             guard entry.method == 0 else {
-                throw DescentError.input("\(path): '\(entry.name)' is compressed (method \(entry.method), as numpy.savez_compressed writes); Descent reads uncompressed archives: save with numpy.savez")
+                throw DescentError.input(
+                    "\(path): '\(entry.name)' is compressed (method \(entry.method), as numpy.savez_compressed writes); Descent reads uncompressed archives: save with numpy.savez"
+                )
             }
             return try NPYArray(file: file, at: entry.dataOffset, size: entry.size, name: name)
         }
@@ -91,13 +105,16 @@ package final class NPYFile: RowFile, @unchecked Sendable {
         guard x.shape.count == 2 else {
             throw DescentError.input("\(path): X has shape \(x.shapeText); it must be 2-D (rows x features)")
         }
-        guard x.dtype.kind != .text else { throw DescentError.input("\(path): X holds strings (\(x.dtype.descr)); features must be numbers") }
+        guard x.dtype.kind != .text else {
+            throw DescentError.input("\(path): X holds strings (\(x.dtype.descr)); features must be numbers")
+        }
         if let y {
             guard y.shape.count == 1 || (y.shape.count == 2 && y.shape[1] == 1) else {
                 throw DescentError.input("\(path): y has shape \(y.shapeText); it must be 1-D (one label per row)")
             }
             guard y.shape[0] == x.shape[0] else {
-                throw DescentError.input("\(path): X has \(x.shape[0]) rows but y has \(y.shape[0]) labels; they must match")
+                throw DescentError.input(
+                    "\(path): X has \(x.shape[0]) rows but y has \(y.shape[0]) labels; they must match")
             }
         }
         self.x = x
@@ -153,11 +170,15 @@ package final class NPYFile: RowFile, @unchecked Sendable {
     /// `LabelCollector.firstSeen` are file rows.
     @_specialize(where T == Double)
     @_specialize(where T == Float)
-    package func read<T: KernelScalar>(rowsOf dataset: Dataset<T>, from source: @escaping @Sendable (Int) -> SIMD8<UInt64>,
-                                      executor: ShardedExecutor) throws -> [LabelCollector] {
+    package func read<T: KernelScalar>(
+        rowsOf dataset: Dataset<T>, from source: @escaping @Sendable (Int) -> SIMD8<UInt64>,
+        executor: ShardedExecutor
+    ) throws -> [LabelCollector] {
         let plan = dataset.placement
         precondition(plan.shards.count <= RowSink<T>.maximumParts, "at most 256 shards")
-        return try LabelCollector.collect(parts: plan.shards.count, executor: executor, path: path, node: { plan.node(ofShard: $0) }) { s, labels in
+        return try LabelCollector.collect(
+            parts: plan.shards.count, executor: executor, path: path, node: { plan.node(ofShard: $0) }
+        ) { s, labels in
             var gather = NPYGather<T>(file: self, s: s, dataset: dataset, source: source, labels: labels)
             try self.x.dtype.visit(&gather, path: self.path)
             labels = gather.labels
@@ -165,13 +186,18 @@ package final class NPYFile: RowFile, @unchecked Sendable {
     }
 
     /// Shard `s`'s rows of `dataset` from their source rows of `x` (elements of type E).
-    func gather<T: KernelScalar, E: NPYElement>(_: E.Type, shard s: Int, _ dataset: Dataset<T>,
-                                                 _ source: (Int) -> SIMD8<UInt64>, _ labels: inout LabelCollector) throws {
+    func gather<T: KernelScalar, E: NPYElement>(
+        _: E.Type, shard s: Int, _ dataset: Dataset<T>,
+        _ source: (Int) -> SIMD8<UInt64>, _ labels: inout LabelCollector
+    ) throws {
         let data = file.bytes + x.dataOffset
         let size = MemoryLayout<E>.size
-        let n = x.shape[0], columns = x.shape[1]
-        let rowStep = x.fortran ? size : columns * size, columnStep = x.fortran ? n * size : size
-        let stride = dataset.blockStride, labelOffset = dataset.featureCount * stride
+        let n = x.shape[0]
+        let columns = x.shape[1]
+        let rowStep = x.fortran ? size : columns * size
+        let columnStep = x.fortran ? n * size : size
+        let stride = dataset.blockStride
+        let labelOffset = dataset.featureCount * stride
         let yColumn = labelColumn == nil ? y?.column : nil
         try featureColumns.withUnsafeBufferPointer { features in
             for chunk in dataset.placement.shards[s].chunks {
@@ -184,10 +210,12 @@ package final class NPYFile: RowFile, @unchecked Sendable {
                         let row = Int(sources[lane])
                         precondition(row < n, "a source row inside the file")
                         let base = block + (i + lane - rows.lowerBound)
-                        try convert(E.self, row: row, data + row * rowStep, columnStep: columnStep, features: features,
-                                    into: base, stride: stride, labelOffset: labelOffset, part: s, labels: &labels)
+                        try convert(
+                            E.self, row: row, data + row * rowStep, columnStep: columnStep, features: features,
+                            into: base, stride: stride, labelOffset: labelOffset, part: s, labels: &labels)
                         if let yColumn {
-                            base[labelOffset] = RowSink<T>.labelToken(part: s, id: try yLabel(yColumn, row: row, labels: &labels))
+                            base[labelOffset] = RowSink<T>.labelToken(
+                                part: s, id: try yLabel(yColumn, row: row, labels: &labels))
                         }
                     }
                     i += 8
@@ -200,23 +228,32 @@ package final class NPYFile: RowFile, @unchecked Sendable {
     /// dataset row at `base`: feature j at `base[j * stride]`, and, for a `.npy` file with a
     /// label column, the label's token for part `part` at `base[labelOffset]`.
     @inline(__always)
-    func convert<T: KernelScalar, E: NPYElement>(_: E.Type, row: Int, _ rowData: UnsafePointer<UInt8>, columnStep: Int,
-                                                  features: UnsafeBufferPointer<Int>, into base: UnsafeMutablePointer<T>,
-                                                  stride: Int, labelOffset: Int, part: Int, labels: inout LabelCollector) throws {
+    func convert<T: KernelScalar, E: NPYElement>(
+        _: E.Type, row: Int, _ rowData: UnsafePointer<UInt8>, columnStep: Int,
+        features: UnsafeBufferPointer<Int>, into base: UnsafeMutablePointer<T>,
+        stride: Int, labelOffset: Int, part: Int, labels: inout LabelCollector
+    ) throws {
         let rowData = UnsafeRawPointer(rowData)
-        let swapped = x.dtype.swapped, floating = x.dtype.kind == .float
+        let swapped = x.dtype.swapped
+        let floating = x.dtype.kind == .float
         for (j, column) in features.enumerated() {
             let v = E.value(rowData + column * columnStep, swapped: swapped)
             if floating && !v.isFinite {
-                throw DescentError.input("\(path): row \(row), column \(column) holds \(v); NaN and infinite values are not allowed (clean or drop that row)")
+                throw DescentError.input(
+                    "\(path): row \(row), column \(column) holds \(v); NaN and infinite values are not allowed (clean or drop that row)"
+                )
             }
             base[j &* stride] = RowSink<T>.scalar(v)
         }
         if let label = labelColumn {
             let v = E.value(rowData + label * columnStep, swapped: swapped)
-            guard v.isFinite else { throw DescentError.input("\(path): row \(row), label column \(label) holds \(v); labels must be finite") }
+            guard v.isFinite else {
+                throw DescentError.input("\(path): row \(row), label column \(label) holds \(v); labels must be finite")
+            }
             let id = labels.id(number: v, name: LabelEncoding.name(of: v), at: row)
-            guard id < RowSink<T>.maximumLabelsPerPart else { throw DescentError.input("\(path): more than 65536 distinct labels") }
+            guard id < RowSink<T>.maximumLabelsPerPart else {
+                throw DescentError.input("\(path): more than 65536 distinct labels")
+            }
             base[labelOffset] = RowSink<T>.labelToken(part: part, id: id)
         }
     }
@@ -241,23 +278,34 @@ package final class NPYFile: RowFile, @unchecked Sendable {
     /// Lets the pages holding rows `rows` of `x` go (they have been copied): one stretch in
     /// C order, one per column in Fortran order.
     func releaseRows(_ rows: Range<Int>) {
-        let size = x.dtype.size, n = x.shape[0], columns = x.shape[1]
+        let size = x.dtype.size
+        let n = x.shape[0]
+        let columns = x.shape[1]
         if x.fortran {
-            for c in 0..<columns { file.release(x.dataOffset + (c * n + rows.lowerBound) * size..<x.dataOffset + (c * n + rows.upperBound) * size) }
+            for c in 0..<columns {
+                file.release(
+                    x.dataOffset + (c * n + rows.lowerBound) * size..<x.dataOffset + (c * n + rows.upperBound) * size)
+            }
         } else {
-            file.release(x.dataOffset + rows.lowerBound * columns * size..<x.dataOffset + rows.upperBound * columns * size)
+            file.release(
+                x.dataOffset + rows.lowerBound * columns * size..<x.dataOffset + rows.upperBound * columns * size)
         }
     }
 
     /// Copies rows of `x` (elements of type E) to their places: features, and the label
     /// column of a `.npy` file.
-    func copy<T: KernelScalar, E: NPYElement>(_: E.Type, _ rows: Range<Int>, _ k: Int, _ plan: RowSink<T>.Plan,
-                                               _ labels: inout LabelCollector) throws {
+    func copy<T: KernelScalar, E: NPYElement>(
+        _: E.Type, _ rows: Range<Int>, _ k: Int, _ plan: RowSink<T>.Plan,
+        _ labels: inout LabelCollector
+    ) throws {
         let data = file.bytes + x.dataOffset
         let size = MemoryLayout<E>.size
-        let n = x.shape[0], columns = x.shape[1]
-        let rowStep = x.fortran ? size : columns * size, columnStep = x.fortran ? n * size : size
-        let stride = plan.sink.stride, labelOffset = plan.sink.labelOffset
+        let n = x.shape[0]
+        let columns = x.shape[1]
+        let rowStep = x.fortran ? size : columns * size
+        let columnStep = x.fortran ? n * size : size
+        let stride = plan.sink.stride
+        let labelOffset = plan.sink.labelOffset
         var cursor = plan.cursor(part: k)
         var released = rows.lowerBound
         try featureColumns.withUnsafeBufferPointer { features in
@@ -266,8 +314,9 @@ package final class NPYFile: RowFile, @unchecked Sendable {
                     releaseRows(released..<row)
                     released = row
                 }
-                try convert(E.self, row: row, data + row * rowStep, columnStep: columnStep, features: features,
-                            into: cursor.nextRow(), stride: stride, labelOffset: labelOffset, part: k, labels: &labels)
+                try convert(
+                    E.self, row: row, data + row * rowStep, columnStep: columnStep, features: features,
+                    into: cursor.nextRow(), stride: stride, labelOffset: labelOffset, part: k, labels: &labels)
             }
         }
     }
@@ -376,7 +425,9 @@ struct NPYArray {
     /// Offset of the data from the start of the mapped file.
     var dataOffset: Int
     var rowBytes: Int { shape.count >= 2 && !fortran ? shape[1...].reduce(1, *) * dtype.size : dtype.size }
-    var shapeText: String { shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")" }
+    var shapeText: String {
+        shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
+    }
     let file: MappedFile
 
     /// Parses the array whose `.npy` bytes are `file.bytes[start ..< start + size]`.
@@ -388,7 +439,8 @@ struct NPYArray {
             throw DescentError.input("\(what): not a NumPy .npy array (no \\x93NUMPY magic)")
         }
         let major = bytes[6]
-        let headerLength: Int, headerStart: Int
+        let headerLength: Int
+        let headerStart: Int
         switch major {
         case 1:
             headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
@@ -398,25 +450,35 @@ struct NPYArray {
             headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
             headerStart = 12
         default:
-            throw DescentError.input("\(what): NumPy format version \(major).\(bytes[7]); Descent reads versions 1, 2 and 3")
+            throw DescentError.input(
+                "\(what): NumPy format version \(major).\(bytes[7]); Descent reads versions 1, 2 and 3")
         }
-        guard headerStart + headerLength <= size else { throw DescentError.input("\(what): truncated inside the header") }
-        let header = String(decoding: UnsafeBufferPointer(start: bytes + headerStart, count: headerLength), as: UTF8.self)
+        guard headerStart + headerLength <= size else {
+            throw DescentError.input("\(what): truncated inside the header")
+        }
+        let header = String(
+            decoding: UnsafeBufferPointer(start: bytes + headerStart, count: headerLength), as: UTF8.self)
         func value(_ key: String) throws -> Substring {
             guard let range = header.range(of: "'\(key)':") else {
-                throw DescentError.input("\(what): the header has no '\(key)' (\(header.trimmingCharacters(in: .whitespacesAndNewlines)))")
+                throw DescentError.input(
+                    "\(what): the header has no '\(key)' (\(header.trimmingCharacters(in: .whitespacesAndNewlines)))")
             }
             return header[range.upperBound...].drop { $0 == " " }
         }
         let descrText = try value("descr")
-        guard let quote = descrText.first, quote == "'" || quote == "\"", let close = descrText.dropFirst().firstIndex(of: quote) else {
-            throw DescentError.input("\(what): a structured dtype (\(descrText.prefix(40))...); Descent reads plain numeric arrays")
+        guard let quote = descrText.first, quote == "'" || quote == "\"",
+            let close = descrText.dropFirst().firstIndex(of: quote)
+        else {
+            throw DescentError.input(
+                "\(what): a structured dtype (\(descrText.prefix(40))...); Descent reads plain numeric arrays")
         }
         let descr = String(descrText[descrText.index(after: descrText.startIndex)..<close])
         dtype = try NPYArray.parse(descr: descr, what: what)
         fortran = try value("fortran_order").hasPrefix("True")
         let shapeText = try value("shape")
-        guard shapeText.first == "(", let end = shapeText.firstIndex(of: ")") else { throw DescentError.input("\(what): malformed shape in the header") }
+        guard shapeText.first == "(", let end = shapeText.firstIndex(of: ")") else {
+            throw DescentError.input("\(what): malformed shape in the header")
+        }
         let numbers = shapeText[shapeText.index(after: shapeText.startIndex)..<end].split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         shape = try numbers.map { text in
@@ -434,7 +496,9 @@ struct NPYArray {
         }
         let available = size - headerStart - headerLength
         guard needed <= available else {
-            throw DescentError.input("\(what): truncated: shape \(self.shapeText) of \(dtype.descr) needs \(needed) bytes of data, the file has \(available)")
+            throw DescentError.input(
+                "\(what): truncated: shape \(self.shapeText) of \(dtype.descr) needs \(needed) bytes of data, the file has \(available)"
+            )
         }
     }
 
@@ -442,23 +506,39 @@ struct NPYArray {
         guard descr.count >= 2 else { throw DescentError.input("\(what): unknown dtype '\(descr)'") }
         var chars = Array(descr)
         var order: Character = "|"
-        if "<>|=".contains(chars[0]) { order = chars[0]; chars.removeFirst() }
+        if "<>|=".contains(chars[0]) {
+            order = chars[0]
+            chars.removeFirst()
+        }
         let kind = chars[0]
         guard let size = Int(String(chars[1...])), size > 0 else {
-            if kind == "O" { throw DescentError.input("\(what): an object array (dtype '\(descr)', pickled Python objects); save numbers: numpy.asarray(a, dtype=float)") }
+            if kind == "O" {
+                throw DescentError.input(
+                    "\(what): an object array (dtype '\(descr)', pickled Python objects); save numbers: numpy.asarray(a, dtype=float)"
+                )
+            }
             throw DescentError.input("\(what): unknown dtype '\(descr)'")
         }
         let swapped = order == ">"  // this machine is little endian
         switch kind {
         case "f" where size == 4 || size == 8: return DType(kind: .float, size: size, swapped: swapped, descr: descr)
-        case "i" where [1, 2, 4, 8].contains(size): return DType(kind: .signed, size: size, swapped: swapped, descr: descr)
-        case "u" where [1, 2, 4, 8].contains(size): return DType(kind: .unsigned, size: size, swapped: swapped, descr: descr)
+        case "i" where [1, 2, 4, 8].contains(size):
+            return DType(kind: .signed, size: size, swapped: swapped, descr: descr)
+        case "u" where [1, 2, 4, 8].contains(size):
+            return DType(kind: .unsigned, size: size, swapped: swapped, descr: descr)
         case "b" where size == 1: return DType(kind: .bool, size: 1, swapped: false, descr: descr)
         case "U": return DType(kind: .text, size: size * 4, swapped: swapped, characterSize: 4, descr: descr)
         case "S": return DType(kind: .text, size: size, swapped: false, characterSize: 1, descr: descr)
-        case "c": throw DescentError.input("\(what): complex numbers (dtype '\(descr)'); features and labels must be real: save numpy.real(a) or a float array")
-        case "f": throw DescentError.input("\(what): float\(size * 8) (dtype '\(descr)') is not supported; save float32 or float64")
-        default: throw DescentError.input("\(what): dtype '\(descr)' is not supported; save float32, float64, integers or bool (strings for y)")
+        case "c":
+            throw DescentError.input(
+                "\(what): complex numbers (dtype '\(descr)'); features and labels must be real: save numpy.real(a) or a float array"
+            )
+        case "f":
+            throw DescentError.input(
+                "\(what): float\(size * 8) (dtype '\(descr)') is not supported; save float32 or float64")
+        default:
+            throw DescentError.input(
+                "\(what): dtype '\(descr)' is not supported; save float32, float64, integers or bool (strings for y)")
         }
     }
 
@@ -466,8 +546,9 @@ struct NPYArray {
     /// reads of `y` go through it, so no row copies the array (whose file, shape and type
     /// name are references to retain and release: that was half of a `.npz` load).
     var column: NPYColumn {
-        NPYColumn(base: UnsafeRawPointer(file.bytes + dataOffset), kind: dtype.kind, size: dtype.size, swapped: dtype.swapped,
-                  characterSize: dtype.characterSize)
+        NPYColumn(
+            base: UnsafeRawPointer(file.bytes + dataOffset), kind: dtype.kind, size: dtype.size, swapped: dtype.swapped,
+            characterSize: dtype.characterSize)
     }
 }
 
@@ -526,7 +607,8 @@ enum ZipDirectory {
     }
 
     static func entries(of file: MappedFile) throws -> [Entry] {
-        let b = file.bytes, count = file.count
+        let b = file.bytes
+        let count = file.count
         func u16(_ o: Int) -> Int { Int(b[o]) | Int(b[o + 1]) << 8 }
         func u32(_ o: Int) -> Int { u16(o) | u16(o + 2) << 16 }
         func u64(_ o: Int) -> Int { u32(o) | u32(o + 4) << 32 }
@@ -536,11 +618,15 @@ enum ZipDirectory {
         var eocd = -1
         var i = count - 22
         while i >= max(0, count - 22 - 65_535) {
-            if b[i] == 0x50 && b[i + 1] == 0x4B && b[i + 2] == 5 && b[i + 3] == 6 { eocd = i; break }
+            if b[i] == 0x50 && b[i + 1] == 0x4B && b[i + 2] == 5 && b[i + 3] == 6 {
+                eocd = i
+                break
+            }
             i -= 1
         }
         guard eocd >= 0 else { throw bad("no end-of-central-directory record (truncated?)") }
-        var entryCount = u16(eocd + 10), directoryOffset = u32(eocd + 16)
+        var entryCount = u16(eocd + 10)
+        var directoryOffset = u32(eocd + 16)
         if (directoryOffset == 0xFFFF_FFFF || entryCount == 0xFFFF) && eocd >= 20 && u32(eocd - 20) == 0x0706_4B50 {
             let record = u64(eocd - 20 + 8)
             guard record + 56 <= count, u32(record) == 0x0606_4B50 else { throw bad("a broken ZIP64 record") }
@@ -552,8 +638,11 @@ enum ZipDirectory {
         for _ in 0..<entryCount {
             guard p + 46 <= count, u32(p) == 0x0201_4B50 else { throw bad("a broken central directory") }
             let method = u16(p + 10)
-            var compressed = u32(p + 20), size = u32(p + 24)
-            let nameLength = u16(p + 28), extraLength = u16(p + 30), commentLength = u16(p + 32)
+            var compressed = u32(p + 20)
+            var size = u32(p + 24)
+            let nameLength = u16(p + 28)
+            let extraLength = u16(p + 30)
+            let commentLength = u16(p + 32)
             var local = u32(p + 42)
             guard p + 46 + nameLength + extraLength <= count else { throw bad("a truncated directory entry") }
             let name = String(decoding: UnsafeBufferPointer(start: b + p + 46, count: nameLength), as: UTF8.self)
@@ -561,21 +650,33 @@ enum ZipDirectory {
             var e = p + 46 + nameLength
             let extraEnd = e + extraLength
             while e + 4 <= extraEnd {
-                let id = u16(e), length = u16(e + 2)
+                let id = u16(e)
+                let length = u16(e + 2)
                 if id == 1 {
                     var f = e + 4
-                    if size == 0xFFFF_FFFF { size = u64(f); f += 8 }
-                    if compressed == 0xFFFF_FFFF { compressed = u64(f); f += 8 }
+                    if size == 0xFFFF_FFFF {
+                        size = u64(f)
+                        f += 8
+                    }
+                    if compressed == 0xFFFF_FFFF {
+                        compressed = u64(f)
+                        f += 8
+                    }
                     if local == 0xFFFF_FFFF { local = u64(f) }
                 }
                 e += 4 + length
             }
-            guard local + 30 <= count, u32(local) == 0x0403_4B50 else { throw bad("a broken local header for '\(name)'") }
+            guard local + 30 <= count, u32(local) == 0x0403_4B50 else {
+                throw bad("a broken local header for '\(name)'")
+            }
             let dataOffset = local + 30 + u16(local + 26) + u16(local + 28)
             guard dataOffset + compressed <= count else {
-                throw DescentError.input("\(file.path): '\(name)' is truncated: \(compressed) bytes promised, \(max(0, count - dataOffset)) present")
+                throw DescentError.input(
+                    "\(file.path): '\(name)' is truncated: \(compressed) bytes promised, \(max(0, count - dataOffset)) present"
+                )
             }
-            entries.append(Entry(name: name, method: method, size: method == 0 ? size : compressed, dataOffset: dataOffset))
+            entries.append(
+                Entry(name: name, method: method, size: method == 0 ? size : compressed, dataOffset: dataOffset))
             p += 46 + nameLength + extraLength + commentLength
         }
         return entries

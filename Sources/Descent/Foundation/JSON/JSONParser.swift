@@ -21,8 +21,9 @@ package struct JSONParser {
         package var column: Int
         package var message: String
         package var description: String {
-            kind == .malformed ? "malformed JSON at line \(line), column \(column): \(message)"
-                               : "at line \(line), column \(column): \(message)"
+            kind == .malformed
+                ? "malformed JSON at line \(line), column \(column): \(message)"
+                : "at line \(line), column \(column): \(message)"
         }
     }
 
@@ -34,7 +35,8 @@ package struct JSONParser {
 
     /// Parses one JSON value that fills `data` (whitespace and a UTF-8 byte order mark around
     /// it are allowed).
-    package static func parse<Bytes: Collection>(_ data: Bytes) throws(Failure) -> JSONValue where Bytes.Element == UInt8 {
+    package static func parse<Bytes: Collection>(_ data: Bytes) throws(Failure) -> JSONValue
+    where Bytes.Element == UInt8 {
         let array = Array(data)
         let result: Result<JSONValue, Failure> = array.withUnsafeBufferPointer { buffer in
             var parser = JSONParser(bytes: buffer)
@@ -44,7 +46,9 @@ package struct JSONParser {
                 guard parser.i < buffer.count else { throw parser.fail("the text is empty; expected a JSON value") }
                 let value = try parser.value(depth: 0)
                 parser.skipSpace()
-                guard parser.i == buffer.count else { throw parser.fail("unexpected \(parser.shown) after the end of the JSON value") }
+                guard parser.i == buffer.count else {
+                    throw parser.fail("unexpected \(parser.shown) after the end of the JSON value")
+                }
                 return .success(value)
             } catch {
                 return .failure(error)
@@ -56,9 +60,15 @@ package struct JSONParser {
     // MARK: Positions and messages
 
     func location(_ offset: Int) -> (line: Int, column: Int) {
-        var line = 1, column = 1
+        var line = 1
+        var column = 1
         for k in 0..<min(offset, bytes.count) {
-            if bytes[k] == UInt8(ascii: "\n") { line += 1; column = 1 } else { column += 1 }
+            if bytes[k] == UInt8(ascii: "\n") {
+                line += 1
+                column = 1
+            } else {
+                column += 1
+            }
         }
         return (line, column)
     }
@@ -88,9 +98,15 @@ package struct JSONParser {
         case UInt8(ascii: "{"): return try object(depth: depth + 1)
         case UInt8(ascii: "["): return try array(depth: depth + 1)
         case UInt8(ascii: "\""): return .string(try string())
-        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-        case UInt8(ascii: "n"): try literal("null"); return .null
+        case UInt8(ascii: "t"):
+            try literal("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try literal("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try literal("null")
+            return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try number())
         default: throw fail("unexpected \(shown) where a value was expected")
         }
@@ -100,54 +116,83 @@ package struct JSONParser {
         let start = i
         let expected = word.utf8Start
         for k in 0..<word.utf8CodeUnitCount {
-            guard i < bytes.count, bytes[i] == expected[k] else { throw fail("unknown word; expected \(word)", at: start) }
+            guard i < bytes.count, bytes[i] == expected[k] else {
+                throw fail("unknown word; expected \(word)", at: start)
+            }
             i += 1
         }
     }
 
     mutating func object(depth: Int) throws(Failure) -> JSONValue {
-        guard depth <= JSONParser.maximumDepth else { throw fail("objects and arrays nested more than \(JSONParser.maximumDepth) deep") }
+        guard depth <= JSONParser.maximumDepth else {
+            throw fail("objects and arrays nested more than \(JSONParser.maximumDepth) deep")
+        }
         i += 1
         var members: [String: JSONValue] = [:]
         var keyOffsets: [String: Int] = [:]
         skipSpace()
-        if i < bytes.count && bytes[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
+        if i < bytes.count && bytes[i] == UInt8(ascii: "}") {
+            i += 1
+            return .object(members)
+        }
         while true {
             skipSpace()
-            guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("unexpected \(shown); expected a key in double quotes") }
+            guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else {
+                throw fail("unexpected \(shown); expected a key in double quotes")
+            }
             let keyStart = i
             let key = try string()
             if let first = keyOffsets[key] {
-                throw fail("the key '\(key)' appears twice in one object (first on line \(location(first).line)); keep only one",
-                           at: keyStart, kind: .invalid)
+                throw fail(
+                    "the key '\(key)' appears twice in one object (first on line \(location(first).line)); keep only one",
+                    at: keyStart, kind: .invalid)
             }
             keyOffsets[key] = keyStart
             skipSpace()
-            guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("unexpected \(shown); expected ':' after the key '\(key)'") }
+            guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else {
+                throw fail("unexpected \(shown); expected ':' after the key '\(key)'")
+            }
             i += 1
             skipSpace()
             members[key] = try value(depth: depth)
             skipSpace()
             guard i < bytes.count else { throw fail("the text ends inside an object; expected ',' or '}'") }
-            if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-            if bytes[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
+            if bytes[i] == UInt8(ascii: ",") {
+                i += 1
+                continue
+            }
+            if bytes[i] == UInt8(ascii: "}") {
+                i += 1
+                return .object(members)
+            }
             throw fail("unexpected \(shown); expected ',' or '}'")
         }
     }
 
     mutating func array(depth: Int) throws(Failure) -> JSONValue {
-        guard depth <= JSONParser.maximumDepth else { throw fail("objects and arrays nested more than \(JSONParser.maximumDepth) deep") }
+        guard depth <= JSONParser.maximumDepth else {
+            throw fail("objects and arrays nested more than \(JSONParser.maximumDepth) deep")
+        }
         i += 1
         var elements: [JSONValue] = []
         skipSpace()
-        if i < bytes.count && bytes[i] == UInt8(ascii: "]") { i += 1; return .array(elements) }
+        if i < bytes.count && bytes[i] == UInt8(ascii: "]") {
+            i += 1
+            return .array(elements)
+        }
         while true {
             skipSpace()
             elements.append(try value(depth: depth))
             skipSpace()
             guard i < bytes.count else { throw fail("the text ends inside an array; expected ',' or ']'") }
-            if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-            if bytes[i] == UInt8(ascii: "]") { i += 1; return .array(elements) }
+            if bytes[i] == UInt8(ascii: ",") {
+                i += 1
+                continue
+            }
+            if bytes[i] == UInt8(ascii: "]") {
+                i += 1
+                return .array(elements)
+            }
             throw fail("unexpected \(shown); expected ',' or ']'")
         }
     }
@@ -159,9 +204,20 @@ package struct JSONParser {
         while true {
             guard i < bytes.count else { throw fail("a string is never closed; end it with a double quote", at: start) }
             let b = bytes[i]
-            if b == UInt8(ascii: "\"") { i += 1; break }
-            if b < 0x20 { throw fail("a control character (byte 0x\(String(b, radix: 16, uppercase: true))) inside a string; write it as an escape such as \\n") }
-            if b != UInt8(ascii: "\\") { text.append(b); i += 1; continue }
+            if b == UInt8(ascii: "\"") {
+                i += 1
+                break
+            }
+            if b < 0x20 {
+                throw fail(
+                    "a control character (byte 0x\(String(b, radix: 16, uppercase: true))) inside a string; write it as an escape such as \\n"
+                )
+            }
+            if b != UInt8(ascii: "\\") {
+                text.append(b)
+                i += 1
+                continue
+            }
             i += 1
             guard i < bytes.count else { throw fail("a string is never closed; end it with a double quote", at: start) }
             let e = bytes[i]
@@ -178,14 +234,22 @@ package struct JSONParser {
                 if scalar >= 0xD800 && scalar < 0xDC00 {
                     // A high surrogate must be followed by an escaped low one.
                     guard i + 1 < bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") else {
-                        throw fail("a \\u escape of a lone surrogate (\\u\(String(scalar, radix: 16))); pair it with a low surrogate")
+                        throw fail(
+                            "a \\u escape of a lone surrogate (\\u\(String(scalar, radix: 16))); pair it with a low surrogate"
+                        )
                     }
                     i += 2
                     let low = try hex4()
-                    guard low >= 0xDC00 && low < 0xE000 else { throw fail("a \\u escape of a lone surrogate (\\u\(String(scalar, radix: 16))); pair it with a low surrogate") }
+                    guard low >= 0xDC00 && low < 0xE000 else {
+                        throw fail(
+                            "a \\u escape of a lone surrogate (\\u\(String(scalar, radix: 16))); pair it with a low surrogate"
+                        )
+                    }
                     scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                 } else if scalar >= 0xDC00 && scalar < 0xE000 {
-                    throw fail("a \\u escape of a lone surrogate (\\u\(String(scalar, radix: 16))); pair it with a high surrogate")
+                    throw fail(
+                        "a \\u escape of a lone surrogate (\\u\(String(scalar, radix: 16))); pair it with a high surrogate"
+                    )
                 }
                 text.append(contentsOf: Array(String(Character(Unicode.Scalar(scalar)!)).utf8))
             default:
@@ -227,7 +291,9 @@ package struct JSONParser {
         guard i < bytes.count, bytes[i] &- 48 < 10 else { throw fail("a number needs a digit after '-'") }
         if bytes[i] == UInt8(ascii: "0") {
             i += 1
-            if i < bytes.count, bytes[i] &- 48 < 10 { throw fail("a number may not start with 0 followed by digits", at: start) }
+            if i < bytes.count, bytes[i] &- 48 < 10 {
+                throw fail("a number may not start with 0 followed by digits", at: start)
+            }
         } else {
             _ = digits(&self)
         }
@@ -246,7 +312,9 @@ package struct JSONParser {
             return v
         case .nonFinite:
             let shownText = text.count > 40 ? String(text.prefix(37)) + "..." : text
-            throw fail("the number \(shownText) is out of range: numbers must lie within ±1.8e308 (float64)", at: start, kind: .invalid)
+            throw fail(
+                "the number \(shownText) is out of range: numbers must lie within ±1.8e308 (float64)", at: start,
+                kind: .invalid)
         default:
             throw fail("'\(text)' is not a number", at: start)
         }

@@ -26,7 +26,8 @@ extension JSONValue {
                 item.write(into: &out, pretty: pretty, indent: indent + 1)
             }
         case .object(let object):
-            writeContainer(object.keys.sorted(), open: "{", close: "}", into: &out, pretty: pretty, indent: indent) { key, out in
+            writeContainer(object.keys.sorted(), open: "{", close: "}", into: &out, pretty: pretty, indent: indent) {
+                key, out in
                 JSONValue.writeString(key, into: &out)
                 out += pretty ? " : " : ":"
                 object[key]!.write(into: &out, pretty: pretty, indent: indent + 1)
@@ -34,8 +35,10 @@ extension JSONValue {
         }
     }
 
-    private func writeContainer<Element>(_ elements: [Element], open: String, close: String, into out: inout String,
-                                         pretty: Bool, indent: Int, _ each: (Element, inout String) -> Void) {
+    private func writeContainer<Element>(
+        _ elements: [Element], open: String, close: String, into out: inout String,
+        pretty: Bool, indent: Int, _ each: (Element, inout String) -> Void
+    ) {
         out += open
         guard pretty else {
             for (k, element) in elements.enumerated() {

@@ -44,7 +44,10 @@ struct DecimalParser: @unchecked Sendable {
         powers = UnsafePointer(table)
         let tens = UnsafeMutablePointer<Double>.allocate(capacity: 23)
         var p = 1.0
-        for e in 0...22 { tens[e] = p; p *= 10 }  // 10^0 ... 10^22 are exact, so is each product
+        for e in 0...22 {
+            tens[e] = p
+            p *= 10
+        }  // 10^0 ... 10^22 are exact, so is each product
         exactPowersOfTen = UnsafePointer(tens)
     }
 
@@ -56,7 +59,10 @@ struct DecimalParser: @unchecked Sendable {
     @inline(__always) @usableFromInline
     static func eightDigits(_ p: UnsafePointer<UInt8>) -> UInt64? {
         let v = UInt64(littleEndian: UnsafeRawPointer(p).loadUnaligned(as: UInt64.self))
-        guard (v & 0xF0F0_F0F0_F0F0_F0F0) | (((v &+ 0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0) >> 4) == 0x3333_3333_3333_3333 else {
+        guard
+            (v & 0xF0F0_F0F0_F0F0_F0F0) | (((v &+ 0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0) >> 4)
+                == 0x3333_3333_3333_3333
+        else {
             return nil
         }
         var x = v & 0x0F0F_0F0F_0F0F_0F0F
@@ -234,7 +240,9 @@ struct DecimalParser: @unchecked Sendable {
         var bytes = Array(text.utf8)
         return bytes.withUnsafeMutableBufferPointer { b -> Double? in
             guard let base = b.baseAddress else { return nil }
-            if case .number(let v, let end) = parse(UnsafePointer(base), from: 0, to: b.count), end == b.count { return v }
+            if case .number(let v, let end) = parse(UnsafePointer(base), from: 0, to: b.count), end == b.count {
+                return v
+            }
             return nil
         }
     }

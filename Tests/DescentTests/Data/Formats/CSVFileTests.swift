@@ -1,7 +1,8 @@
+import DescentTestSupport
 import Foundation
 import Testing
+
 @testable import Descent
-import DescentTestSupport
 
 /// CSV, TSV and semicolon-separated files (``CSVFile``) read through the whole loader.
 struct CSVFileTests {
@@ -11,7 +12,8 @@ struct CSVFileTests {
         #expect(table.features == [[1.5, 2], [-3, 400]])
         #expect(table.labels == ["0", "1"])
         let byName = try readRows(temporaryFile("a,b,label\n1,2.5,0\n0,4,1\n"), labelColumn: "a")
-        #expect(byName.names == ["b", "label"] && byName.labels == ["1", "0"] && byName.features == [[2.5, 0], [4, 1]])
+        #expect(
+            byName.names == ["b", "label"] && byName.labels == ["1", "0"] && byName.features == [[2.5, 0], [4, 1]])
         let byIndex = try readRows(temporaryFile("a,b,label\n1,2.5,0\n0,4,1\n"), labelColumn: "1")
         #expect(byIndex.names == ["a", "label"] && byIndex.labels == ["2.5", "4"])
     }
@@ -36,8 +38,10 @@ struct CSVFileTests {
             #expect(table.labels == ["x", "y"], "\(text.debugDescription)")
         }
         let headerless = try readRows(temporaryFile("1.5,-2,0\n3,0.004,1\n"))
-        #expect(headerless.names == ["x0", "x1"] && headerless.features == expected && headerless.labels == ["0", "1"])
-        let quoted = try readRows(temporaryFile("a,\"b, with comma\",label\n1.5,-2,\"say \"\"hi\"\"\"\n3,0.004,\"two\nlines\"\n"))
+        #expect(
+            headerless.names == ["x0", "x1"] && headerless.features == expected && headerless.labels == ["0", "1"])
+        let quoted = try readRows(
+            temporaryFile("a,\"b, with comma\",label\n1.5,-2,\"say \"\"hi\"\"\"\n3,0.004,\"two\nlines\"\n"))
         #expect(quoted.names == ["a", "b, with comma"] && quoted.features == expected)
         #expect(quoted.labels == ["say \"hi\"", "two\nlines"])
     }
@@ -64,12 +68,14 @@ struct CSVFileTests {
             #expect(table.labels == ["x", "y"], "\(text.debugDescription)")
         }
         let headerless = try readRows(temporaryFile("1.5\t-2\t0\n3\t0.004\t1\n"))
-        #expect(headerless.names == ["x0", "x1"] && headerless.features == expected && headerless.labels == ["0", "1"])
+        #expect(
+            headerless.names == ["x0", "x1"] && headerless.features == expected && headerless.labels == ["0", "1"])
         // Separators inside quotes are text; a comma in a tab-separated field is text too.
         let quoted = try readRows(temporaryFile("a\t\"b,\tc\"\tlabel\n1.5\t-2\t\"x;1\"\n3\t0.004\ty,2\n"))
         #expect(quoted.names == ["a", "b,\tc"] && quoted.features == expected && quoted.labels == ["x;1", "y,2"])
         let labelFirst = try readRows(temporaryFile("label;a;b\nx;1.5;-2\ny y;3;0.004\n"), labelColumn: "label")
-        #expect(labelFirst.names == ["a", "b"] && labelFirst.features == expected && labelFirst.labels == ["x", "y y"])
+        #expect(
+            labelFirst.names == ["a", "b"] && labelFirst.features == expected && labelFirst.labels == ["x", "y y"])
         // A quote opens a field only at its start (a stray one does not hide the tabs), and a
         // doubled quote inside a quoted name does not end it (its comma is text).
         let stray = try readRows(temporaryFile("height (\")\t\"w \"\"a,b\"\" x\"\tlabel\n1.5\t-2\tx\n3\t0.004\ty\n"))
@@ -117,7 +123,10 @@ struct CSVFileTests {
             ("a,b,label\n1,2,0\n1,2\n", ":3: 2 columns, but the header has 3"),
             ("a,b,label\n1,2,0\n1,2,0,4\n", ":3: 4 columns, but the header has 3"),
             ("a,b,label\n5,6,1\n1,x,0\n", ":3:2: column 'b' holds 'x', which is not a number"),
-            ("a,b,label\n5,6,1\n1,,0\n", ":3:2: column 'b' is empty; every feature needs a number: fill or drop the rows with missing values"),
+            (
+                "a,b,label\n5,6,1\n1,,0\n",
+                ":3:2: column 'b' is empty; every feature needs a number: fill or drop the rows with missing values"
+            ),
             ("a,b,label\n5,6,1\n1,nan,0\n", ":3:2: column 'b' holds 'nan'; NaN and infinite values are not allowed"),
             ("a,b,label\n5,6,1\n1,inf,0\n", ":3:2: column 'b' holds 'inf'; NaN and infinite values are not allowed"),
             ("a,b,label\n5,6,1\n1,1e999,0\n", ":3:2: column 'b' holds '1e999', too large for float64"),
@@ -128,22 +137,32 @@ struct CSVFileTests {
             ("", "the file is empty"),
             ("a,b,label\n", "no data rows after the header"),
             ("label\n1\n", "need at least one feature column and a label column"),
-            ("a b label\n1 2 0\n", "the header has 1 column; need at least one feature column and a label column (descent separates columns by commas, or by tabs or semicolons"),
+            (
+                "a b label\n1 2 0\n",
+                "the header has 1 column; need at least one feature column and a label column (descent separates columns by commas, or by tabs or semicolons"
+            ),
             ("a\tb\tlabel\n5\t6\t1\n1\t\t0\n", ":3:2: column 'b' is empty"),
             ("a\tb\tlabel\n5\t6\t1\n1\t2\n", ":3: 2 columns, but the header has 3"),
             ("a\tb\tlabel\n5\t6\t1\n1\t2,5\t0\n", ":3:2: column 'b' holds '2,5', which is not a number"),
-            ("a;b;label\n5;6;1\n1;2,5;0\n", ":3:2: column 'b' holds '2,5', which is not a number (decimal commas are not read"),
+            (
+                "a;b;label\n5;6;1\n1;2,5;0\n",
+                ":3:2: column 'b' holds '2,5', which is not a number (decimal commas are not read"
+            ),
             ("a;b;label\n5;6;1\n1;\"2\"x;0\n", ":3:2: unexpected 'x' after a quoted field"),
             ("a;b;label\n5;6;1\n1;2;0;4\n", ":3: 4 columns, but the header has 3"),
         ]
         for (text, expected) in cases {
             let path = temporaryFile(text)
             do {
-                _ = try DataPreparation.prepare(DataSource(origin: .files(train: path, test: nil, labelColumn: nil), seed: 1),
-                                                as: Double.self, executor: ShardedExecutor(threads: 2))
+                _ = try DataPreparation.prepare(
+                    DataSource(origin: .files(train: path, test: nil, labelColumn: nil), seed: 1),
+                    as: Double.self, executor: ShardedExecutor(threads: 2))
                 Issue.record("\(text.debugDescription) was accepted")
             } catch {
-                #expect("\(error)".contains(path + expected) || ("\(error)".contains(path) && "\(error)".contains(expected)), "\(text.debugDescription): \(error)")
+                #expect(
+                    "\(error)".contains(path + expected)
+                        || ("\(error)".contains(path) && "\(error)".contains(expected)),
+                    "\(text.debugDescription): \(error)")
             }
         }
         #expect(throws: DescentError.self) { try MappedFile(path: "/nonexistent/file.csv", role: "--train") }

@@ -1,23 +1,30 @@
-import Testing
-@testable import Descent
 import DescentTestSupport
+import Testing
+
+@testable import Descent
 
 /// NumPy `.npy` and `.npz` files (``NPYFile``): integer arrays, archives through the whole
 /// pipeline, and files that are not data.
 struct NPYFileTests {
     @Test func integerArray() throws {
         let table = try readRows(RealWriterFiles.path("i4.npy"))
-        #expect(table.features == RealWriterFiles.X.map { $0.map { $0 * 4 } })
+        #expect(table.features == RealWriterFiles.features.map { $0.map { $0 * 4 } })
         #expect(table.labels == RealWriterFiles.numbers.map { $0 == "7" ? "28" : "-4" })
     }
 
     /// Training through the whole pipeline: classes in sorted order, named as written.
     @Test func trainsOnNumPyArchives() throws {
-        let data = try DataPreparation.prepare(DataSource(origin: .files(train: RealWriterFiles.path("strings.npz"), test: nil, labelColumn: nil),
-                                                          seed: 3), as: Float.self, executor: ShardedExecutor(threads: 2))
-        #expect(data.classes.names == ["setosa", "versicolor", "virginica"] && data.train.rowCount + data.test.rowCount == 50)
-        let numeric = try DataPreparation.prepare(DataSource(origin: .files(train: RealWriterFiles.path("f8.npy"), test: nil, labelColumn: nil),
-                                                             seed: 3), as: Double.self, executor: ShardedExecutor(threads: 2))
+        let data = try DataPreparation.prepare(
+            DataSource(
+                origin: .files(train: RealWriterFiles.path("strings.npz"), test: nil, labelColumn: nil),
+                seed: 3), as: Float.self, executor: ShardedExecutor(threads: 2))
+        #expect(
+            data.classes.names == ["setosa", "versicolor", "virginica"]
+                && data.train.rowCount + data.test.rowCount == 50)
+        let numeric = try DataPreparation.prepare(
+            DataSource(
+                origin: .files(train: RealWriterFiles.path("f8.npy"), test: nil, labelColumn: nil),
+                seed: 3), as: Double.self, executor: ShardedExecutor(threads: 2))
         #expect(numeric.classes.names == ["-1", "7"] && numeric.classCount == 2)
     }
 
@@ -34,8 +41,9 @@ struct NPYFileTests {
         for (name, message) in cases {
             let path = RealWriterFiles.path(name)
             do {
-                _ = try DataPreparation.prepare(DataSource(origin: .files(train: path, test: nil, labelColumn: nil), seed: 1),
-                                                as: Double.self, executor: ShardedExecutor(threads: 2))
+                _ = try DataPreparation.prepare(
+                    DataSource(origin: .files(train: path, test: nil, labelColumn: nil), seed: 1),
+                    as: Double.self, executor: ShardedExecutor(threads: 2))
                 Issue.record("\(name) was accepted")
             } catch {
                 #expect("\(error)".contains(path) && "\(error)".contains(message), "\(name): \(error)")

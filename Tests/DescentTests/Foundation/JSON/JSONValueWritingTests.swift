@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Descent
 
 /// The JSON writer: its text reads back to the same value through the strict parser, and
@@ -9,8 +10,10 @@ struct JSONValueWritingTests {
     /// Doubles that are hard to print: halfway cases, subnormals, powers of ten at the
     /// switch to exponents, 2^53 and its neighbours, negative zero.
     static let hardNumbers: [Double] = [
-        0, -0.0, 1, -1, 0.1, 0.30000000000000004, 1e-7, 2.5e-7, 1e15, 1e16, 1e21, 1e22, 123456789012.5, 5e-324,
-        2.2250738585072014e-308, 1.7976931348623157e308, 9007199254740992, 9007199254740993, -9007199254740991, 4.35,
+        0, -0.0, 1, -1, 0.1, 0.30000000000000004, 1e-7, 2.5e-7, 1e15, 1e16, 1e21, 1e22, 123456789012.5,
+        Double.leastNonzeroMagnitude,
+        2.2250738585072014e-308, 1.7976931348623157e308, 9_007_199_254_740_992, 9_007_199_254_740_992.0.nextUp,
+        -9_007_199_254_740_991, 4.35,
         0.1 + 0.7, 1.0 / 3, 2.0 / 3, 100, 1e100, -1.5e-300,
     ]
 
@@ -23,14 +26,20 @@ struct JSONValueWritingTests {
             return .number(n.isFinite ? n : Double(Int32.random(in: .min ... .max, using: &generator)))
         case 2:
             let scalars = (0..<Int.random(in: 0...8, using: &generator)).map { _ in
-                Unicode.Scalar([0x22, 0x5C, 0x2F, 0x0A, 0x09, 0x01, 0x1F, 0x41, 0xE9, 0x4E2D, 0x1F600].randomElement(using: &generator)!)!
+                Unicode.Scalar(
+                    [0x22, 0x5C, 0x2F, 0x0A, 0x09, 0x01, 0x1F, 0x41, 0xE9, 0x4E2D, 0x1F600].randomElement(
+                        using: &generator)!)!
             }
             return .string(String(String.UnicodeScalarView(scalars)))
         case 3: return .null
-        case 4: return .array((0..<Int.random(in: 0...4, using: &generator)).map { _ in random(&generator, depth: depth + 1) })
+        case 4:
+            return .array(
+                (0..<Int.random(in: 0...4, using: &generator)).map { _ in random(&generator, depth: depth + 1) })
         default:
             var object: [String: JSONValue] = [:]
-            for k in 0..<Int.random(in: 0...4, using: &generator) { object["k\(k)-\(Int.random(in: 0...9, using: &generator))"] = random(&generator, depth: depth + 1) }
+            for k in 0..<Int.random(in: 0...4, using: &generator) {
+                object["k\(k)-\(Int.random(in: 0...9, using: &generator))"] = random(&generator, depth: depth + 1)
+            }
             return .object(object)
         }
     }
@@ -42,7 +51,8 @@ struct JSONValueWritingTests {
         case .bool(let b): return b
         case .number(let n):
             // Whole numbers as Int (-0 stays a Double): Foundation prints a Double 1e15 as 1e+15.
-            return n == n.rounded() && abs(n) < 9_007_199_254_740_992 && !(n == 0 && n.sign == .minus) ? Int(n) as Any : n as Any
+            return n == n.rounded() && abs(n) < 9_007_199_254_740_992 && !(n == 0 && n.sign == .minus)
+                ? Int(n) as Any : n as Any
         case .string(let s): return s
         case .array(let items): return items.map(foundation)
         case .object(let object): return object.mapValues(foundation)
@@ -59,7 +69,10 @@ struct JSONValueWritingTests {
         }
         for n in Self.hardNumbers {
             let back = try JSONParser.parse(Array(JSONValue.number(n).text().utf8))
-            guard case .number(let m) = back else { Issue.record("\(n) came back as \(back)"); continue }
+            guard case .number(let m) = back else {
+                Issue.record("\(n) came back as \(back)")
+                continue
+            }
             #expect(m.bitPattern == n.bitPattern, "\(n) came back as \(m)")
         }
     }
@@ -71,27 +84,32 @@ struct JSONValueWritingTests {
         values.append(["empty-array": [], "empty-object": [:], "nested": [[1, 2.5], ["a": true]]])
         for value in values {
             guard case .object = value else { continue }
-            for (pretty, options) in [(true, JSONSerialization.WritingOptions([.prettyPrinted, .sortedKeys])), (false, [.sortedKeys])] {
-                let reference = String(decoding: try JSONSerialization.data(withJSONObject: Self.foundation(value), options: options), as: UTF8.self)
+            for (pretty, options) in [
+                (true, JSONSerialization.WritingOptions([.prettyPrinted, .sortedKeys])), (false, [.sortedKeys]),
+            ] {
+                let reference = String(
+                    decoding: try JSONSerialization.data(withJSONObject: Self.foundation(value), options: options),
+                    as: UTF8.self)
                 #expect(value.text(pretty: pretty) == reference)
             }
         }
         let sample: JSONValue = ["b": [1, 2], "a": ["x": "q\"/\n\u{01}"], "c": [], "d": -0.0]
-        #expect(sample.text() == """
-            {
-              "a" : {
-                "x" : "q\\"\\/\\n\\u0001"
-              },
-              "b" : [
-                1,
-                2
-              ],
-              "c" : [
+        #expect(
+            sample.text() == """
+                {
+                  "a" : {
+                    "x" : "q\\"\\/\\n\\u0001"
+                  },
+                  "b" : [
+                    1,
+                    2
+                  ],
+                  "c" : [
 
-              ],
-              "d" : -0
-            }
-            """)
+                  ],
+                  "d" : -0
+                }
+                """)
         #expect(sample.text(pretty: false) == #"{"a":{"x":"q\"\/\n\u0001"},"b":[1,2],"c":[],"d":-0}"#)
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 
 // scripts/fuzz compiles this file with the library's sources into one module.
 #if !DESCENT_FUZZ_BUILD
-@testable import Descent
+import Descent
 #endif
 
 /// The readers of untrusted input, each as one function of the input's bytes, for fuzzing

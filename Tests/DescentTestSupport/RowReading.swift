@@ -1,6 +1,5 @@
+import Descent
 import Foundation
-
-@testable import Descent
 
 /// Reads a data file through the whole loader (``RowFiles``): rows in file order (no split,
 /// one dataset), the label column the one `--label-column` names (a header name, or a 0-based
@@ -19,8 +18,7 @@ package func readRows(_ path: String, labelColumn: String? = nil, threads: Int =
     let parts = try file.read(into: RowSink(dataset: dataset), executor: executor)
     let labels = (0..<file.rowCount).map { row -> String in
         let token = Int(dataset.rowBase(row)[d * dataset.blockStride])
-        let key = parts[token >> 16].keys[token & 0xFFFF]
-        return key.number.map(LabelEncoding.name(of:)) ?? String(decoding: key.text, as: UTF8.self)
+        return parts[token >> 16].labelText(token & 0xFFFF)
     }
     let features = (0..<file.rowCount).map { r in (0..<d).map { dataset.feature(r, $0) } }
     return (features, labels, file.featureNames)

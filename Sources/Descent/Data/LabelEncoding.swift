@@ -260,3 +260,11 @@ extension RankGroup {
         return (all, mine)
     }
 }
+
+extension LabelCollector {
+    /// The label of local id `id`, as text (a number as ``LabelEncoding`` names it).
+    package func labelText(_ id: Int) -> String {
+        let key = keys[id]
+        return key.number.map(LabelEncoding.name(of:)) ?? String(decoding: key.text, as: UTF8.self)
+    }
+}

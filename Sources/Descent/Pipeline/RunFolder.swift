@@ -31,11 +31,6 @@ package final class RunFolder: @unchecked Sendable {
     /// Set once a finished run is being moved into place: nothing of it is deleted after that.
     var keepsWholeStaging = false
 
-    /// The file names the train command writes.
-    package static let trainFiles: Set<String> = [
-        "loss.csv", "loss.svg", "data.svg", "metrics.json", "model.json", Checkpoint.fileName,
-    ]
-
     /// The staging folder of `target`.
     package static func stagingPath(of target: String) -> String { normalized(target) + ".partial" }
 

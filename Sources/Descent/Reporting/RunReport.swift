@@ -84,7 +84,9 @@ package enum RunReport {
     ///
     /// - Parameters:
     ///   - curve: the epochs to plot (``LossCurve``).
-    ///   - configuration: the run's configuration, recorded in `model.json`.
+    ///   - configuration: the run's configuration: `model.json` records its identity settings
+    ///     (what the run computed, by key, with the loss resolved), not where or on how many
+    ///     threads it ran, so the models of the same run made anywhere are the same file.
     package static func files<T: KernelScalar>(
         _ result: ExperimentResult<T>, curve: [EpochRecord], configuration: RunConfiguration,
         threads: Int, run: RunIdentity
@@ -105,7 +107,7 @@ package enum RunReport {
             standardization: result.data.standardization, seed: configuration.training.seed)
         var recorded = configuration
         recorded.loss = result.loss
-        var object = model.json(configuration: recorded.settingsObject())
+        var object = model.json(configuration: recorded.settingsObject(role: .identity))
         object["run"] = run.json
         files.append(("model.json", Data(JSONValue.object(object).text().utf8)))
         return files

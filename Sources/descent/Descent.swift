@@ -21,4 +21,11 @@ struct DescentCommand: ParsableCommand {
         ],
         defaultSubcommand: nil
     )
+
+    static func main() {
+        // Before anything opens a file: a closed standard stream gets /dev/null, so no file
+        // of the run takes its descriptor and receives the messages meant for it.
+        StandardStreams.reserveClosedDescriptors()
+        main(nil)
+    }
 }

@@ -67,6 +67,7 @@ struct PredictCommand: ParsableCommand {
             case .float64: try predict(model, as: Double.self)
             case .float32: try predict(model, as: Float.self)
             }
+            try Exit.checkStandardOutput()
             Ranks.finish()
         } catch let exit as ExitCode {
             throw Ranks.fail(exit)
@@ -89,8 +90,8 @@ struct PredictCommand: ParsableCommand {
             try run.write(to: output)
         } else {
             let (header, body) = run.csv()
-            FileHandle.standardOutput.write(header)
-            for piece in body { FileHandle.standardOutput.write(piece) }
+            StandardOutput.write(header)
+            for piece in body { StandardOutput.write(piece) }
         }
         note(
             "[INFO] predicted \(Format.count(run.dataset.rowCount)) rows with \(model.featureNames.count) features, \(model.classCount) classes; \(T.precisionName); \(threads) thread\(threads == 1 ? "" : "s")"

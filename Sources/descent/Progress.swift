@@ -31,7 +31,7 @@ final class Progress {
         let text =
             "epoch \(epoch)/\(total)  loss \(String(format: "%.7g", loss))  \(Format.rate(rate)) rows/s  elapsed \(Format.duration(now))  remaining \(Format.duration(remaining))"
         if terminal {
-            FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
+            StandardError.write("\r\u{1B}[K\(text)")
         } else {
             note("[PROGRESS] " + text)
         }
@@ -39,7 +39,7 @@ final class Progress {
     }
 
     func finish() {
-        if terminal && drewLine { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if terminal && drewLine { StandardError.write("\r\u{1B}[K") }
     }
 }
 

@@ -182,7 +182,7 @@ enum Ranks {
             } else {
                 let prefix = communicator.size > 1 ? "[rank \(communicator.rank) of \(communicator.size)] " : ""
                 let message = "error: \(prefix)\(error)\n"
-                FileHandle.standardError.write(Data(message.utf8))
+                StandardError.write(message)
                 code = Exit.code(for: error)
             }
             fflush(nil)

@@ -199,7 +199,7 @@ extension Optional: OptionalSettingValue where Wrapped: SettingValue {
 enum Exit {
     static func fail(_ error: Error) -> ExitCode {
         let message = "\(error)"
-        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        StandardError.write("error: \(message)\n")
         return ExitCode(code(for: error))
     }
 
@@ -216,5 +216,5 @@ enum Exit {
 /// Writes to standard error.
 func note(_ text: String) {
     if Ranks.quiet { return }
-    FileHandle.standardError.write(Data((text + "\n").utf8))
+    StandardError.write(text + "\n")
 }

@@ -85,4 +85,30 @@ struct InterruptsTests {
         #expect(full.status == 4, "\(full.stderr)")
         #expect(full.stderr.contains("cannot write standard output (No space left on device)"))
     }
+
+    /// Issue 30, item 1: a full or closed standard error never traps. The run's files are
+    /// written whole (nothing meant for standard error lands in one of them) and it exits 0;
+    /// predictions to a full standard output exit 4 with the reason, not a trap.
+    @Test func unwritableStandardStreamsNeverTrap() throws {
+        let dir = CLI.temporaryDirectory()
+        let shell = URL(fileURLWithPath: "/bin/sh")
+        for (name, redirect) in [("full", "2>/dev/full"), ("closed", "2>&-")] {
+            let out = dir.appendingPathComponent(name).path
+            let result = try CLI.runProcess(
+                shell, ["-c", "\"$0\" train --epochs 3 --output \"$1\" \(redirect)", CLI.binary.path, out])
+            #expect(result.status == 0, "\(name): \(result.status)")
+            #expect(
+                OutputFolder.entries(out) == ["data.svg", "loss.csv", "loss.svg", "metrics.json", "model.json"],
+                "\(name)")
+            #expect(!FileManager.default.fileExists(atPath: out + ".partial"), "\(name)")
+            let lines = try String(contentsOfFile: out + "/loss.csv", encoding: .utf8).split(separator: "\n")
+            #expect(lines.count == 4 && lines[0].hasPrefix("epoch,loss"), "\(name): \(lines)")
+        }
+        let input = CLI.write("x0,x1\n1.5,-2\n-3,0.25\n", to: "rows.csv", in: dir)
+        let model = dir.appendingPathComponent("full").path + "/model.json"
+        let predicted = try CLI.runProcess(
+            shell, ["-c", "\"$0\" predict --model \"$1\" --input \"$2\" > /dev/full", CLI.binary.path, model, input])
+        #expect(predicted.status == 4, "\(predicted.stderr)")
+        #expect(predicted.stderr.contains("cannot write standard output"), "\(predicted.stderr)")
+    }
 }

@@ -76,6 +76,12 @@ DESCENT_LABEL_LOADER(descent_labels_u16_f32, descent_u16x16, descent_u32x16, des
 #include <errno.h>
 #include <stdio.h>
 
+/// Writes `count` bytes to standard output through stdio's buffer (a failure sets the
+/// stream's error flag, which descent_flush_stdout reports).
+static inline void descent_write_stdout(const void *bytes, size_t count) {
+    fwrite(bytes, 1, count, stdout);
+}
+
 /// Flushes standard output; returns 0 when everything written to it arrived, else the
 /// errno of the failure (or EIO when the stream's error flag was set earlier).
 static inline int descent_flush_stdout(void) {

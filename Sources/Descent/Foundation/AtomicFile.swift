@@ -27,11 +27,14 @@ package enum AtomicFile {
         try write(Data(value.text().utf8), to: path)
     }
 
-    /// The temporary file an atomic write of `path` uses.
+    /// A new name for the temporary file of an atomic write of `path`: `.NAME.tmp-PID-RANDOM`
+    /// beside it. Unpredictable, so that no one can plant a link under it beforehand (and the
+    /// file is created exclusively, never following a link, besides).
     package static func temporaryPath(of path: String) -> String {
         let slash = path.lastIndex(of: "/")
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        return (slash.map { String(path[...$0]) } ?? "") + ".\(name).tmp-\(getpid())"
+        let random = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        return (slash.map { String(path[...$0]) } ?? "") + ".\(name).tmp-\(getpid())-\(random)"
     }
 
     /// A file being written atomically: bytes go to ``temporary`` (through ``descriptor`` or
@@ -43,13 +46,22 @@ package enum AtomicFile {
         package let descriptor: Int32
         var committed = false
 
-        /// Creates the temporary file beside `path`.
+        /// Creates the temporary file beside `path`, exclusively: a new file, never through a
+        /// link.
         ///
         /// - Throws: ``DescentError/output(_:)`` when the folder cannot be written.
         package init(path: String) throws {
             self.path = path
-            temporary = AtomicFile.temporaryPath(of: path)
-            descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            var name = AtomicFile.temporaryPath(of: path)
+            var opened = open(name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+            var attempts = 1
+            while opened < 0 && errno == EEXIST && attempts < 16 {  // a name taken: draw another
+                attempts += 1
+                name = AtomicFile.temporaryPath(of: path)
+                opened = open(name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+            }
+            temporary = name
+            descriptor = opened
             guard descriptor >= 0 else {
                 throw DescentError.output(
                     "\(path): cannot write (\(String(cString: strerror(errno)))); check that the folder exists and is writable"
@@ -58,6 +70,7 @@ package enum AtomicFile {
         }
 
         deinit {
+            guard descriptor >= 0 else { return }  // nothing was created: the name is not ours
             close(descriptor)
             if !committed { unlink(temporary) }
         }
@@ -84,15 +97,5 @@ package enum AtomicFile {
             }
             committed = true
         }
-    }
-}
-
-/// Standard output's write errors, which `print` does not report.
-package enum StandardOutput {
-    /// Flushes standard output; returns why some of what was written to it was lost (a full
-    /// disk, a closed pipe), or nil when all of it arrived.
-    package static func flush() -> String? {
-        let code = descent_flush_stdout()
-        return code == 0 ? nil : String(cString: strerror(code))
     }
 }

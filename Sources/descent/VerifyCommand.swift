@@ -111,20 +111,14 @@ struct VerifyCommand: ParsableCommand {
         }
         guard let run else { return true }  // rank 0 compares and reports
         let first = run.serial
-        let rows = run.rows
-        let reference = run.reference
-        let tolerance = run.tolerance
-        let identical = run.identical
-        let agrees = run.agrees
-        let passed = run.passed
         if json {
             let object: JSONValue = [
                 "precision": .init(T.precisionName), "epochs": .init(first.training.history.count),
-                "tolerance": .init(tolerance),
-                "identical": .init(identical), "reference-agrees": .init(agrees), "passed": .init(passed),
-                "reference-final-loss": .init(reference.losses.last ?? 0),
+                "tolerance": .init(run.tolerance),
+                "identical": .init(run.identical), "reference-agrees": .init(run.agrees), "passed": .init(run.passed),
+                "reference-final-loss": .init(run.reference.losses.last ?? 0),
                 "runs": .array(
-                    rows.enumerated().map { index, r in
+                    run.rows.enumerated().map { index, r in
                         var o: [String: JSONValue] = [
                             "threads": .init(r.threads), "final-loss": .init(r.finalLoss),
                             "weights-hash": .init(r.weightsHash),
@@ -152,7 +146,7 @@ struct VerifyCommand: ParsableCommand {
                 )
             }
             print("threads  final loss           weights hash      same bits as serial  first difference  vs reference")
-            for (index, r) in rows.enumerated() {
+            for (index, r) in run.rows.enumerated() {
                 let same = index == 0 ? "yes (serial)" : (r.identicalToSerial ? "yes" : "NO")
                 let firstDifference = r.firstDifferentEpoch.map { "epoch \($0)" } ?? "-"
                 print(
@@ -163,20 +157,21 @@ struct VerifyCommand: ParsableCommand {
                         + String(format: "%.2e", r.referenceDifference))
             }
             print(
-                "plain reference: final loss \(String(format: "%.12g", reference.losses.last ?? 0)); tolerance \(String(format: "%.0e", tolerance)) relative"
+                "plain reference: final loss \(String(format: "%.12g", run.reference.losses.last ?? 0)); tolerance \(String(format: "%.0e", run.tolerance)) relative"
             )
             print(
-                passed
+                run.passed
                     ? "PASS: every thread count gives the serial run's bits; the reference agrees within the tolerance"
-                    : "FAIL: " + (identical ? "" : "some thread counts differ from the serial run; ")
-                        + (agrees
+                    : "FAIL: " + (run.identical ? "" : "some thread counts differ from the serial run; ")
+                        + (run.agrees
                             ? ""
-                            : "the plain reference differs by \(String(format: "%.2e", rows[0].referenceDifference))"))
+                            : "the plain reference differs by \(String(format: "%.2e", run.rows[0].referenceDifference))")
+            )
         }
         if let folder {
             for file in run.lossFiles(ranks: ranks?.size) { try folder.write(file.name, file.contents) }
         }
-        return passed
+        return run.passed
     }
 
     func pad(_ s: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }

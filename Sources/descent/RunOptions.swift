@@ -5,6 +5,7 @@ import Foundation
 extension Loss: ExpressibleByArgument {}
 extension GradientReduction: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {}
+extension Solver: ExpressibleByArgument {}
 extension ScheduleKind: ExpressibleByArgument {}
 extension Precision: ExpressibleByArgument {}
 extension NUMAPolicy: ExpressibleByArgument {}
@@ -61,7 +62,26 @@ struct RunOptions: ParsableArguments {
         GradientReduction?
     @Option(help: "gd (full batch, one update per epoch) or sgd (mini-batches). Default gd.") var optimizer:
         OptimizerKind?
-    @Option(help: "Epochs to train. Default 100.") var epochs: Int?
+    @Option(
+        help:
+            "Full batch: gd (gradient descent with the learning rate --alpha, the tutorial's) or lbfgs (L-BFGS: no learning rate, stops at --tol; minimizes the mean loss plus --l2, as scikit-learn). Default gd."
+    )
+    var solver: Solver?
+    @Option(help: "L-BFGS: correction pairs kept. Default 10.") var memory: Int?
+    @Option(
+        help:
+            "L-BFGS: stop when the largest absolute component of the objective's gradient is at most this (scikit-learn's tol, whose default is 1e-4). Default 1e-8."
+    )
+    var tol: Double?
+    @Option(
+        help:
+            "L2 penalty L: minimizes the mean loss + L/2 |w|^2, biases not penalised (scikit-learn's C = 1 / (n L)). Full batch only. Default 0."
+    )
+    var l2: Double?
+    @Option(
+        name: [.long, .customLong("max-iter")],
+        help: "Epochs to train; with --solver lbfgs, the most iterations (--max-iter is the same). Default 100.")
+    var epochs: Int?
     @Option(help: "Learning rate. Default 0.01.") var alpha: Double?
     @Option(help: "Rows per SGD batch. Default 32.") var batchSize: Int?
     @Flag(name: .long, inversion: .prefixedNo, help: "Shuffle the rows each SGD epoch (by seed and epoch). Default on.")

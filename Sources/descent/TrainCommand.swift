@@ -78,6 +78,7 @@ struct TrainCommand: ParsableCommand {
     > {
         var progress: Progress?
         var rows = 0
+        let iterations = training.configuration.training.resolvedSolver == .lbfgs
         defer { progress?.finish() }
         return try training.run(as: type, ranks: ranks) { event in
             switch event {
@@ -97,7 +98,7 @@ struct TrainCommand: ParsableCommand {
                 if record.epoch == 1 || record.epoch % 5 == 0 {
                     progress?.finish()
                     print(
-                        "[INFO] epoch=\(record.epoch), loss=\(LossText.format(record.loss))"
+                        "[INFO] \(iterations ? "iteration" : "epoch")=\(record.epoch), loss=\(LossText.format(record.loss))"
                             + (record.validationLoss.map { ", validation_loss=\(LossText.format($0))" } ?? ""))
                     fflush(nil)
                 }
@@ -124,15 +125,22 @@ struct TrainCommand: ParsableCommand {
         } else if !kept.isEmpty {
             print("[INFO] completed all \(epochsRun) epochs\(kept)")
         }
+        if let warning = RunReport.convergenceWarning(result) { print("[WARN] \(warning)") }
         print("[INFO] evaluating...")
         guard let report = result.report else { return }
         print(report.rendered(), terminator: "")
         print("[INFO] confusion matrix (rows: true class, columns: predicted):")
         print(report.renderedConfusionMatrix(), terminator: "")
         let epochsHere = epochsRun - result.resumedEpochs
-        let rate = result.trainSeconds > 0 ? Double(result.data.train.rowCount * epochsHere) / result.trainSeconds : 0
+        let lbfgs = result.trainingConfiguration.resolvedSolver == .lbfgs
+        let passes = lbfgs ? result.training.passes : epochsHere
+        let rate = result.trainSeconds > 0 ? Double(result.data.train.rowCount * passes) / result.trainSeconds : 0
+        let what =
+            lbfgs
+            ? "\(epochsHere) iteration\(epochsHere == 1 ? "" : "s") (\(passes) passes over the data)"
+            : "\(epochsHere) epochs"
         print(
-            "[INFO] \(epochsHere) epochs in \(String(format: "%.3f", result.trainSeconds)) s (\(Format.rate(rate)) rows/s, \(threads) thread\(threads == 1 ? "" : "s"))"
+            "[INFO] \(what) in \(String(format: "%.3f", result.trainSeconds)) s (\(Format.rate(rate)) rows/s, \(threads) thread\(threads == 1 ? "" : "s"))"
         )
         if let ranks, ranks.size > 1, let share = result.data.train.share, share.exchanges > 0 {
             // Rank 0's view: the block reductions' all-gathers, waits for slower ranks included.

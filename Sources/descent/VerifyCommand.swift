@@ -138,7 +138,7 @@ struct VerifyCommand: ParsableCommand {
                 ? " batch \(t.batchSize)"
                     + (t.workers > 1 ? ", workers \(t.workers) averaged every \(t.resolvedSyncEvery) batches" : "") : ""
             print(
-                "verify: \(T.precisionName), \(t.optimizer.rawValue)\(sgd), \(first.loss.rawValue), \(first.data.train.rowCount) training rows, \(first.training.history.count) epochs"
+                "verify: \(T.precisionName), \(t.resolvedSolver == .lbfgs ? "lbfgs" : t.optimizer.rawValue)\(sgd), \(first.loss.rawValue), \(first.data.train.rowCount) training rows, \(first.training.history.count) epochs"
             )
             if let ranks {
                 print(

@@ -31,6 +31,13 @@ struct CheckpointKillTests {
                 "--full-loss", "--weight-decay", "0.001", "--centers", "3", "--alpha", "0.01",
             ]
         ),
+        (
+            "lbfgs, L2, memory 3 (its history in the checkpoint), 3 classes",
+            [
+                "--samples", "6000", "--epochs", "24", "--solver", "lbfgs", "--l2", "0.00001", "--memory", "3",
+                "--centers", "3", "--cluster-std", "6", "--tol", "0",
+            ]
+        ),
     ]
 
     /// Everything of a finished run that must not depend on interruptions: loss.csv without
@@ -76,7 +83,7 @@ struct CheckpointKillTests {
         }
     }
 
-    @Test(arguments: 0..<3)
+    @Test(arguments: 0..<4)
     func killedRunsResumeToTheSameBits(_ index: Int) throws {
         let (name, arguments) = Self.cases[index]
         let dir = CLI.temporaryDirectory()

@@ -51,6 +51,23 @@ struct VerifyCommandTests {
         #expect(result.stdout.contains("workers 3"))
     }
 
+    /// verify runs L-BFGS at every thread count, and its plain reference runs the same
+    /// iterations over the row-by-row objective, the L2 penalty included (both precisions).
+    @Test(arguments: ["float64", "float32"])
+    func verifyLBFGS(_ precision: String) throws {
+        let result = try CLI.run([
+            "verify", "--samples", "12000", "--centers", "3", "--cluster-std", "5", "--solver", "lbfgs", "--l2",
+            "0.001",
+            "--memory", "4", "--epochs", "8", "--precision", precision, "--threads-list", "2,3,8", "--json",
+        ])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        #expect(object["passed"] as? Bool == true)
+        let runs = object["runs"] as! [[String: Any]]
+        #expect(runs.map { $0["threads"] as! Int } == [1, 2, 3, 8])
+        #expect(Set(runs.map { $0["weights-hash"] as! String }).count == 1)
+    }
+
     @Test func badThreadsListIsRejected() throws {
         let result = try CLI.run(["verify", "--threads-list", "1,zero"])
         #expect(result.status == 2)

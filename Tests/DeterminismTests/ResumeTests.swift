@@ -39,9 +39,17 @@ struct ResumeTests {
         plain.schedule = .inverseTime
         plain.patience = 2
         plain.epochs = 30
+        var lbfgs = TrainingConfiguration()
+        lbfgs.solver = .lbfgs
+        lbfgs.loss = .logLoss
+        lbfgs.l2 = 0.05
+        lbfgs.memory = 3  // fewer pairs than iterations: the history drops its oldest
+        lbfgs.tolerance = 0
+        lbfgs.epochs = 12
         return [
             ("gd momentum step", gd, false), ("gd validation early stopping", early, true),
             ("sgd 3 workers Nesterov", sgd, false), ("sgd per-sample dampening", plain, true),
+            ("lbfgs l2 memory 3", lbfgs, false),
         ]
     }
 
@@ -69,7 +77,8 @@ struct ResumeTests {
                     state: state, configuration: run, dataFingerprint: train.fingerprint(),
                     run: RunIdentity(configuration: run), lossLogBytes: 0)
                 try checkpoint.jsonData().write(to: URL(fileURLWithPath: folder + "/" + Checkpoint.fileName))
-                let read = try Checkpoint(folder: folder).state(as: T.self, parameterCount: trainer.parameterCount)
+                let read = try Checkpoint(folder: folder).state(
+                    as: T.self, parameterCount: trainer.parameterCount, training: configuration)
                 #expect(read == state, "\(name) epoch \(state.epoch): the checkpoint changed the state")
                 let again = Trainer<T>(
                     configuration: configuration, train: makeDataset(x, y, threads: 3, as: T.self),

@@ -192,6 +192,39 @@ public struct RunConfiguration: Sendable, Equatable {
                 )
             }
         }
+        if let m = t.memory, m < 1 {
+            try fail("--memory must be at least 1 correction pair (got \(m)); scikit-learn and scipy keep 10")
+        }
+        if let tol = t.tolerance, !(tol >= 0) || !tol.isFinite {
+            try fail("--tol must be a finite number >= 0 (got \(tol)); scikit-learn's default is 1e-4")
+        }
+        if let l2 = t.l2, !(l2 >= 0) || !l2.isFinite {
+            try fail("--l2 must be a finite number >= 0 (got \(l2)); it is scikit-learn's 1 / (C n)")
+        }
+        if t.solver == .lbfgs {
+            if t.optimizer == .sgd {
+                try fail(
+                    "--solver lbfgs is a full-batch solver and cannot run with --optimizer sgd; drop one of them")
+            }
+            if t.momentum != 0 || t.nesterov {
+                try fail("--momentum and --nesterov are for gradient descent; L-BFGS chooses its own steps")
+            }
+            if t.weightDecay != 0 {
+                try fail("--weight-decay is torch's decay for gradient descent; with --solver lbfgs use --l2")
+            }
+            if t.schedule != .constant {
+                try fail(
+                    "--schedule is a learning-rate schedule; L-BFGS has no learning rate (its line search picks each step)"
+                )
+            }
+        } else if t.memory != nil {
+            try fail("--memory sets L-BFGS's history; it needs --solver lbfgs")
+        }
+        if t.l2 != nil && t.optimizer == .sgd {
+            try fail(
+                "--l2 works with full-batch training (--optimizer gd, --solver gd or lbfgs) in this version; for SGD use --weight-decay"
+            )
+        }
         if let p = t.patience, p < 1 { try fail("--patience must be at least 1 (got \(p))") }
         if let target = t.targetLoss, !target.isFinite {
             try fail("--target-loss must be a finite number (got \(target))")
@@ -204,6 +237,11 @@ public struct RunConfiguration: Sendable, Equatable {
     /// The loss to train with for `classCount` classes.
     public func resolvedLoss(classCount: Int) throws -> Loss {
         let chosen = loss ?? (classCount > 2 ? .crossEntropy : .squaredError)
+        if chosen == .hinge && training.solver == .lbfgs {
+            throw DescentError.configuration(
+                "--solver lbfgs needs a smooth loss and hinge is not; use --loss cross-entropy (softmax) or log-loss (two classes), or --solver gd for hinge"
+            )
+        }
         if chosen.isBinary && classCount > 2 {
             throw DescentError.configuration(
                 "--loss \(chosen.rawValue) is for two classes, but the data has \(classCount) (labels 0...\(classCount - 1)); use --loss cross-entropy or --loss hinge"

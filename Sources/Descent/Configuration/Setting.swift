@@ -172,6 +172,7 @@ extension Precision: SettingValue {}
 extension Loss: SettingValue {}
 extension GradientReduction: SettingValue {}
 extension OptimizerKind: SettingValue {}
+extension Solver: SettingValue {}
 extension ScheduleKind: SettingValue {}
 extension NUMAPolicy: SettingValue {}
 

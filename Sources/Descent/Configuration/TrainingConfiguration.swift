@@ -6,6 +6,16 @@ public enum OptimizerKind: String, Sendable, CaseIterable {
     case sgd
 }
 
+/// How full-batch training finds its steps (`--solver`).
+public enum Solver: String, Sendable, CaseIterable {
+    /// Gradient descent with the learning rate `--alpha` (the tutorial's).
+    case gd
+    /// Limited-memory BFGS with a strong-Wolfe line search: no learning rate to tune, for
+    /// the smooth losses. It minimizes the mean loss plus the `--l2` penalty, as
+    /// scikit-learn's `LogisticRegression(solver="lbfgs")` does.
+    case lbfgs
+}
+
 /// How the learning rate changes over epochs (`--schedule`).
 public enum ScheduleKind: String, Sendable, CaseIterable {
     case constant
@@ -38,6 +48,16 @@ public struct TrainingConfiguration: Sendable, Equatable {
     public var decay: Double = 0.01
     public var targetLoss: Double?
     public var patience: Int?
+    /// Full batch: gradient descent (nil means gd) or L-BFGS.
+    public var solver: Solver?
+    /// L-BFGS: the correction pairs kept (`--memory`); nil means ``defaultMemory``.
+    public var memory: Int?
+    /// The tolerance to stop on (`--tol`): for L-BFGS, the largest absolute component of the
+    /// objective's gradient (scikit-learn's `gtol`); nil means ``defaultTolerance``.
+    public var tolerance: Double?
+    /// L2 penalty strength L (`--l2`): the objective is the mean loss + L/2 |w|^2 with the
+    /// bias never penalised (scikit-learn's `C = 1 / (n L)`); nil means 0.
+    public var l2: Double?
     /// SGD: the number K of logical workers (`--workers`). Each runs ordinary SGD over its
     /// own contiguous 1/K share of the epoch's rows, and the K models are averaged in a fixed
     /// order every ``syncEvery`` batches. K is part of the configuration, never of the
@@ -57,6 +77,19 @@ public struct TrainingConfiguration: Sendable, Equatable {
     /// development machine, batches of 2048 and 4096 shuffled rows ran slower on two threads
     /// than on one (0.78x, 0.81x), 8192 ran 1.39x faster and 16384 1.73x.
     public static let defaultParallelBatchRows = 8192
+
+    /// L-BFGS's correction pairs when `--memory` is not given (scipy's and scikit-learn's 10).
+    public static let defaultMemory = 10
+    /// `--tol` when not given: tighter than scikit-learn's 1e-4, because an iteration here costs
+    /// one pass at memory speed, and the coefficients are within about tol / (the smallest
+    /// curvature, at least --l2) of the optimum. Measured (BENCHMARKS.md, "L-BFGS"): on
+    /// make_classification 1e-4 left them 8e-4 from scikit-learn's tol=1e-8 model; on digits
+    /// with --l2 0.01, 1e-6 left them 2.4e-4 away; 1e-8 meets 1e-4 on both, for 3-7 more
+    /// iterations.
+    public static let defaultTolerance = 1e-8
+
+    /// The solver this configuration uses.
+    public var resolvedSolver: Solver { optimizer == .sgd ? .gd : solver ?? .gd }
 
     public init() {}
 

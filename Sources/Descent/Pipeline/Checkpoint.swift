@@ -31,6 +31,8 @@ package struct Checkpoint: Sendable {
     var best: String
     var bestEpoch: Int
     var sinceImprovement: Int
+    /// L-BFGS's point and history as base64 of float64 bits (empty for the other solvers).
+    var solverState: String
 
     package init<T: KernelScalar>(
         state: TrainingState<T>, configuration: RunConfiguration, dataFingerprint: String,
@@ -51,6 +53,7 @@ package struct Checkpoint: Sendable {
         best = FNV1a.hex(state.best.bitPattern)
         bestEpoch = state.bestEpoch
         sinceImprovement = state.sinceImprovement
+        solverState = Checkpoint.encode(state.solverState)
     }
 
     /// Checks what can be checked before the data are prepared: the epoch, the workers' step
@@ -77,8 +80,10 @@ package struct Checkpoint: Sendable {
         }
     }
 
-    /// The training state, in the precision the run uses.
-    package func state<T: KernelScalar>(as type: T.Type, parameterCount: Int) throws -> TrainingState<T> {
+    /// The training state, in the precision the run uses, for a run configured by `training`.
+    package func state<T: KernelScalar>(as type: T.Type, parameterCount: Int, training t: TrainingConfiguration)
+        throws -> TrainingState<T>
+    {
         guard precision.rawValue == T.precisionName else {
             throw Checkpoint.damaged("it holds \(precision.rawValue) weights")
         }
@@ -89,9 +94,19 @@ package struct Checkpoint: Sendable {
             throw Checkpoint.damaged("it holds \(w.count) weights, the model has \(parameterCount)")
         }
         guard let bits = UInt64(best, radix: 16) else { throw Checkpoint.damaged("'best' is not 16 hex digits") }
+        let solver: [Double] = try Checkpoint.decode(solverState)
+        if t.resolvedSolver == .lbfgs {
+            guard
+                LBFGS.restore(
+                    solver, parameterCount: parameterCount, memory: t.memory ?? TrainingConfiguration.defaultMemory)
+                    != nil
+            else { throw Checkpoint.damaged("its L-BFGS history does not fit a model of \(parameterCount) weights") }
+        } else if !solver.isEmpty {
+            throw Checkpoint.damaged("it holds an L-BFGS history, but the run uses \(t.resolvedSolver.rawValue)")
+        }
         return TrainingState(
             epoch: epoch, weights: w, velocity: v, optimizerSteps: optimizerSteps, best: Double(bitPattern: bits),
-            bestWeights: b, bestEpoch: bestEpoch, sinceImprovement: sinceImprovement)
+            bestWeights: b, bestEpoch: bestEpoch, sinceImprovement: sinceImprovement, solverState: solver)
     }
 
     /// The checkpoint as JSON text.
@@ -104,6 +119,7 @@ package struct Checkpoint: Sendable {
             "weights": .init(weights), "velocity": .init(velocity), "best-weights": .init(bestWeights),
             "optimizer-steps": .array(optimizerSteps.map { JSONValue($0) }),
             "best": .init(best), "best-epoch": .init(bestEpoch), "since-improvement": .init(sinceImprovement),
+            "solver-state": .init(solverState),
         ]
         return Data(object.text().utf8)
     }
@@ -148,6 +164,8 @@ package struct Checkpoint: Sendable {
         best = try fields.string("best")
         bestEpoch = try fields.int("best-epoch")
         sinceImprovement = try fields.int("since-improvement")
+        // Versions before 0.9.0 had no L-BFGS and wrote no solver state.
+        solverState = try fields.optionalString("solver-state") ?? ""
     }
 
     /// The epoch of the checkpoint in `folder`.

@@ -61,6 +61,10 @@ public enum Experiment {
                 path: path, outputs: outputs, features: data.train.featureCount,
                 expectedFeatureNames: data.featureNames, expectedClasses: data.classes
             ).map { T($0) }
+        } else if training.resolvedSolver == .lbfgs {
+            // As scikit-learn's solvers: from zero. (A random start keeps its components in
+            // directions the data cannot see, which only the L2 penalty slowly removes.)
+            initial = [T](repeating: 0, count: outputs * (data.train.featureCount + 1))
         } else {
             initial = Trainer<T>.initialWeights(count: outputs * (data.train.featureCount + 1), seed: training.seed)
         }

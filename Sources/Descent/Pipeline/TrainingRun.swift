@@ -170,7 +170,8 @@ package struct TrainingRun {
                         + (configuration.trainFile.map { "; was \($0) changed?" } ?? "")
                         + "; resuming needs the same data (or start again with --overwrite)")
             }
-            resume = try checkpoint.state(as: T.self, parameterCount: setup.initialWeights.count)
+            resume = try checkpoint.state(
+                as: T.self, parameterCount: setup.initialWeights.count, training: setup.training)
         }
         let run = checkpoint?.run ?? RunIdentity(configuration: configuration)
         var curve = LossCurve()

@@ -71,12 +71,37 @@ package enum RunReport {
                     : 0),
         ]
         if let run { o["run"] = run.json }
+        let training = result.trainingConfiguration
+        if training.resolvedSolver == .lbfgs {
+            let tolerance = training.tolerance ?? TrainingConfiguration.defaultTolerance
+            o["solver"] = "lbfgs"
+            o["iterations"] = .init(epochs)
+            o["passes"] = .init(result.training.passes)
+            o["rows-per-second"] = .init(
+                result.trainSeconds > 0
+                    ? Double(result.data.train.rowCount * result.training.passes) / result.trainSeconds : 0)
+            o["tol"] = .init(tolerance)
+            o["gradient-max"] = .init(result.training.gradientMaximum ?? 0)
+            if case .converged = result.training.stopReason { o["converged"] = true } else { o["converged"] = false }
+            if let warning = RunReport.convergenceWarning(result) { o["warning"] = .init(warning) }
+        }
         if result.resumedEpochs > 0 { o["resumed-at-epoch"] = .init(result.resumedEpochs) }
         if let report = result.report {
             o["test"] = report.json
             o["accuracy"] = .init(report.accuracy)
         }
         return .object(o)
+    }
+
+    /// What to say when L-BFGS used every iteration it was allowed without converging (nil
+    /// when it converged, stopped for another reason, or the solver is not L-BFGS).
+    package static func convergenceWarning<T: KernelScalar>(_ result: ExperimentResult<T>) -> String? {
+        let training = result.trainingConfiguration
+        guard training.resolvedSolver == .lbfgs, result.training.stopReason == .epochsCompleted else { return nil }
+        let tolerance = training.tolerance ?? TrainingConfiguration.defaultTolerance
+        let largest = result.training.gradientMaximum ?? .infinity
+        return
+            "L-BFGS did not converge in \(result.training.epochsRun) iterations (the largest gradient component is \(largest), --tol is \(tolerance)); raise --max-iter, or raise --tol to accept this model"
     }
 
     /// The run's files other than `loss.csv`, by name, in the order they are written. After a

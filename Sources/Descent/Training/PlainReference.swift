@@ -94,11 +94,47 @@ package enum PlainReference {
 
         var losses: [Double] = []
         let all = Array(0..<n)
+        let l2 = c.l2 ?? 0
+        /// The L2 penalty's value (L/2 |w|^2 over every weight but the biases), adding its
+        /// gradient L w times `scale` to `g`.
+        func penalty(_ w: [Double], _ g: inout [Double], scale: Double) -> Double {
+            var squares = 0.0
+            for i in w.indices where (i + 1) % width != 0 {
+                squares += w[i] * w[i]
+                g[i] += scale * l2 * w[i]
+            }
+            return 0.5 * l2 * squares
+        }
+        if c.resolvedSolver == .lbfgs {
+            // The same L-BFGS over this file's loss and gradient: the mean loss (half of it for
+            // squared error) plus the penalty, as Trainer's objective.
+            let objective: LBFGS.Objective = { x, out in
+                var (loss, g) = lossAndGradient(all, Array(x))
+                let rows = c.gradient == .mean ? 1 : Double(n)  // lossAndGradient's sums to means
+                for i in g.indices { g[i] /= rows }
+                let value = loss / rows * (c.loss == .squaredError ? 0.5 : 1) + penalty(Array(x), &g, scale: 1)
+                for i in g.indices { out[i] = g[i] }
+                return value
+            }
+            var solver = LBFGS(
+                x: w, memory: c.memory ?? TrainingConfiguration.defaultMemory,
+                tolerance: c.tolerance ?? TrainingConfiguration.defaultTolerance, objective: objective)
+            for _ in 0..<epochs {
+                let step = solver.iterate(objective)
+                losses.append(step.value)
+                if step.outcome != .progressed { break }
+            }
+            return (losses, solver.x)
+        }
         for epoch in 0..<epochs {
             let rate = c.learningRate(epoch: epoch)
             switch c.optimizer {
             case .gd:
-                let (loss, g) = lossAndGradient(all, w)
+                var (loss, g) = lossAndGradient(all, w)
+                if l2 != 0 {
+                    let scale = c.gradient == .mean ? 1 : Double(n)
+                    loss += scale * penalty(w, &g, scale: scale)
+                }
                 update(g, rate: rate, &w, &velocity, &steps)
                 losses.append(loss)
             case .sgd:

@@ -36,9 +36,18 @@ public enum StopReason: Sendable, Equatable {
     case targetLossReached(epoch: Int)
     case noImprovement(epoch: Int)
     case diverged(epoch: Int)
+    /// L-BFGS: the gradient within `--tol`, or the objective's relative decrease at the
+    /// limit of double precision (scikit-learn's two tests).
+    case converged(iterations: Int)
+    /// L-BFGS: no step along the search direction met the Wolfe conditions.
+    case lineSearchFailed(iteration: Int)
 
     public var summary: String {
         switch self {
+        case .converged(let n): return "converged in \(n) iteration\(n == 1 ? "" : "s")"
+        case .lineSearchFailed(let n):
+            return
+                "stopped at iteration \(n): the line search found no step that lowers the objective enough (it is flat to working precision; a larger --tol would have stopped earlier)"
         case .epochsCompleted: return "completed all epochs"
         case .targetLossReached(let e): return "target loss reached at epoch \(e)"
         case .noImprovement(let e): return "no improvement for the patience window, stopped at epoch \(e)"
@@ -60,6 +69,12 @@ public struct TrainingResult<T: KernelScalar>: Sendable {
     public var epochsRun: Int
     /// The last epoch's record (nil when no epoch ran).
     public var lastRecord: EpochRecord?
+    /// Passes over the training set that computed a loss and gradient in this process
+    /// (GD: one an epoch; L-BFGS: the line searches' evaluations and the first one).
+    public var passes: Int = 0
+    /// L-BFGS: the largest absolute component of the objective's gradient at the last
+    /// iterate (what `--tol` is compared with); nil for the other solvers.
+    public var gradientMaximum: Double?
 }
 
 /// Everything training needs to continue after an epoch exactly as if it had never stopped:
@@ -78,11 +93,14 @@ public struct TrainingState<T: KernelScalar>: Sendable, Equatable {
     public var bestWeights: [T]
     public var bestEpoch: Int
     public var sinceImprovement: Int
+    /// L-BFGS: its point and history (``LBFGS/savedState``); empty for the other solvers.
+    public var solverState: [Double]
 
     public init(
         epoch: Int, weights: [T], velocity: [T], optimizerSteps: [Int], best: Double, bestWeights: [T],
-        bestEpoch: Int, sinceImprovement: Int
+        bestEpoch: Int, sinceImprovement: Int, solverState: [Double] = []
     ) {
+        self.solverState = solverState
         self.epoch = epoch
         self.weights = weights
         self.velocity = velocity
@@ -182,6 +200,23 @@ public final class Trainer<T: KernelScalar> {
         var sinceImprovement = resume?.sinceImprovement ?? 0
         var stop = StopReason.epochsCompleted
         let sgd = config.optimizer == .sgd ? SGDEpochs(trainer: self, initialWeights: weights) : nil
+        var lbfgs: LBFGS?
+        if config.resolvedSolver == .lbfgs {
+            let memory = config.memory ?? TrainingConfiguration.defaultMemory
+            var start = (x: weights.map { Double($0) }, s: [[Double]](), y: [[Double]]())
+            if let saved = resume?.solverState {
+                guard let restored = LBFGS.restore(saved, parameterCount: parameterCount, memory: memory) else {
+                    preconditionFailure("the L-BFGS state does not fit the model")
+                }
+                start = restored
+            }
+            lbfgs = LBFGS(
+                x: start.x, history: (start.s, start.y), memory: memory,
+                tolerance: config.tolerance ?? TrainingConfiguration.defaultTolerance,
+                objective: lbfgsObjective())
+            if resume == nil, lbfgs!.gradientWithinTolerance { stop = .converged(iterations: 0) }
+        }
+        var passes = lbfgs?.evaluations ?? 0
         if let resume {
             precondition(
                 resume.weights.count == parameterCount && resume.velocity.count == parameterCount,
@@ -196,18 +231,26 @@ public final class Trainer<T: KernelScalar> {
         var epochsRun = firstEpoch
 
         var rates = LearningRateSequence(config)
-        for epoch in firstEpoch..<max(firstEpoch, config.epochs) {
+        for epoch in firstEpoch..<max(firstEpoch, stop == .epochsCompleted ? config.epochs : firstEpoch) {
             let started = DispatchTime.now().uptimeNanoseconds
-            let rate = rates.rate(epoch: epoch)
+            var rate = rates.rate(epoch: epoch)
             var loss: Double
             var shuffleSeconds = 0.0
             var averageSeconds = 0.0
-            if let sgd {
+            var lbfgsOutcome = LBFGS.Outcome.progressed
+            if var solver = lbfgs {
+                let step = solver.iterate(lbfgsObjective())
+                lbfgs = solver
+                for i in 0..<parameterCount { weights[i] = T(solver.x[i]) }
+                (loss, rate, lbfgsOutcome) = (step.value, step.stepLength, step.outcome)
+                passes += step.evaluations
+            } else if let sgd {
                 (loss, shuffleSeconds, averageSeconds) = sgd.run(epoch: epoch, rate: T(rate))
                 weights = sgd.weights
                 if config.fullLoss { loss = lossOverTrainingSet(weights: weights) }
             } else {
                 loss = epochFullBatch(weights: &weights, gradient: &gradient, optimizer: &optimizer, rate: T(rate))
+                passes += 1
             }
             let validationLoss = validationEvaluator.map { Double(lossOf($0, weights: weights)) }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
@@ -235,6 +278,12 @@ public final class Trainer<T: KernelScalar> {
             } else {
                 sinceImprovement += 1
             }
+            switch lbfgsOutcome {
+            case .progressed: break
+            case .gradientWithinTolerance, .decreaseBelowPrecision: stop = .converged(iterations: epoch + 1)
+            case .lineSearchFailed: stop = .lineSearchFailed(iteration: epoch + 1)
+            }
+            if stop != .epochsCompleted { break }
             if let target = config.targetLoss, loss <= target {
                 stop = .targetLossReached(epoch: epoch + 1)
                 break
@@ -249,17 +298,20 @@ public final class Trainer<T: KernelScalar> {
                     TrainingState(
                         epoch: epoch + 1, weights: weights, velocity: velocity, optimizerSteps: steps,
                         best: best, bestWeights: validation != nil ? bestWeights : [],
-                        bestEpoch: bestEpoch, sinceImprovement: sinceImprovement))
+                        bestEpoch: bestEpoch, sinceImprovement: sinceImprovement,
+                        solverState: lbfgs?.savedState ?? []))
             }
         }
         if validation != nil, bestEpoch > 0, stop != .diverged(epoch: epochsRun) {
             return TrainingResult(
                 weights: bestWeights, history: history, stopReason: stop, keptEpoch: bestEpoch,
-                epochsRun: epochsRun, lastRecord: lastRecord)
+                epochsRun: epochsRun, lastRecord: lastRecord, passes: passes,
+                gradientMaximum: lbfgs.map { LBFGS.maximumMagnitude($0.gradient) })
         }
         return TrainingResult(
             weights: weights, history: history, stopReason: stop, keptEpoch: epochsRun,
-            epochsRun: epochsRun, lastRecord: lastRecord)
+            epochsRun: epochsRun, lastRecord: lastRecord, passes: passes,
+            gradientMaximum: lbfgs.map { LBFGS.maximumMagnitude($0.gradient) })
     }
 
     /// The loss (summed or mean, as configured) of `weights` over the training set.
@@ -278,6 +330,8 @@ public final class Trainer<T: KernelScalar> {
     func epochFullBatch(weights: inout [T], gradient: inout [T], optimizer: inout Optimizer<T>, rate: T) -> Double {
         let count = T(train.rowCount)
         let mean = configuration.gradient == .mean
+        let width = train.featureCount + 1
+        let l2 = configuration.l2 ?? 0
         return weights.withUnsafeMutableBufferPointer { w in
             gradient.withUnsafeMutableBufferPointer { g in
                 var loss = evaluator.fullBatch(weights: w.baseAddress!, gradient: g.baseAddress!)
@@ -285,9 +339,51 @@ public final class Trainer<T: KernelScalar> {
                     for k in 0..<g.count { g[k] = g[k] / count }
                     loss = loss / count
                 }
+                var penalty = 0.0
+                if l2 != 0 {
+                    // mean loss + L/2 |w|^2, or n times that with summed gradients, the bias
+                    // never penalised.
+                    let strength = mean ? T(l2) : T(l2) * count
+                    for k in 0..<g.count where (k + 1) % width != 0 {
+                        penalty = penalty + Double(w[k]) * Double(w[k])
+                        g[k] = g[k] + strength * w[k]
+                    }
+                    penalty = penalty * 0.5 * (mean ? l2 : l2 * Double(train.rowCount))
+                }
                 optimizer.step(weights: w.baseAddress!, gradient: g.baseAddress!, rate: rate)
-                return Double(loss)
+                return Double(loss) + penalty
             }
+        }
+    }
+
+    /// L-BFGS's objective: the mean loss (half the mean for squared error, whose kernel
+    /// leaves out the derivative's factor 2) plus L/2 |w|^2 over every weight but the biases,
+    /// evaluated with weights of the run's precision.
+    func lbfgsObjective() -> LBFGS.Objective {
+        let evaluator = self.evaluator
+        let rows = Double(train.rowCount)
+        let scale = configuration.loss == .squaredError ? 0.5 / rows : 1 / rows
+        let width = train.featureCount + 1
+        let l2 = configuration.l2 ?? 0
+        let count = parameterCount
+        return { x, out in
+            var w = [T](repeating: 0, count: count)
+            var g = [T](repeating: 0, count: count)
+            for i in 0..<count { w[i] = T(x[i]) }
+            let loss = w.withUnsafeBufferPointer { wp in
+                g.withUnsafeMutableBufferPointer {
+                    evaluator.fullBatch(weights: wp.baseAddress!, gradient: $0.baseAddress!)
+                }
+            }
+            var squares = 0.0
+            for i in 0..<count {
+                out[i] = Double(g[i]) / rows
+                if l2 != 0 && (i + 1) % width != 0 {
+                    squares = squares + x[i] * x[i]
+                    out[i] = out[i] + l2 * x[i]
+                }
+            }
+            return Double(loss) * scale + 0.5 * l2 * squares
         }
     }
 }

@@ -19,6 +19,12 @@ package struct JSONFields {
         return s
     }
 
+    /// A string, or nil when the field is absent (a field of the wrong kind is an error).
+    package func optionalString(_ key: String) throws -> String? {
+        guard object[key] != nil else { return nil }
+        return try string(key)
+    }
+
     package func int(_ key: String) throws -> Int {
         guard let n = object[key]?.wholeNumber else { throw missing(key, "a whole number") }
         return n

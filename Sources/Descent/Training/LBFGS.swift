@@ -1,0 +1,296 @@
+/// Limited-memory BFGS (Nocedal and Wright, *Numerical Optimization*, 2nd ed., algorithm
+/// 7.4 and 7.5) with a line search that returns only steps meeting the strong Wolfe
+/// conditions (their algorithms 3.5 and 3.6: bracketing, then zooming by safeguarded cubic
+/// interpolation; the equivalent of More-Thuente that scipy's `line_search_wolfe2` uses).
+///
+/// Everything here is scalar arithmetic in `Double` over the whole parameter vector, done by
+/// one thread in index order: the dot products of the history, the two-loop recursion and
+/// every decision of the line search. The objective's value and gradient come from the
+/// fixed-order reduction, so they are the same bits for any thread count, NUMA policy or
+/// rank count, and so is every iterate.
+///
+/// Convergence is judged as scikit-learn's lbfgs solver judges it (scipy's `gtol` and
+/// `ftol`): the largest absolute component of the gradient at most ``tolerance``, or a
+/// relative decrease of the objective of at most 64 machine epsilons in an iteration.
+package struct LBFGS {
+    /// The objective: writes its gradient at `x` into `gradient` and returns its value.
+    package typealias Objective = (_ x: UnsafeBufferPointer<Double>, _ gradient: UnsafeMutableBufferPointer<Double>)
+        -> Double
+
+    /// Sufficient decrease (Armijo) constant c1 of the Wolfe conditions.
+    package static let sufficientDecrease = 1e-4
+    /// Curvature constant c2 of the strong Wolfe conditions (0.9, the usual choice for
+    /// quasi-Newton methods).
+    package static let curvature = 0.9
+    /// Objective evaluations one line search may use (scipy's `line_search_wolfe2` uses 10 to bracket and 10 to zoom).
+    package static let maximumEvaluations = 20
+    /// scikit-learn's `ftol`: an iteration whose relative decrease is at most this converged.
+    package static let relativeDecrease = 64 * Double.ulpOfOne
+
+    /// How an iteration ended.
+    package enum Outcome: Equatable, Sendable {
+        /// A step was taken and the run may go on.
+        case progressed
+        /// The gradient is within the tolerance.
+        case gradientWithinTolerance
+        /// The objective fell by at most ``relativeDecrease`` (relative).
+        case decreaseBelowPrecision
+        /// No step meeting the Wolfe conditions could be found (the objective is flat to
+        /// working precision along the search direction).
+        case lineSearchFailed
+    }
+
+    /// One iteration's figures.
+    package struct Step: Equatable, Sendable {
+        /// The objective at the new point.
+        package var value: Double
+        /// The accepted step length along the search direction.
+        package var stepLength: Double
+        /// Objective evaluations (full passes over the data) this iteration used.
+        package var evaluations: Int
+        package var outcome: Outcome
+    }
+
+    package let memory: Int
+    package let tolerance: Double
+    /// The current point.
+    package private(set) var x: [Double]
+    /// The objective and its gradient at ``x``.
+    package private(set) var value: Double
+    package private(set) var gradient: [Double]
+    /// The correction pairs s = x_{k+1} - x_k and y = g_{k+1} - g_k, oldest first, with
+    /// rho = 1 / (y . s).
+    private(set) var s: [[Double]]
+    private(set) var y: [[Double]]
+    private var rho: [Double]
+    /// Objective evaluations since this value was made (the start counts one).
+    package private(set) var evaluations = 0
+
+    /// Starts at `x` (or at a saved state's point with its history) and evaluates the
+    /// objective there.
+    package init(
+        x: [Double], history: (s: [[Double]], y: [[Double]]) = ([], []), memory: Int, tolerance: Double,
+        objective: Objective
+    ) {
+        precondition(memory >= 1 && history.s.count == history.y.count && history.s.count <= memory)
+        self.memory = memory
+        self.tolerance = tolerance
+        self.x = x
+        s = history.s
+        y = history.y
+        rho = zip(history.s, history.y).map { 1 / LBFGS.dot($0, $1) }
+        gradient = []
+        value = 0
+        var g = [Double](repeating: 0, count: x.count)
+        value = evaluate(objective, at: x, into: &g)
+        gradient = g
+    }
+
+    /// Whether the gradient at the current point is already within the tolerance.
+    package var gradientWithinTolerance: Bool { LBFGS.maximumMagnitude(gradient) <= tolerance }
+
+    /// The history as one array (pairs, then x, then every s, then every y), for a checkpoint.
+    package var savedState: [Double] {
+        [Double(s.count)] + x + s.joined() + y.joined()
+    }
+
+    /// The point and history of ``savedState``, or nil when `state` does not hold
+    /// `parameterCount` parameters and at most `memory` pairs.
+    package static func restore(_ state: [Double], parameterCount n: Int, memory: Int)
+        -> (x: [Double], s: [[Double]], y: [[Double]])?
+    {
+        guard let first = state.first, first >= 0, first <= Double(memory), first == first.rounded() else {
+            return nil
+        }
+        let pairs = Int(first)
+        guard state.count == 1 + n + 2 * pairs * n else { return nil }
+        let x = Array(state[1..<(1 + n)])
+        let s = (0..<pairs).map { Array(state[(1 + n + $0 * n)..<(1 + n + ($0 + 1) * n)]) }
+        let base = 1 + n + pairs * n
+        let y = (0..<pairs).map { Array(state[(base + $0 * n)..<(base + ($0 + 1) * n)]) }
+        guard zip(s, y).allSatisfy({ dot($0, $1) > 0 }) else { return nil }
+        return (x, s, y)
+    }
+
+    /// One iteration: a direction from the two-loop recursion, a strong-Wolfe step along
+    /// it, and the history updated with the step's correction pair.
+    package mutating func iterate(_ objective: Objective) -> Step {
+        let before = evaluations
+        var direction = searchDirection()
+        var slope = LBFGS.dot(gradient, direction)
+        if !(slope < 0) {
+            // Not a descent direction (rounding in a badly conditioned history): start over
+            // from steepest descent.
+            s.removeAll()
+            y.removeAll()
+            rho.removeAll()
+            direction = gradient.map { -$0 }
+            slope = LBFGS.dot(gradient, direction)
+            guard slope < 0 else {
+                return Step(value: value, stepLength: 0, evaluations: 0, outcome: .gradientWithinTolerance)
+            }
+        }
+        // The first step of a fresh history is scaled to unit length (as scipy's L-BFGS-B);
+        // after that the recursion's scaling makes 1 the natural trial step.
+        let initial = s.isEmpty ? min(1, 1 / LBFGS.dot(direction, direction).squareRoot()) : 1
+        guard let found = lineSearch(objective, direction: direction, slope: slope, initial: initial) else {
+            return Step(
+                value: value, stepLength: 0, evaluations: evaluations - before, outcome: .lineSearchFailed)
+        }
+        let previous = value
+        var step = [Double](repeating: 0, count: x.count)
+        var change = [Double](repeating: 0, count: x.count)
+        for i in 0..<x.count {
+            step[i] = found.x[i] - x[i]
+            change[i] = found.gradient[i] - gradient[i]
+        }
+        let sy = LBFGS.dot(step, change)
+        if sy > Double.ulpOfOne * LBFGS.dot(change, change) {
+            if s.count == memory {
+                s.removeFirst()
+                y.removeFirst()
+                rho.removeFirst()
+            }
+            s.append(step)
+            y.append(change)
+            rho.append(1 / sy)
+        }
+        x = found.x
+        value = found.value
+        gradient = found.gradient
+        let outcome: Outcome
+        if gradientWithinTolerance {
+            outcome = .gradientWithinTolerance
+        } else if previous - value <= LBFGS.relativeDecrease * max(abs(previous), abs(value), 1) {
+            outcome = .decreaseBelowPrecision
+        } else {
+            outcome = .progressed
+        }
+        return Step(value: value, stepLength: found.step, evaluations: evaluations - before, outcome: outcome)
+    }
+
+    /// The two-loop recursion: -H g, with H the inverse Hessian approximation of the
+    /// history scaled by (s . y) / (y . y) of the newest pair.
+    func searchDirection() -> [Double] {
+        var q = gradient
+        let count = s.count
+        var a = [Double](repeating: 0, count: count)
+        for k in stride(from: count - 1, through: 0, by: -1) {
+            a[k] = rho[k] * LBFGS.dot(s[k], q)
+            for i in 0..<q.count { q[i] = q[i] - a[k] * y[k][i] }
+        }
+        if let last = count > 0 ? count - 1 : nil {
+            let scale = 1 / (rho[last] * LBFGS.dot(y[last], y[last]))
+            for i in 0..<q.count { q[i] = scale * q[i] }
+        }
+        for k in 0..<count {
+            let b = rho[k] * LBFGS.dot(y[k], q)
+            for i in 0..<q.count { q[i] = q[i] + (a[k] - b) * s[k][i] }
+        }
+        for i in 0..<q.count { q[i] = -q[i] }
+        return q
+    }
+
+    /// A trial point of the line search.
+    struct Trial {
+        var step: Double
+        var x: [Double]
+        var value: Double
+        var gradient: [Double]
+        /// The directional derivative g(x + step d) . d.
+        var slope: Double
+    }
+
+    /// A step length that meets the strong Wolfe conditions, with the point, value and
+    /// gradient there; nil when none was found within ``maximumEvaluations`` (then the
+    /// best point with sufficient decrease is returned if there is one).
+    mutating func lineSearch(_ objective: Objective, direction: [Double], slope: Double, initial: Double) -> Trial? {
+        let c1 = LBFGS.sufficientDecrease
+        let c2 = LBFGS.curvature
+        let origin = Trial(step: 0, x: x, value: value, gradient: gradient, slope: slope)
+        func trial(_ step: Double) -> Trial {
+            var point = [Double](repeating: 0, count: x.count)
+            for i in 0..<x.count { point[i] = x[i] + step * direction[i] }
+            var g = [Double](repeating: 0, count: x.count)
+            let f = evaluate(objective, at: point, into: &g)
+            return Trial(step: step, x: point, value: f, gradient: g, slope: LBFGS.dot(g, direction))
+        }
+        func sufficient(_ t: Trial) -> Bool { t.value <= value + c1 * t.step * slope }
+        func curved(_ t: Trial) -> Bool { abs(t.slope) <= -c2 * slope }
+        var used = 0
+        // Zoom into [lo, hi]: lo satisfies sufficient decrease with the lowest value so far;
+        // the interval holds a step meeting both conditions.
+        func zoom(_ low: Trial, _ high: Trial) -> Trial? {
+            var lo = low
+            var hi = high
+            while used < LBFGS.maximumEvaluations {
+                let width = hi.step - lo.step
+                if abs(width) <= Double.ulpOfOne * max(1, abs(lo.step)) { break }
+                var next = LBFGS.cubicMinimizer(lo, hi) ?? (lo.step + hi.step) / 2
+                let margin = 0.1 * abs(width)
+                if !(next > min(lo.step, hi.step) + margin && next < max(lo.step, hi.step) - margin) {
+                    next = (lo.step + hi.step) / 2
+                }
+                let t = trial(next)
+                used += 1
+                if !sufficient(t) || t.value >= lo.value {
+                    hi = t
+                } else {
+                    if curved(t) { return t }
+                    if t.slope * (hi.step - lo.step) >= 0 { hi = lo }
+                    lo = t
+                }
+            }
+            return lo.step > 0 && lo.value < value ? lo : nil
+        }
+        var previous = origin
+        var step = initial
+        while used < LBFGS.maximumEvaluations {
+            let t = trial(step)
+            used += 1
+            if !t.value.isFinite || !sufficient(t) || (used > 1 && t.value >= previous.value) {
+                if !t.value.isFinite {
+                    // Overflow far out: retreat towards the last good step.
+                    step = previous.step + (step - previous.step) / 4
+                    if step - previous.step <= Double.ulpOfOne * max(1, previous.step) { break }
+                    continue
+                }
+                return zoom(previous, t)
+            }
+            if curved(t) { return t }
+            if t.slope >= 0 { return zoom(t, previous) }
+            previous = t
+            step = step * 4
+        }
+        return previous.step > 0 && previous.value < value ? previous : nil
+    }
+
+    /// The minimizer of the cubic through two trial points' values and slopes (Nocedal and
+    /// Wright, equation 3.59), or nil when it has none.
+    static func cubicMinimizer(_ a: Trial, _ b: Trial) -> Double? {
+        let d1 = a.slope + b.slope - 3 * (a.value - b.value) / (a.step - b.step)
+        let discriminant = d1 * d1 - a.slope * b.slope
+        guard discriminant >= 0 else { return nil }
+        let d2 = (b.step > a.step ? 1.0 : -1.0) * discriminant.squareRoot()
+        let t = b.step - (b.step - a.step) * (b.slope + d2 - d1) / (b.slope - a.slope + 2 * d2)
+        return t.isFinite ? t : nil
+    }
+
+    private mutating func evaluate(_ objective: Objective, at point: [Double], into g: inout [Double]) -> Double {
+        evaluations += 1
+        return point.withUnsafeBufferPointer { p in g.withUnsafeMutableBufferPointer { objective(p, $0) } }
+    }
+
+    /// The sum of a[i] b[i] in index order (the same bits on every machine and build).
+    static func dot(_ a: [Double], _ b: [Double]) -> Double {
+        var sum = 0.0
+        for i in 0..<a.count { sum = sum + a[i] * b[i] }
+        return sum
+    }
+
+    static func maximumMagnitude(_ a: [Double]) -> Double {
+        var m = 0.0
+        for v in a { m = max(m, abs(v)) }
+        return m
+    }
+}

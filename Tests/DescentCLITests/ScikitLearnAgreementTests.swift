@@ -1,0 +1,75 @@
+import DescentTestSupport
+import Foundation
+import Testing
+
+/// `descent train --solver lbfgs --l2 L`, with no other tuning, reaches the model scikit-learn's
+/// `LogisticRegression(C=1/(n L), solver="lbfgs", tol=1e-10)` reaches on the same standardized
+/// rows: the objective within 1e-6 (relative) and every coefficient within 1e-4, softmax
+/// included. The references are made by Tests/DescentTests/Fixtures/lbfgs/make-lbfgs-reference.py
+/// where scikit-learn is installed, and read from the checked-in iris files where it is not.
+struct ScikitLearnAgreementTests {
+    static let strength = 0.01
+    static let fixtures = CLI.packageRoot.appendingPathComponent("Tests/DescentTests/Fixtures/lbfgs")
+
+    @Test(arguments: ["breast_cancer", "wine", "iris", "digits"])
+    func lbfgsReachesScikitLearnsModel(_ name: String) throws {
+        let folder: URL
+        if Python.unavailable(["numpy", "sklearn"]) == nil {
+            folder = CLI.temporaryDirectory()
+            let made = try CLI.runProcess(
+                URL(fileURLWithPath: "/usr/bin/env"),
+                [
+                    "python3", Self.fixtures.appendingPathComponent("make-lbfgs-reference.py").path, name,
+                    "\(Self.strength)", folder.path,
+                ])
+            try #require(made.status == 0, "\(made.stderr)")
+        } else {
+            // Without scikit-learn: the checked-in iris reference only.
+            guard name == "iris" else { return }
+            folder = Self.fixtures
+        }
+        let reference =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: folder.appendingPathComponent("\(name)_reference.json"))) as! [String: Any]
+        let expected = reference["weights"] as! [[Double]]
+        let output = CLI.temporaryDirectory().appendingPathComponent("run").path
+        let binary = expected.count == 1
+        let result = try CLI.run([
+            "train", "--train", folder.appendingPathComponent("\(name)_train.csv").path,
+            "--test", folder.appendingPathComponent("\(name)_test.csv").path, "--standardize",
+            "--loss", binary ? "log-loss" : "cross-entropy", "--solver", "lbfgs", "--l2", "\(Self.strength)",
+            "--max-iter", "1000", "--threads", "3", "--output", output,
+        ])
+        try #require(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("[INFO] stopped: converged in "), "\(result.stdout)")
+        let model =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output + "/model.json")))
+            as! [String: Any]
+        var weights = model["weights"] as! [[Double]]
+        var want = expected
+        #expect(weights.count == want.count && weights[0].count == want[0].count)
+        if !binary {
+            // Softmax scores are unchanged by adding one number to every class's bias: compare
+            // biases centred over the classes (the penalised weights are centred already).
+            let width = want[0].count
+            let ours = weights.map { $0[width - 1] }.reduce(0, +) / Double(weights.count)
+            let theirs = want.map { $0[width - 1] }.reduce(0, +) / Double(want.count)
+            for k in weights.indices {
+                weights[k][width - 1] -= ours
+                want[k][width - 1] -= theirs
+            }
+        }
+        var largest = 0.0
+        for k in weights.indices {
+            for j in weights[k].indices { largest = max(largest, abs(weights[k][j] - want[k][j])) }
+        }
+        #expect(largest <= 1e-4, "\(name): the largest coefficient difference from scikit-learn is \(largest)")
+        // The last line of loss.csv is the objective at the final weights.
+        let lines = try String(contentsOfFile: output + "/loss.csv", encoding: .utf8).split(separator: "\n")
+        let objective = try #require(Double(lines.last!.split(separator: ",")[1]))
+        let theirs = reference["objective"] as! Double
+        #expect(
+            abs(objective - theirs) <= 1e-6 * abs(theirs),
+            "\(name): objective \(objective), scikit-learn's \(theirs) (relative \((objective - theirs) / theirs))")
+    }
+}

@@ -1,0 +1,38 @@
+"""Writes NAME_train.csv, NAME_test.csv and NAME_reference.json for ScikitLearnAgreementTests:
+a dataset of scikit-learn's split 75/25 (random_state 0), and LogisticRegression(solver="lbfgs")'s
+coefficients and objective on the training rows standardized as descent standardizes them
+(StandardScaler, population standard deviation), at penalty L: C = 1 / (n L).
+
+Usage: python3 make-lbfgs-reference.py NAME L OUTPUT_FOLDER
+ScikitLearnAgreementTests runs it where scikit-learn is installed; the iris files beside it were
+written by it (python3 make-lbfgs-reference.py iris 0.01 .), for machines without scikit-learn."""
+import json
+import sys
+
+import numpy as np
+from sklearn import datasets
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+
+name, strength, folder = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+X, y = getattr(datasets, "load_" + name)(return_X_y=True)
+Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.25, random_state=0)
+header = ",".join(f"f{j}" for j in range(X.shape[1])) + ",label"
+for part, (A, b) in {"train": (Xtr, ytr), "test": (Xte, yte)}.items():
+    np.savetxt(f"{folder}/{name}_{part}.csv", np.column_stack([A, b]), delimiter=",", header=header,
+               comments="", fmt=["%.17g"] * A.shape[1] + ["%d"])
+Z = StandardScaler().fit(Xtr).transform(Xtr)
+n = len(ytr)
+model = LogisticRegression(C=1 / (n * strength), tol=1e-10, max_iter=100000).fit(Z, ytr)
+W = np.hstack([model.coef_, model.intercept_[:, None]])
+scores = Z @ W[:, :-1].T + W[:, -1]
+if len(model.classes_) == 2:
+    z = scores[:, 0]
+    losses = np.logaddexp(0, z) - ytr * z
+else:
+    m = scores.max(axis=1, keepdims=True)
+    losses = np.log(np.exp(scores - m).sum(axis=1)) + m[:, 0] - scores[np.arange(n), np.searchsorted(model.classes_, ytr)]
+objective = losses.mean() + strength / 2 * (W[:, :-1] ** 2).sum()
+json.dump({"weights": W.tolist(), "objective": float(objective), "iterations": int(model.n_iter_.max())},
+          open(f"{folder}/{name}_reference.json", "w"))

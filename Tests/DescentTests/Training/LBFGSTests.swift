@@ -101,6 +101,46 @@ struct LBFGSTests {
         for v in solver.x { #expect(abs(v - 1) < 1e-5, "\(solver.x)") }
     }
 
+    /// The two-loop recursion is -H g for the inverse Hessian that the BFGS update formula
+    /// builds from the kept pairs, oldest first, starting from (s . y) / (y . y) I of the
+    /// newest pair: H <- (I - rho s y^T) H (I - rho y s^T) + rho s s^T.
+    @Test func twoLoopRecursionIsTheBFGSInverseHessian() {
+        let objective: LBFGS.Objective = { LBFGSTests.rosenbrock($0, $1) }
+        var solver = LBFGS(x: [-1.2, 1, -1.2, 1, 0.5], memory: 3, tolerance: 0, objective: objective)
+        for _ in 0..<5 { _ = solver.iterate(objective) }
+        #expect(solver.s.count == 3)
+        #expect(LBFGS.maximumMagnitude(solver.gradient) > 1e-2, "still far from the minimum: a real direction")
+        let n = 5
+        let newest = solver.s.count - 1
+        let gamma = LBFGS.dot(solver.s[newest], solver.y[newest]) / LBFGS.dot(solver.y[newest], solver.y[newest])
+        var h = (0..<n).map { i in (0..<n).map { j in i == j ? gamma : 0.0 } }
+        for (s, y) in zip(solver.s, solver.y) {
+            let rho = 1 / LBFGS.dot(s, y)
+            // left = I - rho s y^T, right = I - rho y s^T
+            let left = (0..<n).map { i in (0..<n).map { j in (i == j ? 1.0 : 0) - rho * s[i] * y[j] } }
+            var product = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
+            // (left H) right, written plainly.
+            var leftH = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
+            for i in 0..<n { for j in 0..<n { for a in 0..<n { leftH[i][j] += left[i][a] * h[a][j] } } }
+            for i in 0..<n {
+                for j in 0..<n {
+                    var sum = 0.0
+                    for a in 0..<n { sum += leftH[i][a] * ((a == j ? 1.0 : 0) - rho * y[a] * s[j]) }
+                    product[i][j] = sum + rho * s[i] * s[j]
+                }
+            }
+            h = product
+        }
+        let direction = solver.searchDirection()
+        for i in 0..<n {
+            var expected = 0.0
+            for j in 0..<n { expected -= h[i][j] * solver.gradient[j] }
+            #expect(
+                abs(direction[i] - expected) <= 1e-9 * max(1, abs(expected)),
+                "component \(i): two-loop \(direction[i]), BFGS matrix \(expected)")
+        }
+    }
+
     @Test func historyKeepsAtMostMemoryPairs() {
         let q = Quadratic(n: 8)
         var solver = LBFGS(x: [Double](repeating: 1, count: 8), memory: 3, tolerance: 0) { q($0, $1) }

@@ -8,6 +8,17 @@ extension OptimizerKind: ExpressibleByArgument {}
 extension Solver: ExpressibleByArgument {}
 extension ScheduleKind: ExpressibleByArgument {}
 extension Precision: ExpressibleByArgument {}
+extension LearningRate: ExpressibleByArgument {
+    public init?(argument: String) {
+        if argument == "auto" {
+            self = .auto
+        } else if let rate = Double(argument) {
+            self = .value(rate)
+        } else {
+            return nil
+        }
+    }
+}
 extension NUMAPolicy: ExpressibleByArgument {}
 
 /// The options shared by `train`, `verify` and (partly) `bench`: a configuration file and
@@ -70,7 +81,7 @@ struct RunOptions: ParsableArguments {
     @Option(help: "L-BFGS: correction pairs kept. Default 10.") var memory: Int?
     @Option(
         help:
-            "L-BFGS: stop when the largest absolute component of the objective's gradient is at most this (scikit-learn's tol, whose default is 1e-4). Default 1e-8."
+            "L-BFGS: stop when the largest absolute component of the objective's gradient is at most this (scikit-learn's tol, whose default is 1e-4; default 1e-8). Gradient descent and SGD: stop when no epoch of --n-iter-no-change (5) lowered the loss by more than this, relative (default: off)."
     )
     var tol: Double?
     @Option(
@@ -82,7 +93,11 @@ struct RunOptions: ParsableArguments {
         name: [.long, .customLong("max-iter")],
         help: "Epochs to train; with --solver lbfgs, the most iterations (--max-iter is the same). Default 100.")
     var epochs: Int?
-    @Option(help: "Learning rate. Default 0.01.") var alpha: Double?
+    @Option(
+        help:
+            "Learning rate, or auto: full-batch gradient descent then finds each epoch's rate by backtracking (Armijo). Default 0.01."
+    )
+    var alpha: LearningRate?
     @Option(help: "Rows per SGD batch. Default 32.") var batchSize: Int?
     @Flag(name: .long, inversion: .prefixedNo, help: "Shuffle the rows each SGD epoch (by seed and epoch). Default on.")
     var shuffle: Bool?
@@ -108,7 +123,10 @@ struct RunOptions: ParsableArguments {
     @Option(help: "inverse-time schedule: alpha / (1 + decay * epoch). Default 0.01.") var decay: Double?
     @Option(help: "Stop once the epoch's loss is at or below this.") var targetLoss: Double?
     @Option(
-        help: "Stop when the loss (validation loss with --validation-fraction) has not improved for this many epochs.")
+        name: [.long, .customLong("n-iter-no-change")],
+        help:
+            "Stop when the loss (validation loss with --validation-fraction) has not improved (by more than --tol, when given) for this many epochs; --n-iter-no-change is the same. Default: 5 with --tol, else none."
+    )
     var patience: Int?
     @Option(
         help:

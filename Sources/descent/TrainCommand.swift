@@ -132,13 +132,14 @@ struct TrainCommand: ParsableCommand {
         print("[INFO] confusion matrix (rows: true class, columns: predicted):")
         print(report.renderedConfusionMatrix(), terminator: "")
         let epochsHere = epochsRun - result.resumedEpochs
-        let lbfgs = result.trainingConfiguration.resolvedSolver == .lbfgs
-        let passes = lbfgs ? result.training.passes : epochsHere
+        let t = result.trainingConfiguration
+        let lbfgs = t.resolvedSolver == .lbfgs
+        // L-BFGS and --alpha auto evaluate the loss more than once a step.
+        let searched = lbfgs || (t.autoAlpha && t.optimizer == .gd)
+        let passes = searched ? result.training.passes : epochsHere
         let rate = result.trainSeconds > 0 ? Double(result.data.train.rowCount * passes) / result.trainSeconds : 0
-        let what =
-            lbfgs
-            ? "\(epochsHere) iteration\(epochsHere == 1 ? "" : "s") (\(passes) passes over the data)"
-            : "\(epochsHere) epochs"
+        let steps = lbfgs ? "\(epochsHere) iteration\(epochsHere == 1 ? "" : "s")" : "\(epochsHere) epochs"
+        let what = searched ? "\(steps) (\(passes) passes over the data)" : steps
         print(
             "[INFO] \(what) in \(String(format: "%.3f", result.trainSeconds)) s (\(Format.rate(rate)) rows/s, \(threads) thread\(threads == 1 ? "" : "s"))"
         )

@@ -28,7 +28,7 @@ struct TrainCommandTests {
         let own: Set<String> = command == "train" ? [] : ["threads-list", "json"]
         let files: Set<String> = ["config", "overwrite", "resume", "help", "h", "version"]
         // Second names of a setting's flag (scikit-learn's name for the same setting).
-        let aliases: Set<String> = ["max-iter"]
+        let aliases: Set<String> = ["max-iter", "n-iter-no-change"]
         #expect(names.isSuperset(of: aliases))
         #expect(
             names.subtracting(files).subtracting(own).subtracting(aliases) == Set(RunConfiguration.settings.map(\.key)))
@@ -253,6 +253,9 @@ struct TrainCommandTests {
             (["train", "--solver", "lbfgs", "--momentum", "0.9"], "L-BFGS chooses its own steps"),
             (["train", "--solver", "lbfgs", "--weight-decay", "0.1"], "with --solver lbfgs use --l2"),
             (["train", "--solver", "lbfgs", "--schedule", "cosine"], "L-BFGS has no learning rate"),
+            (["train", "--optimizer", "sgd", "--alpha", "auto"], "--alpha auto is for full-batch gradient descent"),
+            (["train", "--solver", "lbfgs", "--alpha", "auto"], "--alpha auto: L-BFGS has no learning rate"),
+            (["train", "--alpha", "auto", "--momentum", "0.9"], "cannot combine with --momentum"),
             (["train", "--sync-every", "4"], "--sync-every needs --optimizer sgd"),
             (
                 [
@@ -296,6 +299,25 @@ struct TrainCommandTests {
     func badInputFailsCleanly(_ index: Int) throws {
         let (arguments, message) = Self.badInputs[index]
         try expectRefusedBeforeTheRun(arguments, message)
+    }
+
+    /// A learning rate too large makes the loss cycle without diverging: the run says so, in
+    /// its output and metrics.json, and names the remedies; a good rate gets no warning.
+    @Test func cyclingLossIsReported() throws {
+        let out = CLI.temporaryDirectory().path + "/run"
+        let flags = [
+            "--samples", "4000", "--features", "6", "--cluster-std", "6", "--loss", "log-loss", "--gradient", "mean",
+        ]
+        let cycling = try CLI.run(["train"] + flags + ["--alpha", "60", "--epochs", "40", "--output", out])
+        #expect(cycling.status == 0, "\(cycling.stderr)")
+        #expect(cycling.stdout.contains("[WARN] the training loss has not improved on its best"), "\(cycling.stdout)")
+        #expect(cycling.stdout.contains("try --alpha 6.0, or --solver lbfgs"))
+        let metrics =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/metrics.json")))
+            as! [String: Any]
+        #expect((metrics["warning"] as? String)?.contains("learning rate is too large") == true)
+        let good = try CLI.run(["train"] + flags + ["--alpha", "0.5", "--epochs", "40"])
+        #expect(good.status == 0 && !good.stdout.contains("[WARN]"), "\(good.stdout)")
     }
 
     @Test func divergenceStopsKeepsOutputsAndSuggestsASmallerAlpha() throws {

@@ -57,6 +57,28 @@ struct SolverTests {
         }
     }
 
+    /// --alpha auto's backtracking: the same bits for every thread count.
+    @Test(arguments: [Precision.float64, .float32])
+    func autoRateBitIdenticalAcrossThreads(_ precision: Precision) {
+        func run<T: KernelScalar>(_ type: T.Type) {
+            func train(_ threads: Int) -> [UInt64] {
+                let (x, y) = blobRows(samples: 9 * 1024 + 333, features: 3, centers: 3, std: 4.0, seed: 11)
+                var t = TrainingConfiguration()
+                t.loss = .crossEntropy
+                t.autoAlpha = true
+                t.l2 = 0.001
+                t.epochs = 12
+                let r = trainLibrary(makeDataset(x, y, classes: 3, threads: threads, as: T.self), t, threads: threads)
+                return r.history.map(\.loss.bitPattern) + r.history.map(\.learningRate.bitPattern) + bits(r.weights)
+            }
+            let serial = train(1)
+            for threads in SolverTests.threadCounts.dropFirst() {
+                #expect(train(threads) == serial, "\(T.precisionName), \(threads) threads")
+            }
+        }
+        precision == .float64 ? run(Double.self) : run(Float.self)
+    }
+
     @Test func float64LBFGSBitIdenticalAcrossThreadsAndPlacement() { check(Double.self) }
     @Test func float32LBFGSBitIdenticalAcrossThreadsAndPlacement() { check(Float.self) }
 

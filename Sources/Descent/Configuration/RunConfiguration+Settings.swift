@@ -27,7 +27,7 @@ extension RunConfiguration {
         .optional("tol", \.training.tolerance),
         .optional("l2", \.training.l2),
         .value("epochs", \.training.epochs),
-        .value("alpha", \.training.alpha),
+        .value("alpha", \.training.learningRate),
         .value("batch-size", \.training.batchSize),
         .value("shuffle", \.training.shuffle),
         .value("drop-last", \.training.dropLast),

@@ -115,7 +115,19 @@ public struct RunConfiguration: Sendable, Equatable {
         func fail(_ message: String) throws -> Never { throw DescentError.configuration(message) }
         let t = training
         if t.epochs < 1 { try fail("--epochs must be at least 1 (got \(t.epochs))") }
-        if !(t.alpha > 0) || !t.alpha.isFinite {
+        if t.autoAlpha {
+            if t.optimizer == .sgd {
+                try fail(
+                    "--alpha auto is for full-batch gradient descent (each epoch's rate found by backtracking); SGD needs a number"
+                )
+            }
+            if t.solver == .lbfgs { try fail("--alpha auto: L-BFGS has no learning rate; drop --alpha") }
+            if t.momentum != 0 || t.schedule != .constant || t.weightDecay != 0 {
+                try fail(
+                    "--alpha auto takes plain gradient steps; it cannot combine with --momentum, --schedule or --weight-decay (use --l2)"
+                )
+            }
+        } else if !(t.alpha > 0) || !t.alpha.isFinite {
             try fail("--alpha must be a finite number > 0 (got \(t.alpha)); the tutorial uses 0.01")
         }
         if let n = threads, n < 1 { try fail("--threads must be at least 1 (got \(n))") }

@@ -176,6 +176,25 @@ extension Solver: SettingValue {}
 extension ScheduleKind: SettingValue {}
 extension NUMAPolicy: SettingValue {}
 
+/// A number, or the text `auto`.
+extension LearningRate: SettingValue {
+    public init?(json: JSONValue) {
+        switch json {
+        case .number(let n): self = .value(n)
+        case .string("auto"): self = .auto
+        default: return nil
+        }
+    }
+    public var json: JSONValue {
+        switch self {
+        case .value(let n): return .number(n)
+        case .auto: return .string("auto")
+        }
+    }
+    public static var kind: Setting.Kind { .number }
+    public static func expected(from source: SettingSource) -> String { "a number or auto" }
+}
+
 /// A box `[low, high]` with finite `low < high`; on the command line, the text `LOW,HIGH`.
 extension ClosedRange<Double>: SettingValue {
     public init?(json: JSONValue) {

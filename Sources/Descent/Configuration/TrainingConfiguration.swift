@@ -16,6 +16,13 @@ public enum Solver: String, Sendable, CaseIterable {
     case lbfgs
 }
 
+/// The learning rate as `--alpha` gives it: a number, or `auto` (full-batch gradient descent
+/// finds each epoch's rate by backtracking).
+public enum LearningRate: Sendable, Equatable {
+    case value(Double)
+    case auto
+}
+
 /// How the learning rate changes over epochs (`--schedule`).
 public enum ScheduleKind: String, Sendable, CaseIterable {
     case constant
@@ -34,6 +41,9 @@ public struct TrainingConfiguration: Sendable, Equatable {
     public var optimizer: OptimizerKind = .gd
     public var epochs: Int = 100
     public var alpha: Double = 0.01
+    /// `--alpha auto`: full-batch gradient descent chooses each epoch's rate by backtracking
+    /// from twice the last one until the loss falls enough (Armijo); ``alpha`` is unused.
+    public var autoAlpha = false
     public var batchSize: Int = 32
     public var shuffle: Bool = true
     public var dropLast: Bool = false
@@ -87,6 +97,19 @@ public struct TrainingConfiguration: Sendable, Equatable {
     /// with --l2 0.01, 1e-6 left them 2.4e-4 away; 1e-8 meets 1e-4 on both, for 3-7 more
     /// iterations.
     public static let defaultTolerance = 1e-8
+
+    /// `--alpha` as one setting: a number, or auto.
+    public var learningRate: LearningRate {
+        get { autoAlpha ? .auto : .value(alpha) }
+        set {
+            switch newValue {
+            case .auto: autoAlpha = true
+            case .value(let rate):
+                autoAlpha = false
+                alpha = rate
+            }
+        }
+    }
 
     /// The solver this configuration uses.
     public var resolvedSolver: Solver { optimizer == .sgd ? .gd : solver ?? .gd }

@@ -101,6 +101,10 @@ package struct Checkpoint: Sendable {
                     solver, parameterCount: parameterCount, memory: t.memory ?? TrainingConfiguration.defaultMemory)
                     != nil
             else { throw Checkpoint.damaged("its L-BFGS history does not fit a model of \(parameterCount) weights") }
+        } else if t.autoAlpha && t.optimizer == .gd {
+            guard solver.count == 1, solver[0] >= 0, solver[0].isFinite else {
+                throw Checkpoint.damaged("its --alpha auto rate is missing or not a finite number >= 0")
+            }
         } else if !solver.isEmpty {
             throw Checkpoint.damaged("it holds an L-BFGS history, but the run uses \(t.resolvedSolver.rawValue)")
         }

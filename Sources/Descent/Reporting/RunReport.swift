@@ -83,8 +83,14 @@ package enum RunReport {
             o["tol"] = .init(tolerance)
             o["gradient-max"] = .init(result.training.gradientMaximum ?? 0)
             if case .converged = result.training.stopReason { o["converged"] = true } else { o["converged"] = false }
-            if let warning = RunReport.convergenceWarning(result) { o["warning"] = .init(warning) }
         }
+        if training.autoAlpha && training.optimizer == .gd {
+            o["passes"] = .init(result.training.passes)
+            o["rows-per-second"] = .init(
+                result.trainSeconds > 0
+                    ? Double(result.data.train.rowCount * result.training.passes) / result.trainSeconds : 0)
+        }
+        if let warning = RunReport.convergenceWarning(result) { o["warning"] = .init(warning) }
         if result.resumedEpochs > 0 { o["resumed-at-epoch"] = .init(result.resumedEpochs) }
         if let report = result.report {
             o["test"] = report.json
@@ -93,11 +99,28 @@ package enum RunReport {
         return .object(o)
     }
 
-    /// What to say when L-BFGS used every iteration it was allowed without converging (nil
-    /// when it converged, stopped for another reason, or the solver is not L-BFGS).
+    /// Epochs without a new best training loss at the end of a full-batch run after which the
+    /// run gets a warning (an SGD run: a quarter of its epochs, at least this many, since its
+    /// mean batch loss is noisy).
+    package static let stallEpochs = 10
+
+    /// What to say when the run ended in a way the user should hear about: L-BFGS used every
+    /// iteration without converging, or gradient descent or SGD ran its epochs while the
+    /// training loss stopped falling (a learning rate too large makes it cycle). Nil otherwise.
     package static func convergenceWarning<T: KernelScalar>(_ result: ExperimentResult<T>) -> String? {
         let training = result.trainingConfiguration
-        guard training.resolvedSolver == .lbfgs, result.training.stopReason == .epochsCompleted else { return nil }
+        guard result.training.stopReason == .epochsCompleted else { return nil }
+        if training.resolvedSolver == .gd {
+            let sgd = training.optimizer == .sgd
+            let window = sgd ? max(stallEpochs, result.training.epochsRun / 4) : stallEpochs
+            let since = result.training.epochsSinceImprovement
+            guard result.data.validation == nil, since >= window, result.training.epochsRun >= 2 * window,
+                let last = result.training.lastRecord?.loss
+            else { return nil }
+            let rate = training.alpha
+            return
+                "the training loss has not improved on its best (\(LossText.format(result.training.bestLoss))) in the last \(since) epochs (the last was \(LossText.format(last))). If it cycles, the learning rate is too large: try --alpha \(rate / 10)\(sgd ? " or a --schedule" : ""), or --solver lbfgs, which needs none; if it has settled, --tol stops the run when it does"
+        }
         let tolerance = training.tolerance ?? TrainingConfiguration.defaultTolerance
         let largest = result.training.gradientMaximum ?? .infinity
         return

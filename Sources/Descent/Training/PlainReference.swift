@@ -126,6 +126,37 @@ package enum PlainReference {
             }
             return (losses, solver.x)
         }
+        if c.autoAlpha && c.optimizer == .gd {
+            // --alpha auto, written out: from twice the last rate (first: a unit step), halve
+            // until the loss falls by 1e-4 x rate x |g|^2.
+            func evaluate(_ w: [Double]) -> (Double, [Double]) {
+                var (loss, g) = lossAndGradient(all, w)
+                if l2 != 0 {
+                    let scale = c.gradient == .mean ? 1 : Double(n)
+                    loss += scale * penalty(w, &g, scale: scale)
+                }
+                return (loss, g)
+            }
+            var (value, g) = evaluate(w)
+            var last = 0.0
+            for _ in 0..<epochs {
+                let squares = g.reduce(0) { $0 + $1 * $1 }
+                losses.append(value)
+                var rate = last > 0 ? 2 * last : 1 / squares.squareRoot()
+                var accepted = false
+                for _ in 0..<60 where squares > 0 {
+                    let trial = zip(w, g).map { $0 - rate * $1 }
+                    let (next, nextGradient) = evaluate(trial)
+                    if next.isFinite && next <= value - 1e-4 * rate * squares {
+                        (w, value, g, last, accepted) = (trial, next, nextGradient, rate, true)
+                        break
+                    }
+                    rate /= 2
+                }
+                if !accepted { break }
+            }
+            return (losses, w)
+        }
         for epoch in 0..<epochs {
             let rate = c.learningRate(epoch: epoch)
             switch c.optimizer {

@@ -41,13 +41,19 @@ public enum StopReason: Sendable, Equatable {
     case converged(iterations: Int)
     /// L-BFGS: no step along the search direction met the Wolfe conditions.
     case lineSearchFailed(iteration: Int)
+    /// Gradient descent or SGD with `--tol`: no epoch of the last `window` lowered the loss
+    /// by more than the tolerance (relative).
+    case settled(epoch: Int, window: Int)
 
     public var summary: String {
         switch self {
         case .converged(let n): return "converged in \(n) iteration\(n == 1 ? "" : "s")"
+        case .settled(let e, let w):
+            return
+                "converged at epoch \(e): the loss fell by less than --tol (relative) in each of the last \(w) epochs"
         case .lineSearchFailed(let n):
             return
-                "stopped at iteration \(n): the line search found no step that lowers the objective enough (it is flat to working precision; a larger --tol would have stopped earlier)"
+                "stopped at step \(n): the line search found no step that lowers the objective enough (it is flat to working precision; a larger --tol would have stopped earlier)"
         case .epochsCompleted: return "completed all epochs"
         case .targetLossReached(let e): return "target loss reached at epoch \(e)"
         case .noImprovement(let e): return "no improvement for the patience window, stopped at epoch \(e)"
@@ -75,6 +81,10 @@ public struct TrainingResult<T: KernelScalar>: Sendable {
     /// L-BFGS: the largest absolute component of the objective's gradient at the last
     /// iterate (what `--tol` is compared with); nil for the other solvers.
     public var gradientMaximum: Double?
+    /// The lowest training (or, with validation data, validation) loss of the run, and the
+    /// epochs since an epoch last improved on the best (by more than `--tol` when given).
+    public var bestLoss: Double = .infinity
+    public var epochsSinceImprovement: Int = 0
 }
 
 /// Everything training needs to continue after an epoch exactly as if it had never stopped:
@@ -93,7 +103,8 @@ public struct TrainingState<T: KernelScalar>: Sendable, Equatable {
     public var bestWeights: [T]
     public var bestEpoch: Int
     public var sinceImprovement: Int
-    /// L-BFGS: its point and history (``LBFGS/savedState``); empty for the other solvers.
+    /// L-BFGS: its point and history (``LBFGS/savedState``); `--alpha auto`: the last accepted
+    /// rate; empty otherwise.
     public var solverState: [Double]
 
     public init(
@@ -217,6 +228,8 @@ public final class Trainer<T: KernelScalar> {
             if resume == nil, lbfgs!.gradientWithinTolerance { stop = .converged(iterations: 0) }
         }
         var passes = lbfgs?.evaluations ?? 0
+        var autoRate =
+            config.autoAlpha && sgd == nil && lbfgs == nil ? AutoRate(rate: resume?.solverState.first ?? 0) : nil
         if let resume {
             precondition(
                 resume.weights.count == parameterCount && resume.velocity.count == parameterCount,
@@ -230,6 +243,10 @@ public final class Trainer<T: KernelScalar> {
         let firstEpoch = resume?.epoch ?? 0
         var epochsRun = firstEpoch
 
+        // --tol with gradient descent or SGD: the relative improvement an epoch must make to
+        // count, over --n-iter-no-change (--patience) epochs, 5 by default as scikit-learn's.
+        let settleTolerance = config.resolvedSolver == .gd ? config.tolerance ?? 0 : 0
+        let patience = config.patience ?? (config.resolvedSolver == .gd && config.tolerance != nil ? 5 : nil)
         var rates = LearningRateSequence(config)
         for epoch in firstEpoch..<max(firstEpoch, stop == .epochsCompleted ? config.epochs : firstEpoch) {
             let started = DispatchTime.now().uptimeNanoseconds
@@ -244,6 +261,11 @@ public final class Trainer<T: KernelScalar> {
                 for i in 0..<parameterCount { weights[i] = T(solver.x[i]) }
                 (loss, rate, lbfgsOutcome) = (step.value, step.stepLength, step.outcome)
                 passes += step.evaluations
+            } else if var state = autoRate {
+                let stalled: Bool
+                (loss, rate, stalled) = epochAutoRate(weights: &weights, state: &state, passes: &passes)
+                autoRate = state
+                if stalled { lbfgsOutcome = .lineSearchFailed }
             } else if let sgd {
                 (loss, shuffleSeconds, averageSeconds) = sgd.run(epoch: epoch, rate: T(rate))
                 weights = sgd.weights
@@ -268,15 +290,22 @@ public final class Trainer<T: KernelScalar> {
                 break
             }
             let watched = validationLoss ?? loss
+            // An epoch improves when it beats the best by more than --tol (relative; gradient
+            // descent and SGD, as scikit-learn's SGD counts n_iter_no_change) or, without
+            // --tol, at all.
+            if watched < best
+                && (settleTolerance == 0 || !best.isFinite || best - watched > settleTolerance * abs(best))
+            {
+                sinceImprovement = 0
+            } else {
+                sinceImprovement += 1
+            }
             if watched < best {
                 best = watched
-                sinceImprovement = 0
                 if validation != nil {
                     bestWeights = weights
                     bestEpoch = epoch + 1
                 }
-            } else {
-                sinceImprovement += 1
             }
             switch lbfgsOutcome {
             case .progressed: break
@@ -288,8 +317,10 @@ public final class Trainer<T: KernelScalar> {
                 stop = .targetLossReached(epoch: epoch + 1)
                 break
             }
-            if let patience = config.patience, sinceImprovement >= patience {
-                stop = .noImprovement(epoch: epoch + 1)
+            if let patience, sinceImprovement >= patience {
+                stop =
+                    settleTolerance > 0
+                    ? .settled(epoch: epoch + 1, window: patience) : .noImprovement(epoch: epoch + 1)
                 break
             }
             if let every = checkpointEvery, (epoch + 1) % every == 0, epoch + 1 < config.epochs {
@@ -299,19 +330,21 @@ public final class Trainer<T: KernelScalar> {
                         epoch: epoch + 1, weights: weights, velocity: velocity, optimizerSteps: steps,
                         best: best, bestWeights: validation != nil ? bestWeights : [],
                         bestEpoch: bestEpoch, sinceImprovement: sinceImprovement,
-                        solverState: lbfgs?.savedState ?? []))
+                        solverState: lbfgs?.savedState ?? autoRate.map { [$0.rate] } ?? []))
             }
         }
         if validation != nil, bestEpoch > 0, stop != .diverged(epoch: epochsRun) {
             return TrainingResult(
                 weights: bestWeights, history: history, stopReason: stop, keptEpoch: bestEpoch,
                 epochsRun: epochsRun, lastRecord: lastRecord, passes: passes,
-                gradientMaximum: lbfgs.map { LBFGS.maximumMagnitude($0.gradient) })
+                gradientMaximum: lbfgs.map { LBFGS.maximumMagnitude($0.gradient) }, bestLoss: best,
+                epochsSinceImprovement: sinceImprovement)
         }
         return TrainingResult(
             weights: weights, history: history, stopReason: stop, keptEpoch: epochsRun,
             epochsRun: epochsRun, lastRecord: lastRecord, passes: passes,
-            gradientMaximum: lbfgs.map { LBFGS.maximumMagnitude($0.gradient) })
+            gradientMaximum: lbfgs.map { LBFGS.maximumMagnitude($0.gradient) }, bestLoss: best,
+            epochsSinceImprovement: sinceImprovement)
     }
 
     /// The loss (summed or mean, as configured) of `weights` over the training set.
@@ -328,6 +361,65 @@ public final class Trainer<T: KernelScalar> {
     }
 
     func epochFullBatch(weights: inout [T], gradient: inout [T], optimizer: inout Optimizer<T>, rate: T) -> Double {
+        let loss = fullGradient(weights: &weights, gradient: &gradient)
+        weights.withUnsafeMutableBufferPointer { w in
+            gradient.withUnsafeBufferPointer { g in
+                optimizer.step(weights: w.baseAddress!, gradient: g.baseAddress!, rate: rate)
+            }
+        }
+        return loss
+    }
+
+    /// `--alpha auto` between epochs: the last accepted rate (0 before the first), and the
+    /// loss and gradient at the current weights, kept from the trial that reached them.
+    struct AutoRate {
+        var rate: Double
+        var value = 0.0
+        var gradient: [T] = []
+    }
+
+    /// Halvings one `--alpha auto` epoch may try before it gives up (the loss is flat to
+    /// working precision along the gradient).
+    static var maximumBacktracks: Int { 60 }
+
+    /// One epoch of gradient descent with `--alpha auto`: from twice the last accepted rate
+    /// (the first epoch: a step of unit length), halve until the loss falls by at least
+    /// 1e-4 x rate x |g|^2 (Armijo). Each trial is one pass; the accepted trial's gradient is
+    /// the next epoch's. Returns the loss at the epoch's start, the accepted rate, and whether
+    /// no rate was accepted (then the weights stay).
+    func epochAutoRate(weights: inout [T], state: inout AutoRate, passes: inout Int) -> (Double, Double, Bool) {
+        if state.gradient.isEmpty {
+            state.gradient = [T](repeating: 0, count: parameterCount)
+            state.value = fullGradient(weights: &weights, gradient: &state.gradient)
+            passes += 1
+        }
+        let start = state.value
+        var squares = 0.0
+        for v in state.gradient { squares = squares + Double(v) * Double(v) }
+        guard squares > 0 else { return (start, 0, true) }
+        var rate = state.rate > 0 ? 2 * state.rate : 1 / squares.squareRoot()
+        var trial = weights
+        var g = [T](repeating: 0, count: parameterCount)
+        for _ in 0..<Trainer.maximumBacktracks {
+            let r = T(rate)
+            for i in 0..<parameterCount { trial[i] = weights[i] - r * state.gradient[i] }
+            let value = fullGradient(weights: &trial, gradient: &g)
+            passes += 1
+            if value.isFinite && value <= start - 1e-4 * rate * squares {
+                weights = trial
+                state.value = value
+                state.gradient = g
+                state.rate = rate
+                return (start, rate, false)
+            }
+            rate = rate / 2
+        }
+        return (start, 0, true)
+    }
+
+    /// The loss (penalty included) and gradient at `weights`, summed or mean as configured:
+    /// what a gradient-descent epoch steps with.
+    func fullGradient(weights: inout [T], gradient: inout [T]) -> Double {
         let count = T(train.rowCount)
         let mean = configuration.gradient == .mean
         let width = train.featureCount + 1
@@ -350,7 +442,6 @@ public final class Trainer<T: KernelScalar> {
                     }
                     penalty = penalty * 0.5 * (mean ? l2 : l2 * Double(train.rowCount))
                 }
-                optimizer.step(weights: w.baseAddress!, gradient: g.baseAddress!, rate: rate)
                 return Double(loss) + penalty
             }
         }

@@ -62,11 +62,20 @@ struct RunConfigurationSettingsTests {
         let changed = Self.properties(try Self.everySettingChanged())
         // Not settings: the size from which batches split over threads (tuning; the bits never
         // change), and the trainer's loss, which the run resolves from `loss` (nil: by classes).
-        let notSettings: Set<String> = ["training.parallelBatchRows", "training.loss"]
+        // `alpha` holds a number or `auto`: the changed configuration has another number, and
+        // `auto` is checked below.
+        let notSettings: Set<String> = ["training.parallelBatchRows", "training.loss", "training.autoAlpha"]
         #expect(defaults.count > 35)
         for (name, value) in defaults.sorted(by: { $0.key < $1.key }) where !notSettings.contains(name) {
             #expect(changed[name] != value, "\(name) is not reached by any setting of RunConfiguration.settings")
         }
+        var auto = RunConfiguration()
+        try auto.apply(["alpha": "auto"], from: .file("test"))
+        #expect(auto.training.autoAlpha && auto.settingsObject()["alpha"] == "auto")
+        #expect(auto.identityHash != RunConfiguration().identityHash)
+        var back = RunConfiguration()
+        try back.apply(auto.settingsObject(), from: .file("checkpoint"))
+        #expect(back == auto)
     }
 
     /// Every setting is written to a checkpoint and read back from its text, exactly.

@@ -59,6 +59,62 @@ struct TrainerTests {
         #expect(result.history[0].loss > free.history[0].loss, "the penalty is part of the reported loss")
     }
 
+    /// --tol with gradient descent: the run stops at the first epoch that ends a run of
+    /// --n-iter-no-change (5 by default) epochs none of which lowered the best loss by more
+    /// than tol (relative), as recomputed here from the loss curve.
+    @Test(arguments: [(1e-3, nil), (1e-4, 3)] as [(Double, Int?)])
+    func tolStopsWhenNoEpochImprovesEnough(_ tolerance: Double, _ window: Int?) {
+        let (x, y) = blobRows(samples: 3000, features: 4, centers: 2, std: 5, seed: 9)
+        let dataset = makeDataset(x, y, threads: 2, as: Double.self)
+        var t = TrainingConfiguration()
+        t.loss = .logLoss
+        t.gradient = .mean
+        t.alpha = 0.05
+        t.epochs = 5000
+        t.tolerance = tolerance
+        t.patience = window
+        let result = trainLibrary(dataset, t, threads: 2, initial: [Double](repeating: 0, count: 5))
+        let losses = result.history.map(\.loss)
+        var best = Double.infinity
+        var since = 0
+        var expected: Int?
+        for (index, loss) in losses.enumerated() {
+            if loss < best && (!best.isFinite || best - loss > tolerance * abs(best)) { since = 0 } else { since += 1 }
+            best = min(best, loss)
+            if since >= (window ?? 5) {
+                expected = index + 1
+                break
+            }
+        }
+        let stop = try! #require(expected, "the loss curve never settled within 5000 epochs")
+        #expect(result.stopReason == .settled(epoch: stop, window: window ?? 5))
+        #expect(result.epochsRun == stop && stop > 10)
+    }
+
+    /// --alpha auto: every epoch lowers the loss (Armijo), the rates adapt, and the run is the
+    /// plain reference's, which writes the backtracking out row by row.
+    @Test(arguments: [GradientReduction.sum, .mean])
+    func autoRateDescendsAndFollowsThePlainReference(_ reduction: GradientReduction) {
+        let (x, y) = blobRows(samples: 2500, features: 3, centers: 3, std: 3, seed: 4)
+        let dataset = makeDataset(x, y, classes: 3, threads: 3, as: Double.self)
+        var t = TrainingConfiguration()
+        t.loss = .crossEntropy
+        t.gradient = reduction
+        t.autoAlpha = true
+        t.l2 = 0.01
+        t.epochs = 15
+        let initial = Trainer<Double>.initialWeights(count: 12, seed: 3)
+        let result = trainLibrary(dataset, t, threads: 3, initial: initial)
+        #expect(result.history.count == 15)
+        for (a, b) in zip(result.history, result.history.dropFirst()) {
+            #expect(b.loss < a.loss, "epoch \(b.epoch): \(b.loss) after \(a.loss)")
+        }
+        #expect(Set(result.history.map(\.learningRate)).count > 2, "the rate adapts")
+        let reference = PlainReference.train(t, dataset: dataset, initial: initial, epochs: 15)
+        #expect(worstRelativeDifference(result.history.map(\.loss), reference.losses) <= 1e-10)
+        #expect(worstRelativeDifference(result.weights, reference.weights, floor: 1) <= 1e-10)
+    }
+
     func accuracy(loss: Loss, centers: Int) throws -> Double {
         var c = RunConfiguration()
         // Seed 8 draws 3 and 5 centers that do not overlap at std 1.0 (seed 1's 5 centers do,

@@ -90,6 +90,11 @@ struct RunOptions: ParsableArguments {
     )
     var l2: Double?
     @Option(
+        help:
+            "L1 penalty L: adds L |w|_1 (biases not penalised; scikit-learn's C = 1 / (n L) with penalty=\"l1\"). Needs --solver lbfgs, which then runs as OWL-QN. Default 0."
+    )
+    var l1: Double?
+    @Option(
         name: [.long, .customLong("max-iter")],
         help: "Epochs to train; with --solver lbfgs, the most iterations (--max-iter is the same). Default 100.")
     var epochs: Int?

@@ -250,6 +250,8 @@ struct TrainCommandTests {
             (["train", "--l2=-0.5"], "--l2 must be a finite number >= 0 (got -0.5)"),
             (["train", "--l2", "nan"], "--l2 must be a finite number >= 0"),
             (["train", "--optimizer", "sgd", "--l2", "0.1"], "for SGD use --weight-decay"),
+            (["train", "--l1", "0.1"], "--l1 needs --solver lbfgs (which then runs as OWL-QN)"),
+            (["train", "--solver", "lbfgs", "--l1=-1"], "--l1 must be a finite number >= 0 (got -1.0)"),
             (["train", "--solver", "lbfgs", "--momentum", "0.9"], "L-BFGS chooses its own steps"),
             (["train", "--solver", "lbfgs", "--weight-decay", "0.1"], "with --solver lbfgs use --l2"),
             (["train", "--solver", "lbfgs", "--schedule", "cosine"], "L-BFGS has no learning rate"),

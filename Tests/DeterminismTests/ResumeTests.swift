@@ -46,6 +46,8 @@ struct ResumeTests {
         lbfgs.memory = 3  // fewer pairs than iterations: the history drops its oldest
         lbfgs.tolerance = 0
         lbfgs.epochs = 12
+        var owlqn = lbfgs
+        owlqn.l1 = 0.02
         var auto = TrainingConfiguration()
         auto.autoAlpha = true
         auto.l2 = 0.001
@@ -55,7 +57,7 @@ struct ResumeTests {
             ("gd alpha auto", auto, false),
             ("gd momentum step", gd, false), ("gd validation early stopping", early, true),
             ("sgd 3 workers Nesterov", sgd, false), ("sgd per-sample dampening", plain, true),
-            ("lbfgs l2 memory 3", lbfgs, false),
+            ("lbfgs l2 memory 3", lbfgs, false), ("lbfgs l1 (OWL-QN)", owlqn, false),
         ]
     }
 

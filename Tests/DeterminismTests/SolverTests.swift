@@ -79,6 +79,32 @@ struct SolverTests {
         precision == .float64 ? run(Double.self) : run(Float.self)
     }
 
+    /// OWL-QN (--l1) with its orthant projections: the same bits for every thread count.
+    @Test(arguments: [Precision.float64, .float32])
+    func orthantWiseBitIdenticalAcrossThreads(_ precision: Precision) {
+        func run<T: KernelScalar>(_ type: T.Type) {
+            func train(_ threads: Int) -> [UInt64] {
+                let (x, y) = blobRows(samples: 9 * 1024 + 333, features: 6, centers: 3, std: 6.0, seed: 12)
+                var t = TrainingConfiguration()
+                t.loss = .crossEntropy
+                t.solver = .lbfgs
+                t.l1 = 0.05  // zeroes about half the weights
+                t.tolerance = 0
+                t.epochs = 20
+                let r = trainLibrary(
+                    makeDataset(x, y, classes: 3, threads: threads, as: T.self), t, threads: threads,
+                    initial: [T](repeating: 0, count: 21))
+                #expect(r.weights.contains(0), "L1 zeroed some weights")
+                return r.history.map(\.loss.bitPattern) + r.history.map(\.learningRate.bitPattern) + bits(r.weights)
+            }
+            let serial = train(1)
+            for threads in SolverTests.threadCounts.dropFirst() {
+                #expect(train(threads) == serial, "\(T.precisionName), \(threads) threads")
+            }
+        }
+        precision == .float64 ? run(Double.self) : run(Float.self)
+    }
+
     @Test func float64LBFGSBitIdenticalAcrossThreadsAndPlacement() { check(Double.self) }
     @Test func float32LBFGSBitIdenticalAcrossThreadsAndPlacement() { check(Float.self) }
 

@@ -26,6 +26,7 @@ extension RunConfiguration {
         .optional("memory", \.training.memory),
         .optional("tol", \.training.tolerance),
         .optional("l2", \.training.l2),
+        .optional("l1", \.training.l1),
         .value("epochs", \.training.epochs),
         .value("alpha", \.training.learningRate),
         .value("batch-size", \.training.batchSize),

@@ -213,6 +213,17 @@ public struct RunConfiguration: Sendable, Equatable {
         if let l2 = t.l2, !(l2 >= 0) || !l2.isFinite {
             try fail("--l2 must be a finite number >= 0 (got \(l2)); it is scikit-learn's 1 / (C n)")
         }
+        if let l1 = t.l1 {
+            if !(l1 >= 0) || !l1.isFinite {
+                try fail(
+                    "--l1 must be a finite number >= 0 (got \(l1)); it is scikit-learn's 1 / (C n) with penalty=\"l1\"")
+            }
+            if t.resolvedSolver != .lbfgs {
+                try fail(
+                    "--l1 needs --solver lbfgs (which then runs as OWL-QN) in this version; gradient descent and SGD take --l2 or --weight-decay"
+                )
+            }
+        }
         if t.solver == .lbfgs {
             if t.optimizer == .sgd {
                 try fail(

@@ -68,6 +68,9 @@ public struct TrainingConfiguration: Sendable, Equatable {
     /// L2 penalty strength L (`--l2`): the objective is the mean loss + L/2 |w|^2 with the
     /// bias never penalised (scikit-learn's `C = 1 / (n L)`); nil means 0.
     public var l2: Double?
+    /// L1 penalty strength (`--l1`): adds L1 |w|_1 (biases not penalised) to the objective;
+    /// L-BFGS then runs as OWL-QN. Nil means 0.
+    public var l1: Double?
     /// SGD: the number K of logical workers (`--workers`). Each runs ordinary SGD over its
     /// own contiguous 1/K share of the epoch's rows, and the K models are averaged in a fixed
     /// order every ``syncEvery`` batches. K is part of the configuration, never of the

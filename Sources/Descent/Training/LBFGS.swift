@@ -9,6 +9,12 @@
 /// fixed-order reduction, so they are the same bits for any thread count, NUMA policy or
 /// rank count, and so is every iterate.
 ///
+/// With an L1 penalty (`l1` > 0) it is OWL-QN (Andrew and Gao, "Scalable training of
+/// L1-regularized log-linear models", ICML 2007): the pseudo-gradient of f + l1 |w|_1 takes
+/// the gradient's place, the direction keeps only the components that descend along it, and
+/// a backtracking (Armijo) search projects every trial point onto the orthant the step
+/// started in, so coefficients that cross zero stop at exactly zero.
+///
 /// Convergence is judged as scikit-learn's lbfgs solver judges it (scipy's `gtol` and
 /// `ftol`): the largest absolute component of the gradient at most ``tolerance``, or a
 /// relative decrease of the objective of at most 64 machine epsilons in an iteration.
@@ -53,9 +59,13 @@ package struct LBFGS {
 
     package let memory: Int
     package let tolerance: Double
+    /// The L1 penalty's strength (0: plain L-BFGS) and which parameters it applies to (empty:
+    /// every one).
+    package let l1: Double
+    let penalized: [Bool]
     /// The current point.
     package private(set) var x: [Double]
-    /// The objective and its gradient at ``x``.
+    /// The objective at ``x`` (the L1 term included) and the gradient of its smooth part.
     package private(set) var value: Double
     package private(set) var gradient: [Double]
     /// The correction pairs s = x_{k+1} - x_k and y = g_{k+1} - g_k, oldest first, with
@@ -70,11 +80,14 @@ package struct LBFGS {
     /// objective there.
     package init(
         x: [Double], history: (s: [[Double]], y: [[Double]]) = ([], []), memory: Int, tolerance: Double,
-        objective: Objective
+        l1: Double = 0, penalized: [Bool] = [], objective: Objective
     ) {
         precondition(memory >= 1 && history.s.count == history.y.count && history.s.count <= memory)
+        precondition(penalized.isEmpty || penalized.count == x.count)
         self.memory = memory
         self.tolerance = tolerance
+        self.l1 = l1
+        self.penalized = penalized
         self.x = x
         s = history.s
         y = history.y
@@ -87,7 +100,28 @@ package struct LBFGS {
     }
 
     /// Whether the gradient at the current point is already within the tolerance.
-    package var gradientWithinTolerance: Bool { LBFGS.maximumMagnitude(gradient) <= tolerance }
+    package var gradientWithinTolerance: Bool { LBFGS.maximumMagnitude(steepest) <= tolerance }
+
+    /// The gradient, or with an L1 penalty the pseudo-gradient: the derivative of f + l1 |w|
+    /// in the direction of steepest descent (0 where zero lies between the one-sided ones).
+    package var steepest: [Double] {
+        guard l1 > 0 else { return gradient }
+        var out = gradient
+        for i in 0..<x.count where penalized.isEmpty || penalized[i] {
+            if x[i] > 0 {
+                out[i] = gradient[i] + l1
+            } else if x[i] < 0 {
+                out[i] = gradient[i] - l1
+            } else if gradient[i] + l1 < 0 {
+                out[i] = gradient[i] + l1
+            } else if gradient[i] - l1 > 0 {
+                out[i] = gradient[i] - l1
+            } else {
+                out[i] = 0
+            }
+        }
+        return out
+    }
 
     /// The history as one array (pairs, then x, then every s, then every y), for a checkpoint.
     package var savedState: [Double] {
@@ -115,6 +149,7 @@ package struct LBFGS {
     /// One iteration: a direction from the two-loop recursion, a strong-Wolfe step along
     /// it, and the history updated with the step's correction pair.
     package mutating func iterate(_ objective: Objective) -> Step {
+        if l1 > 0 { return orthantWiseIterate(objective) }
         let before = evaluations
         var direction = searchDirection()
         var slope = LBFGS.dot(gradient, direction)
@@ -144,6 +179,15 @@ package struct LBFGS {
             step[i] = found.x[i] - x[i]
             change[i] = found.gradient[i] - gradient[i]
         }
+        remember(step: step, change: change)
+        x = found.x
+        value = found.value
+        gradient = found.gradient
+        return Step(value: value, stepLength: found.step, evaluations: evaluations - before, outcome: outcome(previous))
+    }
+
+    /// Keeps the correction pair (s, y) when its curvature s . y is positive enough.
+    mutating func remember(step: [Double], change: [Double]) {
         let sy = LBFGS.dot(step, change)
         if sy > Double.ulpOfOne * LBFGS.dot(change, change) {
             if s.count == memory {
@@ -155,24 +199,76 @@ package struct LBFGS {
             y.append(change)
             rho.append(1 / sy)
         }
-        x = found.x
-        value = found.value
-        gradient = found.gradient
-        let outcome: Outcome
-        if gradientWithinTolerance {
-            outcome = .gradientWithinTolerance
-        } else if previous - value <= LBFGS.relativeDecrease * max(abs(previous), abs(value), 1) {
-            outcome = .decreaseBelowPrecision
-        } else {
-            outcome = .progressed
+    }
+
+    /// How an iteration that moved from an objective of `previous` ended.
+    func outcome(_ previous: Double) -> Outcome {
+        if gradientWithinTolerance { return .gradientWithinTolerance }
+        if previous - value <= LBFGS.relativeDecrease * max(abs(previous), abs(value), 1) {
+            return .decreaseBelowPrecision
         }
-        return Step(value: value, stepLength: found.step, evaluations: evaluations - before, outcome: outcome)
+        return .progressed
+    }
+
+    /// One OWL-QN iteration: the direction from the pseudo-gradient, constrained to descend
+    /// along it component by component; trial points projected onto the orthant of the
+    /// start (a component whose sign would change stops at zero); backtracking from 1 (from
+    /// 1 / |d| with an empty history) until the objective falls by 1e-4 of the pseudo-gradient's
+    /// prediction.
+    mutating func orthantWiseIterate(_ objective: Objective) -> Step {
+        let before = evaluations
+        let pseudo = steepest
+        var direction = searchDirection(from: pseudo)
+        for i in 0..<x.count where direction[i] * pseudo[i] >= 0 { direction[i] = 0 }
+        if !(LBFGS.dot(pseudo, direction) < 0) {
+            s.removeAll()
+            y.removeAll()
+            rho.removeAll()
+            direction = pseudo.map { -$0 }
+            guard LBFGS.dot(pseudo, direction) < 0 else {
+                return Step(value: value, stepLength: 0, evaluations: 0, outcome: .gradientWithinTolerance)
+            }
+        }
+        var orthant = [Double](repeating: 0, count: x.count)
+        for i in 0..<x.count { orthant[i] = x[i] != 0 ? (x[i] > 0 ? 1 : -1) : (pseudo[i] < 0 ? 1 : -1) }
+        var step = s.isEmpty ? min(1, 1 / LBFGS.dot(direction, direction).squareRoot()) : 1
+        var point = [Double](repeating: 0, count: x.count)
+        var g = [Double](repeating: 0, count: x.count)
+        for _ in 0..<LBFGS.maximumEvaluations {
+            for i in 0..<x.count {
+                point[i] = x[i] + step * direction[i]
+                if (penalized.isEmpty || penalized[i]) && point[i] * orthant[i] <= 0 { point[i] = 0 }
+            }
+            let trialValue = evaluate(objective, at: point, into: &g)
+            var predicted = 0.0
+            for i in 0..<x.count { predicted = predicted + pseudo[i] * (point[i] - x[i]) }
+            if trialValue.isFinite && trialValue <= value + LBFGS.sufficientDecrease * predicted {
+                var moved = [Double](repeating: 0, count: x.count)
+                var change = [Double](repeating: 0, count: x.count)
+                for i in 0..<x.count {
+                    moved[i] = point[i] - x[i]
+                    change[i] = g[i] - gradient[i]
+                }
+                remember(step: moved, change: change)
+                let previous = value
+                x = point
+                value = trialValue
+                gradient = g
+                return Step(
+                    value: value, stepLength: step, evaluations: evaluations - before, outcome: outcome(previous))
+            }
+            step = step / 2
+        }
+        return Step(value: value, stepLength: 0, evaluations: evaluations - before, outcome: .lineSearchFailed)
     }
 
     /// The two-loop recursion: -H g, with H the inverse Hessian approximation of the
     /// history scaled by (s . y) / (y . y) of the newest pair.
-    func searchDirection() -> [Double] {
-        var q = gradient
+    func searchDirection() -> [Double] { searchDirection(from: steepest) }
+
+    /// -H v for the history's inverse Hessian approximation H.
+    func searchDirection(from v: [Double]) -> [Double] {
+        var q = v
         let count = s.count
         var a = [Double](repeating: 0, count: count)
         for k in stride(from: count - 1, through: 0, by: -1) {
@@ -276,9 +372,14 @@ package struct LBFGS {
         return t.isFinite ? t : nil
     }
 
+    /// The objective at `point` (its smooth part's gradient into `g`), the L1 term included.
     private mutating func evaluate(_ objective: Objective, at point: [Double], into g: inout [Double]) -> Double {
         evaluations += 1
-        return point.withUnsafeBufferPointer { p in g.withUnsafeMutableBufferPointer { objective(p, $0) } }
+        let smooth = point.withUnsafeBufferPointer { p in g.withUnsafeMutableBufferPointer { objective(p, $0) } }
+        guard l1 > 0 else { return smooth }
+        var norm = 0.0
+        for i in 0..<point.count where penalized.isEmpty || penalized[i] { norm = norm + abs(point[i]) }
+        return smooth + l1 * norm
     }
 
     /// The sum of a[i] b[i] in index order (the same bits on every machine and build).

@@ -118,7 +118,8 @@ package enum PlainReference {
             }
             var solver = LBFGS(
                 x: w, memory: c.memory ?? TrainingConfiguration.defaultMemory,
-                tolerance: c.tolerance ?? TrainingConfiguration.defaultTolerance, objective: objective)
+                tolerance: c.tolerance ?? TrainingConfiguration.defaultTolerance, l1: c.l1 ?? 0,
+                penalized: w.indices.map { ($0 + 1) % width != 0 }, objective: objective)
             for _ in 0..<epochs {
                 let step = solver.iterate(objective)
                 losses.append(step.value)

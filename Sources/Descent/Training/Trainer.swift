@@ -221,10 +221,11 @@ public final class Trainer<T: KernelScalar> {
                 }
                 start = restored
             }
+            let width = train.featureCount + 1
             lbfgs = LBFGS(
                 x: start.x, history: (start.s, start.y), memory: memory,
-                tolerance: config.tolerance ?? TrainingConfiguration.defaultTolerance,
-                objective: lbfgsObjective())
+                tolerance: config.tolerance ?? TrainingConfiguration.defaultTolerance, l1: config.l1 ?? 0,
+                penalized: (0..<parameterCount).map { ($0 + 1) % width != 0 }, objective: lbfgsObjective())
             if resume == nil, lbfgs!.gradientWithinTolerance { stop = .converged(iterations: 0) }
         }
         var passes = lbfgs?.evaluations ?? 0

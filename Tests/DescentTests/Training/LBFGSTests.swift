@@ -141,6 +141,48 @@ struct LBFGSTests {
         }
     }
 
+    /// OWL-QN on f(x) = 1/2 |A (x - c)|^2 + l1 |x|_1 with A diagonal: the minimum is c
+    /// soft-thresholded by l1 / a_i, with exact zeros; no iterate changes a component's sign
+    /// without stopping at zero first (the orthant projection), and the last component,
+    /// left unpenalised, is not shrunk.
+    @Test func orthantWiseFindsTheSoftThresholdedMinimum() {
+        let c = [3.0, -0.5, 0.2, -2, 1e-3, 0.7, -0.9]
+        let a = [1.0, 2, 0.5, 1.5, 1, 3, 1]
+        let l1 = 1.0
+        let penalized = c.indices.map { $0 != c.count - 1 }
+        let objective: LBFGS.Objective = { x, g in
+            var f = 0.0
+            for i in 0..<x.count {
+                let r = a[i] * (x[i] - c[i])
+                f += 0.5 * r * r
+                g[i] = a[i] * r
+            }
+            return f
+        }
+        var solver = LBFGS(
+            x: [-1, 1, -1, 1, -1, 0, 0.5], memory: 4, tolerance: 1e-12, l1: l1, penalized: penalized,
+            objective: objective)
+        for iteration in 1...200 {
+            let before = solver.x
+            let step = solver.iterate(objective)
+            for i in c.indices where penalized[i] {
+                #expect(before[i] * solver.x[i] >= 0, "iteration \(iteration): component \(i) jumped across zero")
+            }
+            if step.outcome != .progressed { break }
+        }
+        for i in c.indices {
+            let shrink = penalized[i] ? l1 / (a[i] * a[i]) : 0
+            let expected = c[i] > 0 ? max(c[i] - shrink, 0) : min(c[i] + shrink, 0)
+            if expected == 0 {
+                #expect(solver.x[i] == 0, "component \(i) is exactly zero (got \(solver.x[i]))")
+            } else {
+                #expect(abs(solver.x[i] - expected) < 1e-6, "component \(i): \(solver.x[i]), expected \(expected)")
+            }
+        }
+        // Stopped on the gradient or on a decrease at the limit of double precision (1e-7 here).
+        #expect(LBFGS.maximumMagnitude(solver.steepest) <= 1e-6)
+    }
+
     @Test func historyKeepsAtMostMemoryPairs() {
         let q = Quadratic(n: 8)
         var solver = LBFGS(x: [Double](repeating: 1, count: 8), memory: 3, tolerance: 0) { q($0, $1) }

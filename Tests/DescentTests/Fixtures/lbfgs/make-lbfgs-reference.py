@@ -3,11 +3,17 @@ a dataset of scikit-learn's split 75/25 (random_state 0), and LogisticRegression
 coefficients and objective on the training rows standardized as descent standardizes them
 (StandardScaler, population standard deviation), at penalty L: C = 1 / (n L).
 
-Usage: python3 make-lbfgs-reference.py NAME L OUTPUT_FOLDER
+With a fourth argument `l1`: LogisticRegression(penalty="l1", solver="saga"), which leaves the
+intercept unpenalised, at C = 1 / (n L), and the objective with L |w|_1. NAME may also be
+`sparse`: make_classification(n_samples=3000, n_features=30, n_informative=5, n_redundant=0,
+random_state=1), a problem whose true weight vector is sparse.
+
+Usage: python3 make-lbfgs-reference.py NAME L OUTPUT_FOLDER [l1]
 ScikitLearnAgreementTests runs it where scikit-learn is installed; the iris files beside it were
 written by it (python3 make-lbfgs-reference.py iris 0.01 .), for machines without scikit-learn."""
 import json
 import sys
+import warnings
 
 import numpy as np
 from sklearn import datasets
@@ -16,7 +22,12 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 name, strength, folder = sys.argv[1], float(sys.argv[2]), sys.argv[3]
-X, y = getattr(datasets, "load_" + name)(return_X_y=True)
+penalty = sys.argv[4] if len(sys.argv) > 4 else "l2"
+if name == "sparse":
+    X, y = datasets.make_classification(n_samples=3000, n_features=30, n_informative=5, n_redundant=0,
+                                        random_state=1)
+else:
+    X, y = getattr(datasets, "load_" + name)(return_X_y=True)
 Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.25, random_state=0)
 header = ",".join(f"f{j}" for j in range(X.shape[1])) + ",label"
 for part, (A, b) in {"train": (Xtr, ytr), "test": (Xte, yte)}.items():
@@ -24,7 +35,11 @@ for part, (A, b) in {"train": (Xtr, ytr), "test": (Xte, yte)}.items():
                comments="", fmt=["%.17g"] * A.shape[1] + ["%d"])
 Z = StandardScaler().fit(Xtr).transform(Xtr)
 n = len(ytr)
-model = LogisticRegression(C=1 / (n * strength), tol=1e-10, max_iter=100000).fit(Z, ytr)
+warnings.filterwarnings("ignore")  # scikit-learn 1.8+ deprecates penalty= in favour of l1_ratio=
+if penalty == "l1":
+    model = LogisticRegression(C=1 / (n * strength), penalty="l1", solver="saga", tol=1e-12, max_iter=1000000).fit(Z, ytr)
+else:
+    model = LogisticRegression(C=1 / (n * strength), tol=1e-10, max_iter=100000).fit(Z, ytr)
 W = np.hstack([model.coef_, model.intercept_[:, None]])
 scores = Z @ W[:, :-1].T + W[:, -1]
 if len(model.classes_) == 2:
@@ -33,6 +48,10 @@ if len(model.classes_) == 2:
 else:
     m = scores.max(axis=1, keepdims=True)
     losses = np.log(np.exp(scores - m).sum(axis=1)) + m[:, 0] - scores[np.arange(n), np.searchsorted(model.classes_, ytr)]
-objective = losses.mean() + strength / 2 * (W[:, :-1] ** 2).sum()
+if penalty == "l1":
+    objective = losses.mean() + strength * np.abs(W[:, :-1]).sum()
+else:
+    objective = losses.mean() + strength / 2 * (W[:, :-1] ** 2).sum()
+suffix = "_l1" if penalty == "l1" else ""
 json.dump({"weights": W.tolist(), "objective": float(objective), "iterations": int(model.n_iter_.max())},
-          open(f"{folder}/{name}_reference.json", "w"))
+          open(f"{folder}/{name}{suffix}_reference.json", "w"))

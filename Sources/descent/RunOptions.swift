@@ -8,6 +8,14 @@ extension OptimizerKind: ExpressibleByArgument {}
 extension Solver: ExpressibleByArgument {}
 extension ScheduleKind: ExpressibleByArgument {}
 extension Precision: ExpressibleByArgument {}
+extension L2Penalty: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard let value = L2Penalty(json: Double(argument).map(JSONValue.number) ?? .string(argument)) else {
+            return nil
+        }
+        self = value
+    }
+}
 extension LearningRate: ExpressibleByArgument {
     public init?(argument: String) {
         if argument == "auto" {
@@ -86,9 +94,9 @@ struct RunOptions: ParsableArguments {
     var tol: Double?
     @Option(
         help:
-            "L2 penalty L: minimizes the mean loss + L/2 |w|^2, biases not penalised (scikit-learn's C = 1 / (n L)). Full batch only. Default 0."
+            "L2 penalty L: minimizes the mean loss + L/2 |w|^2, biases not penalised (scikit-learn's C = 1 / (n L)); K/n is K per training row. Full batch only. Default: 1/n (C = 1) for L-BFGS on a file by default, else 0."
     )
-    var l2: Double?
+    var l2: L2Penalty?
     @Option(
         help:
             "L1 penalty L: adds L |w|_1 (biases not penalised; scikit-learn's C = 1 / (n L) with penalty=\"l1\"). Needs --solver lbfgs, which then runs as OWL-QN. Default 0."
@@ -204,12 +212,23 @@ struct RunOptions: ParsableArguments {
         return name
     }
 
-    /// The configuration: `base` (defaults, or a resumed run's), then the file, then the flags given.
-    func makeConfiguration(base: RunConfiguration = RunConfiguration()) throws -> RunConfiguration {
-        var c = base
-        if let path = config { try c.apply(jsonFile: path) }
+    /// The configuration: `base` (defaults, or a resumed run's), then the file, then the flags
+    /// given; for a new run (not a resumed one, whose settings are all in its checkpoint)
+    /// training on a file, the file defaults (``RunConfiguration/chooseFileDefaults(given:)``).
+    func makeConfiguration(base: RunConfiguration? = nil) throws -> RunConfiguration {
+        var c = base ?? RunConfiguration()
+        var keys: Set<String> = []
+        if let path = config {
+            try c.apply(jsonFile: path)
+            if case .object(let object)? = try? JSONValue.parse(
+                MappedFile.contents(of: path, role: "--config"), source: path)
+            {
+                keys.formUnion(object.keys)
+            }
+        }
         let given = givenSettings
         try c.apply(given, from: .commandLine)
+        if base == nil { c.chooseFileDefaults(given: keys.union(given.keys)) }
         try c.validate()
         try checkInputFlags(c, given: given)
         return c

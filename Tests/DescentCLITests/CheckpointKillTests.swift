@@ -139,7 +139,8 @@ struct CheckpointKillTests {
         let data = CLI.write(csv, to: "train.csv", in: dir)
         let out = dir.appendingPathComponent("d").path
         let killed = try CLI.runProcess(
-            CLI.binary, ["train", "--train", data, "--epochs", "20", "--checkpoint-every", "2", "--output", out],
+            CLI.binary,
+            ["train", "--train", data, "--solver", "gd", "--epochs", "20", "--checkpoint-every", "2", "--output", out],
             environment: ["DESCENT_TEST_KILL": "after-epoch:5"])
         #expect(killed.status == 137)
 
@@ -149,7 +150,7 @@ struct CheckpointKillTests {
             otherFlags.stderr.contains("alpha 0.01 in the checkpoint, 0.5 now")
                 && otherFlags.stderr.contains("momentum"), "\(otherFlags.stderr)")
 
-        let fresh = try CLI.run(["train", "--train", data, "--epochs", "20", "--output", out])
+        let fresh = try CLI.run(["train", "--train", data, "--solver", "gd", "--epochs", "20", "--output", out])
         #expect(
             fresh.status == 4 && fresh.stderr.contains("left a checkpoint at epoch 4")
                 && fresh.stderr.contains("--resume"), "\(fresh.stderr)")

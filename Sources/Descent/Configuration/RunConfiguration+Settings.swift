@@ -25,7 +25,7 @@ extension RunConfiguration {
         .optional("solver", \.training.solver),
         .optional("memory", \.training.memory),
         .optional("tol", \.training.tolerance),
-        .optional("l2", \.training.l2),
+        .optional("l2", \.training.l2Penalty),
         .optional("l1", \.training.l1),
         .value("epochs", \.training.epochs),
         .value("alpha", \.training.learningRate),

@@ -110,6 +110,26 @@ public struct RunConfiguration: Sendable, Equatable {
         }
     }
 
+    /// The settings of gradient descent and SGD: giving any of them asks for the tutorial's
+    /// way of training.
+    public static let gradientDescentKeys: Set<String> = [
+        "optimizer", "solver", "alpha", "momentum", "dampening", "nesterov", "weight-decay", "schedule", "step-size",
+        "gamma", "decay", "gradient", "batch-size", "workers", "sync-every", "shuffle", "drop-last", "full-loss",
+    ]
+
+    /// Training on a file with none of ``gradientDescentKeys`` given (`given`: the keys of the
+    /// configuration file and the flags): the model scikit-learn's `LogisticRegression()` fits,
+    /// by L-BFGS (so a mean loss from zero weights, and log loss for two classes, see
+    /// ``resolvedLoss(classCount:)``). Generated blobs, and `descent train` with no
+    /// arguments, keep the tutorial's gradient descent.
+    public mutating func chooseFileDefaults(given: Set<String>) {
+        guard trainFile != nil, training.solver == nil, given.isDisjoint(with: RunConfiguration.gradientDescentKeys)
+        else { return }
+        training.solver = .lbfgs
+        // scikit-learn's default C = 1.
+        if !given.contains("l2") && !given.contains("l1") { training.l2Penalty = .perRow(1) }
+    }
+
     /// Checks every value; the message says what is wrong and what is allowed.
     public func validate() throws {
         func fail(_ message: String) throws -> Never { throw DescentError.configuration(message) }
@@ -259,7 +279,10 @@ public struct RunConfiguration: Sendable, Equatable {
 
     /// The loss to train with for `classCount` classes.
     public func resolvedLoss(classCount: Int) throws -> Loss {
-        let chosen = loss ?? (classCount > 2 ? .crossEntropy : .squaredError)
+        // Two classes: the tutorial's squared error for gradient descent, log loss (scikit-learn's)
+        // for L-BFGS.
+        let chosen =
+            loss ?? (classCount > 2 ? .crossEntropy : training.solver == .lbfgs ? .logLoss : .squaredError)
         if chosen == .hinge && training.solver == .lbfgs {
             throw DescentError.configuration(
                 "--solver lbfgs needs a smooth loss and hinge is not; use --loss cross-entropy (softmax) or log-loss (two classes), or --solver gd for hinge"

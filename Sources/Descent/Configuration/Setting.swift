@@ -176,6 +176,29 @@ extension Solver: SettingValue {}
 extension ScheduleKind: SettingValue {}
 extension NUMAPolicy: SettingValue {}
 
+/// A number, or the text `K/n` (K a number): K per training row.
+extension L2Penalty: SettingValue {
+    public init?(json: JSONValue) {
+        switch json {
+        case .number(let n): self = .value(n)
+        case .string(let text) where text.hasSuffix("/n"):
+            guard let k = Double(text.dropLast(2)) else { return nil }
+            self = .perRow(k)
+        default: return nil
+        }
+    }
+    public var json: JSONValue {
+        switch self {
+        case .value(let n): return .number(n)
+        case .perRow(let k): return .string((k == k.rounded() && abs(k) < 1e15 ? String(Int(k)) : "\(k)") + "/n")
+        }
+    }
+    public static var kind: Setting.Kind { .number }
+    public static func expected(from source: SettingSource) -> String {
+        "a number, or K/n for K per training row (1/n is scikit-learn's C = 1)"
+    }
+}
+
 /// A number, or the text `auto`.
 extension LearningRate: SettingValue {
     public init?(json: JSONValue) {

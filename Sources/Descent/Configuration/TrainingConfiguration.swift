@@ -23,6 +23,14 @@ public enum LearningRate: Sendable, Equatable {
     case auto
 }
 
+/// The L2 penalty as `--l2` gives it: a strength, or a number per training row (`1/n` is
+/// scikit-learn's default C = 1 whatever the number of rows).
+public enum L2Penalty: Sendable, Equatable {
+    case value(Double)
+    /// K / n for n training rows.
+    case perRow(Double)
+}
+
 /// How the learning rate changes over epochs (`--schedule`).
 public enum ScheduleKind: String, Sendable, CaseIterable {
     case constant
@@ -68,6 +76,9 @@ public struct TrainingConfiguration: Sendable, Equatable {
     /// L2 penalty strength L (`--l2`): the objective is the mean loss + L/2 |w|^2 with the
     /// bias never penalised (scikit-learn's `C = 1 / (n L)`); nil means 0.
     public var l2: Double?
+    /// `--l2 K/n`: ``l2`` holds K and the strength is K / (training rows), resolved when the
+    /// data are known (``Experiment``).
+    public var l2PerRow = false
     /// L1 penalty strength (`--l1`): adds L1 |w|_1 (biases not penalised) to the objective;
     /// L-BFGS then runs as OWL-QN. Nil means 0.
     public var l1: Double?
@@ -100,6 +111,24 @@ public struct TrainingConfiguration: Sendable, Equatable {
     /// with --l2 0.01, 1e-6 left them 2.4e-4 away; 1e-8 meets 1e-4 on both, for 3-7 more
     /// iterations.
     public static let defaultTolerance = 1e-8
+
+    /// `--l2` as one setting.
+    public var l2Penalty: L2Penalty? {
+        get { l2.map { l2PerRow ? .perRow($0) : .value($0) } }
+        set {
+            switch newValue {
+            case nil:
+                l2 = nil
+                l2PerRow = false
+            case .value(let v)?:
+                l2 = v
+                l2PerRow = false
+            case .perRow(let k)?:
+                l2 = k
+                l2PerRow = true
+            }
+        }
+    }
 
     /// `--alpha` as one setting: a number, or auto.
     public var learningRate: LearningRate {

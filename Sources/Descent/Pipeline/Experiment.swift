@@ -36,6 +36,9 @@ public enum Experiment {
         let loss = try configuration.resolvedLoss(classCount: data.classCount)
         var training = configuration.training
         training.loss = loss
+        if training.l2PerRow, let k = training.l2 {
+            training.l2Penalty = .value(k / Double(data.train.rowCount))
+        }
         if training.optimizer == .sgd, training.dropLast, training.batchSize > data.train.rowCount {
             throw DescentError.configuration(
                 "--batch-size \(training.batchSize) is larger than the \(data.train.rowCount) training rows, and --drop-last would leave no batch"

@@ -64,7 +64,9 @@ struct RunConfigurationSettingsTests {
         // change), and the trainer's loss, which the run resolves from `loss` (nil: by classes).
         // `alpha` holds a number or `auto`: the changed configuration has another number, and
         // `auto` is checked below.
-        let notSettings: Set<String> = ["training.parallelBatchRows", "training.loss", "training.autoAlpha"]
+        let notSettings: Set<String> = [
+            "training.parallelBatchRows", "training.loss", "training.autoAlpha", "training.l2PerRow",
+        ]
         #expect(defaults.count > 35)
         for (name, value) in defaults.sorted(by: { $0.key < $1.key }) where !notSettings.contains(name) {
             #expect(changed[name] != value, "\(name) is not reached by any setting of RunConfiguration.settings")
@@ -76,6 +78,14 @@ struct RunConfigurationSettingsTests {
         var back = RunConfiguration()
         try back.apply(auto.settingsObject(), from: .file("checkpoint"))
         #expect(back == auto)
+        // `l2` holds a number or K/n.
+        var perRow = RunConfiguration()
+        try perRow.apply(["l2": "2.5/n"], from: .file("test"))
+        #expect(perRow.training.l2PerRow && perRow.training.l2 == 2.5 && perRow.settingsObject()["l2"] == "2.5/n")
+        var again = RunConfiguration()
+        try again.apply(perRow.settingsObject(), from: .file("checkpoint"))
+        #expect(again == perRow && again.identityHash != RunConfiguration().identityHash)
+        #expect(throws: DescentError.self) { try again.apply(["l2": "1/m"], from: .file("test")) }
     }
 
     /// Every setting is written to a checkpoint and read back from its text, exactly.

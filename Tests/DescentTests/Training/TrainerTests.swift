@@ -115,6 +115,42 @@ struct TrainerTests {
         #expect(worstRelativeDifference(result.weights, reference.weights, floor: 1) <= 1e-10)
     }
 
+    /// Every epoch of --alpha auto meets Armijo's condition at the rate it reports:
+    /// loss(w_k) <= loss(w_{k-1}) - 1e-4 x rate x |g(w_{k-1})|^2, recomputed here from the
+    /// weights a checkpoint holds after each epoch. On one overlapping feature the doubled
+    /// rate soon overshoots the minimum along the gradient, where a loss that barely falls
+    /// must be refused.
+    @Test func autoRateMeetsArmijoEveryEpoch() {
+        let (x, y) = blobRows(samples: 3000, features: 1, centers: 2, std: 8, seed: 5)
+        let dataset = makeDataset(x, y, threads: 2, as: Double.self)
+        var t = TrainingConfiguration()
+        t.loss = .logLoss
+        t.gradient = .mean
+        t.autoAlpha = true
+        t.epochs = 30
+        let trainer = Trainer<Double>(configuration: t, train: dataset, executor: ShardedExecutor(threads: 2))
+        var states: [TrainingState<Double>] = []
+        let initial: [Double] = [3, -2]
+        let result = trainer.train(
+            initialWeights: initial, checkpointEvery: 1, onEpoch: { _ in }, onCheckpoint: { states.append($0) })
+        let points = [initial] + states.map(\.weights) + [result.weights]
+        #expect(points.count == 31)
+        var halved = 0
+        for k in 1..<points.count {
+            var start = points[k - 1]
+            var end = points[k]
+            var g = [0.0, 0.0]
+            var unused = [0.0, 0.0]
+            let before = trainer.fullGradient(weights: &start, gradient: &g)
+            let after = trainer.fullGradient(weights: &end, gradient: &unused)
+            let rate = result.history[k - 1].learningRate
+            let squares = g[0] * g[0] + g[1] * g[1]
+            #expect(after <= before - 1e-4 * rate * squares, "epoch \(k): \(after) after \(before) at rate \(rate)")
+            if k > 1 && rate < 2 * result.history[k - 2].learningRate { halved += 1 }
+        }
+        #expect(halved > 0, "some epoch had to halve the doubled rate")
+    }
+
     func accuracy(loss: Loss, centers: Int) throws -> Double {
         var c = RunConfiguration()
         // Seed 8 draws 3 and 5 centers that do not overlap at std 1.0 (seed 1's 5 centers do,

@@ -406,7 +406,7 @@ public final class Trainer<T: KernelScalar> {
             for i in 0..<parameterCount { trial[i] = weights[i] - r * state.gradient[i] }
             let value = fullGradient(weights: &trial, gradient: &g)
             passes += 1
-            if value.isFinite && value <= start - 1e-4 * rate * squares {
+            if Trainer.sufficientDecrease(from: start, to: value, rate: rate, squaredGradient: squares) {
                 weights = trial
                 state.value = value
                 state.gradient = g
@@ -416,6 +416,13 @@ public final class Trainer<T: KernelScalar> {
             rate = rate / 2
         }
         return (start, 0, true)
+    }
+
+    /// Armijo's condition for a step of `rate` along the gradient: the loss fell from `start`
+    /// to a finite `value` by at least 1e-4 x rate x |g|^2.
+    static func sufficientDecrease(from start: Double, to value: Double, rate: Double, squaredGradient: Double) -> Bool
+    {
+        value.isFinite && value <= start - 1e-4 * rate * squaredGradient
     }
 
     /// The loss (penalty included) and gradient at `weights`, summed or mean as configured:

@@ -151,6 +151,17 @@ struct TrainerTests {
         #expect(halved > 0, "some epoch had to halve the doubled rate")
     }
 
+    /// The rule --alpha auto accepts a rate by: a decrease of at least 1e-4 x rate x |g|^2,
+    /// not merely any decrease, and never a loss that is not finite.
+    @Test func sufficientDecreaseIsArmijos() {
+        #expect(Trainer<Double>.sufficientDecrease(from: 1, to: 0.9998, rate: 1, squaredGradient: 1))
+        #expect(!Trainer<Double>.sufficientDecrease(from: 1, to: 0.99995, rate: 1, squaredGradient: 1))
+        #expect(!Trainer<Double>.sufficientDecrease(from: 1, to: 0.99999, rate: 2, squaredGradient: 0.75))
+        #expect(Trainer<Double>.sufficientDecrease(from: 1, to: 0.5, rate: 2, squaredGradient: 0.75))
+        #expect(!Trainer<Double>.sufficientDecrease(from: 1, to: .nan, rate: 1, squaredGradient: 1))
+        #expect(!Trainer<Double>.sufficientDecrease(from: .infinity, to: .infinity, rate: 1, squaredGradient: 0))
+    }
+
     func accuracy(loss: Loss, centers: Int) throws -> Double {
         var c = RunConfiguration()
         // Seed 8 draws 3 and 5 centers that do not overlap at std 1.0 (seed 1's 5 centers do,

@@ -57,18 +57,22 @@ struct SolverTests {
         }
     }
 
-    /// --alpha auto's backtracking: the same bits for every thread count.
-    @Test(arguments: [Precision.float64, .float32])
-    func autoRateBitIdenticalAcrossThreads(_ precision: Precision) {
+    /// Trains `configure`'s softmax model on 3 blobs at 1 thread and at every other count of
+    /// ``threadCounts``, in `precision`, and expects the same loss curve, rates and weights.
+    func expectSameBitsOverThreads(
+        _ precision: Precision, features: Int, std: Double, seed: UInt64, zeroStart: Bool = false,
+        check: @escaping ([Double]) -> Void = { _ in }, _ configure: (inout TrainingConfiguration) -> Void
+    ) {
+        var t = TrainingConfiguration()
+        t.loss = .crossEntropy
+        configure(&t)
+        let (x, y) = blobRows(samples: 9 * 1024 + 333, features: features, centers: 3, std: std, seed: seed)
         func run<T: KernelScalar>(_ type: T.Type) {
             func train(_ threads: Int) -> [UInt64] {
-                let (x, y) = blobRows(samples: 9 * 1024 + 333, features: 3, centers: 3, std: 4.0, seed: 11)
-                var t = TrainingConfiguration()
-                t.loss = .crossEntropy
-                t.autoAlpha = true
-                t.l2 = 0.001
-                t.epochs = 12
-                let r = trainLibrary(makeDataset(x, y, classes: 3, threads: threads, as: T.self), t, threads: threads)
+                let r = trainLibrary(
+                    makeDataset(x, y, classes: 3, threads: threads, as: T.self), t, threads: threads,
+                    initial: zeroStart ? [T](repeating: 0, count: 3 * (features + 1)) : nil)
+                check(r.weights.map { Double($0) })
                 return r.history.map(\.loss.bitPattern) + r.history.map(\.learningRate.bitPattern) + bits(r.weights)
             }
             let serial = train(1)
@@ -79,30 +83,28 @@ struct SolverTests {
         precision == .float64 ? run(Double.self) : run(Float.self)
     }
 
+    /// --alpha auto's backtracking: the same bits for every thread count.
+    @Test(arguments: [Precision.float64, .float32])
+    func autoRateBitIdenticalAcrossThreads(_ precision: Precision) {
+        expectSameBitsOverThreads(precision, features: 3, std: 4, seed: 11) { t in
+            t.autoAlpha = true
+            t.l2 = 0.001
+            t.epochs = 12
+        }
+    }
+
     /// OWL-QN (--l1) with its orthant projections: the same bits for every thread count.
     @Test(arguments: [Precision.float64, .float32])
     func orthantWiseBitIdenticalAcrossThreads(_ precision: Precision) {
-        func run<T: KernelScalar>(_ type: T.Type) {
-            func train(_ threads: Int) -> [UInt64] {
-                let (x, y) = blobRows(samples: 9 * 1024 + 333, features: 6, centers: 3, std: 6.0, seed: 12)
-                var t = TrainingConfiguration()
-                t.loss = .crossEntropy
-                t.solver = .lbfgs
-                t.l1 = 0.05  // zeroes about half the weights
-                t.tolerance = 0
-                t.epochs = 20
-                let r = trainLibrary(
-                    makeDataset(x, y, classes: 3, threads: threads, as: T.self), t, threads: threads,
-                    initial: [T](repeating: 0, count: 21))
-                #expect(r.weights.contains(0), "L1 zeroed some weights")
-                return r.history.map(\.loss.bitPattern) + r.history.map(\.learningRate.bitPattern) + bits(r.weights)
-            }
-            let serial = train(1)
-            for threads in SolverTests.threadCounts.dropFirst() {
-                #expect(train(threads) == serial, "\(T.precisionName), \(threads) threads")
-            }
+        expectSameBitsOverThreads(
+            precision, features: 6, std: 6, seed: 12, zeroStart: true,
+            check: { #expect($0.contains(0), "L1 zeroed some weights") }
+        ) { t in
+            t.solver = .lbfgs
+            t.l1 = 0.05  // zeroes about half the weights
+            t.tolerance = 0
+            t.epochs = 20
         }
-        precision == .float64 ? run(Double.self) : run(Float.self)
     }
 
     @Test func float64LBFGSBitIdenticalAcrossThreadsAndPlacement() { check(Double.self) }

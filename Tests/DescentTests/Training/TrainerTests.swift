@@ -39,24 +39,35 @@ struct TrainerTests {
     /// plain reference writes it out, for a model of 3 outputs (biases at 3 places).
     @Test(arguments: [GradientReduction.sum, .mean])
     func l2PenaltyFollowsThePlainReference(_ reduction: GradientReduction) {
-        let (x, y) = blobRows(samples: 1500, features: 3, centers: 3, std: 3, seed: 4)
-        let dataset = makeDataset(x, y, classes: 3, threads: 2, as: Double.self)
-        var t = TrainingConfiguration()
-        t.loss = .crossEntropy
-        t.gradient = reduction
-        t.alpha = reduction == .mean ? 0.5 : 0.0005
-        t.l2 = 0.2
-        t.epochs = 12
-        let initial = Trainer<Double>.initialWeights(count: 12, seed: 3)
-        let result = trainLibrary(dataset, t, threads: 2, initial: initial)
-        let reference = PlainReference.train(t, dataset: dataset, initial: initial, epochs: 12)
-        #expect(worstRelativeDifference(result.history.map(\.loss), reference.losses) <= 1e-10)
-        #expect(worstRelativeDifference(result.weights, reference.weights, floor: 1) <= 1e-10)
+        let (result, dataset, t, initial) = trainAgainstThePlainReference(samples: 1500, threads: 2) { t in
+            t.gradient = reduction
+            t.alpha = reduction == .mean ? 0.5 : 0.0005
+            t.l2 = 0.2
+            t.epochs = 12
+        }
         // The biases are not penalised: without data pulling them, a penalised bias would shrink.
         var unpenalised = t
         unpenalised.l2 = nil
         let free = trainLibrary(dataset, unpenalised, threads: 2, initial: initial)
         #expect(result.history[0].loss > free.history[0].loss, "the penalty is part of the reported loss")
+    }
+
+    /// Softmax on 3 blobs of 3 features, configured by `configure`, trained from the seed's
+    /// weights and by the plain reference: losses and weights within 1e-10.
+    func trainAgainstThePlainReference(
+        samples: Int, threads: Int, _ configure: (inout TrainingConfiguration) -> Void
+    ) -> (TrainingResult<Double>, Dataset<Double>, TrainingConfiguration, [Double]) {
+        let (x, y) = blobRows(samples: samples, features: 3, centers: 3, std: 3, seed: 4)
+        let dataset = makeDataset(x, y, classes: 3, threads: threads, as: Double.self)
+        var t = TrainingConfiguration()
+        t.loss = .crossEntropy
+        configure(&t)
+        let initial = Trainer<Double>.initialWeights(count: 12, seed: 3)
+        let result = trainLibrary(dataset, t, threads: threads, initial: initial)
+        let reference = PlainReference.train(t, dataset: dataset, initial: initial, epochs: t.epochs)
+        #expect(worstRelativeDifference(result.history.map(\.loss), reference.losses) <= 1e-10)
+        #expect(worstRelativeDifference(result.weights, reference.weights, floor: 1) <= 1e-10)
+        return (result, dataset, t, initial)
     }
 
     /// --tol with gradient descent: the run stops at the first epoch that ends a run of
@@ -95,24 +106,17 @@ struct TrainerTests {
     /// plain reference's, which writes the backtracking out row by row.
     @Test(arguments: [GradientReduction.sum, .mean])
     func autoRateDescendsAndFollowsThePlainReference(_ reduction: GradientReduction) {
-        let (x, y) = blobRows(samples: 2500, features: 3, centers: 3, std: 3, seed: 4)
-        let dataset = makeDataset(x, y, classes: 3, threads: 3, as: Double.self)
-        var t = TrainingConfiguration()
-        t.loss = .crossEntropy
-        t.gradient = reduction
-        t.autoAlpha = true
-        t.l2 = 0.01
-        t.epochs = 15
-        let initial = Trainer<Double>.initialWeights(count: 12, seed: 3)
-        let result = trainLibrary(dataset, t, threads: 3, initial: initial)
+        let (result, _, _, _) = trainAgainstThePlainReference(samples: 2500, threads: 3) { t in
+            t.gradient = reduction
+            t.autoAlpha = true
+            t.l2 = 0.01
+            t.epochs = 15
+        }
         #expect(result.history.count == 15)
         for (a, b) in zip(result.history, result.history.dropFirst()) {
             #expect(b.loss < a.loss, "epoch \(b.epoch): \(b.loss) after \(a.loss)")
         }
         #expect(Set(result.history.map(\.learningRate)).count > 2, "the rate adapts")
-        let reference = PlainReference.train(t, dataset: dataset, initial: initial, epochs: 15)
-        #expect(worstRelativeDifference(result.history.map(\.loss), reference.losses) <= 1e-10)
-        #expect(worstRelativeDifference(result.weights, reference.weights, floor: 1) <= 1e-10)
     }
 
     /// Every epoch of --alpha auto meets Armijo's condition at the rate it reports:

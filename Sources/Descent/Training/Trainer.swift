@@ -103,7 +103,7 @@ public struct TrainingState<T: KernelScalar>: Sendable, Equatable {
     public var bestWeights: [T]
     public var bestEpoch: Int
     public var sinceImprovement: Int
-    /// L-BFGS: its point and history (``LBFGS/savedState``); `--alpha auto`: the last accepted
+    /// L-BFGS: its point and history (`LBFGS.savedState`); `--alpha auto`: the last accepted
     /// rate; empty otherwise.
     public var solverState: [Double]
 

@@ -134,8 +134,7 @@ struct TrainCommand: ParsableCommand {
         let epochsHere = epochsRun - result.resumedEpochs
         let t = result.trainingConfiguration
         let lbfgs = t.resolvedSolver == .lbfgs
-        // L-BFGS and --alpha auto evaluate the loss more than once a step.
-        let searched = lbfgs || (t.autoAlpha && t.optimizer == .gd)
+        let searched = t.searchesEachStep
         let passes = searched ? result.training.passes : epochsHere
         let rate = result.trainSeconds > 0 ? Double(result.data.train.rowCount * passes) / result.trainSeconds : 0
         let steps = lbfgs ? "\(epochsHere) iteration\(epochsHere == 1 ? "" : "s")" : "\(epochsHere) epochs"

@@ -143,6 +143,10 @@ public struct TrainingConfiguration: Sendable, Equatable {
         }
     }
 
+    /// Whether a step may evaluate the loss more than once (L-BFGS's line search, `--alpha
+    /// auto`'s backtracking): then rows a second count passes over the data, not epochs.
+    public var searchesEachStep: Bool { resolvedSolver == .lbfgs || (autoAlpha && optimizer == .gd) }
+
     /// The solver this configuration uses.
     public var resolvedSolver: Solver { optimizer == .sgd ? .gd : solver ?? .gd }
 

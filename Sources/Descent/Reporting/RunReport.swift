@@ -76,15 +76,11 @@ package enum RunReport {
             let tolerance = training.tolerance ?? TrainingConfiguration.defaultTolerance
             o["solver"] = "lbfgs"
             o["iterations"] = .init(epochs)
-            o["passes"] = .init(result.training.passes)
-            o["rows-per-second"] = .init(
-                result.trainSeconds > 0
-                    ? Double(result.data.train.rowCount * result.training.passes) / result.trainSeconds : 0)
             o["tol"] = .init(tolerance)
             o["gradient-max"] = .init(result.training.gradientMaximum ?? 0)
             if case .converged = result.training.stopReason { o["converged"] = true } else { o["converged"] = false }
         }
-        if training.autoAlpha && training.optimizer == .gd {
+        if training.searchesEachStep {
             o["passes"] = .init(result.training.passes)
             o["rows-per-second"] = .init(
                 result.trainSeconds > 0

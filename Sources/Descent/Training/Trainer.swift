@@ -255,18 +255,18 @@ public final class Trainer<T: KernelScalar> {
             var loss: Double
             var shuffleSeconds = 0.0
             var averageSeconds = 0.0
-            var lbfgsOutcome = LBFGS.Outcome.progressed
+            var searchOutcome = LBFGS.Outcome.progressed
             if var solver = lbfgs {
                 let step = solver.iterate(lbfgsObjective())
                 lbfgs = solver
                 for i in 0..<parameterCount { weights[i] = T(solver.x[i]) }
-                (loss, rate, lbfgsOutcome) = (step.value, step.stepLength, step.outcome)
+                (loss, rate, searchOutcome) = (step.value, step.stepLength, step.outcome)
                 passes += step.evaluations
             } else if var state = autoRate {
                 let stalled: Bool
                 (loss, rate, stalled) = epochAutoRate(weights: &weights, state: &state, passes: &passes)
                 autoRate = state
-                if stalled { lbfgsOutcome = .lineSearchFailed }
+                if stalled { searchOutcome = .lineSearchFailed }
             } else if let sgd {
                 (loss, shuffleSeconds, averageSeconds) = sgd.run(epoch: epoch, rate: T(rate))
                 weights = sgd.weights
@@ -308,7 +308,7 @@ public final class Trainer<T: KernelScalar> {
                     bestEpoch = epoch + 1
                 }
             }
-            switch lbfgsOutcome {
+            switch searchOutcome {
             case .progressed: break
             case .gradientWithinTolerance, .decreaseBelowPrecision: stop = .converged(iterations: epoch + 1)
             case .lineSearchFailed: stop = .lineSearchFailed(iteration: epoch + 1)
@@ -334,16 +334,11 @@ public final class Trainer<T: KernelScalar> {
                         solverState: lbfgs?.savedState ?? autoRate.map { [$0.rate] } ?? []))
             }
         }
-        if validation != nil, bestEpoch > 0, stop != .diverged(epoch: epochsRun) {
-            return TrainingResult(
-                weights: bestWeights, history: history, stopReason: stop, keptEpoch: bestEpoch,
-                epochsRun: epochsRun, lastRecord: lastRecord, passes: passes,
-                gradientMaximum: lbfgs.map { LBFGS.maximumMagnitude($0.gradient) }, bestLoss: best,
-                epochsSinceImprovement: sinceImprovement)
-        }
+        // With validation data the best epoch's weights are kept (not after a divergence).
+        let keepBest = validation != nil && bestEpoch > 0 && stop != .diverged(epoch: epochsRun)
         return TrainingResult(
-            weights: weights, history: history, stopReason: stop, keptEpoch: epochsRun,
-            epochsRun: epochsRun, lastRecord: lastRecord, passes: passes,
+            weights: keepBest ? bestWeights : weights, history: history, stopReason: stop,
+            keptEpoch: keepBest ? bestEpoch : epochsRun, epochsRun: epochsRun, lastRecord: lastRecord, passes: passes,
             gradientMaximum: lbfgs.map { LBFGS.maximumMagnitude($0.gradient) }, bestLoss: best,
             epochsSinceImprovement: sinceImprovement)
     }

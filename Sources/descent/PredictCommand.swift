@@ -100,7 +100,8 @@ struct PredictCommand: ParsableCommand {
         )
         guard let report = run.report else { return }
         let text =
-            report.rendered() + "[INFO] confusion matrix (rows: true class, columns: predicted):\n"
+            report.rendered() + (run.probabilityMetrics.map { "[INFO] \($0.rendered)\n" } ?? "")
+            + "[INFO] confusion matrix (rows: true class, columns: predicted):\n"
             + report.renderedConfusionMatrix()
         if output == nil { note(text) } else { print(text, terminator: "") }
     }

@@ -129,6 +129,7 @@ struct TrainCommand: ParsableCommand {
         print("[INFO] evaluating...")
         guard let report = result.report else { return }
         print(report.rendered(), terminator: "")
+        if let figures = result.probabilityMetrics { print("[INFO] \(figures.rendered)") }
         print("[INFO] confusion matrix (rows: true class, columns: predicted):")
         print(report.renderedConfusionMatrix(), terminator: "")
         let epochsHere = epochsRun - result.resumedEpochs

@@ -71,6 +71,28 @@ struct PredictCommandTests {
             print('ok', rel)
             """, in: dir)
         #expect(check.status == 0 && check.stdout.hasPrefix("ok"), "\(check.stdout)\(check.stderr)")
+        if let reason = Python.unavailable(["sklearn"]) {
+            print("skipping the scikit-learn metrics comparison: \(reason)")
+            return
+        }
+        // train's metrics.json test log loss and ROC AUC are scikit-learn's log_loss and
+        // roc_auc_score of the probabilities predict writes.
+        let metrics = try Python.run(
+            """
+            import json, numpy as np
+            from sklearn.metrics import log_loss, roc_auc_score
+            m = json.load(open('out/metrics.json')); classes = json.load(open('out/model.json'))['classes']
+            data = np.genfromtxt('test.csv', delimiter=',', names=True, dtype=None, encoding='utf-8')
+            y = np.array([classes.index(str(v)) for v in data['label']])
+            got = np.genfromtxt('p.csv', delimiter=',', skip_header=1, dtype=None, encoding='utf-8')
+            Q = np.array([[float(v) for v in list(r)[1:]] for r in got])
+            ll = log_loss(y, Q, labels=list(range(len(classes))))
+            auc = roc_auc_score(y, Q[:, 1]) if len(classes) == 2 else roc_auc_score(y, Q, multi_class='ovr')
+            assert abs(ll - m['test-log-loss']) <= 1e-9 * ll, (ll, m['test-log-loss'])
+            assert abs(auc - m['roc-auc']) <= 1e-12, (auc, m['roc-auc'])
+            print('ok', ll, auc)
+            """, in: dir)
+        #expect(metrics.status == 0 && metrics.stdout.hasPrefix("ok"), "\(metrics.stdout)\(metrics.stderr)")
     }
 
     /// Many chunks, no probabilities, no labels: one line per row, the same for any thread count.

@@ -80,6 +80,18 @@ struct ScikitLearnAgreementTests {
             for j in weights[k].indices { largest = max(largest, abs(weights[k][j] - want[k][j])) }
         }
         #expect(largest <= 1e-4, "\(name): the largest coefficient difference from scikit-learn is \(largest)")
+        // The test figures of metrics.json against scikit-learn's log_loss and roc_auc_score
+        // of its own model's predict_proba (references written before they were added have none).
+        if let theirLoss = reference["test_log_loss"] as? Double, let theirAUC = reference["test_roc_auc"] as? Double {
+            let metrics =
+                try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output + "/metrics.json")))
+                as! [String: Any]
+            let ourLoss = try #require(metrics["test-log-loss"] as? Double)
+            let ourAUC = try #require(metrics["roc-auc"] as? Double)
+            #expect(
+                abs(ourLoss - theirLoss) <= 1e-4 * theirLoss, "\(name): test log loss \(ourLoss), scikit-learn's \(theirLoss)")
+            #expect(abs(ourAUC - theirAUC) <= 1e-3, "\(name): ROC AUC \(ourAUC), scikit-learn's \(theirAUC)")
+        }
         // The last line of loss.csv is the objective at the final weights.
         let lines = try String(contentsOfFile: output + "/loss.csv", encoding: .utf8).split(separator: "\n")
         let objective = try #require(Double(lines.last!.split(separator: ",")[1]))

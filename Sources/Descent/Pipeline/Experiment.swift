@@ -143,15 +143,18 @@ public enum Experiment {
             onEpoch: onEpoch, onCheckpoint: onCheckpoint)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         var report: ClassificationReport?
+        var probabilityMetrics: ProbabilityMetrics?
         if case .diverged = result.stopReason {
         } else {
             report = ClassificationReport(
                 confusion: ConfusionMatrix.of(data.test, weights: result.weights, loss: loss, executor: executor),
                 labels: data.classes.names)
+            probabilityMetrics = ProbabilityMetrics.of(
+                data.test, weights: result.weights, loss: loss, executor: executor)
         }
         return ExperimentResult(
             data: data, loss: loss, outputs: outputs, training: result, initialWeights: initial,
-            trainingConfiguration: training, report: report,
+            trainingConfiguration: training, report: report, probabilityMetrics: probabilityMetrics,
             prepareSeconds: prepareSeconds, trainSeconds: seconds, resumedEpochs: resume?.epoch ?? 0)
     }
 }

@@ -13,6 +13,8 @@ package struct PredictionRun<T: KernelScalar> {
     package var predictions: Predictions<T>
     /// The classification report, when the rows have labels.
     package var report: ClassificationReport?
+    /// Log loss and ROC AUC, when the rows have labels and the model probabilities.
+    package var probabilityMetrics: ProbabilityMetrics?
     package var threads: Int
     package var loadSeconds: Double
     package var predictSeconds: Double
@@ -67,6 +69,8 @@ package struct PredictionRun<T: KernelScalar> {
         if file.labelName != nil {
             let confusion = ConfusionMatrix.of(dataset, weights: weights, loss: model.loss, executor: executor)
             report = ClassificationReport(confusion: confusion, labels: model.classes.names)
+            probabilityMetrics = ProbabilityMetrics.of(
+                dataset, weights: weights, loss: model.loss, executor: executor)
         }
         let predicted = DispatchTime.now().uptimeNanoseconds
         self.model = model

@@ -10,6 +10,9 @@ public struct ExperimentResult<T: KernelScalar>: Sendable {
     public var trainingConfiguration: TrainingConfiguration
     /// Test-set report (nil when training diverged).
     public var report: ClassificationReport?
+    /// Test log loss and ROC AUC (nil for hinge models, which give no probabilities, and
+    /// when training diverged).
+    public var probabilityMetrics: ProbabilityMetrics? = nil
     public var prepareSeconds: Double
     /// Seconds of training in this process (a resumed run's earlier epochs not counted).
     public var trainSeconds: Double

@@ -92,6 +92,10 @@ package enum RunReport {
             o["test"] = report.json
             o["accuracy"] = .init(report.accuracy)
         }
+        if let figures = result.probabilityMetrics {
+            o["test-log-loss"] = .init(figures.logLoss)
+            o["roc-auc"] = figures.rocAUC.map { JSONValue($0) } ?? .null
+        }
         return .object(o)
     }
 

@@ -1,6 +1,6 @@
 """Writes NAME_train.csv, NAME_test.csv and NAME_reference.json for ScikitLearnAgreementTests:
 a dataset of scikit-learn's split 75/25 (random_state 0), and LogisticRegression(solver="lbfgs")'s
-coefficients and objective on the training rows standardized as descent standardizes them
+coefficients, objective and test log loss and ROC AUC on the rows standardized as descent standardizes them
 (StandardScaler, population standard deviation), at penalty L: C = 1 / (n L).
 
 With a fourth argument `l1`: LogisticRegression(penalty="l1", solver="saga"), which leaves the
@@ -18,6 +18,7 @@ import warnings
 import numpy as np
 from sklearn import datasets
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import log_loss, roc_auc_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
@@ -33,7 +34,8 @@ header = ",".join(f"f{j}" for j in range(X.shape[1])) + ",label"
 for part, (A, b) in {"train": (Xtr, ytr), "test": (Xte, yte)}.items():
     np.savetxt(f"{folder}/{name}_{part}.csv", np.column_stack([A, b]), delimiter=",", header=header,
                comments="", fmt=["%.17g"] * A.shape[1] + ["%d"])
-Z = StandardScaler().fit(Xtr).transform(Xtr)
+scaler = StandardScaler().fit(Xtr)
+Z = scaler.transform(Xtr)
 n = len(ytr)
 warnings.filterwarnings("ignore")  # scikit-learn 1.8+ deprecates penalty= in favour of l1_ratio=
 if penalty == "l1":
@@ -53,5 +55,10 @@ if penalty == "l1":
 else:
     objective = losses.mean() + strength / 2 * (W[:, :-1] ** 2).sum()
 suffix = "_l1" if penalty == "l1" else ""
-json.dump({"weights": W.tolist(), "objective": float(objective), "iterations": int(model.n_iter_.max())},
+# The model's test figures, as descent's metrics.json reports them: log loss and ROC AUC
+# (binary: of p(class 1); more classes: one-vs-rest, macro).
+proba = model.predict_proba(scaler.transform(Xte))
+auc = roc_auc_score(yte, proba[:, 1]) if proba.shape[1] == 2 else roc_auc_score(yte, proba, multi_class="ovr")
+json.dump({"weights": W.tolist(), "objective": float(objective), "iterations": int(model.n_iter_.max()),
+           "test_log_loss": float(log_loss(yte, proba)), "test_roc_auc": float(auc)},
           open(f"{folder}/{name}{suffix}_reference.json", "w"))

@@ -6,6 +6,7 @@ extension Loss: ExpressibleByArgument {}
 extension GradientReduction: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {}
 extension Solver: ExpressibleByArgument {}
+extension ClassWeight: ExpressibleByArgument {}
 extension ScheduleKind: ExpressibleByArgument {}
 extension Precision: ExpressibleByArgument {}
 extension L2Penalty: ExpressibleByArgument {
@@ -65,6 +66,17 @@ struct RunOptions: ParsableArguments {
             "Label column, by header name or 0-based index (negative counts from the end: -1 is the last). Default: the last."
     )
     var labelColumn: String?
+    @Option(
+        parsing: .unconditional,
+        help:
+            "Column of per-row weights (header name or 0-based index; finite, >= 0): each row's loss and gradient are multiplied by it. Not a feature. Full batch (gd, lbfgs)."
+    )
+    var weightColumn: String?
+    @Option(
+        help:
+            "balanced: a row of class c weighs n / (k n_c), as scikit-learn's class_weight=\"balanced\" (times its --weight-column weight). Full batch (gd, lbfgs)."
+    )
+    var classWeight: ClassWeight?
     @Flag(
         name: .long, inversion: .prefixedNo,
         help: "Scale CSV features by the training set's mean and standard deviation.")

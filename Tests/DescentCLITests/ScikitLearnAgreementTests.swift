@@ -21,6 +21,23 @@ struct ScikitLearnAgreementTests {
         ("breast_cancer", "l1"),
     ])
     func lbfgsReachesScikitLearnsModel(_ name: String, _ penalty: String) throws {
+        try agree(name, penalty, weights: "none")
+    }
+
+    /// Row weights as scikit-learn means them: `--class-weight balanced` is
+    /// `class_weight="balanced"`, `--weight-column w` is `fit(sample_weight=w)`, and both
+    /// together weigh the classes by their total sample weight, as scikit-learn 1.6+ does;
+    /// the same C = 1 / (n L) for all of them.
+    @Test(arguments: [
+        ("breast_cancer", "l2", "balanced"), ("breast_cancer", "l2", "sample"), ("wine", "l2", "both"),
+        ("digits", "l2", "balanced"), ("sparse", "l1", "both"),
+    ])
+    func weightedRowsReachScikitLearnsModel(_ name: String, _ penalty: String, _ weights: String) throws {
+        try agree(name, penalty, weights: weights)
+    }
+
+    func agree(_ name: String, _ penalty: String, weights mode: String) throws {
+        let tag = mode == "none" ? name : "\(name)_\(mode)"
         let folder: URL
         if Python.unavailable(["numpy", "sklearn"]) == nil {
             folder = CLI.temporaryDirectory()
@@ -28,28 +45,32 @@ struct ScikitLearnAgreementTests {
                 URL(fileURLWithPath: "/usr/bin/env"),
                 [
                     "python3", Self.fixtures.appendingPathComponent("make-lbfgs-reference.py").path, name,
-                    "\(Self.strength)", folder.path, penalty,
+                    "\(Self.strength)", folder.path, penalty, mode,
                 ])
             try #require(made.status == 0, "\(made.stderr)")
         } else {
             // Without scikit-learn: the checked-in iris reference only.
-            guard name == "iris" else { return }
+            guard name == "iris" && mode == "none" else { return }
             folder = Self.fixtures
         }
         let reference =
             try JSONSerialization.jsonObject(
                 with: Data(
-                    contentsOf: folder.appendingPathComponent("\(name)\(penalty == "l1" ? "_l1" : "")_reference.json")))
+                    contentsOf: folder.appendingPathComponent("\(tag)\(penalty == "l1" ? "_l1" : "")_reference.json")))
             as! [String: Any]
         let expected = reference["weights"] as! [[Double]]
         let output = CLI.temporaryDirectory().appendingPathComponent("run").path
         let binary = expected.count == 1
-        let result = try CLI.run([
-            "train", "--train", folder.appendingPathComponent("\(name)_train.csv").path,
-            "--test", folder.appendingPathComponent("\(name)_test.csv").path, "--standardize",
-            "--loss", binary ? "log-loss" : "cross-entropy", "--solver", "lbfgs", "--\(penalty)", "\(Self.strength)",
-            "--max-iter", "1000", "--threads", "3", "--output", output,
-        ])
+        let weighting =
+            (mode == "balanced" || mode == "both" ? ["--class-weight", "balanced"] : [])
+            + (mode == "sample" || mode == "both" ? ["--weight-column", "w"] : [])
+        let result = try CLI.run(
+            [
+                "train", "--train", folder.appendingPathComponent("\(tag)_train.csv").path,
+                "--test", folder.appendingPathComponent("\(tag)_test.csv").path, "--standardize",
+                "--loss", binary ? "log-loss" : "cross-entropy", "--solver", "lbfgs", "--\(penalty)",
+                "\(Self.strength)", "--max-iter", "1000", "--threads", "3", "--output", output,
+            ] + weighting)
         try #require(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("[INFO] stopped: converged in "), "\(result.stdout)")
         let model =
@@ -72,14 +93,14 @@ struct ScikitLearnAgreementTests {
         if penalty == "l1" {
             let zeros = weights.map { $0.dropLast().map { $0 == 0 } }
             let theirZeros = want.map { $0.dropLast().map { $0 == 0 } }
-            #expect(zeros == theirZeros, "\(name): the zero coefficients differ from scikit-learn's")
-            #expect(zeros.joined().contains(true), "\(name): L1 made some coefficients exactly zero")
+            #expect(zeros == theirZeros, "\(tag): the zero coefficients differ from scikit-learn's")
+            #expect(zeros.joined().contains(true), "\(tag): L1 made some coefficients exactly zero")
         }
         var largest = 0.0
         for k in weights.indices {
             for j in weights[k].indices { largest = max(largest, abs(weights[k][j] - want[k][j])) }
         }
-        #expect(largest <= 1e-4, "\(name): the largest coefficient difference from scikit-learn is \(largest)")
+        #expect(largest <= 1e-4, "\(tag): the largest coefficient difference from scikit-learn is \(largest)")
         // The test figures of metrics.json against scikit-learn's log_loss and roc_auc_score
         // of its own model's predict_proba (references written before they were added have none).
         if let theirLoss = reference["test_log_loss"] as? Double, let theirAUC = reference["test_roc_auc"] as? Double {
@@ -89,8 +110,8 @@ struct ScikitLearnAgreementTests {
             let ourLoss = try #require(metrics["test-log-loss"] as? Double)
             let ourAUC = try #require(metrics["roc-auc"] as? Double)
             #expect(
-                abs(ourLoss - theirLoss) <= 1e-4 * theirLoss, "\(name): test log loss \(ourLoss), scikit-learn's \(theirLoss)")
-            #expect(abs(ourAUC - theirAUC) <= 1e-3, "\(name): ROC AUC \(ourAUC), scikit-learn's \(theirAUC)")
+                abs(ourLoss - theirLoss) <= 1e-4 * theirLoss, "\(tag): test log loss \(ourLoss), scikit-learn's \(theirLoss)")
+            #expect(abs(ourAUC - theirAUC) <= 1e-3, "\(tag): ROC AUC \(ourAUC), scikit-learn's \(theirAUC)")
         }
         // The last line of loss.csv is the objective at the final weights.
         let lines = try String(contentsOfFile: output + "/loss.csv", encoding: .utf8).split(separator: "\n")
@@ -98,6 +119,6 @@ struct ScikitLearnAgreementTests {
         let theirs = reference["objective"] as! Double
         #expect(
             abs(objective - theirs) <= 1e-6 * abs(theirs),
-            "\(name): objective \(objective), scikit-learn's \(theirs) (relative \((objective - theirs) / theirs))")
+            "\(tag): objective \(objective), scikit-learn's \(theirs) (relative \((objective - theirs) / theirs))")
     }
 }

@@ -260,6 +260,11 @@ struct TrainCommandTests {
             (["train", "--alpha", "auto", "--momentum", "0.9"], "cannot combine with --momentum"),
             (["train", "--sync-every", "4"], "--sync-every needs --optimizer sgd"),
             (
+                ["train", "--optimizer", "sgd", "--class-weight", "balanced"],
+                "--class-weight works with full-batch training"
+            ),
+            (["train", "--weight-column", "w"], "--weight-column names a column of --train; generated blobs have none"),
+            (
                 [
                     "train", "--optimizer", "sgd", "--samples", "100", "--workers", "10", "--batch-size", "8",
                     "--drop-last",
@@ -301,6 +306,46 @@ struct TrainCommandTests {
     func badInputFailsCleanly(_ index: Int) throws {
         let (arguments, message) = Self.badInputs[index]
         try expectRefusedBeforeTheRun(arguments, message)
+    }
+
+    /// A weight column that cannot weigh rows is refused with exit 2, naming the flag, the
+    /// file or the rule: a negative weight, a non-finite one, all zeros, a column that is
+    /// not there, the label column itself, an .npz archive (X and y only), and SGD.
+    @Test func badWeightColumnsAreRefused() throws {
+        let dir = CLI.temporaryDirectory()
+        func csv(_ weights: [String]) -> String {
+            CLI.write(
+                "a,b,w,label\n" + weights.enumerated().map { "\($0.offset % 5),\($0.offset % 3),\($0.element),\($0.offset % 2)" }
+                    .joined(separator: "\n") + "\n", to: "\(UUID().uuidString).csv", in: dir)
+        }
+        let fine = [String](repeating: "1.5", count: 40)
+        let cases: [([String], String)] = [
+            (["--train", csv(fine.enumerated().map { $0.offset == 17 ? "-2" : $0.element }), "--weight-column", "w", "--test-fraction", "0.01", "--seed", "1"],
+             "row of the training set has a negative or non-finite weight (for example -2.0)"),
+            (["--train", csv(fine.enumerated().map { $0.offset == 3 ? "nan" : $0.element }), "--weight-column", "w"],
+             "column 'w' holds 'nan'; NaN and infinite values are not allowed"),
+            (["--train", csv([String](repeating: "0", count: 40)), "--weight-column", "w"],
+             "every training row weighs 0"),
+            (["--train", csv(fine), "--weight-column", "weight"], "no column named 'weight' for --weight-column"),
+            (["--train", csv(fine), "--weight-column", "label", "--label-column", "label"],
+             "--weight-column and --label-column are both 'label'"),
+            (["--train", csv(fine), "--weight-column", "3"], "--weight-column '3' is the label column"),
+            (["--train", csv(fine), "--weight-column", "w", "--optimizer", "sgd"], "SGD does not weigh rows yet"),
+        ]
+        for (flags, message) in cases {
+            let result = try CLI.run(["train"] + flags)
+            #expect(result.status == 2, "\(flags): exit \(result.status)\n\(result.stderr)")
+            #expect(result.stderr.contains(message), "\(flags): \(result.stderr)")
+            #expect(!result.stderr.contains("Fatal error"))
+        }
+        // An .npz holds X and y only.
+        let npz = dir.appendingPathComponent("rows.npz").path
+        try Data(Self.storedZip(name: "X.npy", contents: [0x93])).write(to: URL(fileURLWithPath: npz))
+        let refused = try CLI.run(["train", "--train", npz, "--weight-column", "w"])
+        #expect(refused.status == 2 && refused.stderr.contains("an .npz archive holds X and y only"), "\(refused.stderr)")
+        // The same file with good weights trains.
+        let weighted = try CLI.run(["train", "--train", csv(fine), "--weight-column", "w", "--solver", "lbfgs"])
+        #expect(weighted.status == 0, "\(weighted.stderr)")
     }
 
     /// A learning rate too large makes the loss cycle without diverging: the run says so, in

@@ -34,19 +34,20 @@ package func tutorialReference(x: [[Double]], y: [Double], weights initial: [Dou
     return (losses, w)
 }
 
-/// A dataset from plain arrays (rows of features, labels), for tests.
+/// A dataset from plain arrays (rows of features, labels, and optionally row weights), for tests.
 package func makeDataset<T: KernelScalar>(
     _ x: [[Double]], _ y: [Int], classes: Int = 2, chunkRows: Int = ChunkPlan.defaultChunkRows,
-    threads: Int = 1, policy: NUMAPolicy = .auto, as _: T.Type = T.self
+    threads: Int = 1, policy: NUMAPolicy = .auto, rowWeights: [Double]? = nil, as _: T.Type = T.self
 ) -> Dataset<T> {
     let d = x.first?.count ?? 1
     return Dataset<T>(
         rowCount: x.count, featureCount: d, classCount: classes, chunkRows: chunkRows, placement: policy,
-        executor: ShardedExecutor(threads: threads)
+        executor: ShardedExecutor(threads: threads), weighted: rowWeights != nil
     ) { rows, block, stride in
         for (local, row) in rows.enumerated() {
             for j in 0..<d { block[j * stride + local] = T(x[row][j]) }
             block[d * stride + local] = T(y[row])
+            if let rowWeights { block[(d + 1) * stride + local] = T(rowWeights[row]) }
         }
     }
 }

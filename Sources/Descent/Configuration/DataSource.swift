@@ -21,6 +21,14 @@ public struct DataSource: Sendable, Equatable {
     /// Seeds the blobs and the split.
     public var seed: UInt64
     public var placement: NUMAPolicy
+    /// How the training rows' classes weigh in the loss (nil: every class weighs 1).
+    public var classWeight: ClassWeight? = nil
+    /// The column of the files holding each row's weight (a header name or a 0-based index);
+    /// nil: every row weighs 1.
+    public var weightColumn: String? = nil
+
+    /// Whether the training rows carry weights.
+    public var weighted: Bool { classWeight != nil || weightColumn != nil }
 
     public init(
         origin: Origin, testFraction: Double = 0.5, validationFraction: Double = 0, standardize: Bool = false,
@@ -33,4 +41,11 @@ public struct DataSource: Sendable, Equatable {
         self.seed = seed
         self.placement = placement
     }
+}
+
+/// `--class-weight`: how much each class's rows weigh in the training loss.
+public enum ClassWeight: String, Sendable, CaseIterable {
+    /// scikit-learn's "balanced": a row of class c weighs n / (k * n_c), with n training
+    /// rows, k classes among them and n_c rows of class c; the weights sum to n.
+    case balanced
 }

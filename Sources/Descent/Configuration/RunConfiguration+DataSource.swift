@@ -5,8 +5,11 @@ extension RunConfiguration {
             trainFile.map { .files(train: $0, test: testFile, labelColumn: labelColumn) }
             ?? .blobs(
                 samples: samples, features: features, centers: centers, clusterStd: clusterStd, centerBox: centerBox)
-        return DataSource(
+        var source = DataSource(
             origin: origin, testFraction: testFraction, validationFraction: validationFraction,
             standardize: standardize, seed: training.seed, placement: numa)
+        source.classWeight = classWeight
+        source.weightColumn = weightColumn
+        return source
     }
 }

@@ -16,6 +16,8 @@ extension RunConfiguration {
         .optional("train", \.trainFile),
         .optional("test", \.testFile),
         .optional("label-column", \.labelColumn),
+        .optional("weight-column", \.weightColumn),
+        .optional("class-weight", \.classWeight),
         .value("standardize", \.standardize),
         .value("seed", \.training.seed),
         // Model and training

@@ -17,6 +17,10 @@ public struct RunConfiguration: Sendable, Equatable {
     public var trainFile: String?
     public var testFile: String?
     public var labelColumn: String?
+    /// `--class-weight` (nil: every class weighs 1).
+    public var classWeight: ClassWeight?
+    /// `--weight-column`: the files' column of row weights (nil: none).
+    public var weightColumn: String?
     public var standardize = false
     // Training (loss nil: squared-error for two classes, cross-entropy for more)
     public var loss: Loss?
@@ -267,6 +271,20 @@ public struct RunConfiguration: Sendable, Equatable {
             try fail(
                 "--l2 works with full-batch training (--optimizer gd, --solver gd or lbfgs) in this version; for SGD use --weight-decay"
             )
+        }
+        if classWeight != nil || weightColumn != nil {
+            let flag = weightColumn != nil ? "--weight-column" : "--class-weight"
+            if t.optimizer == .sgd {
+                try fail(
+                    "\(flag) works with full-batch training (--optimizer gd, --solver gd or lbfgs) in this version; SGD does not weigh rows yet"
+                )
+            }
+            if weightColumn != nil && trainFile == nil {
+                try fail("--weight-column names a column of --train; generated blobs have none (use --class-weight)")
+            }
+            if let w = weightColumn, let l = labelColumn, w == l {
+                try fail("--weight-column and --label-column are both '\(w)'; the weights need a column of their own")
+            }
         }
         if let p = t.patience, p < 1 { try fail("--patience must be at least 1 (got \(p))") }
         if let target = t.targetLoss, !target.isFinite {

@@ -170,6 +170,7 @@ extension SettingValue where Self: RawRepresentable & CaseIterable, RawValue == 
 
 extension Precision: SettingValue {}
 extension Loss: SettingValue {}
+extension ClassWeight: SettingValue {}
 extension GradientReduction: SettingValue {}
 extension OptimizerKind: SettingValue {}
 extension Solver: SettingValue {}

@@ -46,6 +46,7 @@ public enum DataPreparation {
                 source, train: trainPath, test: testPath, labelColumn: labelColumn,
                 executor: executor, topology: topology, ranks: ranks, everyTrainingRow: everyTrainingRow)
             data.ranks = ranks
+            try RowWeights.prepare(data, source: source, executor: executor)
             return data
         }
         guard case .blobs(let samples, let features, let centers, let clusterStd, let centerBox) = source.origin else {
@@ -61,7 +62,7 @@ public enum DataPreparation {
                     "data",
                     MemoryBudget.datasetBytes(
                         rows: heldRows(samples, ranks: everyTrainingRow ? nil : ranks) + 2 * ChunkPlan.defaultChunkRows,
-                        features: features, scalarBytes: MemoryLayout<T>.stride)),
+                        features: features + (source.weighted ? 1 : 0), scalarBytes: MemoryLayout<T>.stride)),
                 .init("blob centers", MemoryBudget.product(centers, features, 8)),
             ], hint: "use fewer --samples or --features, or --precision float32 (half the bytes)")
         let generator = BlobGenerator(
@@ -77,19 +78,27 @@ public enum DataPreparation {
         }
         try checkValidationLeavesTraining(split, validationFraction: source.validationFraction)
         let policy = source.placement
-        func blobs(rows: Int, ranks: RankGroup?, source: @escaping @Sendable (Int) -> SIMD8<UInt64>) -> Dataset<T> {
+        func blobs(
+            rows: Int, ranks: RankGroup?, weighted: Bool = false, source: @escaping @Sendable (Int) -> SIMD8<UInt64>
+        ) -> Dataset<T> {
             let d = generator.features
             return Dataset<T>(
                 rowCount: rows, featureCount: d, classCount: generator.centerCount, placement: policy,
-                topology: topology, executor: executor, ranks: ranks
+                topology: topology, executor: executor, ranks: ranks, weighted: weighted
             ) { range, block, stride in
                 generator.fill(count: range.count, rows: { source(range.lowerBound + $0) }, into: block, stride: stride)
             }
         }
-        let train = blobs(rows: split.trainCount, ranks: everyTrainingRow ? nil : ranks) { split.trainRows(from: $0) }
+        // Generated rows have no weight column; --class-weight gives the training and
+        // validation rows theirs (``RowWeights``).
+        let weighted = source.classWeight != nil
+        let train = blobs(rows: split.trainCount, ranks: everyTrainingRow ? nil : ranks, weighted: weighted) {
+            split.trainRows(from: $0)
+        }
         let validation =
             split.validationCount > 0
-            ? blobs(rows: split.validationCount, ranks: ranks) { split.validationRows(from: $0) } : nil
+            ? blobs(rows: split.validationCount, ranks: ranks, weighted: weighted) { split.validationRows(from: $0) }
+            : nil
         let test = blobs(rows: split.testCount, ranks: ranks) { split.testRows(from: $0) }
         let names = (0..<generator.features).map { "x\($0)" }
         try FiniteCheck.require(
@@ -99,11 +108,13 @@ public enum DataPreparation {
                 + " (feature '\(column)' holds \(value); \(FiniteCheck.rangeNote(T.self))); use a smaller --cluster-std or --center-box"
                 + (MemoryLayout<T>.size == 4 ? ", or --precision float64" : "")
         }
-        return PreparedData(
+        let data = PreparedData(
             train: train, test: test, validation: validation,
             featureNames: names,
             classes: LabelEncoding(indices: generator.centerCount), labelName: "label", standardization: nil,
             ranks: ranks)
+        try RowWeights.prepare(data, source: source, executor: executor)
+        return data
     }
 
     static func prepareFiles<T: KernelScalar>(
@@ -115,7 +126,7 @@ public enum DataPreparation {
         defer { trace.finish() }
         let trainFile = try RowFiles.open(
             path: trainPath, role: "--train", labelColumn: labelColumn.map { .named($0) } ?? .last,
-            executor: executor)
+            weightColumn: source.weightColumn.map { WeightColumnChoice($0) }, executor: executor)
         let d = trainFile.featureNames.count
         let trainLabel = trainFile.labelName ?? "label"
         var testFile: RowFile?
@@ -123,7 +134,7 @@ public enum DataPreparation {
             let file = try RowFiles.open(
                 path: testPath, role: "--test",
                 labelColumn: labelColumn.map { .named($0) } ?? .ifPresent(name: trainLabel, featureCount: d),
-                executor: executor)
+                weightColumn: source.weightColumn.map { WeightColumnChoice($0, optional: true) }, executor: executor)
             guard file.labelName != nil else {
                 throw DescentError.input(
                     "\(testPath): no label column '\(trainLabel)'; the test file needs the training file's columns")
@@ -151,19 +162,23 @@ public enum DataPreparation {
                         rows: heldRows(
                             trainFile.rowCount + (testFile?.rowCount ?? 0), ranks: everyTrainingRow ? nil : ranks)
                             + 2 * ChunkPlan.defaultChunkRows,
-                        features: d, scalarBytes: MemoryLayout<T>.stride))
+                        features: d + (source.weighted ? 1 : 0), scalarBytes: MemoryLayout<T>.stride))
             ], hint: "train on fewer rows or columns, or use --precision float32 (half the bytes)")
         let policy = source.placement
-        func empty(_ rows: Int, ranks: RankGroup? = ranks) -> Dataset<T> {
+        func empty(_ rows: Int, ranks: RankGroup? = ranks, weighted: Bool) -> Dataset<T> {
             // Zeroed on each shard's node; the readers then write every row in place.
             Dataset<T>(
                 rowCount: rows, featureCount: d, classCount: 2, placement: policy, topology: topology,
-                executor: executor, ranks: ranks, packingLabels: false
+                executor: executor, ranks: ranks, packingLabels: false, weighted: weighted
             ) { _, _, _ in }
         }
-        let train = empty(split.trainCount, ranks: everyTrainingRow ? nil : ranks)
-        let validation = split.validationCount > 0 ? empty(split.validationCount) : nil
-        let test = empty(testFile?.rowCount ?? split.testCount)
+        // A set the training file's rows go to has a weight slot when that file has a weight
+        // column (the reader writes it); a test file's, when it has one.
+        let train = empty(split.trainCount, ranks: everyTrainingRow ? nil : ranks, weighted: source.weighted)
+        let validation =
+            split.validationCount > 0 ? empty(split.validationCount, weighted: source.weighted) : nil
+        let test = empty(
+            testFile?.rowCount ?? split.testCount, weighted: (testFile ?? trainFile).hasWeights)
 
         trace.mark("allocate")
         let classes: LabelEncoding

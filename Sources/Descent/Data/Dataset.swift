@@ -26,6 +26,11 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
     /// 0 while the label slots still hold `T` values (the file readers' tokens, before
     /// `setLabels(_:parts:classCount:executor:)` packs them).
     package internal(set) var labelBytes: Int
+    /// Where each block's row weights start, in scalars from the block's start (one `T` a
+    /// row, `chunkRows` of them, after the labels); nil when the rows are unweighted. Each
+    /// row's loss and gradient are multiplied by its weight (`--class-weight`,
+    /// `--weight-column`); padding rows weigh 0.
+    @usableFromInline package let weightOffset: Int?
     /// The most classes a dataset holds: its packed labels are at most 2 bytes.
     public static var maximumClasses: Int { RunConfiguration.maximumClasses }
     @usableFromInline package let chunks: ChunkPlan
@@ -75,10 +80,12 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
     ///   - packingLabels: whether `fill` writes the class indices, which are then packed chunk
     ///     by chunk; false when the labels come later (the file readers write tokens, and
     ///     `setLabels(_:parts:classCount:executor:)` packs the classes).
+    ///   - weighted: whether the rows have weights: `fill` then writes row i's weight at
+    ///     `block[(featureCount + 1) * stride + i]` (the slot after the label's).
     package init(
         rowCount: Int, featureCount: Int, classCount: Int, chunkRows: Int = ChunkPlan.defaultChunkRows,
         placement policy: NUMAPolicy = .auto, topology: Topology = .current, executor: ShardedExecutor,
-        ranks: RankGroup? = nil, packingLabels: Bool = true,
+        ranks: RankGroup? = nil, packingLabels: Bool = true, weighted: Bool = false,
         fill: (_ rows: Range<Int>, _ block: UnsafeMutablePointer<T>, _ stride: Int) -> Void
     ) {
         precondition(featureCount >= 1 && classCount >= 1, "a dataset needs features and classes")
@@ -107,11 +114,16 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
         // A block packed from the start (labels known to `fill`) ends after its packed labels,
         // rounded up to a cache line; one whose labels come later keeps a full slot for the
         // readers' tokens. (Feature columns are whole cache lines: chunkRows is a multiple of 16.)
-        let fullScalars = (featureCount + 1) * chunkRows
-        let blockScalars =
+        // With weights, their column follows: right after the label slot, or after the packed
+        // labels' cache lines.
+        let fullScalars = (featureCount + 1 + (weighted ? 1 : 0)) * chunkRows
+        let labelScalars =
             labelBytes == 0
-            ? fullScalars
+            ? (featureCount + 1) * chunkRows
             : featureCount * chunkRows + (chunkRows * labelBytes + 63) / 64 * 64 / MemoryLayout<T>.stride
+        let weightOffset = weighted ? labelScalars : nil
+        self.weightOffset = weightOffset
+        let blockScalars = labelScalars + (weighted ? chunkRows : 0)
         let chunkCount = chunks.chunkCount
         if share != nil {
             let discard = UnsafeMutablePointer<T>.allocate(capacity: blockScalars)
@@ -155,6 +167,9 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
                 fill(chunkPlan.rows(ofChunk: chunk), scratch, chunkRows)
                 block.initialize(from: scratch, count: featureScalars)
                 (block + featureScalars).initialize(repeating: 0, count: blockScalars - featureScalars)
+                if let weightOffset {
+                    (block + weightOffset).update(from: scratch + featureScalars + chunkRows, count: chunkRows)
+                }
                 Dataset.pack(
                     scratch + featureScalars, count: chunkRows, bytes: labelBytes,
                     into: UnsafeMutableRawPointer(block + featureScalars)
@@ -188,6 +203,18 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
 
     /// Feature `feature` of row `row`.
     public func feature(_ row: Int, _ feature: Int) -> T { rowBase(row)[feature * chunks.chunkRows] }
+
+    /// The row weights of chunk `chunk` (`chunkRows` values), nil when the rows are unweighted.
+    @inlinable @inline(__always)
+    package func rowWeights(_ chunk: Int) -> UnsafeMutablePointer<T>? {
+        weightOffset.map { blocks[chunk] + $0 }
+    }
+
+    /// The weight of row `row` (1 when the rows are unweighted).
+    public func weight(_ row: Int) -> T {
+        guard let weightOffset else { return 1 }
+        return rowBase(row)[weightOffset]
+    }
 
     /// The label (class index) of row `row`.
     public func label(_ row: Int) -> Int {

@@ -12,6 +12,31 @@ package enum LabelColumnChoice: Sendable, Equatable {
     case ifPresent(name: String?, featureCount: Int)
 }
 
+/// `--weight-column` as a reader resolves it: a header name, else a 0-based index.
+package struct WeightColumnChoice: Sendable, Equatable {
+    package var name: String
+    /// Whether a file without the column is read unweighted (a test file) rather than refused.
+    package var optional: Bool
+
+    package init(_ name: String, optional: Bool = false) {
+        self.name = name
+        self.optional = optional
+    }
+
+    /// The column `name` picks among `names` (nil: a file without a header) or `columns`
+    /// indexes; nil when an optional column is missing.
+    /// - Throws: ``DescentError/input(_:)`` naming the file when a required one is missing.
+    func resolve(names: [String]?, columns: Int, path: String) throws -> Int? {
+        if let names, let found = names.firstIndex(of: name) { return found }
+        if let index = LabelColumnChoice.index(name, columns: columns) { return index }
+        if optional { return nil }
+        throw DescentError.input(
+            "\(path): no column named '\(name)' for --weight-column; "
+                + (names.map { "the header has: \($0.joined(separator: ", ")) (or give a 0-based index below \(columns))" }
+                    ?? "the file has no header, so give a 0-based column index below \(columns) (or -1 for the last)"))
+    }
+}
+
 extension LabelColumnChoice {
     /// The column a `--label-column` index names among `columns`: 0-based, or counted from
     /// the end when negative, as Python indexes (-1 is the last column); nil when `text` is
@@ -30,6 +55,8 @@ package protocol RowFile: AnyObject, Sendable {
     var featureNames: [String] { get }
     /// The label column's name, nil when the file has no labels.
     var labelName: String? { get }
+    /// Whether each row has a weight (`--weight-column`), read into the slot after its label's.
+    var hasWeights: Bool { get }
     var rowCount: Int { get }
     /// Whether the feature names come from the file (a CSV header) rather than being made up (x0, x1, ...).
     var namedColumns: Bool { get }
@@ -321,21 +348,30 @@ extension LabelCollector {
 /// Opens a data file, choosing the reader by the file's first bytes (NumPy's `\x93NUMPY`
 /// magic, a zip archive's `PK\x03\x04`), else CSV.
 package enum RowFiles {
-    package static func open(path: String, role: String, labelColumn: LabelColumnChoice, executor: ShardedExecutor)
-        throws -> RowFile
-    {
+    /// Opens a CSV, `.npy` or `.npz` file. `weightColumn` (`--weight-column`, a header name
+    /// or a 0-based index) is read into each row's weight slot, after its label's, and is
+    /// not a feature; `.ifMissing` weights of a test file may be absent.
+    package static func open(
+        path: String, role: String, labelColumn: LabelColumnChoice, weightColumn: WeightColumnChoice? = nil,
+        executor: ShardedExecutor
+    ) throws -> RowFile {
         let file = try MappedFile(path: path, role: role)
         if file.count >= 6 && NPYFile.hasMagic(file.bytes) {
-            return try NPYFile(file: file, labelColumn: labelColumn, executor: executor)
+            return try NPYFile(file: file, labelColumn: labelColumn, weightColumn: weightColumn, executor: executor)
         }
         if file.count >= 4 && file.bytes[0] == 0x50 && file.bytes[1] == 0x4B && file.bytes[2] == 3 && file.bytes[3] == 4
         {
+            if let weightColumn {
+                throw DescentError.input(
+                    "\(path): --weight-column '\(weightColumn.name)': an .npz archive holds X and y only in this version; save the weights as a column of a .npy or CSV file"
+                )
+            }
             return try NPYFile(zip: file, labelColumn: labelColumn, executor: executor)
         }
         if let problem = notText(file.bytes, count: file.count, path: path) {
             throw DescentError.input("\(path): \(problem)")
         }
-        return try CSVFile(file: file, labelColumn: labelColumn, executor: executor)
+        return try CSVFile(file: file, labelColumn: labelColumn, weightColumn: weightColumn, executor: executor)
     }
 
     /// Why a file that is neither `.npy` nor `.npz` cannot be CSV text, from its first bytes:

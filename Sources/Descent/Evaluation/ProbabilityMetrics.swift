@@ -51,7 +51,7 @@ public struct ProbabilityMetrics: Sendable, Equatable {
         // -log p(y) of a sigmoid model is the log loss's kernel value, of a softmax model
         // the cross-entropy's, whatever loss trained the weights.
         let evaluator = GradientEvaluator(
-            dataset: dataset, loss: outputs == 1 ? .logLoss : .crossEntropy, executor: executor)
+            dataset: dataset, loss: outputs == 1 ? .logLoss : .crossEntropy, executor: executor, rowWeights: false)
         var gradient = [T](repeating: 0, count: evaluator.parameterCount)
         let sum = weights.withUnsafeBufferPointer { w in
             gradient.withUnsafeMutableBufferPointer { evaluator.fullBatch(weights: w.baseAddress!, gradient: $0.baseAddress!) }

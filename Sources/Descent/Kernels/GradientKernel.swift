@@ -40,12 +40,16 @@ package enum GradientKernel {
     ///     uses for the chunk's scores (three passes) or its gradient accumulators (one pass);
     ///     nil: it allocates them for the call (on the heap once they pass 1 KB, which is a
     ///     malloc and a free per chunk).
+    ///   - rowWeights: row i's weight at `rowWeights[i]`, readable as far as the labels; each
+    ///     row's loss and loss derivative are multiplied by it (after the loss kernel, before
+    ///     the sums). Nil: unweighted, the kernel of old, bit for bit.
     @inlinable
     package static func contiguous<T: KernelScalar, L: LossKernel>(
         _ loss: L.Type, weights: UnsafePointer<T>, features: Int, outputs: Int,
         block: UnsafePointer<T>, stride: Int, labels: UnsafeRawPointer, labelBytes: Int, rows: Int,
         into partial: UnsafeMutablePointer<T>,
-        prefetching next: UnsafePointer<T>? = nil, scratch: UnsafeMutablePointer<T.Vector>? = nil
+        prefetching next: UnsafePointer<T>? = nil, scratch: UnsafeMutablePointer<T.Vector>? = nil,
+        rowWeights: UnsafePointer<T>? = nil
     ) {
         let vectors = (rows + T.lanes - 1) / T.lanes
         guard vectors > 0 else {
@@ -60,7 +64,23 @@ package enum GradientKernel {
                 contiguous(
                     loss, weights: weights, features: features, outputs: outputs, block: block, stride: stride,
                     labels: labels, labelBytes: labelBytes, rows: rows, into: partial, prefetching: next,
-                    scratch: $0.baseAddress!)
+                    scratch: $0.baseAddress!, rowWeights: rowWeights)
+            }
+            return
+        }
+        if let rowWeights {
+            // Weighted rows: a copy of each kernel of its own, so the unweighted ones are
+            // untouched (their code and their bits).
+            if labelBytes == 1 {
+                kernel(
+                    loss, OneByteLabels.self, Weighted.self, weights: weights, features: features, outputs: outputs,
+                    block: block, stride: stride, labels: labels, rows: rows, into: partial, prefetching: next,
+                    scratch: scratch, rowWeights: rowWeights)
+            } else {
+                kernel(
+                    loss, TwoByteLabels.self, Weighted.self, weights: weights, features: features, outputs: outputs,
+                    block: block, stride: stride, labels: labels, rows: rows, into: partial, prefetching: next,
+                    scratch: scratch, rowWeights: rowWeights)
             }
             return
         }
@@ -71,36 +91,38 @@ package enum GradientKernel {
         // in the module could undo: +1% instructions a row in 0.8.0's first build).
         if labelBytes == 1 {
             kernel(
-                loss, OneByteLabels.self, weights: weights, features: features, outputs: outputs, block: block,
-                stride: stride,
-                labels: labels, rows: rows, into: partial, prefetching: next, scratch: scratch)
+                loss, OneByteLabels.self, Unweighted.self, weights: weights, features: features, outputs: outputs,
+                block: block, stride: stride,
+                labels: labels, rows: rows, into: partial, prefetching: next, scratch: scratch, rowWeights: nil)
         } else {
             kernel(
-                loss, TwoByteLabels.self, weights: weights, features: features, outputs: outputs, block: block,
-                stride: stride,
-                labels: labels, rows: rows, into: partial, prefetching: next, scratch: scratch)
+                loss, TwoByteLabels.self, Unweighted.self, weights: weights, features: features, outputs: outputs,
+                block: block, stride: stride,
+                labels: labels, rows: rows, into: partial, prefetching: next, scratch: scratch, rowWeights: nil)
         }
     }
 
     /// The kernel that suits the problem, for ``contiguous(_:weights:features:outputs:block:stride:labels:labelBytes:rows:into:prefetching:scratch:)``.
     @inlinable @inline(__always)
-    static func kernel<T: KernelScalar, L: LossKernel, W: PackedLabelWidth>(
-        _ loss: L.Type, _ width: W.Type, weights: UnsafePointer<T>, features: Int, outputs: Int,
+    static func kernel<T: KernelScalar, L: LossKernel, W: PackedLabelWidth, R: RowWeighting>(
+        _ loss: L.Type, _ width: W.Type, _ weighting: R.Type, weights: UnsafePointer<T>, features: Int, outputs: Int,
         block: UnsafePointer<T>, stride: Int, labels: UnsafeRawPointer, rows: Int,
         into partial: UnsafeMutablePointer<T>, prefetching next: UnsafePointer<T>?,
-        scratch: UnsafeMutablePointer<T.Vector>
+        scratch: UnsafeMutablePointer<T.Vector>, rowWeights: UnsafePointer<T>?
     ) {
         // One output unit in float64: the single-pass kernel (same bits). Measured on AMD EPYC
         // (BENCHMARKS.md, issue 12): +7% at 1 thread and +29% at 2 in float64, but 14% slower at
         // 1 thread in float32, whose vectors of 16 rows leave fewer registers for it.
         if outputs == 1 && MemoryLayout<T>.size == 8 {
             fusedBinary(
-                loss, width, weights: weights, features: features, block: block, stride: stride,
-                labels: labels, rows: rows, into: partial, prefetching: next, accumulators: scratch)
+                loss, width, weighting, weights: weights, features: features, block: block, stride: stride,
+                labels: labels, rows: rows, into: partial, prefetching: next, accumulators: scratch,
+                rowWeights: rowWeights)
         } else {
             threePass(
-                loss, width, weights: weights, features: features, outputs: outputs, block: block, stride: stride,
-                labels: labels, rows: rows, into: partial, prefetching: next, scores: scratch)
+                loss, width, weighting, weights: weights, features: features, outputs: outputs, block: block,
+                stride: stride, labels: labels, rows: rows, into: partial, prefetching: next, scores: scratch,
+                rowWeights: rowWeights)
         }
     }
 
@@ -139,11 +161,12 @@ package enum GradientKernel {
     /// The three passes of ``contiguous(_:weights:features:outputs:block:stride:labels:labelBytes:rows:into:prefetching:scratch:)``,
     /// with the chunk's scores in `z` (`outputs x vectors`).
     @inlinable @inline(__always)
-    static func threePass<T: KernelScalar, L: LossKernel, W: PackedLabelWidth>(
-        _ loss: L.Type, _ width: W.Type, weights: UnsafePointer<T>, features: Int, outputs: Int,
+    static func threePass<T: KernelScalar, L: LossKernel, W: PackedLabelWidth, R: RowWeighting>(
+        _ loss: L.Type, _ width: W.Type, _ weighting: R.Type, weights: UnsafePointer<T>, features: Int, outputs: Int,
         block: UnsafePointer<T>, stride: Int, labels: UnsafeRawPointer, rows: Int,
         into partial: UnsafeMutablePointer<T>,
-        prefetching next: UnsafePointer<T>?, scores z: UnsafeMutablePointer<T.Vector>
+        prefetching next: UnsafePointer<T>?, scores z: UnsafeMutablePointer<T.Vector>,
+        rowWeights: UnsafePointer<T>?
     ) {
         let labelBytes = W.bytes
         let lanes = T.lanes
@@ -185,10 +208,14 @@ package enum GradientKernel {
                     line &+= 1
                 }
             }
-            let l0 = L.apply(z + v, stride: vectors, outputs: outputs, labels: label(v), as: T.self)
-            let l1 = L.apply(z + v + 1, stride: vectors, outputs: outputs, labels: label(v + 1), as: T.self)
-            let l2 = L.apply(z + v + 2, stride: vectors, outputs: outputs, labels: label(v + 2), as: T.self)
-            let l3 = L.apply(z + v + 3, stride: vectors, outputs: outputs, labels: label(v + 3), as: T.self)
+            var l0 = L.apply(z + v, stride: vectors, outputs: outputs, labels: label(v), as: T.self)
+            var l1 = L.apply(z + v + 1, stride: vectors, outputs: outputs, labels: label(v + 1), as: T.self)
+            var l2 = L.apply(z + v + 2, stride: vectors, outputs: outputs, labels: label(v + 2), as: T.self)
+            var l3 = L.apply(z + v + 3, stride: vectors, outputs: outputs, labels: label(v + 3), as: T.self)
+            R.scale(&l0, z + v, stride: vectors, outputs: outputs, rowWeights, v)
+            R.scale(&l1, z + v + 1, stride: vectors, outputs: outputs, rowWeights, v + 1)
+            R.scale(&l2, z + v + 2, stride: vectors, outputs: outputs, rowWeights, v + 2)
+            R.scale(&l3, z + v + 3, stride: vectors, outputs: outputs, rowWeights, v + 3)
             lossSum = lossSum + l0
             lossSum = lossSum + l1
             lossSum = lossSum + l2
@@ -196,12 +223,15 @@ package enum GradientKernel {
             v += 4
         }
         while v < vectors - 1 {
-            lossSum = lossSum + L.apply(z + v, stride: vectors, outputs: outputs, labels: label(v), as: T.self)
+            var l = L.apply(z + v, stride: vectors, outputs: outputs, labels: label(v), as: T.self)
+            R.scale(&l, z + v, stride: vectors, outputs: outputs, rowWeights, v)
+            lossSum = lossSum + l
             v += 1
         }
         do {
             let v = vectors - 1
             var last = L.apply(z + v, stride: vectors, outputs: outputs, labels: label(v), as: T.self)
+            R.scale(&last, z + v, stride: vectors, outputs: outputs, rowWeights, v)
             let filled = rows - v * lanes
             if filled < lanes {
                 last = T.keepingLanes(last, below: filled)
@@ -256,11 +286,12 @@ package enum GradientKernel {
     ///
     /// Its accumulators are in `acc` (accumulator i of weight j at `acc[4 j + i]`).
     @inlinable @inline(__always)
-    static func fusedBinary<T: KernelScalar, L: LossKernel, W: PackedLabelWidth>(
-        _ loss: L.Type, _ width: W.Type, weights: UnsafePointer<T>, features: Int,
+    static func fusedBinary<T: KernelScalar, L: LossKernel, W: PackedLabelWidth, R: RowWeighting>(
+        _ loss: L.Type, _ width: W.Type, _ weighting: R.Type, weights: UnsafePointer<T>, features: Int,
         block: UnsafePointer<T>, stride: Int, labels: UnsafeRawPointer, rows: Int,
         into partial: UnsafeMutablePointer<T>,
-        prefetching next: UnsafePointer<T>?, accumulators acc: UnsafeMutablePointer<T.Vector>
+        prefetching next: UnsafePointer<T>?, accumulators acc: UnsafeMutablePointer<T.Vector>,
+        rowWeights: UnsafePointer<T>?
     ) {
         let labelBytes = W.bytes
         let lanes = T.lanes
@@ -280,7 +311,9 @@ package enum GradientKernel {
         }
         @inline(__always) func label(_ vector: Int) -> T.Vector { labelVector(labels, labelBytes, vector, as: T.self) }
         @inline(__always) func lossAndDerivative(_ z: inout T.Vector, _ v: Int) -> T.Vector {
-            L.apply(&z, stride: 1, outputs: 1, labels: label(v), as: T.self)
+            var l = L.apply(&z, stride: 1, outputs: 1, labels: label(v), as: T.self)
+            R.scale(&l, &z, rowWeights, v)
+            return l
         }
         let w0 = T.Vector(repeating: weights[0])
         let bias = T.Vector(repeating: weights[features])
@@ -324,10 +357,14 @@ package enum GradientKernel {
             // L.apply written out rather than through lossAndDerivative: the log loss's body
             // (an exp, a log, two divisions) is past what the inliner takes through the
             // local function, and an out-of-line call per vector costs the quad its overlap.
-            let l0 = L.apply(&z0, stride: 1, outputs: 1, labels: label(v), as: T.self)
-            let l1 = L.apply(&z1, stride: 1, outputs: 1, labels: label(v &+ 1), as: T.self)
-            let l2 = L.apply(&z2, stride: 1, outputs: 1, labels: label(v &+ 2), as: T.self)
-            let l3 = L.apply(&z3, stride: 1, outputs: 1, labels: label(v &+ 3), as: T.self)
+            var l0 = L.apply(&z0, stride: 1, outputs: 1, labels: label(v), as: T.self)
+            var l1 = L.apply(&z1, stride: 1, outputs: 1, labels: label(v &+ 1), as: T.self)
+            var l2 = L.apply(&z2, stride: 1, outputs: 1, labels: label(v &+ 2), as: T.self)
+            var l3 = L.apply(&z3, stride: 1, outputs: 1, labels: label(v &+ 3), as: T.self)
+            R.scale(&l0, &z0, rowWeights, v)
+            R.scale(&l1, &z1, rowWeights, v &+ 1)
+            R.scale(&l2, &z2, rowWeights, v &+ 2)
+            R.scale(&l3, &z3, rowWeights, v &+ 3)
             lossSum = lossSum + l0
             lossSum = lossSum + l1
             lossSum = lossSum + l2
@@ -528,4 +565,57 @@ enum OneByteLabels: PackedLabelWidth {
 @usableFromInline
 enum TwoByteLabels: PackedLabelWidth {
     @inlinable static var bytes: Int { 2 }
+}
+
+/// Whether a kernel multiplies each row's loss and loss derivative by a row weight, as a
+/// type: the unweighted kernels keep their code (and bits) and the weighted ones have the
+/// multiplication as straight-line code.
+@usableFromInline
+protocol RowWeighting {
+    /// Multiplies the loss vector and `outputs` derivative vectors (`stride` apart) of row
+    /// vector `vector` by its rows' weights.
+    static func scale<T: KernelScalar>(
+        _ loss: inout T.Vector, _ derivatives: UnsafeMutablePointer<T.Vector>, stride: Int, outputs: Int,
+        _ rowWeights: UnsafePointer<T>?, _ vector: Int)
+    /// The same for one output whose derivative is a register.
+    static func scale<T: KernelScalar>(
+        _ loss: inout T.Vector, _ derivative: inout T.Vector, _ rowWeights: UnsafePointer<T>?, _ vector: Int)
+}
+
+@usableFromInline
+enum Unweighted: RowWeighting {
+    @inlinable @inline(__always)
+    static func scale<T: KernelScalar>(
+        _ loss: inout T.Vector, _ derivatives: UnsafeMutablePointer<T.Vector>, stride: Int, outputs: Int,
+        _ rowWeights: UnsafePointer<T>?, _ vector: Int
+    ) {}
+    @inlinable @inline(__always)
+    static func scale<T: KernelScalar>(
+        _ loss: inout T.Vector, _ derivative: inout T.Vector, _ rowWeights: UnsafePointer<T>?, _ vector: Int
+    ) {}
+}
+
+@usableFromInline
+enum Weighted: RowWeighting {
+    @inlinable @inline(__always)
+    static func weights<T: KernelScalar>(_ rowWeights: UnsafePointer<T>?, _ vector: Int) -> T.Vector {
+        UnsafeRawPointer(rowWeights.unsafelyUnwrapped + vector &* T.lanes).loadUnaligned(as: T.Vector.self)
+    }
+    @inlinable @inline(__always)
+    static func scale<T: KernelScalar>(
+        _ loss: inout T.Vector, _ derivatives: UnsafeMutablePointer<T.Vector>, stride: Int, outputs: Int,
+        _ rowWeights: UnsafePointer<T>?, _ vector: Int
+    ) {
+        let w = weights(rowWeights, vector)
+        loss = loss * w
+        for k in 0..<outputs { derivatives[k &* stride] = derivatives[k &* stride] * w }
+    }
+    @inlinable @inline(__always)
+    static func scale<T: KernelScalar>(
+        _ loss: inout T.Vector, _ derivative: inout T.Vector, _ rowWeights: UnsafePointer<T>?, _ vector: Int
+    ) {
+        let w = weights(rowWeights, vector)
+        loss = loss * w
+        derivative = derivative * w
+    }
 }

@@ -27,7 +27,15 @@ package final class GradientEvaluator<T: KernelScalar> {
     /// The ranks' shares of a batch of n chunks.
     var batchShares: [Int: RankShare] = [:]
 
-    package init(dataset: Dataset<T>, loss: Loss, executor: ShardedExecutor, maximumBatchRows: Int = 0) {
+    /// Whether the rows' weights (``Dataset/weightOffset``) multiply their losses and gradients.
+    let weighted: Bool
+
+    /// - Parameter rowWeights: whether the dataset's row weights count (true for training;
+    ///   the test figures count rows unweighted, as scikit-learn's metrics without sample_weight).
+    package init(
+        dataset: Dataset<T>, loss: Loss, executor: ShardedExecutor, maximumBatchRows: Int = 0, rowWeights: Bool = true
+    ) {
+        weighted = rowWeights && dataset.weightOffset != nil
         precondition(dataset.labelBytes != 0, "the dataset's labels are packed before training")
         self.dataset = dataset
         self.loss = loss
@@ -92,6 +100,7 @@ package final class GradientEvaluator<T: KernelScalar> {
         let weights = UncheckedBox(weights)
         let scratch = UncheckedBox(self.scratch)
         let perThread = scratchPerThread
+        let weighted = self.weighted
         executor.run(iterations: plan.shards.count, node: { plan.node(ofShard: $0) }) { s in
             let range = plan.shards[s].chunks
             for chunk in range {
@@ -102,7 +111,7 @@ package final class GradientEvaluator<T: KernelScalar> {
                     rows: chunks.rows(ofChunk: chunk).count,
                     into: partials.value + chunk * stride,
                     prefetching: chunk + 1 < range.upperBound ? UnsafePointer(dataset.block(chunk + 1)) : nil,
-                    scratch: scratch.value + s * perThread)
+                    scratch: scratch.value + s * perThread, rowWeights: weighted ? dataset.rowWeights(chunk).map { UnsafePointer($0) } : nil)
             }
         }
         return finish(count: chunks.chunkCount, gradient: gradient, share: dataset.share)
@@ -171,7 +180,8 @@ package final class GradientEvaluator<T: KernelScalar> {
                 kind, weights: weights, features: features, outputs: outputs,
                 block: dataset.block(chunk) + offset, stride: chunkRows,
                 labels: dataset.labels(chunk) + offset &* labelBytes, labelBytes: labelBytes,
-                rows: count, into: partial, scratch: scratch)
+                rows: count, into: partial, scratch: scratch,
+                rowWeights: dataset.rowWeights(chunk).map { UnsafePointer($0 + offset) })
         } else {
             GradientKernel.copied(
                 kind, weights: weights, features: features, outputs: outputs, rows: count, featureStride: chunkRows,

@@ -18,6 +18,7 @@ package enum PlainReference {
         let width = d + 1
         let x: [[Double]] = (0..<n).map { r in (0..<d).map { Double(dataset.feature(r, $0)) } }
         let y: [Int] = (0..<n).map { dataset.label($0) }
+        let sw: [Double] = (0..<n).map { Double(dataset.weight($0)) }
         var w = initial.map(Double.init)
         var velocity = [Double](repeating: 0, count: w.count)
         var steps = 0
@@ -39,32 +40,36 @@ package enum PlainReference {
                     z[k] = s + w[k * width + d]
                 }
                 var dz = [Double](repeating: 0, count: outputs)
+                var rowLoss = 0.0
                 switch c.loss {
                 case .squaredError:
                     let p = 1 / (1 + exp(-z[0]))
                     let e = p - Double(y[r])
-                    total += e * e
+                    rowLoss += e * e
                     dz[0] = e * p * (1 - p)
                 case .logLoss:
                     let p = 1 / (1 + exp(-z[0]))
-                    total += max(z[0], 0) - Double(y[r]) * z[0] + log1p(exp(-abs(z[0])))
+                    rowLoss += max(z[0], 0) - Double(y[r]) * z[0] + log1p(exp(-abs(z[0])))
                     dz[0] = p - Double(y[r])
                 case .crossEntropy:
                     let m = z.max()!
                     let e = z.map { exp($0 - m) }
                     let s = e.reduce(0, +)
-                    total += log(s) - (z[y[r]] - m)
+                    rowLoss += log(s) - (z[y[r]] - m)
                     for k in 0..<outputs { dz[k] = e[k] / s - (k == y[r] ? 1 : 0) }
                 case .hinge:
                     for k in 0..<outputs where k != y[r] {
                         let margin = z[k] - z[y[r]] + 1
                         if margin > 0 {
-                            total += margin
+                            rowLoss += margin
                             dz[k] += 1
                             dz[y[r]] -= 1
                         }
                     }
                 }
+                // A weighted row (``Dataset/weightOffset``) counts its weight times.
+                total += sw[r] * rowLoss
+                for k in 0..<outputs { dz[k] *= sw[r] }
                 for k in 0..<outputs {
                     for j in 0..<d { g[k * width + j] += dz[k] * x[r][j] }
                     g[k * width + d] += dz[k]

@@ -31,6 +31,8 @@ package final class CSVFile: RowFile, @unchecked Sendable {
     package let labelName: String?
     package private(set) var rowCount = 0
     package let namedColumns: Bool
+    /// Whether rows carry a weight (`--weight-column`), read into the slot after the label's.
+    package let hasWeights: Bool
     let file: MappedFile
     /// What each column holds: a feature index >= 0, `labelSlot` or `skippedSlot`.
     let slots: [Int]
@@ -64,7 +66,10 @@ package final class CSVFile: RowFile, @unchecked Sendable {
     ///
     /// - Throws: ``DescentError/input(_:)`` naming the file (and line) for an empty file, a
     ///   header too narrow, or an unknown label column.
-    package init(file: MappedFile, labelColumn: LabelColumnChoice, executor: ShardedExecutor) throws {
+    package init(
+        file: MappedFile, labelColumn: LabelColumnChoice, weightColumn: WeightColumnChoice? = nil,
+        executor: ShardedExecutor
+    ) throws {
         self.file = file
         path = file.path
         let bytes = file.bytes
@@ -158,7 +163,13 @@ package final class CSVFile: RowFile, @unchecked Sendable {
             }
         }
         if let labelIndex { slots[labelIndex] = CSVFile.labelSlot }
-        let featureColumns = usable.filter { $0 != labelIndex }
+        let weightIndex = try weightColumn?.resolve(names: numeric ? nil : names, columns: columns, path: file.path)
+        if let weightIndex, weightIndex == labelIndex {
+            throw DescentError.input(
+                "\(file.path): --weight-column '\(weightColumn!.name)' is the label column; the weights need a column of their own"
+            )
+        }
+        let featureColumns = usable.filter { $0 != labelIndex && $0 != weightIndex }
         guard !featureColumns.isEmpty else {
             throw DescentError.input(
                 "\(file.path):\(line): the header has \(columns) column\(columns == 1 ? "" : "s"); need at least one feature column and a label column"
@@ -167,6 +178,9 @@ package final class CSVFile: RowFile, @unchecked Sendable {
                         : ""))
         }
         for (j, column) in featureColumns.enumerated() { slots[column] = j }
+        // The weight goes to the slot after the label's (``Dataset/weightOffset``).
+        if let weightIndex { slots[weightIndex] = featureColumns.count + 1 }
+        hasWeights = weightIndex != nil
         self.slots = slots
         columnNames = numeric ? (0..<columns).map { String($0 + 1) } : names
         featureNames = numeric ? (0..<featureColumns.count).map { "x\($0)" } : featureColumns.map { names[$0] }

@@ -20,6 +20,9 @@ package final class NPYFile: RowFile, @unchecked Sendable {
     let y: NPYArray?
     /// The label column of `x` (a `.npy` file), if any.
     let labelColumn: Int?
+    /// The weight column of `x` (`--weight-column`), if any.
+    let weightColumn: Int?
+    package var hasWeights: Bool { weightColumn != nil }
     let featureColumns: [Int]
 
     /// Whether `bytes` starts with NumPy's magic string `\x93NUMPY`.
@@ -29,7 +32,10 @@ package final class NPYFile: RowFile, @unchecked Sendable {
     }
 
     /// Opens a `.npy` file.
-    package init(file: MappedFile, labelColumn choice: LabelColumnChoice, executor: ShardedExecutor) throws {
+    package init(
+        file: MappedFile, labelColumn choice: LabelColumnChoice, weightColumn weightChoice: WeightColumnChoice? = nil,
+        executor: ShardedExecutor
+    ) throws {
         self.file = file
         path = file.path
         x = try NPYArray(file: file, at: 0, size: file.count, name: nil)
@@ -60,7 +66,14 @@ package final class NPYFile: RowFile, @unchecked Sendable {
             label = columns == featureCount + 1 ? columns - 1 : nil
         }
         labelColumn = label
-        featureColumns = (0..<columns).filter { $0 != label }
+        let weight = try weightChoice?.resolve(names: nil, columns: columns, path: path)
+        if let weight, weight == label {
+            throw DescentError.input(
+                "\(path): --weight-column '\(weightChoice!.name)' is the label column; the weights need a column of their own"
+            )
+        }
+        weightColumn = weight
+        featureColumns = (0..<columns).filter { $0 != label && $0 != weight }
         guard !featureColumns.isEmpty else {
             throw DescentError.input(
                 "\(path): the array has \(columns) column; need at least one feature column and a label column")
@@ -122,6 +135,7 @@ package final class NPYFile: RowFile, @unchecked Sendable {
         rowCount = x.shape[0]
         guard rowCount > 0 else { throw DescentError.input("\(path): X has no rows") }
         labelColumn = nil
+        weightColumn = nil
         featureColumns = Array(0..<x.shape[1])
         guard !featureColumns.isEmpty else { throw DescentError.input("\(path): X has no columns") }
         featureNames = featureColumns.indices.map { "x\($0)" }
@@ -255,6 +269,16 @@ package final class NPYFile: RowFile, @unchecked Sendable {
                 throw DescentError.input("\(path): more than 65536 distinct labels")
             }
             base[labelOffset] = RowSink<T>.labelToken(part: part, id: id)
+        }
+        if let weight = weightColumn {
+            // The weight's slot follows the label's (``Dataset/weightOffset``).
+            let v = E.value(rowData + weight * columnStep, swapped: swapped)
+            guard v.isFinite else {
+                throw DescentError.input(
+                    "\(path): row \(row), weight column \(weight) holds \(v); --weight-column weights must be finite numbers >= 0"
+                )
+            }
+            base[labelOffset &+ stride] = RowSink<T>.scalar(v)
         }
     }
 

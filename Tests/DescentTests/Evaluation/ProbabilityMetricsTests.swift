@@ -120,6 +120,14 @@ struct ProbabilityMetricsTests {
             let executor = ShardedExecutor(threads: threads)
             let figures = try #require(
                 ProbabilityMetrics.of(test, weights: trained.weights, loss: loss, executor: executor))
+            // Row weights do not change the test figures (they count rows, as scikit-learn's
+            // metrics without sample_weight).
+            let weighted = makeDataset(
+                x, y, classes: classes, chunkRows: 1024, threads: threads,
+                rowWeights: (0..<y.count).map { Double($0 % 4) }, as: Double.self)
+            #expect(
+                ProbabilityMetrics.of(weighted, weights: trained.weights, loss: loss, executor: executor) == figures,
+                "\(loss): row weights changed the test figures")
             if let first {
                 #expect(figures.logLoss.bitPattern == first.logLoss.bitPattern, "\(threads) threads")
                 #expect(figures.rocAUC == first.rocAUC, "\(threads) threads")

@@ -94,10 +94,14 @@ struct PredictCommand: ParsableCommand {
             for piece in body { StandardOutput.write(piece) }
         }
         note(
-            "[INFO] predicted \(Format.count(run.dataset.rowCount)) rows with \(model.featureNames.count) features, \(model.classCount) classes; \(T.precisionName); \(threads) thread\(threads == 1 ? "" : "s")"
+            "[INFO] predicted \(Format.count(run.dataset.rowCount)) rows with \(model.featureNames.count) features, \(model.loss.isRegression ? "a regression" : "\(model.classCount) classes"); \(T.precisionName); \(threads) thread\(threads == 1 ? "" : "s")"
                 + (ranks.map { " per rank, over \($0.size) MPI ranks" } ?? "")
                 + " (loaded in \(String(format: "%.3f", run.loadSeconds)) s, predicted in \(String(format: "%.4f", run.predictSeconds)) s)"
         )
+        if let regression = run.regression {
+            let text = "[INFO] \(regression.rendered)\n"
+            if output == nil { note(text) } else { print(text, terminator: "") }
+        }
         guard let report = run.report else { return }
         let text =
             report.rendered() + (run.probabilityMetrics.map { "[INFO] \($0.rendered)\n" } ?? "")

@@ -7,6 +7,7 @@ extension GradientReduction: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {}
 extension Solver: ExpressibleByArgument {}
 extension ClassWeight: ExpressibleByArgument {}
+extension TaskKind: ExpressibleByArgument {}
 extension ScheduleKind: ExpressibleByArgument {}
 extension Precision: ExpressibleByArgument {}
 extension L2Penalty: ExpressibleByArgument {
@@ -47,6 +48,11 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Standard deviation of each blob. Default 1.5.") var clusterStd: Double?
     @Option(help: ArgumentHelp("Box the centers are drawn in, as LOW,HIGH. Default -10,10.", valueName: "low,high"))
     var centerBox: String?
+    @Option(
+        help:
+            "Generated regression data (--task regression without --train): the noise's standard deviation, as make_regression's noise. Default 10."
+    )
+    var noise: Double?
     @Option(help: "Fraction of points held out for testing. Default 0.5.") var testFraction: Double?
     @Option(help: "Fraction of the training points held out for early stopping (with --patience). Default 0.")
     var validationFraction: Double?
@@ -86,9 +92,16 @@ struct RunOptions: ParsableArguments {
     // Model and training
     @Option(
         help:
-            "squared-error (the tutorial's), log-loss, cross-entropy (softmax) or hinge. Default: squared-error for 2 classes, cross-entropy for more."
+            "classification (labels of any kind) or regression (numeric targets: --loss least-squares or huber; full batch). Default: classification, or regression for a regression loss."
+    )
+    var task: TaskKind?
+    @Option(
+        help:
+            "squared-error (the tutorial's), log-loss, cross-entropy (softmax) or hinge; for regression least-squares (Ridge's) or huber. Default: squared-error for 2 classes, cross-entropy for more, least-squares for regression."
     )
     var loss: Loss?
+    @Option(help: "Huber's threshold, in the targets' units: residuals beyond it cost linearly. Default 1.35.")
+    var epsilon: Double?
     @Option(help: "sum (the tutorial's) or mean over the rows of a batch. Default sum.") var gradient:
         GradientReduction?
     @Option(help: "gd (full batch, one update per epoch) or sgd (mini-batches). Default gd.") var optimizer:

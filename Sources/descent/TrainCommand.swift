@@ -127,11 +127,14 @@ struct TrainCommand: ParsableCommand {
         }
         if let warning = RunReport.convergenceWarning(result) { print("[WARN] \(warning)") }
         print("[INFO] evaluating...")
-        guard let report = result.report else { return }
-        print(report.rendered(), terminator: "")
-        if let figures = result.probabilityMetrics { print("[INFO] \(figures.rendered)") }
-        print("[INFO] confusion matrix (rows: true class, columns: predicted):")
-        print(report.renderedConfusionMatrix(), terminator: "")
+        if let regression = result.regression { print("[INFO] \(regression.rendered)") }
+        guard result.report != nil || result.regression != nil else { return }
+        if let report = result.report {
+            print(report.rendered(), terminator: "")
+            if let figures = result.probabilityMetrics { print("[INFO] \(figures.rendered)") }
+            print("[INFO] confusion matrix (rows: true class, columns: predicted):")
+            print(report.renderedConfusionMatrix(), terminator: "")
+        }
         let epochsHere = epochsRun - result.resumedEpochs
         let t = result.trainingConfiguration
         let lbfgs = t.resolvedSolver == .lbfgs

@@ -38,6 +38,20 @@ struct CheckpointKillTests {
                 "--centers", "3", "--cluster-std", "6", "--tol", "0",
             ]
         ),
+        (
+            "regression, Huber loss by L-BFGS on generated targets",
+            [
+                "--task", "regression", "--loss", "huber", "--epsilon", "4", "--samples", "6000", "--features", "5",
+                "--epochs", "20", "--solver", "lbfgs", "--l2", "0.001", "--memory", "4", "--tol", "0",
+            ]
+        ),
+        (
+            "balanced class weights, gradient descent with --alpha auto",
+            [
+                "--samples", "6000", "--centers", "3", "--cluster-std", "5", "--class-weight", "balanced",
+                "--alpha", "auto", "--gradient", "mean", "--epochs", "20",
+            ]
+        ),
     ]
 
     /// Everything of a finished run that must not depend on interruptions: loss.csv without

@@ -110,7 +110,8 @@ struct ScikitLearnAgreementTests {
             let ourLoss = try #require(metrics["test-log-loss"] as? Double)
             let ourAUC = try #require(metrics["roc-auc"] as? Double)
             #expect(
-                abs(ourLoss - theirLoss) <= 1e-4 * theirLoss, "\(tag): test log loss \(ourLoss), scikit-learn's \(theirLoss)")
+                abs(ourLoss - theirLoss) <= 1e-4 * theirLoss,
+                "\(tag): test log loss \(ourLoss), scikit-learn's \(theirLoss)")
             #expect(abs(ourAUC - theirAUC) <= 1e-3, "\(tag): ROC AUC \(ourAUC), scikit-learn's \(theirAUC)")
         }
         // The last line of loss.csv is the objective at the final weights.
@@ -120,5 +121,73 @@ struct ScikitLearnAgreementTests {
         #expect(
             abs(objective - theirs) <= 1e-6 * abs(theirs),
             "\(tag): objective \(objective), scikit-learn's \(theirs) (relative \((objective - theirs) / theirs))")
+    }
+    /// Regression: `--task regression --l2 L` (L-BFGS, no other setting) reaches scikit-learn's
+    /// `Ridge(alpha=n L)` on make_regression data within 1e-6 per coefficient, from a CSV, an
+    /// `.npy` and an `.npz` file alike (the same model bits from all three); and the test
+    /// RMSE, MAE and R^2 of metrics.json are scikit-learn's metrics of predict's values.
+    @Test func regressionReachesRidge() throws {
+        if let reason = Python.unavailable(["numpy", "sklearn"]) {
+            print("skipping the Ridge comparison: \(reason)")
+            return
+        }
+        let dir = CLI.temporaryDirectory()
+        let made = try Python.run(
+            """
+            import json, numpy as np
+            from sklearn.datasets import make_regression
+            from sklearn.linear_model import Ridge
+            X, y = make_regression(n_samples=12000, n_features=20, noise=10, random_state=0)
+            Xtr, Xte, ytr, yte = X[:9000], X[9000:], y[:9000], y[9000:]
+            h = ",".join(f"f{j}" for j in range(20)) + ",y"
+            np.savetxt("train.csv", np.column_stack([Xtr, ytr]), delimiter=",", header=h, comments="", fmt="%.17g")
+            np.savetxt("test.csv", np.column_stack([Xte, yte]), delimiter=",", header=h, comments="", fmt="%.17g")
+            np.save("train.npy", np.column_stack([Xtr, ytr]))
+            np.save("test.npy", np.column_stack([Xte, yte]))
+            np.savez("train.npz", X=Xtr, y=ytr)
+            m = Ridge(alpha=len(ytr) * \(Self.strength), solver="cholesky").fit(Xtr, ytr)
+            json.dump(np.hstack([m.coef_, m.intercept_]).tolist(), open("ridge.json", "w"))
+            """, in: dir)
+        try #require(made.status == 0, "\(made.stderr)")
+        let ridge =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("ridge.json")))
+            as! [Double]
+        var models: [String] = []
+        for file in ["train.csv", "train.npy", "train.npz"] {
+            let out = dir.path + "/run-" + file
+            let result = try CLI.run([
+                "train", "--train", dir.path + "/" + file,
+                "--test", dir.path + (file.hasSuffix(".csv") ? "/test.csv" : "/test.npy"), "--task", "regression",
+                "--l2", "\(Self.strength)", "--threads", "3", "--output", out,
+            ])
+            try #require(result.status == 0, "\(file): \(result.stderr)")
+            let model =
+                try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/model.json")))
+                as! [String: Any]
+            let weights = (model["weights"] as! [[Double]])[0]
+            let largest = zip(weights, ridge).map { abs($0 - $1) }.max()!
+            #expect(largest <= 1e-6, "\(file): the largest coefficient difference from Ridge is \(largest)")
+            models.append("\(weights)")
+        }
+        #expect(Set(models).count == 1, "CSV, .npy and .npz give the same model bits")
+        let predicted = try CLI.run([
+            "predict", "--model", dir.path + "/run-train.csv/model.json", "--input", dir.path + "/test.csv",
+            "--output", dir.path + "/p.csv",
+        ])
+        try #require(predicted.status == 0, "\(predicted.stderr)")
+        let check = try Python.run(
+            """
+            import json, numpy as np
+            from sklearn.metrics import mean_squared_error, mean_absolute_error, r2_score
+            m = json.load(open("run-train.csv/metrics.json"))
+            y = np.loadtxt("test.csv", delimiter=",", skiprows=1)[:, -1]
+            p = np.loadtxt("p.csv", delimiter=",", skiprows=1)
+            for name, theirs in [("rmse", mean_squared_error(y, p) ** 0.5), ("mae", mean_absolute_error(y, p)),
+                                 ("r2", r2_score(y, p))]:
+                ours = m["test"][name]
+                assert abs(ours - theirs) <= 1e-9 * abs(theirs), (name, ours, theirs)
+            print("ok", m["test"])
+            """, in: dir)
+        #expect(check.status == 0 && check.stdout.hasPrefix("ok"), "\(check.stdout)\(check.stderr)")
     }
 }

@@ -259,11 +259,21 @@ struct TrainCommandTests {
             (["train", "--solver", "lbfgs", "--alpha", "auto"], "--alpha auto: L-BFGS has no learning rate"),
             (["train", "--alpha", "auto", "--momentum", "0.9"], "cannot combine with --momentum"),
             (["train", "--sync-every", "4"], "--sync-every needs --optimizer sgd"),
+            (["train", "--task", "regression", "--loss", "log-loss"], "--loss log-loss is a classification loss"),
+            (["train", "--task", "regression", "--optimizer", "sgd"], "SGD does not fit targets yet"),
+            (["train", "--task", "regression", "--class-weight", "balanced"], "a regression has none"),
+            (["train", "--loss", "huber", "--epsilon", "0"], "--epsilon must be a finite number > 0 (got 0.0)"),
+            (["train", "--epsilon", "2"], "--epsilon is Huber's threshold; it needs --loss huber"),
+            (["train", "--task", "classification", "--loss", "huber"], "drop --task classification"),
+            (["train", "--task", "regression", "--noise=-1"], "--noise must be a finite number >= 0 (got -1.0)"),
             (
                 ["train", "--optimizer", "sgd", "--class-weight", "balanced"],
                 "--class-weight works with full-batch training"
             ),
-            (["train", "--weight-column", "w"], "--weight-column names a column of --train; generated blobs have none"),
+            (
+                ["train", "--weight-column", "w"],
+                "--weight-column names a column of --train; generated blobs have none"
+            ),
             (
                 [
                     "train", "--optimizer", "sgd", "--samples", "100", "--workers", "10", "--batch-size", "8",
@@ -315,20 +325,35 @@ struct TrainCommandTests {
         let dir = CLI.temporaryDirectory()
         func csv(_ weights: [String]) -> String {
             CLI.write(
-                "a,b,w,label\n" + weights.enumerated().map { "\($0.offset % 5),\($0.offset % 3),\($0.element),\($0.offset % 2)" }
+                "a,b,w,label\n"
+                    + weights.enumerated().map { "\($0.offset % 5),\($0.offset % 3),\($0.element),\($0.offset % 2)" }
                     .joined(separator: "\n") + "\n", to: "\(UUID().uuidString).csv", in: dir)
         }
         let fine = [String](repeating: "1.5", count: 40)
         let cases: [([String], String)] = [
-            (["--train", csv(fine.enumerated().map { $0.offset == 17 ? "-2" : $0.element }), "--weight-column", "w", "--test-fraction", "0.01", "--seed", "1"],
-             "row of the training set has a negative or non-finite weight (for example -2.0)"),
-            (["--train", csv(fine.enumerated().map { $0.offset == 3 ? "nan" : $0.element }), "--weight-column", "w"],
-             "column 'w' holds 'nan'; NaN and infinite values are not allowed"),
-            (["--train", csv([String](repeating: "0", count: 40)), "--weight-column", "w"],
-             "every training row weighs 0"),
+            (
+                [
+                    "--train", csv(fine.enumerated().map { $0.offset == 17 ? "-2" : $0.element }), "--weight-column",
+                    "w", "--test-fraction", "0.01", "--seed", "1",
+                ],
+                "row of the training set has a negative or non-finite weight (for example -2.0)"
+            ),
+            (
+                [
+                    "--train", csv(fine.enumerated().map { $0.offset == 3 ? "nan" : $0.element }), "--weight-column",
+                    "w",
+                ],
+                "column 'w' holds 'nan'; NaN and infinite values are not allowed"
+            ),
+            (
+                ["--train", csv([String](repeating: "0", count: 40)), "--weight-column", "w"],
+                "every training row weighs 0"
+            ),
             (["--train", csv(fine), "--weight-column", "weight"], "no column named 'weight' for --weight-column"),
-            (["--train", csv(fine), "--weight-column", "label", "--label-column", "label"],
-             "--weight-column and --label-column are both 'label'"),
+            (
+                ["--train", csv(fine), "--weight-column", "label", "--label-column", "label"],
+                "--weight-column and --label-column are both 'label'"
+            ),
             (["--train", csv(fine), "--weight-column", "3"], "--weight-column '3' is the label column"),
             (["--train", csv(fine), "--weight-column", "w", "--optimizer", "sgd"], "SGD does not weigh rows yet"),
         ]
@@ -342,10 +367,41 @@ struct TrainCommandTests {
         let npz = dir.appendingPathComponent("rows.npz").path
         try Data(Self.storedZip(name: "X.npy", contents: [0x93])).write(to: URL(fileURLWithPath: npz))
         let refused = try CLI.run(["train", "--train", npz, "--weight-column", "w"])
-        #expect(refused.status == 2 && refused.stderr.contains("an .npz archive holds X and y only"), "\(refused.stderr)")
+        #expect(
+            refused.status == 2 && refused.stderr.contains("an .npz archive holds X and y only"), "\(refused.stderr)")
         // The same file with good weights trains.
         let weighted = try CLI.run(["train", "--train", csv(fine), "--weight-column", "w", "--solver", "lbfgs"])
         #expect(weighted.status == 0, "\(weighted.stderr)")
+    }
+
+    /// A regression reads its targets as numbers: a target that is not one is refused with
+    /// its file, line and column; a regression model refuses --proba; and generated
+    /// regression data trains to a good fit with no settings but --task.
+    @Test func regressionInputs() throws {
+        let dir = CLI.temporaryDirectory()
+        let rows = (0..<200).map { "\($0 % 7),\($0 % 3),\(Double($0 % 7) * 2 - Double($0 % 3))" }
+        let good = CLI.write("a,b,y\n" + rows.joined(separator: "\n") + "\n", to: "good.csv", in: dir)
+        let bad = CLI.write(
+            "a,b,y\n" + rows.prefix(50).joined(separator: "\n") + "\n1,2,tall\n", to: "bad.csv", in: dir)
+        let refused = try CLI.run(["train", "--train", bad, "--task", "regression"])
+        #expect(refused.status == 2, "\(refused.stderr)")
+        #expect(
+            refused.stderr.contains("bad.csv:52:3: column 'y' holds 'tall', which is not a number"), "\(refused.stderr)"
+        )
+        let out = dir.path + "/run"
+        let trained = try CLI.run(["train", "--train", good, "--task", "regression", "--output", out])
+        #expect(trained.status == 0, "\(trained.stderr)")
+        // y = 2a - b exactly: a near-perfect fit (the default --l2 1/n shrinks it a little).
+        let fit = trained.stdout.components(separatedBy: "R^2: ").last.flatMap { Double($0.prefix(6)) }
+        #expect((fit ?? 0) > 0.999, "\(trained.stdout)")
+        let model = try String(contentsOfFile: out + "/model.json", encoding: .utf8)
+        #expect(model.contains("\"task\" : \"regression\"") && model.contains("\"classes\" : ["), "\(model)")
+        let proba = try CLI.run(["predict", "--model", out + "/model.json", "--input", good, "--proba"])
+        #expect(proba.status == 2 && proba.stderr.contains("predicts values, not class probabilities"))
+        let generated = try CLI.run(["train", "--task", "regression", "--samples", "3000", "--features", "4"])
+        #expect(generated.status == 0 && generated.stdout.contains("converged"), "\(generated.stdout)")
+        let r2 = generated.stdout.components(separatedBy: "R^2: ").last.flatMap { Double($0.prefix(6)) }
+        #expect((r2 ?? 0) > 0.99, "\(generated.stdout)")
     }
 
     /// A learning rate too large makes the loss cycle without diverging: the run says so, in

@@ -52,6 +52,34 @@ package func makeDataset<T: KernelScalar>(
     }
 }
 
+/// A regression dataset from plain arrays (rows of features, targets, optionally row weights).
+package func makeRegressionDataset<T: KernelScalar>(
+    _ x: [[Double]], _ targets: [Double], chunkRows: Int = ChunkPlan.defaultChunkRows, threads: Int = 1,
+    policy: NUMAPolicy = .auto, rowWeights: [Double]? = nil, as _: T.Type = T.self
+) -> Dataset<T> {
+    let d = x.first?.count ?? 1
+    let dataset = Dataset<T>(
+        rowCount: x.count, featureCount: d, classCount: 1, chunkRows: chunkRows, placement: policy,
+        executor: ShardedExecutor(threads: threads), packingLabels: false, weighted: rowWeights != nil
+    ) { rows, block, stride in
+        for (local, row) in rows.enumerated() {
+            for j in 0..<d { block[j * stride + local] = T(x[row][j]) }
+            block[d * stride + local] = T(targets[row])
+            if let rowWeights { block[(d + 1) * stride + local] = T(rowWeights[row]) }
+        }
+    }
+    dataset.holdTargets()
+    return dataset
+}
+
+/// Regression rows as plain arrays (``RegressionGenerator``).
+package func regressionRows(samples: Int, features: Int = 3, noise: Double = 10, seed: UInt64 = 1) -> (
+    [[Double]], [Double]
+) {
+    let g = RegressionGenerator(samples: samples, features: features, noise: noise, seed: seed)
+    return ((0..<samples).map { r in (0..<features).map { g.value(r, $0) } }, (0..<samples).map { g.target($0) })
+}
+
 /// Blob rows as plain arrays.
 package func blobRows(samples: Int, features: Int = 2, centers: Int = 2, std: Double = 1.5, seed: UInt64 = 1) -> (
     [[Double]], [Int]

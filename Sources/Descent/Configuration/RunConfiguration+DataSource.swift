@@ -10,6 +10,8 @@ extension RunConfiguration {
             standardize: standardize, seed: training.seed, placement: numa)
         source.classWeight = classWeight
         source.weightColumn = weightColumn
+        source.regression = isRegression
+        source.noise = noise
         return source
     }
 }

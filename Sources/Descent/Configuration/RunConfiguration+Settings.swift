@@ -11,6 +11,7 @@ extension RunConfiguration {
         .value("centers", \.centers),
         .value("cluster-std", \.clusterStd),
         .value("center-box", \.centerBox),
+        .value("noise", \.noise),
         .value("test-fraction", \.testFraction),
         .value("validation-fraction", \.validationFraction),
         .optional("train", \.trainFile),
@@ -21,7 +22,9 @@ extension RunConfiguration {
         .value("standardize", \.standardize),
         .value("seed", \.training.seed),
         // Model and training
+        .optional("task", \.task),
         .optional("loss", \.loss),
+        .optional("epsilon", \.training.epsilon),
         .value("gradient", \.training.gradient),
         .value("optimizer", \.training.optimizer),
         .optional("solver", \.training.solver),

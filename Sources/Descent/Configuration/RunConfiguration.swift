@@ -22,7 +22,12 @@ public struct RunConfiguration: Sendable, Equatable {
     /// `--weight-column`: the files' column of row weights (nil: none).
     public var weightColumn: String?
     public var standardize = false
-    // Training (loss nil: squared-error for two classes, cross-entropy for more)
+    /// Generated regression data (`--task regression` without `--train`): the noise's
+    /// standard deviation.
+    public var noise = 10.0
+    // Training (loss nil: squared-error for two classes, cross-entropy for more; least-squares
+    // for regression)
+    public var task: TaskKind?
     public var loss: Loss?
     public var training = TrainingConfiguration()
     public var initWeights: String?
@@ -126,8 +131,12 @@ public struct RunConfiguration: Sendable, Equatable {
     /// by L-BFGS (so a mean loss from zero weights, and log loss for two classes, see
     /// ``resolvedLoss(classCount:)``). Generated blobs, and `descent train` with no
     /// arguments, keep the tutorial's gradient descent.
+    ///
+    /// A regression (`--task regression` or a regression loss), on a file or generated, gets
+    /// the same: L-BFGS with `--l2 1/n`, which is scikit-learn's `Ridge()` (alpha = 1).
     public mutating func chooseFileDefaults(given: Set<String>) {
-        guard trainFile != nil, training.solver == nil, given.isDisjoint(with: RunConfiguration.gradientDescentKeys)
+        guard trainFile != nil || isRegression, training.solver == nil,
+            given.isDisjoint(with: RunConfiguration.gradientDescentKeys)
         else { return }
         training.solver = .lbfgs
         // scikit-learn's default C = 1.
@@ -272,6 +281,40 @@ public struct RunConfiguration: Sendable, Equatable {
                 "--l2 works with full-batch training (--optimizer gd, --solver gd or lbfgs) in this version; for SGD use --weight-decay"
             )
         }
+        if isRegression {
+            if let loss, !loss.isRegression {
+                try fail(
+                    "--loss \(loss.rawValue) is a classification loss; --task regression fits targets with --loss least-squares or huber"
+                )
+            }
+            if t.optimizer == .sgd {
+                try fail(
+                    "regression (--task regression, --loss least-squares or huber) works with full-batch training (--solver gd or lbfgs) in this version; SGD does not fit targets yet"
+                )
+            }
+            if classWeight != nil {
+                try fail(
+                    "--class-weight weighs classes, and a regression has none; use --weight-column for row weights")
+            }
+            if task == .classification {
+                try fail(
+                    "--loss \(loss?.rawValue ?? "") fits regression targets; drop --task classification or use a classification loss"
+                )
+            }
+        }
+        if let epsilon = t.epsilon {
+            if !(epsilon > 0) || !epsilon.isFinite {
+                try fail(
+                    "--epsilon must be a finite number > 0 (got \(epsilon)); it is Huber's threshold, in the targets' units"
+                )
+            }
+            if (loss ?? (isRegression ? .leastSquares : .logLoss)) != .huber {
+                try fail("--epsilon is Huber's threshold; it needs --loss huber")
+            }
+        }
+        if !(noise >= 0) || !noise.isFinite {
+            try fail("--noise must be a finite number >= 0 (got \(noise)); it is the generated targets' noise")
+        }
         if classWeight != nil || weightColumn != nil {
             let flag = weightColumn != nil ? "--weight-column" : "--class-weight"
             if t.optimizer == .sgd {
@@ -295,8 +338,12 @@ public struct RunConfiguration: Sendable, Equatable {
         if !(t.decay >= 0) || !t.decay.isFinite { try fail("--decay must be a finite number >= 0 (got \(t.decay))") }
     }
 
+    /// Whether the run fits continuous targets: `--task regression`, or a regression loss.
+    public var isRegression: Bool { task == .regression || (loss?.isRegression ?? false) }
+
     /// The loss to train with for `classCount` classes.
     public func resolvedLoss(classCount: Int) throws -> Loss {
+        if isRegression { return loss ?? .leastSquares }
         // Two classes: the tutorial's squared error for gradient descent, log loss (scikit-learn's)
         // for L-BFGS.
         let chosen =

@@ -171,6 +171,7 @@ extension SettingValue where Self: RawRepresentable & CaseIterable, RawValue == 
 extension Precision: SettingValue {}
 extension Loss: SettingValue {}
 extension ClassWeight: SettingValue {}
+extension TaskKind: SettingValue {}
 extension GradientReduction: SettingValue {}
 extension OptimizerKind: SettingValue {}
 extension Solver: SettingValue {}

@@ -82,6 +82,14 @@ public struct TrainingConfiguration: Sendable, Equatable {
     /// L1 penalty strength (`--l1`): adds L1 |w|_1 (biases not penalised) to the objective;
     /// L-BFGS then runs as OWL-QN. Nil means 0.
     public var l1: Double?
+    /// Huber's threshold (`--epsilon`): residuals beyond it cost linearly; nil means
+    /// ``defaultEpsilon``.
+    public var epsilon: Double?
+    /// scikit-learn's `HuberRegressor` default (there in units of the residuals' scale,
+    /// here in the targets' own units).
+    public static let defaultEpsilon = 1.35
+    /// The one setting of the loss, as the kernels take it: Huber's epsilon (0 for the rest).
+    public var lossParameter: Double { loss == .huber ? epsilon ?? TrainingConfiguration.defaultEpsilon : 0 }
     /// SGD: the number K of logical workers (`--workers`). Each runs ordinary SGD over its
     /// own contiguous 1/K share of the epoch's rows, and the K models are averaged in a fixed
     /// order every ``syncEvery`` batches. K is part of the configuration, never of the

@@ -12,6 +12,9 @@ package struct CounterRNG: Sendable, Hashable {
         case initialWeights = 4
         case shuffle = 5
         case validation = 6
+        case regressionFeatures = 7
+        case regressionCoefficients = 8
+        case regressionNoise = 9
     }
 
     package let seed: UInt64

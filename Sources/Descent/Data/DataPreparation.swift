@@ -78,6 +78,32 @@ public enum DataPreparation {
         }
         try checkValidationLeavesTraining(split, validationFraction: source.validationFraction)
         let policy = source.placement
+        if source.regression {
+            let generator = RegressionGenerator(
+                samples: samples, features: features, noise: source.noise, seed: source.seed)
+            func rows(_ count: Int, ranks: RankGroup?, _ origin: @escaping @Sendable (Int) -> SIMD8<UInt64>) -> Dataset<
+                T
+            > {
+                let set = Dataset<T>(
+                    rowCount: count, featureCount: features, classCount: 1, placement: policy, topology: topology,
+                    executor: executor, ranks: ranks, packingLabels: false
+                ) { range, block, stride in
+                    generator.fill(
+                        count: range.count, rows: { Int(origin(range.lowerBound + $0)[0]) }, into: block, stride: stride
+                    )
+                }
+                set.holdTargets()
+                return set
+            }
+            let train = rows(split.trainCount, ranks: everyTrainingRow ? nil : ranks) { split.trainRows(from: $0) }
+            let validation =
+                split.validationCount > 0
+                ? rows(split.validationCount, ranks: ranks) { split.validationRows(from: $0) } : nil
+            let test = rows(split.testCount, ranks: ranks) { split.testRows(from: $0) }
+            return PreparedData(
+                train: train, test: test, validation: validation, featureNames: (0..<features).map { "x\($0)" },
+                classes: LabelEncoding(indices: 1), labelName: "y", standardization: nil, ranks: ranks)
+        }
         func blobs(
             rows: Int, ranks: RankGroup?, weighted: Bool = false, source: @escaping @Sendable (Int) -> SIMD8<UInt64>
         ) -> Dataset<T> {
@@ -124,9 +150,10 @@ public enum DataPreparation {
     ) throws -> PreparedData<T> {
         let trace = LoadTrace()
         defer { trace.finish() }
+        let regression = source.regression
         let trainFile = try RowFiles.open(
             path: trainPath, role: "--train", labelColumn: labelColumn.map { .named($0) } ?? .last,
-            weightColumn: source.weightColumn.map { WeightColumnChoice($0) }, executor: executor)
+            weightColumn: source.weightColumn.map { WeightColumnChoice($0) }, targets: regression, executor: executor)
         let d = trainFile.featureNames.count
         let trainLabel = trainFile.labelName ?? "label"
         var testFile: RowFile?
@@ -134,7 +161,8 @@ public enum DataPreparation {
             let file = try RowFiles.open(
                 path: testPath, role: "--test",
                 labelColumn: labelColumn.map { .named($0) } ?? .ifPresent(name: trainLabel, featureCount: d),
-                weightColumn: source.weightColumn.map { WeightColumnChoice($0, optional: true) }, executor: executor)
+                weightColumn: source.weightColumn.map { WeightColumnChoice($0, optional: true) }, targets: regression,
+                executor: executor)
             guard file.labelName != nil else {
                 throw DescentError.input(
                     "\(testPath): no label column '\(trainLabel)'; the test file needs the training file's columns")
@@ -182,7 +210,17 @@ public enum DataPreparation {
 
         trace.mark("allocate")
         let classes: LabelEncoding
-        if let ranks, let npy = trainFile as? NPYFile, testFile == nil || testFile is NPYFile,
+        if regression {
+            // Targets are numbers in the label slots: no classes to collect. (Over ranks each
+            // rank reads its own rows of a CSV, all of them of an .npy file.)
+            let sink = RowSink<T>(
+                split: split, test: testFile == nil ? test : nil, validation: validation, train: train)
+            _ = try trainFile.read(into: sink, executor: executor)
+            if let testFile { _ = try testFile.read(into: RowSink(dataset: test), executor: executor) }
+            for set in [train, validation, test] { set?.holdTargets() }
+            classes = LabelEncoding(indices: 1)
+            trace.mark("parse")
+        } else if let ranks, let npy = trainFile as? NPYFile, testFile == nil || testFile is NPYFile,
             executor.threads <= RowSink<T>.maximumParts
         {
             // A rank of a multi-process run reads NumPy files by offset: only its own rows
@@ -309,6 +347,10 @@ public enum DataPreparation {
             local = try file.read(into: RowSink(dataset: dataset), executor: executor)
         }
         guard file.labelName != nil else { return }
+        if file.readsTargets {
+            dataset.holdTargets()
+            return
+        }
         let gathered = RankGroup.gatherLabels(local, over: ranks)
         let maps = try classes.classMaps(gathered.all, path: file.path, describe: file.describe(position:))
         setLabels(dataset, parts: Array(maps[gathered.mine]), classCount: classes.count, executor: executor)

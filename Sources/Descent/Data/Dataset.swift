@@ -31,6 +31,9 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
     /// row's loss and gradient are multiplied by its weight (`--class-weight`,
     /// `--weight-column`); padding rows weigh 0.
     @usableFromInline package let weightOffset: Int?
+    /// Whether the label slots hold regression targets (one `T` a row, never packed) rather
+    /// than classes: set by the readers of a regression run (``labelBytes`` stays 0).
+    public package(set) var holdsTargets = false
     /// The most classes a dataset holds: its packed labels are at most 2 bytes.
     public static var maximumClasses: Int { RunConfiguration.maximumClasses }
     @usableFromInline package let chunks: ChunkPlan
@@ -209,6 +212,15 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
     package func rowWeights(_ chunk: Int) -> UnsafeMutablePointer<T>? {
         weightOffset.map { blocks[chunk] + $0 }
     }
+
+    /// Marks the label slots as regression targets (one model output, no classes to pack).
+    package func holdTargets() {
+        holdsTargets = true
+        classCount = 1
+    }
+
+    /// The regression target of row `row` (``holdsTargets``).
+    public func target(_ row: Int) -> T { rowBase(row)[featureCount &* chunks.chunkRows] }
 
     /// The weight of row `row` (1 when the rows are unweighted).
     public func weight(_ row: Int) -> T {

@@ -32,7 +32,9 @@ package struct WeightColumnChoice: Sendable, Equatable {
         if optional { return nil }
         throw DescentError.input(
             "\(path): no column named '\(name)' for --weight-column; "
-                + (names.map { "the header has: \($0.joined(separator: ", ")) (or give a 0-based index below \(columns))" }
+                + (names.map {
+                    "the header has: \($0.joined(separator: ", ")) (or give a 0-based index below \(columns))"
+                }
                     ?? "the file has no header, so give a 0-based column index below \(columns) (or -1 for the last)"))
     }
 }
@@ -57,6 +59,8 @@ package protocol RowFile: AnyObject, Sendable {
     var labelName: String? { get }
     /// Whether each row has a weight (`--weight-column`), read into the slot after its label's.
     var hasWeights: Bool { get }
+    /// Whether the label column is read as regression targets (numbers in the label slots).
+    var readsTargets: Bool { get }
     var rowCount: Int { get }
     /// Whether the feature names come from the file (a CSV header) rather than being made up (x0, x1, ...).
     var namedColumns: Bool { get }
@@ -353,11 +357,12 @@ package enum RowFiles {
     /// not a feature; `.ifMissing` weights of a test file may be absent.
     package static func open(
         path: String, role: String, labelColumn: LabelColumnChoice, weightColumn: WeightColumnChoice? = nil,
-        executor: ShardedExecutor
+        targets: Bool = false, executor: ShardedExecutor
     ) throws -> RowFile {
         let file = try MappedFile(path: path, role: role)
         if file.count >= 6 && NPYFile.hasMagic(file.bytes) {
-            return try NPYFile(file: file, labelColumn: labelColumn, weightColumn: weightColumn, executor: executor)
+            return try NPYFile(
+                file: file, labelColumn: labelColumn, weightColumn: weightColumn, targets: targets, executor: executor)
         }
         if file.count >= 4 && file.bytes[0] == 0x50 && file.bytes[1] == 0x4B && file.bytes[2] == 3 && file.bytes[3] == 4
         {
@@ -366,12 +371,13 @@ package enum RowFiles {
                     "\(path): --weight-column '\(weightColumn.name)': an .npz archive holds X and y only in this version; save the weights as a column of a .npy or CSV file"
                 )
             }
-            return try NPYFile(zip: file, labelColumn: labelColumn, executor: executor)
+            return try NPYFile(zip: file, labelColumn: labelColumn, targets: targets, executor: executor)
         }
         if let problem = notText(file.bytes, count: file.count, path: path) {
             throw DescentError.input("\(path): \(problem)")
         }
-        return try CSVFile(file: file, labelColumn: labelColumn, weightColumn: weightColumn, executor: executor)
+        return try CSVFile(
+            file: file, labelColumn: labelColumn, weightColumn: weightColumn, targets: targets, executor: executor)
     }
 
     /// Why a file that is neither `.npy` nor `.npz` cannot be CSV text, from its first bytes:

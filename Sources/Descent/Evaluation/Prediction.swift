@@ -4,8 +4,12 @@ public struct Predictions<T: KernelScalar>: Sendable {
     public var classes: [Int32]
     /// With probabilities: `rowCount x classCount`, row-major (for a binary sigmoid model
     /// class 0 gets 1 - p and class 1 gets p); empty without.
+    /// A regression model's predicted values, one per row, are here too (with
+    /// ``isRegression``, `classCount` 1 and every class 0), so they travel over ranks alike.
     public var probabilities: [T]
     public var classCount: Int
+    /// Whether these are a regression model's values rather than classes.
+    public var isRegression = false
 
     /// Every rank's predictions of the rows it holds, put together on every rank (a
     /// collective call): rank r predicted the rows of its chunks `share.ranges[r]`, which
@@ -56,6 +60,39 @@ public struct Predictions<T: KernelScalar>: Sendable {
 }
 
 extension PredictionKernel {
+    /// A regression model's value of every row of `dataset` this process holds (over ranks,
+    /// its own chunks; ``Predictions/gathered(_:chunks:bytesPerExchange:)`` brings the rest),
+    /// by ``predictValues(weights:features:block:stride:rows:into:)``, chunks in parallel.
+    @_specialize(where T == Double)
+    @_specialize(where T == Float)
+    public static func predictTargets<T: KernelScalar>(_ dataset: Dataset<T>, weights: [T], executor: ShardedExecutor)
+        -> Predictions<T>
+    {
+        let d = dataset.featureCount
+        precondition(weights.count == d + 1, "weights do not fit the dataset")
+        var values = [T](repeating: 0, count: dataset.rowCount)
+        let plan = dataset.placement
+        let chunks = dataset.chunks
+        values.withUnsafeMutableBufferPointer { out in
+            weights.withUnsafeBufferPointer { w in
+                let box = UncheckedBox((out.baseAddress, w.baseAddress!))
+                executor.run(iterations: plan.shards.count, node: { plan.node(ofShard: $0) }) { s in
+                    for chunk in plan.shards[s].chunks {
+                        let rows = chunks.rows(ofChunk: chunk)
+                        guard let base = box.value.0 else { continue }
+                        predictValues(
+                            weights: box.value.1, features: d, block: dataset.block(chunk), stride: chunks.chunkRows,
+                            rows: rows.count, into: base + rows.lowerBound)
+                    }
+                }
+            }
+        }
+        var predictions = Predictions(
+            classes: [Int32](repeating: 0, count: dataset.rowCount), probabilities: values, classCount: 1)
+        predictions.isRegression = true
+        return predictions
+    }
+
     /// Predicts every row of `dataset` this process holds (over ranks, the rows of its own
     /// chunks; the others stay 0 until `gathered(_:chunks:bytesPerExchange:)`):
     /// chunks in parallel on their shards' nodes, by ``predictContiguous(weights:features:outputs:classCount:block:stride:rows:classes:probabilities:)``

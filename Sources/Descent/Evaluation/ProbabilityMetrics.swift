@@ -54,7 +54,9 @@ public struct ProbabilityMetrics: Sendable, Equatable {
             dataset: dataset, loss: outputs == 1 ? .logLoss : .crossEntropy, executor: executor, rowWeights: false)
         var gradient = [T](repeating: 0, count: evaluator.parameterCount)
         let sum = weights.withUnsafeBufferPointer { w in
-            gradient.withUnsafeMutableBufferPointer { evaluator.fullBatch(weights: w.baseAddress!, gradient: $0.baseAddress!) }
+            gradient.withUnsafeMutableBufferPointer {
+                evaluator.fullBatch(weights: w.baseAddress!, gradient: $0.baseAddress!)
+            }
         }
         let logLoss = Double(sum) / Double(dataset.rowCount)
         guard classCount * dataset.rowCount <= maximumRankedValues else {

@@ -49,7 +49,7 @@ package enum GradientKernel {
         block: UnsafePointer<T>, stride: Int, labels: UnsafeRawPointer, labelBytes: Int, rows: Int,
         into partial: UnsafeMutablePointer<T>,
         prefetching next: UnsafePointer<T>? = nil, scratch: UnsafeMutablePointer<T.Vector>? = nil,
-        rowWeights: UnsafePointer<T>? = nil
+        rowWeights: UnsafePointer<T>? = nil, lossParameter: T = 0
     ) {
         let vectors = (rows + T.lanes - 1) / T.lanes
         guard vectors > 0 else {
@@ -64,7 +64,22 @@ package enum GradientKernel {
                 contiguous(
                     loss, weights: weights, features: features, outputs: outputs, block: block, stride: stride,
                     labels: labels, labelBytes: labelBytes, rows: rows, into: partial, prefetching: next,
-                    scratch: $0.baseAddress!, rowWeights: rowWeights)
+                    scratch: $0.baseAddress!, rowWeights: rowWeights, lossParameter: lossParameter)
+            }
+            return
+        }
+        if labelBytes == 0 {
+            // Regression: the label column holds the targets, one T a row.
+            if let rowWeights {
+                kernel(
+                    loss, ScalarTargets.self, Weighted.self, weights: weights, features: features, outputs: outputs,
+                    block: block, stride: stride, labels: labels, rows: rows, into: partial, prefetching: next,
+                    scratch: scratch, rowWeights: rowWeights, lossParameter: lossParameter)
+            } else {
+                kernel(
+                    loss, ScalarTargets.self, Unweighted.self, weights: weights, features: features, outputs: outputs,
+                    block: block, stride: stride, labels: labels, rows: rows, into: partial, prefetching: next,
+                    scratch: scratch, rowWeights: nil, lossParameter: lossParameter)
             }
             return
         }
@@ -75,12 +90,12 @@ package enum GradientKernel {
                 kernel(
                     loss, OneByteLabels.self, Weighted.self, weights: weights, features: features, outputs: outputs,
                     block: block, stride: stride, labels: labels, rows: rows, into: partial, prefetching: next,
-                    scratch: scratch, rowWeights: rowWeights)
+                    scratch: scratch, rowWeights: rowWeights, lossParameter: lossParameter)
             } else {
                 kernel(
                     loss, TwoByteLabels.self, Weighted.self, weights: weights, features: features, outputs: outputs,
                     block: block, stride: stride, labels: labels, rows: rows, into: partial, prefetching: next,
-                    scratch: scratch, rowWeights: rowWeights)
+                    scratch: scratch, rowWeights: rowWeights, lossParameter: lossParameter)
             }
             return
         }
@@ -93,12 +108,14 @@ package enum GradientKernel {
             kernel(
                 loss, OneByteLabels.self, Unweighted.self, weights: weights, features: features, outputs: outputs,
                 block: block, stride: stride,
-                labels: labels, rows: rows, into: partial, prefetching: next, scratch: scratch, rowWeights: nil)
+                labels: labels, rows: rows, into: partial, prefetching: next, scratch: scratch, rowWeights: nil,
+                lossParameter: lossParameter)
         } else {
             kernel(
                 loss, TwoByteLabels.self, Unweighted.self, weights: weights, features: features, outputs: outputs,
                 block: block, stride: stride,
-                labels: labels, rows: rows, into: partial, prefetching: next, scratch: scratch, rowWeights: nil)
+                labels: labels, rows: rows, into: partial, prefetching: next, scratch: scratch, rowWeights: nil,
+                lossParameter: lossParameter)
         }
     }
 
@@ -108,7 +125,7 @@ package enum GradientKernel {
         _ loss: L.Type, _ width: W.Type, _ weighting: R.Type, weights: UnsafePointer<T>, features: Int, outputs: Int,
         block: UnsafePointer<T>, stride: Int, labels: UnsafeRawPointer, rows: Int,
         into partial: UnsafeMutablePointer<T>, prefetching next: UnsafePointer<T>?,
-        scratch: UnsafeMutablePointer<T.Vector>, rowWeights: UnsafePointer<T>?
+        scratch: UnsafeMutablePointer<T.Vector>, rowWeights: UnsafePointer<T>?, lossParameter: T
     ) {
         // One output unit in float64: the single-pass kernel (same bits). Measured on AMD EPYC
         // (BENCHMARKS.md, issue 12): +7% at 1 thread and +29% at 2 in float64, but 14% slower at
@@ -117,12 +134,12 @@ package enum GradientKernel {
             fusedBinary(
                 loss, width, weighting, weights: weights, features: features, block: block, stride: stride,
                 labels: labels, rows: rows, into: partial, prefetching: next, accumulators: scratch,
-                rowWeights: rowWeights)
+                rowWeights: rowWeights, lossParameter: lossParameter)
         } else {
             threePass(
                 loss, width, weighting, weights: weights, features: features, outputs: outputs, block: block,
                 stride: stride, labels: labels, rows: rows, into: partial, prefetching: next, scores: scratch,
-                rowWeights: rowWeights)
+                rowWeights: rowWeights, lossParameter: lossParameter)
         }
     }
 
@@ -141,13 +158,17 @@ package enum GradientKernel {
     static func labelVector<T: KernelScalar>(_ labels: UnsafeRawPointer, _ bytes: Int, _ vector: Int, as _: T.Type)
         -> T.Vector
     {
-        T.labelVector(labels + vector &* (T.lanes &* bytes), bytes: bytes)
+        // 0: regression targets, one T a row (``ScalarTargets``).
+        if bytes == 0 {
+            return (labels + vector &* (T.lanes &* MemoryLayout<T>.stride)).loadUnaligned(as: T.Vector.self)
+        }
+        return T.labelVector(labels + vector &* (T.lanes &* bytes), bytes: bytes)
     }
 
     /// Bytes of a block to prefetch: its features and its packed labels.
     @inlinable @inline(__always)
     static func blockBytes<T: KernelScalar>(_: T.Type, features: Int, stride: Int, labelBytes: Int) -> Int {
-        features * stride * MemoryLayout<T>.stride + stride * labelBytes
+        features * stride * MemoryLayout<T>.stride + stride * (labelBytes == 0 ? MemoryLayout<T>.stride : labelBytes)
     }
 
     /// Vectors of scratch that ``contiguous(_:weights:features:outputs:block:stride:labels:labelBytes:rows:into:prefetching:scratch:)``
@@ -166,8 +187,9 @@ package enum GradientKernel {
         block: UnsafePointer<T>, stride: Int, labels: UnsafeRawPointer, rows: Int,
         into partial: UnsafeMutablePointer<T>,
         prefetching next: UnsafePointer<T>?, scores z: UnsafeMutablePointer<T.Vector>,
-        rowWeights: UnsafePointer<T>?
+        rowWeights: UnsafePointer<T>?, lossParameter: T
     ) {
+        let parameter = T.Vector(repeating: lossParameter)
         let labelBytes = W.bytes
         let lanes = T.lanes
         let vectors = (rows + lanes - 1) / lanes
@@ -208,10 +230,14 @@ package enum GradientKernel {
                     line &+= 1
                 }
             }
-            var l0 = L.apply(z + v, stride: vectors, outputs: outputs, labels: label(v), as: T.self)
-            var l1 = L.apply(z + v + 1, stride: vectors, outputs: outputs, labels: label(v + 1), as: T.self)
-            var l2 = L.apply(z + v + 2, stride: vectors, outputs: outputs, labels: label(v + 2), as: T.self)
-            var l3 = L.apply(z + v + 3, stride: vectors, outputs: outputs, labels: label(v + 3), as: T.self)
+            var l0 = L.apply(
+                z + v, stride: vectors, outputs: outputs, labels: label(v), parameter: parameter, as: T.self)
+            var l1 = L.apply(
+                z + v + 1, stride: vectors, outputs: outputs, labels: label(v + 1), parameter: parameter, as: T.self)
+            var l2 = L.apply(
+                z + v + 2, stride: vectors, outputs: outputs, labels: label(v + 2), parameter: parameter, as: T.self)
+            var l3 = L.apply(
+                z + v + 3, stride: vectors, outputs: outputs, labels: label(v + 3), parameter: parameter, as: T.self)
             R.scale(&l0, z + v, stride: vectors, outputs: outputs, rowWeights, v)
             R.scale(&l1, z + v + 1, stride: vectors, outputs: outputs, rowWeights, v + 1)
             R.scale(&l2, z + v + 2, stride: vectors, outputs: outputs, rowWeights, v + 2)
@@ -223,14 +249,16 @@ package enum GradientKernel {
             v += 4
         }
         while v < vectors - 1 {
-            var l = L.apply(z + v, stride: vectors, outputs: outputs, labels: label(v), as: T.self)
+            var l = L.apply(
+                z + v, stride: vectors, outputs: outputs, labels: label(v), parameter: parameter, as: T.self)
             R.scale(&l, z + v, stride: vectors, outputs: outputs, rowWeights, v)
             lossSum = lossSum + l
             v += 1
         }
         do {
             let v = vectors - 1
-            var last = L.apply(z + v, stride: vectors, outputs: outputs, labels: label(v), as: T.self)
+            var last = L.apply(
+                z + v, stride: vectors, outputs: outputs, labels: label(v), parameter: parameter, as: T.self)
             R.scale(&last, z + v, stride: vectors, outputs: outputs, rowWeights, v)
             let filled = rows - v * lanes
             if filled < lanes {
@@ -291,8 +319,9 @@ package enum GradientKernel {
         block: UnsafePointer<T>, stride: Int, labels: UnsafeRawPointer, rows: Int,
         into partial: UnsafeMutablePointer<T>,
         prefetching next: UnsafePointer<T>?, accumulators acc: UnsafeMutablePointer<T.Vector>,
-        rowWeights: UnsafePointer<T>?
+        rowWeights: UnsafePointer<T>?, lossParameter: T
     ) {
+        let parameter = T.Vector(repeating: lossParameter)
         let labelBytes = W.bytes
         let lanes = T.lanes
         let vectors = (rows + lanes - 1) / lanes
@@ -311,7 +340,7 @@ package enum GradientKernel {
         }
         @inline(__always) func label(_ vector: Int) -> T.Vector { labelVector(labels, labelBytes, vector, as: T.self) }
         @inline(__always) func lossAndDerivative(_ z: inout T.Vector, _ v: Int) -> T.Vector {
-            var l = L.apply(&z, stride: 1, outputs: 1, labels: label(v), as: T.self)
+            var l = L.apply(&z, stride: 1, outputs: 1, labels: label(v), parameter: parameter, as: T.self)
             R.scale(&l, &z, rowWeights, v)
             return l
         }
@@ -357,10 +386,10 @@ package enum GradientKernel {
             // L.apply written out rather than through lossAndDerivative: the log loss's body
             // (an exp, a log, two divisions) is past what the inliner takes through the
             // local function, and an out-of-line call per vector costs the quad its overlap.
-            var l0 = L.apply(&z0, stride: 1, outputs: 1, labels: label(v), as: T.self)
-            var l1 = L.apply(&z1, stride: 1, outputs: 1, labels: label(v &+ 1), as: T.self)
-            var l2 = L.apply(&z2, stride: 1, outputs: 1, labels: label(v &+ 2), as: T.self)
-            var l3 = L.apply(&z3, stride: 1, outputs: 1, labels: label(v &+ 3), as: T.self)
+            var l0 = L.apply(&z0, stride: 1, outputs: 1, labels: label(v), parameter: parameter, as: T.self)
+            var l1 = L.apply(&z1, stride: 1, outputs: 1, labels: label(v &+ 1), parameter: parameter, as: T.self)
+            var l2 = L.apply(&z2, stride: 1, outputs: 1, labels: label(v &+ 2), parameter: parameter, as: T.self)
+            var l3 = L.apply(&z3, stride: 1, outputs: 1, labels: label(v &+ 3), parameter: parameter, as: T.self)
             R.scale(&l0, &z0, rowWeights, v)
             R.scale(&l1, &z1, rowWeights, v &+ 1)
             R.scale(&l2, &z2, rowWeights, v &+ 2)
@@ -506,8 +535,9 @@ package enum GradientKernel {
     package static func single<T: KernelScalar, L: LossKernel>(
         _ loss: L.Type, weights: UnsafePointer<T>, features: Int, outputs: Int, row: UnsafePointer<T>,
         featureStride: Int,
-        label: T, scores: UnsafeMutablePointer<T.Vector>, gradient: UnsafeMutablePointer<T>
+        label: T, scores: UnsafeMutablePointer<T.Vector>, gradient: UnsafeMutablePointer<T>, lossParameter: T = 0
     ) -> T {
+        let parameter = T.Vector(repeating: lossParameter)
         let width = features &+ 1
         let zero: T = 0
         if outputs == 1 {
@@ -521,7 +551,8 @@ package enum GradientKernel {
             z = z + weights[features]
             var score = T.Vector(repeating: z)
             let lossValue = withUnsafeMutablePointer(to: &score) {
-                L.apply($0, stride: 1, outputs: 1, labels: T.Vector(repeating: label), as: T.self)[0]
+                L.apply(
+                    $0, stride: 1, outputs: 1, labels: T.Vector(repeating: label), parameter: parameter, as: T.self)[0]
             }
             let dz = score[0]
             for j in 0..<features { gradient[j] = zero + dz * row[j &* featureStride] }
@@ -539,7 +570,9 @@ package enum GradientKernel {
             z = z + w[features]
             scores[k] = T.Vector(repeating: z)
         }
-        let lossValue = L.apply(scores, stride: 1, outputs: outputs, labels: T.Vector(repeating: label), as: T.self)[0]
+        let lossValue = L.apply(
+            scores, stride: 1, outputs: outputs, labels: T.Vector(repeating: label), parameter: parameter, as: T.self)[
+                0]
         for k in 0..<outputs {
             let dz = scores[k][0]
             let g = gradient + k &* width
@@ -618,4 +651,11 @@ enum Weighted: RowWeighting {
         loss = loss * w
         derivative = derivative * w
     }
+}
+
+/// Regression targets in place of packed labels: the label column holds one `T` a row
+/// (``Dataset/holdsTargets``), loaded as a vector.
+@usableFromInline
+enum ScalarTargets: PackedLabelWidth {
+    @inlinable static var bytes: Int { 0 }
 }

@@ -4,10 +4,68 @@
 ///
 /// Every conforming type does the same arithmetic in every lane, and a chunk's tail is the
 /// same vector code with the unused lanes masked to zero afterwards.
+///
+/// For regression losses the labels are the targets (``ScalarTargets``). `parameter` is the
+/// loss's one setting, the same in every lane (Huber's epsilon); losses without one ignore it.
 package protocol LossKernel {
     static func apply<T: KernelScalar>(
         _ scores: UnsafeMutablePointer<T.Vector>, stride: Int, outputs: Int, labels: T.Vector, as _: T.Type
     ) -> T.Vector
+    static func apply<T: KernelScalar>(
+        _ scores: UnsafeMutablePointer<T.Vector>, stride: Int, outputs: Int, labels: T.Vector, parameter: T.Vector,
+        as _: T.Type
+    ) -> T.Vector
+}
+
+extension LossKernel {
+    @inlinable @inline(__always)
+    package static func apply<T: KernelScalar>(
+        _ scores: UnsafeMutablePointer<T.Vector>, stride: Int, outputs: Int, labels: T.Vector, parameter: T.Vector,
+        as type: T.Type
+    ) -> T.Vector {
+        apply(scores, stride: stride, outputs: outputs, labels: labels, as: type)
+    }
+}
+
+/// Least squares on a linear output (regression): loss (z - y)^2 / 2, dz = z - y. Its mean
+/// over rows is scikit-learn's `Ridge` objective divided by n, so `--l2 L` is `Ridge(alpha=n L)`.
+package enum LeastSquaresKernel: LossKernel {
+    @inlinable @inline(__always)
+    package static func apply<T: KernelScalar>(
+        _ scores: UnsafeMutablePointer<T.Vector>, stride: Int, outputs: Int, labels: T.Vector, as _: T.Type
+    ) -> T.Vector {
+        let r = scores[0] - labels
+        scores[0] = r
+        return r * r * T.Vector(repeating: 0.5)
+    }
+}
+
+/// Huber's loss on a linear output (regression), with threshold epsilon (`--epsilon`): for
+/// r = z - y, r^2 / 2 where |r| <= epsilon, else epsilon |r| - epsilon^2 / 2 (scikit-learn's
+/// `SGDRegressor(loss="huber")`, torch's `HuberLoss(delta=epsilon)`). dz = r clipped to
+/// [-epsilon, epsilon], and the loss is written c r - c^2 / 2 with that c, which is both
+/// pieces at once and continuous at the knee.
+package enum HuberKernel: LossKernel {
+    @inlinable @inline(__always)
+    package static func apply<T: KernelScalar>(
+        _ scores: UnsafeMutablePointer<T.Vector>, stride: Int, outputs: Int, labels: T.Vector, as type: T.Type
+    ) -> T.Vector {
+        apply(scores, stride: stride, outputs: outputs, labels: labels, parameter: T.Vector(repeating: 1), as: type)
+    }
+
+    @inlinable @inline(__always)
+    package static func apply<T: KernelScalar>(
+        _ scores: UnsafeMutablePointer<T.Vector>, stride: Int, outputs: Int, labels: T.Vector, parameter: T.Vector,
+        as _: T.Type
+    ) -> T.Vector {
+        let r = scores[0] - labels
+        // min(r, eps) = -max(-r, -eps); then max(that, -eps).
+        let c = T.maximum(
+            T.Vector(repeating: 0) - T.maximum(T.Vector(repeating: 0) - r, T.Vector(repeating: 0) - parameter),
+            T.Vector(repeating: 0) - parameter)
+        scores[0] = c
+        return c * r - c * c * T.Vector(repeating: 0.5)
+    }
 }
 
 /// The tutorial's squared error on a sigmoid: loss (p - y)^2, dz = (p - y) p (1 - p).

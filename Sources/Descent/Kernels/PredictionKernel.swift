@@ -87,6 +87,33 @@ public enum PredictionKernel {
 }
 
 extension PredictionKernel {
+    /// A regression model's values of `rows` consecutive rows of a block: `x . w + b`, summed
+    /// as the gradient kernel sums scores (feature 0, 1, ..., then the bias), into `values`.
+    @inlinable
+    public static func predictValues<T: KernelScalar>(
+        weights: UnsafePointer<T>, features: Int, block: UnsafePointer<T>, stride: Int, rows: Int,
+        into values: UnsafeMutablePointer<T>
+    ) {
+        let lanes = T.lanes
+        var start = 0
+        while start < rows {
+            let count = min(lanes, rows - start)
+            @inline(__always) func load(_ column: Int) -> T.Vector {
+                if count == lanes {
+                    return UnsafeRawPointer(block + column * stride + start).loadUnaligned(as: T.Vector.self)
+                }
+                var v = T.Vector(repeating: 0)
+                for lane in 0..<count { v[lane] = block[column * stride + start + lane] }
+                return v
+            }
+            var z = load(0) * T.Vector(repeating: weights[0])
+            for j in 1..<max(1, features) { z = z + load(j) * T.Vector(repeating: weights[j]) }
+            z = z + T.Vector(repeating: weights[features])
+            for lane in 0..<count { values[start + lane] = z[lane] }
+            start += lanes
+        }
+    }
+
     /// The classes of a few points given as rows of feature values (for plots and checks):
     /// laid out as one block and predicted by ``predictContiguous(weights:features:outputs:classCount:block:stride:rows:classes:probabilities:)``.
     public static func classes<T: KernelScalar>(of points: [[Double]], weights: [T], outputs: Int) -> [Int] {

@@ -144,7 +144,10 @@ public enum Experiment {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         var report: ClassificationReport?
         var probabilityMetrics: ProbabilityMetrics?
+        var regression: RegressionReport?
         if case .diverged = result.stopReason {
+        } else if loss.isRegression {
+            regression = RegressionReport.of(data.test, weights: result.weights, executor: executor)
         } else {
             report = ClassificationReport(
                 confusion: ConfusionMatrix.of(data.test, weights: result.weights, loss: loss, executor: executor),
@@ -155,6 +158,7 @@ public enum Experiment {
         return ExperimentResult(
             data: data, loss: loss, outputs: outputs, training: result, initialWeights: initial,
             trainingConfiguration: training, report: report, probabilityMetrics: probabilityMetrics,
+            regression: regression,
             prepareSeconds: prepareSeconds, trainSeconds: seconds, resumedEpochs: resume?.epoch ?? 0)
     }
 }

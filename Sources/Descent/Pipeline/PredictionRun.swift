@@ -15,6 +15,8 @@ package struct PredictionRun<T: KernelScalar> {
     package var report: ClassificationReport?
     /// Log loss and ROC AUC, when the rows have labels and the model probabilities.
     package var probabilityMetrics: ProbabilityMetrics?
+    /// RMSE, MAE and R^2, when a regression model's rows have targets.
+    package var regression: RegressionReport?
     package var threads: Int
     package var loadSeconds: Double
     package var predictSeconds: Double
@@ -32,6 +34,11 @@ package struct PredictionRun<T: KernelScalar> {
         model: ModelFile, modelPath: String, input: String, labelColumn: String?, probabilities: Bool,
         threads: Int, ranks: RankGroup?
     ) throws {
+        if probabilities && model.loss.isRegression {
+            throw DescentError.configuration(
+                "--proba: a regression model (--loss \(model.loss.rawValue)) predicts values, not class probabilities; drop --proba"
+            )
+        }
         if probabilities && model.loss == .hinge {
             throw DescentError.configuration(
                 "--proba: a hinge-loss model has scores, not probabilities; train with --loss cross-entropy or log-loss for probabilities"
@@ -43,13 +50,14 @@ package struct PredictionRun<T: KernelScalar> {
             path: input, role: "--input",
             labelColumn: labelColumn.map { .named($0) }
                 ?? .ifPresent(name: model.labelName, featureCount: model.featureNames.count),
-            executor: executor)
+            weightColumn: model.weightColumn.map { WeightColumnChoice($0, optional: true) },
+            targets: model.loss.isRegression, executor: executor)
         try model.checkFits(
             featureNames: file.featureNames, namedColumns: file.namedColumns, classes: nil, path: modelPath, data: input
         )
         let dataset = Dataset<T>(
             rowCount: file.rowCount, featureCount: model.featureNames.count, classCount: model.classCount,
-            executor: executor, ranks: ranks, packingLabels: false
+            executor: executor, ranks: ranks, packingLabels: false, weighted: file.hasWeights
         ) { _, _, _ in }
         try DataPreparation.readRows(file, into: dataset, classes: model.classes, ranks: ranks, executor: executor)
         model.standardization?.apply(to: dataset, executor: executor)
@@ -62,11 +70,16 @@ package struct PredictionRun<T: KernelScalar> {
         }
         let loaded = DispatchTime.now().uptimeNanoseconds
         let weights = model.weights.flatMap { $0 }.map { T($0) }
-        var predictions = PredictionKernel.predict(
-            dataset, weights: weights, loss: model.loss, classCount: model.classCount,
-            probabilities: probabilities, executor: executor)
+        var predictions =
+            model.loss.isRegression
+            ? PredictionKernel.predictTargets(dataset, weights: weights, executor: executor)
+            : PredictionKernel.predict(
+                dataset, weights: weights, loss: model.loss, classCount: model.classCount,
+                probabilities: probabilities, executor: executor)
         if let share = dataset.share { predictions = predictions.gathered(share, chunks: dataset.chunks) }
-        if file.labelName != nil {
+        if model.loss.isRegression {
+            if file.labelName != nil { regression = RegressionReport.of(dataset, weights: weights, executor: executor) }
+        } else if file.labelName != nil {
             let confusion = ConfusionMatrix.of(dataset, weights: weights, loss: model.loss, executor: executor)
             report = ClassificationReport(confusion: confusion, labels: model.classes.names)
             probabilityMetrics = ProbabilityMetrics.of(
@@ -84,8 +97,10 @@ package struct PredictionRun<T: KernelScalar> {
     /// The predictions as CSV: the header, then the rows in pieces made in parallel.
     package func csv() -> (header: Data, body: [Data]) {
         let header = Data(
-            PredictionCSV.header(classNames: model.classes.names, probabilities: !predictions.probabilities.isEmpty)
-                .utf8)
+            PredictionCSV.header(
+                classNames: model.classes.names,
+                probabilities: !predictions.probabilities.isEmpty && !predictions.isRegression
+            ).utf8)
         return (
             header,
             PredictionCSV.body(

@@ -60,7 +60,8 @@ package struct VerificationRun<T: KernelScalar> {
         let keptFinal = first.training.keptEpoch == first.training.history.count
         let rows = Verifier.rows(
             serial: records[0], runs: Array(records.dropFirst()),
-            reference: (reference.losses, keptFinal ? reference.weights : records[0].weights))
+            reference: (reference.losses, keptFinal ? reference.weights : records[0].weights),
+            lbfgs: first.trainingConfiguration.resolvedSolver == .lbfgs)
         return VerificationRun(
             serial: first, records: records, reference: reference, rows: rows,
             tolerance: Verifier.tolerance(for: base.precision))

@@ -13,6 +13,8 @@ public struct ExperimentResult<T: KernelScalar>: Sendable {
     /// Test log loss and ROC AUC (nil for hinge models, which give no probabilities, and
     /// when training diverged).
     public var probabilityMetrics: ProbabilityMetrics? = nil
+    /// A regression's test RMSE, MAE and R^2 (then `report` is nil).
+    public var regression: RegressionReport? = nil
     public var prepareSeconds: Double
     /// Seconds of training in this process (a resumed run's earlier epochs not counted).
     public var trainSeconds: Double

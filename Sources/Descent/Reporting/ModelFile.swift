@@ -21,6 +21,9 @@ public struct ModelFile: Equatable, Sendable {
     public var classes: LabelEncoding
     public var standardization: Standardization?
     public var seed: UInt64
+    /// The training files' `--weight-column` (from the configuration): a column of that name
+    /// in the rows to predict is skipped, not read as a feature.
+    public var weightColumn: String? = nil
     public var classCount: Int { classes.count }
 
     public init(
@@ -43,7 +46,9 @@ public struct ModelFile: Equatable, Sendable {
             "format-version": .init(ModelFile.formatVersion),
             "descent-version": .init(descentVersion), "precision": .init(precision.rawValue),
             "loss": .init(loss.rawValue),
-            "features": .init(featureNames), "label": .init(labelName), "classes": .init(classes.names),
+            "features": .init(featureNames), "label": .init(labelName),
+            "task": .init(loss.isRegression ? "regression" : "classification"),
+            "classes": .init(loss.isRegression ? [] : classes.names),
             "class-kind": .init(classes.kind.rawValue), "weights": .array(weights.map { JSONValue($0) }),
             "seed": .number(Double(seed)),
             "layout": "one row per output unit: weights of the features in order, then the bias",
@@ -153,7 +158,10 @@ public struct ModelFile: Equatable, Sendable {
                 "\(path): \(names.count) classes; descent handles at most \(Dataset<Double>.maximumClasses)")
         }
         let outputs = loss.outputCount(classCount: names.count)
-        guard names.count >= 2, weights.count == outputs, weights.allSatisfy({ $0.count == features.count + 1 }) else {
+        // A regression model (its loss says so) has no classes.
+        guard loss.isRegression ? names.isEmpty : names.count >= 2, weights.count == outputs,
+            weights.allSatisfy({ $0.count == features.count + 1 })
+        else {
             throw DescentError.input(
                 "\(path): \(weights.count) weight rows of \(weights.map { String($0.count) }.joined(separator: "/")) numbers do not fit \(names.count) classes, \(features.count) features and loss \(loss.rawValue) (need \(outputs) rows of \(features.count + 1))"
             )
@@ -174,10 +182,17 @@ public struct ModelFile: Equatable, Sendable {
         if case .string(let v) = object["label"] { labelName = v }
         var seed: UInt64 = 0
         if case .number(let v) = object["seed"], v >= 0, v < 1.8e19, v == v.rounded() { seed = UInt64(v) }
-        return ModelFile(
+        var model = ModelFile(
             weights: weights, precision: precision, loss: loss, featureNames: features,
-            labelName: labelName, classes: LabelEncoding(kind: kind, names: names),
+            labelName: labelName,
+            classes: loss.isRegression ? LabelEncoding(indices: 1) : LabelEncoding(kind: kind, names: names),
             standardization: standardization, seed: seed)
+        if case .object(let configuration)? = object["configuration"],
+            case .string(let column)? = configuration["weight-column"]
+        {
+            model.weightColumn = column
+        }
+        return model
     }
 
     /// Checks that this model fits data with `featureNames` and `classes`.

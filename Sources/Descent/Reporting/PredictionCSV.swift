@@ -37,6 +37,12 @@ package enum PredictionCSV {
                     var bytes: [UInt8] = []
                     bytes.reserveCapacity(piece * (8 + (withProbabilities ? k * 20 : 0)))
                     for row in (p * piece)..<min(n, (p + 1) * piece) {
+                        if predictions.isRegression {
+                            // A regression's value, in the shortest form that reads back the same.
+                            bytes.append(contentsOf: predictions.probabilities[row].description.utf8)
+                            bytes.append(UInt8(ascii: "\n"))
+                            continue
+                        }
                         bytes.append(contentsOf: names[Int(predictions.classes[row])])
                         if withProbabilities {
                             for c in 0..<k {

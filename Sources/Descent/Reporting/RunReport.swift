@@ -92,6 +92,11 @@ package enum RunReport {
             o["test"] = report.json
             o["accuracy"] = .init(report.accuracy)
         }
+        if let regression = result.regression {
+            o["test"] = .object(regression.json)
+            o["rmse"] = .init(regression.rmse)
+            o["r2"] = .init(regression.r2)
+        }
         if let figures = result.probabilityMetrics {
             o["test-log-loss"] = .init(figures.logLoss)
             o["roc-auc"] = figures.rocAUC.map { JSONValue($0) } ?? .null
@@ -143,8 +148,9 @@ package enum RunReport {
             ("loss.svg", Data(lossSVG(curve).utf8)),
             ("metrics.json", Data(metrics(result, threads: threads, run: run).text().utf8)),
         ]
-        guard result.report != nil else { return files }
-        files.append(("data.svg", Data(dataSVG(result).utf8)))
+        guard result.report != nil || result.regression != nil else { return files }
+        // The scatter colours points by class: a regression has none.
+        if result.report != nil { files.append(("data.svg", Data(dataSVG(result).utf8))) }
         let width = result.data.train.featureCount + 1
         let weights = (0..<result.outputs).map { k in
             (0..<width).map { Double(result.training.weights[k * width + $0]) }

@@ -32,11 +32,17 @@ package final class GradientEvaluator<T: KernelScalar> {
 
     /// - Parameter rowWeights: whether the dataset's row weights count (true for training;
     ///   the test figures count rows unweighted, as scikit-learn's metrics without sample_weight).
+    /// The loss's one setting (Huber's epsilon), as the kernels take it.
+    let lossParameter: T
+
     package init(
-        dataset: Dataset<T>, loss: Loss, executor: ShardedExecutor, maximumBatchRows: Int = 0, rowWeights: Bool = true
+        dataset: Dataset<T>, loss: Loss, executor: ShardedExecutor, maximumBatchRows: Int = 0, rowWeights: Bool = true,
+        lossParameter: Double = 0
     ) {
         weighted = rowWeights && dataset.weightOffset != nil
-        precondition(dataset.labelBytes != 0, "the dataset's labels are packed before training")
+        self.lossParameter = T(lossParameter)
+        precondition(
+            dataset.labelBytes != 0 || dataset.holdsTargets, "the dataset's labels are packed before training")
         self.dataset = dataset
         self.loss = loss
         self.executor = executor
@@ -66,6 +72,8 @@ package final class GradientEvaluator<T: KernelScalar> {
         case .logLoss: return fullBatch(LogLossKernel.self, weights: weights, gradient: gradient)
         case .crossEntropy: return fullBatch(CrossEntropyKernel.self, weights: weights, gradient: gradient)
         case .hinge: return fullBatch(HingeKernel.self, weights: weights, gradient: gradient)
+        case .leastSquares: return fullBatch(LeastSquaresKernel.self, weights: weights, gradient: gradient)
+        case .huber: return fullBatch(HuberKernel.self, weights: weights, gradient: gradient)
         }
     }
 
@@ -84,6 +92,8 @@ package final class GradientEvaluator<T: KernelScalar> {
         case .logLoss: return batch(LogLossKernel.self, weights, rows, start, count, parallel, gradient)
         case .crossEntropy: return batch(CrossEntropyKernel.self, weights, rows, start, count, parallel, gradient)
         case .hinge: return batch(HingeKernel.self, weights, rows, start, count, parallel, gradient)
+        case .leastSquares: return batch(LeastSquaresKernel.self, weights, rows, start, count, parallel, gradient)
+        case .huber: return batch(HuberKernel.self, weights, rows, start, count, parallel, gradient)
         }
     }
 
@@ -101,6 +111,7 @@ package final class GradientEvaluator<T: KernelScalar> {
         let scratch = UncheckedBox(self.scratch)
         let perThread = scratchPerThread
         let weighted = self.weighted
+        let lossParameter = self.lossParameter
         executor.run(iterations: plan.shards.count, node: { plan.node(ofShard: $0) }) { s in
             let range = plan.shards[s].chunks
             for chunk in range {
@@ -111,7 +122,9 @@ package final class GradientEvaluator<T: KernelScalar> {
                     rows: chunks.rows(ofChunk: chunk).count,
                     into: partials.value + chunk * stride,
                     prefetching: chunk + 1 < range.upperBound ? UnsafePointer(dataset.block(chunk + 1)) : nil,
-                    scratch: scratch.value + s * perThread, rowWeights: weighted ? dataset.rowWeights(chunk).map { UnsafePointer($0) } : nil)
+                    scratch: scratch.value + s * perThread,
+                    rowWeights: weighted ? dataset.rowWeights(chunk).map { UnsafePointer($0) } : nil,
+                    lossParameter: lossParameter)
             }
         }
         return finish(count: chunks.chunkCount, gradient: gradient, share: dataset.share)

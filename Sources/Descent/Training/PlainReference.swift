@@ -17,7 +17,10 @@ package enum PlainReference {
         let outputs = c.loss.outputCount(classCount: dataset.classCount)
         let width = d + 1
         let x: [[Double]] = (0..<n).map { r in (0..<d).map { Double(dataset.feature(r, $0)) } }
-        let y: [Int] = (0..<n).map { dataset.label($0) }
+        let regression = dataset.holdsTargets
+        let y: [Int] = regression ? [Int](repeating: 0, count: n) : (0..<n).map { dataset.label($0) }
+        let targets: [Double] = regression ? (0..<n).map { Double(dataset.target($0)) } : []
+        let epsilon = c.lossParameter
         let sw: [Double] = (0..<n).map { Double(dataset.weight($0)) }
         var w = initial.map(Double.init)
         var velocity = [Double](repeating: 0, count: w.count)
@@ -57,6 +60,17 @@ package enum PlainReference {
                     let s = e.reduce(0, +)
                     rowLoss += log(s) - (z[y[r]] - m)
                     for k in 0..<outputs { dz[k] = e[k] / s - (k == y[r] ? 1 : 0) }
+                case .leastSquares:
+                    let residual = z[0] - targets[r]
+                    rowLoss += residual * residual / 2
+                    dz[0] = residual
+                case .huber:
+                    let residual = z[0] - targets[r]
+                    let clipped = min(max(residual, -epsilon), epsilon)
+                    rowLoss +=
+                        abs(residual) <= epsilon
+                        ? residual * residual / 2 : epsilon * abs(residual) - epsilon * epsilon / 2
+                    dz[0] = clipped
                 case .hinge:
                     for k in 0..<outputs where k != y[r] {
                         let margin = z[k] - z[y[r]] + 1

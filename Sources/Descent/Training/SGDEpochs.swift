@@ -191,6 +191,9 @@ final class SGDEpochs<T: KernelScalar> {
             case .logLoss: perSample(LogLossKernel.self, worker, from, to, rate)
             case .crossEntropy: perSample(CrossEntropyKernel.self, worker, from, to, rate)
             case .hinge: perSample(HingeKernel.self, worker, from, to, rate)
+            case .leastSquares, .huber:
+                // RunConfiguration.validate refuses SGD for regression in this version.
+                preconditionFailure("SGD does not train regression losses yet")
             }
             return
         }

@@ -154,9 +154,12 @@ public final class Trainer<T: KernelScalar> {
         self.executor = executor
         let batchRows = configuration.optimizer == .sgd ? min(configuration.batchSize, train.rowCount) : 0
         evaluator = GradientEvaluator(
-            dataset: train, loss: configuration.loss, executor: executor, maximumBatchRows: batchRows)
+            dataset: train, loss: configuration.loss, executor: executor, maximumBatchRows: batchRows,
+            lossParameter: configuration.lossParameter)
         validationEvaluator = validation.map {
-            GradientEvaluator(dataset: $0, loss: configuration.loss, executor: executor)
+            GradientEvaluator(
+                dataset: $0, loss: configuration.loss, executor: executor,
+                lossParameter: configuration.lossParameter)
         }
     }
 

@@ -69,14 +69,17 @@ struct ProbabilityMetricsTests {
             let p2 = (0..<rows).map { _ in (Double.random(in: 0...1, using: &random) * grid).rounded() / grid }
             let expected = bruteForce(p2, y2.map { $0 == 1 })
             let got = auc(binary(p2), y2)
-            #expect(got.map { abs($0 - expected) <= 1e-15 } == true, "seed \(seed), \(rows) rows: \(got as Any) vs \(expected)")
+            #expect(
+                got.map { abs($0 - expected) <= 1e-15 } == true,
+                "seed \(seed), \(rows) rows: \(got as Any) vs \(expected)")
             // Four classes: the mean of each column against the rest.
             let y4 = (0..<rows).map { Int32($0 % 4) }.shuffled(using: &random)
             let p4 = (0..<rows * 4).map { _ in (Double.random(in: 0...1, using: &random) * grid).rounded() / grid }
             let each = (0..<4).map { c in bruteForce((0..<rows).map { p4[$0 * 4 + c] }, y4.map { $0 == Int32(c) }) }
             let macro = each.reduce(0, +) / 4
             let got4 = auc(p4, y4, classes: 4)
-            #expect(got4.map { abs($0 - macro) <= 1e-15 } == true, "seed \(seed), 4 classes: \(got4 as Any) vs \(macro)")
+            #expect(
+                got4.map { abs($0 - macro) <= 1e-15 } == true, "seed \(seed), 4 classes: \(got4 as Any) vs \(macro)")
         }
     }
 

@@ -58,7 +58,9 @@ struct GradientKernelTests {
     /// batch kernel: the same loss and gradient bits, for every loss and both precisions.
     func checkPerSamplePath<T: KernelScalar>(_ type: T.Type) {
         let rng = CounterRNG(seed: 9)
-        for loss in Loss.allCases {
+        // The classification losses: SGD, the per-sample path's one user, does not fit
+        // regression targets in this version.
+        for loss in Loss.allCases where !loss.isRegression {
             let features = 3
             let classes = loss.isBinary ? 2 : 4
             let outputs = loss.outputCount(classCount: classes)
@@ -111,6 +113,7 @@ struct GradientKernelTests {
                 case .logLoss: single = both(LogLossKernel.self)
                 case .crossEntropy: single = both(CrossEntropyKernel.self)
                 case .hinge: single = both(HingeKernel.self)
+                case .leastSquares, .huber: continue
                 }
                 #expect(
                     bits(gradient) == bits(Array(partial[0..<(outputs * width)])),

@@ -33,6 +33,7 @@ package final class CSVFile: RowFile, @unchecked Sendable {
     package let namedColumns: Bool
     /// Whether rows carry a weight (`--weight-column`), read into the slot after the label's.
     package let hasWeights: Bool
+    package let readsTargets: Bool
     let file: MappedFile
     /// What each column holds: a feature index >= 0, `labelSlot` or `skippedSlot`.
     let slots: [Int]
@@ -68,7 +69,7 @@ package final class CSVFile: RowFile, @unchecked Sendable {
     ///   header too narrow, or an unknown label column.
     package init(
         file: MappedFile, labelColumn: LabelColumnChoice, weightColumn: WeightColumnChoice? = nil,
-        executor: ShardedExecutor
+        targets: Bool = false, executor: ShardedExecutor
     ) throws {
         self.file = file
         path = file.path
@@ -178,8 +179,11 @@ package final class CSVFile: RowFile, @unchecked Sendable {
                         : ""))
         }
         for (j, column) in featureColumns.enumerated() { slots[column] = j }
-        // The weight goes to the slot after the label's (``Dataset/weightOffset``).
+        // The weight goes to the slot after the label's (``Dataset/weightOffset``); regression
+        // targets are numbers read straight into the label's slot.
         if let weightIndex { slots[weightIndex] = featureColumns.count + 1 }
+        if targets, let labelIndex { slots[labelIndex] = featureColumns.count }
+        readsTargets = targets
         hasWeights = weightIndex != nil
         self.slots = slots
         columnNames = numeric ? (0..<columns).map { String($0 + 1) } : names

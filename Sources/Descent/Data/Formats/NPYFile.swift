@@ -23,6 +23,9 @@ package final class NPYFile: RowFile, @unchecked Sendable {
     /// The weight column of `x` (`--weight-column`), if any.
     let weightColumn: Int?
     package var hasWeights: Bool { weightColumn != nil }
+    /// Whether the labels are regression targets, read as numbers into the label slots
+    /// rather than collected as classes.
+    package let readsTargets: Bool
     let featureColumns: [Int]
 
     /// Whether `bytes` starts with NumPy's magic string `\x93NUMPY`.
@@ -34,9 +37,10 @@ package final class NPYFile: RowFile, @unchecked Sendable {
     /// Opens a `.npy` file.
     package init(
         file: MappedFile, labelColumn choice: LabelColumnChoice, weightColumn weightChoice: WeightColumnChoice? = nil,
-        executor: ShardedExecutor
+        targets: Bool = false, executor: ShardedExecutor
     ) throws {
         self.file = file
+        readsTargets = targets
         path = file.path
         x = try NPYArray(file: file, at: 0, size: file.count, name: nil)
         y = nil
@@ -84,8 +88,11 @@ package final class NPYFile: RowFile, @unchecked Sendable {
     }
 
     /// Opens a `.npz` archive holding `X` and `y`.
-    package init(zip file: MappedFile, labelColumn choice: LabelColumnChoice, executor: ShardedExecutor) throws {
+    package init(
+        zip file: MappedFile, labelColumn choice: LabelColumnChoice, targets: Bool = false, executor: ShardedExecutor
+    ) throws {
         self.file = file
+        readsTargets = targets
         let path = file.path
         self.path = path
         let entries = try ZipDirectory.entries(of: file)
@@ -168,7 +175,10 @@ package final class NPYFile: RowFile, @unchecked Sendable {
             let labelOffset = plan.sink.labelOffset
             for row in rows {
                 let base = cursor.nextRow()
-                base[labelOffset] = RowSink<T>.labelToken(part: k, id: try yLabel(y, row: row, labels: &labels))
+                base[labelOffset] =
+                    readsTargets
+                    ? try yTarget(y, row: row)
+                    : RowSink<T>.labelToken(part: k, id: try yLabel(y, row: row, labels: &labels))
             }
         }
         releaseRows(rows)
@@ -228,8 +238,10 @@ package final class NPYFile: RowFile, @unchecked Sendable {
                             E.self, row: row, data + row * rowStep, columnStep: columnStep, features: features,
                             into: base, stride: stride, labelOffset: labelOffset, part: s, labels: &labels)
                         if let yColumn {
-                            base[labelOffset] = RowSink<T>.labelToken(
-                                part: s, id: try yLabel(yColumn, row: row, labels: &labels))
+                            base[labelOffset] =
+                                readsTargets
+                                ? try yTarget(yColumn, row: row)
+                                : RowSink<T>.labelToken(part: s, id: try yLabel(yColumn, row: row, labels: &labels))
                         }
                     }
                     i += 8
@@ -264,12 +276,29 @@ package final class NPYFile: RowFile, @unchecked Sendable {
             guard v.isFinite else {
                 throw DescentError.input("\(path): row \(row), label column \(label) holds \(v); labels must be finite")
             }
+            if readsTargets {
+                base[labelOffset] = RowSink<T>.scalar(v)
+                return try convertWeight(
+                    E.self, row: row, rowData, columnStep: columnStep, into: base, stride: stride,
+                    labelOffset: labelOffset)
+            }
             let id = labels.id(number: v, name: LabelEncoding.name(of: v), at: row)
             guard id < RowSink<T>.maximumLabelsPerPart else {
                 throw DescentError.input("\(path): more than 65536 distinct labels")
             }
             base[labelOffset] = RowSink<T>.labelToken(part: part, id: id)
         }
+        try convertWeight(
+            E.self, row: row, rowData, columnStep: columnStep, into: base, stride: stride, labelOffset: labelOffset)
+    }
+
+    /// The weight column's value of row `row`, into the slot after the label's.
+    @inline(__always)
+    func convertWeight<T: KernelScalar, E: NPYElement>(
+        _: E.Type, row: Int, _ rowData: UnsafeRawPointer, columnStep: Int, into base: UnsafeMutablePointer<T>,
+        stride: Int, labelOffset: Int
+    ) throws {
+        let swapped = x.dtype.swapped
         if let weight = weightColumn {
             // The weight's slot follows the label's (``Dataset/weightOffset``).
             let v = E.value(rowData + weight * columnStep, swapped: swapped)
@@ -280,6 +309,19 @@ package final class NPYFile: RowFile, @unchecked Sendable {
             }
             base[labelOffset &+ stride] = RowSink<T>.scalar(v)
         }
+    }
+
+    /// `y[row]` as a regression target.
+    @inline(__always)
+    func yTarget<T: KernelScalar>(_ y: NPYColumn, row: Int) throws -> T {
+        guard y.kind != .text else {
+            throw DescentError.input(
+                "\(path): y holds strings; a regression needs numeric targets (train a classifier, or save y as numbers)"
+            )
+        }
+        let v = y.number(at: row)
+        guard v.isFinite else { throw DescentError.input("\(path): y[\(row)] is \(v); targets must be finite") }
+        return RowSink<T>.scalar(v)
     }
 
     /// The local id of `y[row]` in `labels`.

@@ -26,7 +26,9 @@ struct ThreadCountTests {
     static let cases: [Case] = {
         var out: [Case] = []
         for loss in Loss.allCases {
-            for (optimizer, batch) in [(OptimizerKind.gd, 0), (.sgd, 1), (.sgd, 32), (.sgd, 4096)] {
+            // Regression trains full batch only in this version.
+            let kinds = loss.isRegression ? [(OptimizerKind.gd, 0)] : [(.gd, 0), (.sgd, 1), (.sgd, 32), (.sgd, 4096)]
+            for (optimizer, batch) in kinds {
                 for (momentum, nesterov) in [(0.0, false), (0.9, false), (0.9, true)] {
                     out.append(
                         Case(optimizer: optimizer, batch: batch, momentum: momentum, nesterov: nesterov, loss: loss))
@@ -38,8 +40,14 @@ struct ThreadCountTests {
 
     func run<T: KernelScalar>(_ c: Case, rows: Int, threads: Int, as type: T.Type) -> ([UInt64], [UInt64]) {
         let classes = c.loss.isBinary ? 2 : 3
-        let (x, y) = blobRows(samples: rows, features: 2, centers: classes, std: 2.0, seed: 7)
-        let dataset = makeDataset(x, y, classes: classes, threads: threads, as: T.self)
+        let dataset: Dataset<T>
+        if c.loss.isRegression {
+            let (x, y) = regressionRows(samples: rows, features: 2, noise: 5, seed: 7)
+            dataset = makeRegressionDataset(x, y, threads: threads, as: T.self)
+        } else {
+            let (x, y) = blobRows(samples: rows, features: 2, centers: classes, std: 2.0, seed: 7)
+            dataset = makeDataset(x, y, classes: classes, threads: threads, as: T.self)
+        }
         var t = TrainingConfiguration()
         t.loss = c.loss
         t.optimizer = c.optimizer

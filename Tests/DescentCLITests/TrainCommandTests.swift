@@ -369,9 +369,24 @@ struct TrainCommandTests {
         let refused = try CLI.run(["train", "--train", npz, "--weight-column", "w"])
         #expect(
             refused.status == 2 && refused.stderr.contains("an .npz archive holds X and y only"), "\(refused.stderr)")
-        // The same file with good weights trains.
-        let weighted = try CLI.run(["train", "--train", csv(fine), "--weight-column", "w", "--solver", "lbfgs"])
+        // The same file with good weights trains, and its model predicts rows with or without
+        // the weight column and the label (the weight column is skipped, never a feature).
+        let model = dir.path + "/weighted"
+        let weighted = try CLI.run([
+            "train", "--train", csv(fine), "--weight-column", "w", "--solver", "lbfgs", "--output", model,
+        ])
         #expect(weighted.status == 0, "\(weighted.stderr)")
+        let rows = (0..<10).map { "\($0 % 5),\($0 % 3)" }
+        for (header, suffix) in [("a,b,w", ",2.5"), ("a,b,w,label", ",2.5,1"), ("a,b", ""), ("a,b,label", ",0")] {
+            let input = CLI.write(
+                header + "\n" + rows.map { $0 + suffix }.joined(separator: "\n") + "\n", to: "\(UUID().uuidString).csv",
+                in: dir)
+            let predicted = try CLI.run(["predict", "--model", model + "/model.json", "--input", input])
+            #expect(predicted.status == 0, "\(header): \(predicted.stderr)")
+            #expect(predicted.stdout.split(separator: "\n").count == 11, "\(header): \(predicted.stdout)")
+            #expect(
+                predicted.stderr.contains("accuracy") == header.hasSuffix("label"), "\(header): \(predicted.stderr)")
+        }
     }
 
     /// A regression reads its targets as numbers: a target that is not one is refused with
@@ -396,6 +411,11 @@ struct TrainCommandTests {
         #expect((fit ?? 0) > 0.999, "\(trained.stdout)")
         let model = try String(contentsOfFile: out + "/model.json", encoding: .utf8)
         #expect(model.contains("\"task\" : \"regression\"") && model.contains("\"classes\" : ["), "\(model)")
+        // A float32 run cannot hold a target of 1e39: refused, not trained as inf.
+        let huge = CLI.write("a,y\n1,2\n2,1e39\n3,4\n4,5\n", to: "huge.csv", in: dir)
+        let overflow = try CLI.run(["train", "--train", huge, "--task", "regression", "--precision", "float32"])
+        #expect(
+            overflow.status == 2 && overflow.stderr.contains("a target too large for float32"), "\(overflow.stderr)")
         let proba = try CLI.run(["predict", "--model", out + "/model.json", "--input", good, "--proba"])
         #expect(proba.status == 2 && proba.stderr.contains("predicts values, not class probabilities"))
         let generated = try CLI.run(["train", "--task", "regression", "--samples", "3000", "--features", "4"])

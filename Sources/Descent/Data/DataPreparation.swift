@@ -218,6 +218,20 @@ public enum DataPreparation {
             _ = try trainFile.read(into: sink, executor: executor)
             if let testFile { _ = try testFile.read(into: RowSink(dataset: test), executor: executor) }
             for set in [train, validation, test] { set?.holdTargets() }
+            for (name, set) in [("training", train), ("validation", validation), ("test", test)] {
+                guard let set else { continue }
+                // A target past the precision's range (float32's 3.4e38) would train as inf.
+                var bad = 0
+                for chunk in set.ownedChunks {
+                    let targets = set.labels(chunk).assumingMemoryBound(to: T.self)
+                    for i in 0..<set.chunks.rows(ofChunk: chunk).count where !targets[i].isFinite { bad += 1 }
+                }
+                if (set.share?.sum([bad]) ?? [bad])[0] > 0 {
+                    throw DescentError.input(
+                        "\(name == "test" ? testFile?.path ?? trainPath : trainPath): column '\(trainLabel)' holds a target too large for \(T.precisionName) (\(FiniteCheck.rangeNote(T.self))) in the \(name) set; rescale the targets"
+                            + (MemoryLayout<T>.size == 4 ? " or use --precision float64" : ""))
+                }
+            }
             classes = LabelEncoding(indices: 1)
             trace.mark("parse")
         } else if let ranks, let npy = trainFile as? NPYFile, testFile == nil || testFile is NPYFile,

@@ -25,9 +25,15 @@ package struct WeightColumnChoice: Sendable, Equatable {
 
     /// The column `name` picks among `names` (nil: a file without a header) or `columns`
     /// indexes; nil when an optional column is missing.
+    ///
+    /// An optional column named by index (a test file, or the rows `descent predict` reads) is
+    /// taken only from a file laid out as the training file was, `trainingColumns` columns
+    /// (features, weight and label); any other file is read without weights, so that an index
+    /// never picks a feature or the label of a file that has no weight column.
     /// - Throws: ``DescentError/input(_:)`` naming the file when a required one is missing.
-    func resolve(names: [String]?, columns: Int, path: String) throws -> Int? {
+    func resolve(names: [String]?, columns: Int, path: String, trainingColumns: Int? = nil) throws -> Int? {
         if let names, let found = names.firstIndex(of: name) { return found }
+        if optional, let trainingColumns, columns != trainingColumns { return nil }
         if let index = LabelColumnChoice.index(name, columns: columns) { return index }
         if optional { return nil }
         throw DescentError.input(
@@ -366,7 +372,7 @@ package enum RowFiles {
         }
         if file.count >= 4 && file.bytes[0] == 0x50 && file.bytes[1] == 0x4B && file.bytes[2] == 3 && file.bytes[3] == 4
         {
-            if let weightColumn {
+            if let weightColumn, !weightColumn.optional {
                 throw DescentError.input(
                     "\(path): --weight-column '\(weightColumn.name)': an .npz archive holds X and y only in this version; save the weights as a column of a .npy or CSV file"
                 )

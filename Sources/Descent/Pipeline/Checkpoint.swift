@@ -236,10 +236,19 @@ extension Dataset {
         for chunk in 0..<chunks.chunkCount {
             mix(UnsafeRawPointer(block(chunk)), bytes: featureCount * chunkRows * MemoryLayout<T>.stride)
             let rows = chunks.rows(ofChunk: chunk)
-            for i in 0..<chunkRows {
-                classes[i] = i < rows.count ? RowSink<T>.scalar(Double(label(rows.lowerBound + i))) : 0
+            if holdsTargets {
+                // Regression targets: their own bits (padding rows hold 0).
+                mix(UnsafeRawPointer(labels(chunk)), bytes: chunkRows * MemoryLayout<T>.stride)
+            } else {
+                for i in 0..<chunkRows {
+                    classes[i] = i < rows.count ? RowSink<T>.scalar(Double(label(rows.lowerBound + i))) : 0
+                }
+                mix(UnsafeRawPointer(classes), bytes: chunkRows * MemoryLayout<T>.stride)
             }
-            mix(UnsafeRawPointer(classes), bytes: chunkRows * MemoryLayout<T>.stride)
+            // Row weights, when the rows have them (unweighted data hash as before).
+            if let weights = rowWeights(chunk) {
+                mix(UnsafeRawPointer(weights), bytes: chunkRows * MemoryLayout<T>.stride)
+            }
         }
         var h = FNV1a.hash(bytes: [], seed: lanes.0 ^ UInt64(rowCount))
         for lane in [lanes.1, lanes.2, lanes.3, UInt64(featureCount), UInt64(classCount)] {

@@ -93,6 +93,12 @@ final class SGDEpochs<T: KernelScalar> {
         local = rankWorkers[ranks?.rank ?? 0]
         hosts = min(executor.threads, local.count)
         let shares = ChunkPlan.split(n, into: k)
+        // RunConfiguration.validate refuses both for SGD in this version; a library caller
+        // that builds such a Trainer hears it here rather than training on the wrong rows.
+        precondition(
+            trainer.train.weightOffset == nil && !trainer.train.holdsTargets,
+            "SGD trains on unweighted classification rows in this version (row weights and regression targets are full batch only)"
+        )
         rows = EpochRows(dataset: trainer.train, shuffle: c.shuffle, executor: executor)
         let parameters = trainer.parameterCount
         workers = shares.enumerated().map { index, share in

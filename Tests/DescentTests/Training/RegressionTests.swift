@@ -202,6 +202,25 @@ struct RegressionTests {
         }
     }
 
+    /// A checkpoint's data fingerprint sees a target's fraction and a row's weight, so
+    /// `--resume` refuses data that changed there (truncated to classes, 0.3 and 0.7 were one).
+    @Test func fingerprintCoversTargetsAndWeights() {
+        let x = (0..<50).map { [Double($0), 1] }
+        var y = (0..<50).map { Double($0) + 0.3 }
+        let first = makeRegressionDataset(x, y, as: Double.self).fingerprint()
+        y[17] += 0.4
+        #expect(makeRegressionDataset(x, y, as: Double.self).fingerprint() != first)
+        var sw = [Double](repeating: 1, count: 50)
+        let weighted = makeRegressionDataset(x, y, rowWeights: sw, as: Double.self).fingerprint()
+        sw[3] = 2
+        #expect(makeRegressionDataset(x, y, rowWeights: sw, as: Double.self).fingerprint() != weighted)
+        let labels = (0..<50).map { $0 % 2 }
+        sw[3] = 1
+        let plain = makeDataset(x, labels, rowWeights: sw, as: Double.self).fingerprint()
+        sw[9] = 0.5
+        #expect(makeDataset(x, labels, rowWeights: sw, as: Double.self).fingerprint() != plain)
+    }
+
     @Test func sameBitsFloat64() { checkDeterminism(Double.self) }
     @Test func sameBitsFloat32() { checkDeterminism(Float.self) }
 }

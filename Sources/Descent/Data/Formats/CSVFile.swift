@@ -138,6 +138,14 @@ package final class CSVFile: RowFile, @unchecked Sendable {
         let indexColumn = !numeric && columns >= 3 && names[0].isEmpty
         if indexColumn { slots[0] = CSVFile.skippedSlot }
         let usable = indexColumn ? Array(1..<columns) : Array(0..<columns)
+        // The weight column first (it is neither a feature nor the label); an optional one
+        // named by index only in a file of the training layout: features, weight, label.
+        var trainingColumns: Int?
+        if case .ifPresent(_, let featureCount) = labelColumn {
+            trainingColumns = featureCount + 2 + (indexColumn ? 1 : 0)
+        }
+        let weightIndex = try weightColumn?.resolve(
+            names: numeric ? nil : names, columns: columns, path: file.path, trainingColumns: trainingColumns)
         // The label column.
         var labelIndex: Int?
         switch labelColumn {
@@ -159,12 +167,12 @@ package final class CSVFile: RowFile, @unchecked Sendable {
         case .ifPresent(let name, let featureCount):
             if !numeric, let name, let found = names.firstIndex(of: name) {
                 labelIndex = found
-            } else if usable.count == featureCount + 1 {
-                labelIndex = columns - 1
+            } else if usable.filter({ $0 != weightIndex }).count == featureCount + 1 {
+                // One column more than the model's features: the last one that is not the weight.
+                labelIndex = usable.last { $0 != weightIndex }
             }
         }
         if let labelIndex { slots[labelIndex] = CSVFile.labelSlot }
-        let weightIndex = try weightColumn?.resolve(names: numeric ? nil : names, columns: columns, path: file.path)
         if let weightIndex, weightIndex == labelIndex {
             throw DescentError.input(
                 "\(file.path): --weight-column '\(weightColumn!.name)' is the label column; the weights need a column of their own"

@@ -56,6 +56,12 @@ package final class NPYFile: RowFile, @unchecked Sendable {
         // Rows first: an empty array's column count is not bounded by the file's size.
         guard rowCount > 0 else { throw DescentError.input("\(path): the array has no rows") }
         let columns = x.shape[1]
+        // The weight column first; an optional one (a test file, predict's rows) only in a
+        // file of the training layout: features, weight, label.
+        var trainingColumns: Int?
+        if case .ifPresent(_, let featureCount) = choice { trainingColumns = featureCount + 2 }
+        let weight = try weightChoice?.resolve(
+            names: nil, columns: columns, path: path, trainingColumns: trainingColumns)
         var label: Int?
         switch choice {
         case .last: label = columns - 1
@@ -67,10 +73,10 @@ package final class NPYFile: RowFile, @unchecked Sendable {
             }
             label = index
         case .ifPresent(_, let featureCount):
-            label = columns == featureCount + 1 ? columns - 1 : nil
+            let unweighted = (0..<columns).filter { $0 != weight }
+            label = unweighted.count == featureCount + 1 ? unweighted.last : nil
         }
         labelColumn = label
-        let weight = try weightChoice?.resolve(names: nil, columns: columns, path: path)
         if let weight, weight == label {
             throw DescentError.input(
                 "\(path): --weight-column '\(weightChoice!.name)' is the label column; the weights need a column of their own"

@@ -119,7 +119,7 @@ struct RunOptions: ParsableArguments {
     var tol: Double?
     @Option(
         help:
-            "L2 penalty L: minimizes the mean loss + L/2 |w|^2, biases not penalised (scikit-learn's C = 1 / (n L)); K/n is K per training row. Full batch only. Default: 1/n (C = 1) for L-BFGS on a file by default, else 0."
+            "L2 penalty L: minimizes the mean loss + L/2 |w|^2, biases not penalised (scikit-learn's C = 1 / (n L)); K/n is K per training row. With SGD each batch's mean loss + L/2 |w|^2 (scikit-learn's SGDClassifier(alpha=L)). Default: 1/n (C = 1) for L-BFGS on a file by default, else 0."
     )
     var l2: L2Penalty?
     @Option(

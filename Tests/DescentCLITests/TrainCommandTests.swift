@@ -249,7 +249,6 @@ struct TrainCommandTests {
             (["train", "--solver", "lbfgs", "--tol=-1e-4"], "--tol must be a finite number >= 0 (got -0.0001)"),
             (["train", "--l2=-0.5"], "--l2 must be a finite number >= 0 (got -0.5)"),
             (["train", "--l2", "nan"], "--l2 must be a finite number >= 0"),
-            (["train", "--optimizer", "sgd", "--l2", "0.1"], "for SGD use --weight-decay"),
             (["train", "--l1", "0.1"], "--l1 needs --solver lbfgs (which then runs as OWL-QN)"),
             (["train", "--solver", "lbfgs", "--l1=-1"], "--l1 must be a finite number >= 0 (got -1.0)"),
             (["train", "--solver", "lbfgs", "--momentum", "0.9"], "L-BFGS chooses its own steps"),

@@ -276,11 +276,6 @@ public struct RunConfiguration: Sendable, Equatable {
         } else if t.memory != nil {
             try fail("--memory sets L-BFGS's history; it needs --solver lbfgs")
         }
-        if t.l2 != nil && t.optimizer == .sgd {
-            try fail(
-                "--l2 works with full-batch training (--optimizer gd, --solver gd or lbfgs) in this version; for SGD use --weight-decay"
-            )
-        }
         if isRegression {
             if let loss, !loss.isRegression {
                 try fail(

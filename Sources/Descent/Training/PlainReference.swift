@@ -205,7 +205,12 @@ package enum PlainReference {
                 for round in stride(from: 0, to: most, by: every) {
                     for k in shares.indices {
                         for rows in batchLists[k].dropFirst(round).prefix(every) {
-                            let (loss, g) = lossAndGradient(rows, workerWeights[k])
+                            var (loss, g) = lossAndGradient(rows, workerWeights[k])
+                            if l2 != 0 {
+                                // A batch's mean loss + L/2 |w|^2 (its row count times that, summed).
+                                let scale = c.gradient == .mean || rows.count == 1 ? 1 : Double(rows.count)
+                                loss += scale * penalty(workerWeights[k], &g, scale: scale)
+                            }
                             update(g, rate: rate, &workerWeights[k], &workerVelocity[k], &workerSteps[k])
                             sum += loss
                         }

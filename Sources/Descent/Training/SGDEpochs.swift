@@ -206,6 +206,8 @@ final class SGDEpochs<T: KernelScalar> {
         let mean = c.gradient == .mean
         let parallel = workers.count == 1 && (executor.threads > 1 || ranks != nil)
         let threshold = c.parallelBatchRows
+        let l2 = T(c.l2 ?? 0)
+        let width = rows.dataset.featureCount + 1
         let end = worker.positions.upperBound
         var total = worker.lossTotal
         var optimizer = worker.takeOptimizer()
@@ -223,8 +225,14 @@ final class SGDEpochs<T: KernelScalar> {
                         for i in 0..<g.count { g[i] = g[i] / n }
                         loss = loss / n
                     }
+                    var penalty = 0.0
+                    if l2 != 0 {
+                        penalty = SGDEpochs.addPenalty(
+                            w.baseAddress!, g.baseAddress!, count: g.count, width: width, l2: l2,
+                            rows: mean ? 1 : T(count))
+                    }
                     optimizer.step(weights: w.baseAddress!, gradient: g.baseAddress!, rate: rate)
-                    total += Double(loss)
+                    total += Double(loss) + penalty
                 }
             }
         }
@@ -245,6 +253,8 @@ final class SGDEpochs<T: KernelScalar> {
         let scores = worker.scores
         var total = worker.lossTotal
         let base = worker.positions.lowerBound
+        let l2 = T(configuration.l2 ?? 0)
+        let parameters = worker.weights.count
         var optimizer = worker.takeOptimizer()
         defer { worker.optimizer = optimizer }
         worker.weights.withUnsafeMutableBufferPointer { w in
@@ -257,12 +267,35 @@ final class SGDEpochs<T: KernelScalar> {
                         kind, weights: w.baseAddress!, features: features, outputs: outputs,
                         row: row, featureStride: featureStride, label: label, scores: scores,
                         gradient: g.baseAddress!)
+                    var penalty = 0.0
+                    if l2 != 0 {
+                        penalty = SGDEpochs.addPenalty(
+                            w.baseAddress!, g.baseAddress!, count: parameters, width: features + 1, l2: l2, rows: 1)
+                    }
                     optimizer.step(weights: w.baseAddress!, gradient: g.baseAddress!, rate: rate)
-                    total += Double(loss)
+                    total += Double(loss) + penalty
                 }
             }
         }
         worker.lossTotal = total
+    }
+
+    /// `--l2 L` for SGD: adds `rows` x L w to the gradient of every weight but the biases
+    /// (`width` apart, last in each output's row) and returns the penalty `rows` x L/2 |w|^2 for
+    /// the batch's reported loss. `rows` is the batch's row count with summed gradients and 1
+    /// with mean ones (a batch's objective is then the mean loss + L/2 |w|^2, scikit-learn's
+    /// `SGDClassifier(alpha=L)` for batches of one).
+    @inline(__always)
+    static func addPenalty(
+        _ w: UnsafeMutablePointer<T>, _ g: UnsafeMutablePointer<T>, count: Int, width: Int, l2: T, rows: T
+    ) -> Double {
+        let strength = l2 * rows
+        var squares = 0.0
+        for k in 0..<count where (k + 1) % width != 0 {
+            squares += Double(w[k]) * Double(w[k])
+            g[k] = g[k] + strength * w[k]
+        }
+        return 0.5 * Double(l2) * Double(rows) * squares
     }
 
     /// Sets every worker's weights (and momentum buffer) to the workers' average: the sum

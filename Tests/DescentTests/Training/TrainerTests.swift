@@ -52,6 +52,39 @@ struct TrainerTests {
         #expect(result.history[0].loss > free.history[0].loss, "the penalty is part of the reported loss")
     }
 
+    /// `--l2` with SGD: every batch's mean loss + L/2 |w|^2 (its row count times that with
+    /// summed gradients), the biases not penalised, as the plain reference writes it out, per
+    /// sample, in batches, with workers and momentum; and the same bits on 1 and 3 threads.
+    @Test(arguments: [(1, GradientReduction.mean, 1), (32, .sum, 1), (32, .mean, 3)])
+    func sgdL2FollowsThePlainReference(_ batch: Int, _ reduction: GradientReduction, _ workers: Int) {
+        func configure(_ t: inout TrainingConfiguration) {
+            t.optimizer = .sgd
+            t.batchSize = batch
+            t.gradient = reduction
+            t.workers = workers
+            t.momentum = workers > 1 ? 0.5 : 0
+            t.alpha = reduction == .mean ? 0.05 : 0.002
+            t.l2 = 0.3
+            t.epochs = 3
+        }
+        let (result, dataset, t, initial) = trainAgainstThePlainReference(samples: 1200, threads: 2, configure)
+        var unpenalised = t
+        unpenalised.l2 = nil
+        let free = trainLibrary(dataset, unpenalised, threads: 2, initial: initial)
+        #expect(result.history[0].loss > free.history[0].loss, "the penalty is part of the reported loss")
+        // Shrunk towards zero: the penalised weights' norm is smaller.
+        let width = dataset.featureCount + 1
+        func norm(_ w: [Double]) -> Double {
+            w.indices.filter { ($0 + 1) % width != 0 }.map { w[$0] * w[$0] }.reduce(0, +)
+        }
+        #expect(norm(result.weights) < norm(free.weights))
+        let other = trainLibrary(
+            makeDataset(
+                (0..<dataset.rowCount).map { dataset.features(ofRow: $0) }, (0..<dataset.rowCount).map(dataset.label),
+                classes: 3, threads: 3, as: Double.self), t, threads: 3, initial: initial)
+        #expect(bits(other.weights) == bits(result.weights) && other.history.map(\.loss) == result.history.map(\.loss))
+    }
+
     /// Softmax on 3 blobs of 3 features, configured by `configure`, trained from the seed's
     /// weights and by the plain reference: losses and weights within 1e-10.
     func trainAgainstThePlainReference(

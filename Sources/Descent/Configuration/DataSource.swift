@@ -28,7 +28,7 @@ public struct DataSource: Sendable, Equatable {
     public var weightColumn: String? = nil
 
     /// Whether the labels are regression targets (numbers read as they are) rather than
-    /// classes; with generated data, rows from ``RegressionGenerator`` instead of blobs.
+    /// classes; with generated data, rows from `RegressionGenerator` instead of blobs.
     public var regression = false
     /// Generated regression data: the standard deviation of the noise added to the targets.
     public var noise = 10.0

@@ -32,7 +32,7 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
     /// `--weight-column`); padding rows weigh 0.
     @usableFromInline package let weightOffset: Int?
     /// Whether the label slots hold regression targets (one `T` a row, never packed) rather
-    /// than classes: set by the readers of a regression run (``labelBytes`` stays 0).
+    /// than classes: set by the readers of a regression run (`labelBytes` stays 0).
     public package(set) var holdsTargets = false
     /// The most classes a dataset holds: its packed labels are at most 2 bytes.
     public static var maximumClasses: Int { RunConfiguration.maximumClasses }

@@ -61,7 +61,7 @@ public struct Predictions<T: KernelScalar>: Sendable {
 
 extension PredictionKernel {
     /// A regression model's value of every row of `dataset` this process holds (over ranks,
-    /// its own chunks; ``Predictions/gathered(_:chunks:bytesPerExchange:)`` brings the rest),
+    /// its own chunks; `Predictions.gathered(_:chunks:bytesPerExchange:)` brings the rest),
     /// by ``predictValues(weights:features:block:stride:rows:into:)``, chunks in parallel.
     @_specialize(where T == Double)
     @_specialize(where T == Float)

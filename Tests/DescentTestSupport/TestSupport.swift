@@ -1,5 +1,6 @@
 import Descent
 import Foundation
+import Testing
 
 /// The tutorial's loop, written straight from its text in plain Swift: no chunks, no SIMD,
 /// libm's exp, one row at a time. The sharded path is compared against it.
@@ -105,5 +106,21 @@ package func bits<T: KernelScalar>(_ values: [T]) -> [UInt64] {
     values.map { v in
         if let d = v as? Double { return d.bitPattern }
         return UInt64((v as! Float).bitPattern)
+    }
+}
+
+/// The determinism check of a training path: `fingerprint(threads, policy)`, the bits of a
+/// run's losses and weights, at 1 thread with NUMA auto, then at each of `threadCounts` and at
+/// 3 threads under each of `policies`, must all be the first run's bits.
+package func expectSameBitsOverThreadsAndPolicies(
+    _ what: String, threadCounts: [Int] = [2, 3, 8], policies: [NUMAPolicy] = [.off, .interleave],
+    sourceLocation: SourceLocation = #_sourceLocation, _ fingerprint: (Int, NUMAPolicy) -> [UInt64]
+) {
+    let serial = fingerprint(1, .auto)
+    for threads in threadCounts {
+        #expect(fingerprint(threads, .auto) == serial, "\(what): \(threads) threads", sourceLocation: sourceLocation)
+    }
+    for policy in policies {
+        #expect(fingerprint(3, policy) == serial, "\(what): NUMA \(policy)", sourceLocation: sourceLocation)
     }
 }

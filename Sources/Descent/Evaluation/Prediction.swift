@@ -62,7 +62,7 @@ public struct Predictions<T: KernelScalar>: Sendable {
 extension PredictionKernel {
     /// A regression model's value of every row of `dataset` this process holds (over ranks,
     /// its own chunks; `Predictions.gathered(_:chunks:bytesPerExchange:)` brings the rest),
-    /// by ``predictValues(weights:features:block:stride:rows:into:)``, chunks in parallel.
+    /// by `PredictionKernel.predictValues`, chunks in parallel.
     @_specialize(where T == Double)
     @_specialize(where T == Float)
     public static func predictTargets<T: KernelScalar>(_ dataset: Dataset<T>, weights: [T], executor: ShardedExecutor)

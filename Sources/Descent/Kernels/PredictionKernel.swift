@@ -46,12 +46,7 @@ public enum PredictionKernel {
             while start < rows {
                 let count = min(lanes, rows - start)
                 @inline(__always) func load(_ column: Int) -> T.Vector {
-                    if count == lanes {
-                        return UnsafeRawPointer(block + column * stride + start).loadUnaligned(as: T.Vector.self)
-                    }
-                    var v = T.Vector(repeating: 0)
-                    for lane in 0..<count { v[lane] = block[column * stride + start + lane] }
-                    return v
+                    rowVector(block, stride: stride, column: column, start: start, count: count)
                 }
                 let best = PredictionKernel.classes(
                     weights: weights, features: features, outputs: outputs,
@@ -87,30 +82,37 @@ public enum PredictionKernel {
 }
 
 extension PredictionKernel {
-    /// A regression model's values of `rows` consecutive rows of a block: `x . w + b`, summed
-    /// as the gradient kernel sums scores (feature 0, 1, ..., then the bias), into `values`.
-    @inlinable
-    public static func predictValues<T: KernelScalar>(
+    /// Rows `start ..< start + count` (at most a vector's lanes) of column `column` of a block
+    /// as one vector, zero past `count`.
+    @inline(__always)
+    static func rowVector<T: KernelScalar>(
+        _ block: UnsafePointer<T>, stride: Int, column: Int, start: Int, count: Int
+    ) -> T.Vector {
+        if count == T.lanes {
+            return UnsafeRawPointer(block + column * stride + start).loadUnaligned(as: T.Vector.self)
+        }
+        var v = T.Vector(repeating: 0)
+        for lane in 0..<count { v[lane] = block[column * stride + start + lane] }
+        return v
+    }
+
+    /// A regression model's values of `rows` consecutive rows of a block: the score
+    /// ``classes(weights:features:outputs:scores:load:)`` computes (`x . w + b`, summed as the
+    /// gradient kernel sums scores), into `values`.
+    package static func predictValues<T: KernelScalar>(
         weights: UnsafePointer<T>, features: Int, block: UnsafePointer<T>, stride: Int, rows: Int,
         into values: UnsafeMutablePointer<T>
     ) {
-        let lanes = T.lanes
-        var start = 0
-        while start < rows {
-            let count = min(lanes, rows - start)
-            @inline(__always) func load(_ column: Int) -> T.Vector {
-                if count == lanes {
-                    return UnsafeRawPointer(block + column * stride + start).loadUnaligned(as: T.Vector.self)
+        withUnsafeTemporaryAllocation(of: T.Vector.self, capacity: 1) { scores in
+            var start = 0
+            while start < rows {
+                let count = min(T.lanes, rows - start)
+                _ = classes(weights: weights, features: features, outputs: 1, scores: scores.baseAddress!) {
+                    rowVector(block, stride: stride, column: $0, start: start, count: count)
                 }
-                var v = T.Vector(repeating: 0)
-                for lane in 0..<count { v[lane] = block[column * stride + start + lane] }
-                return v
+                for lane in 0..<count { values[start + lane] = scores[0][lane] }
+                start += T.lanes
             }
-            var z = load(0) * T.Vector(repeating: weights[0])
-            for j in 1..<max(1, features) { z = z + load(j) * T.Vector(repeating: weights[j]) }
-            z = z + T.Vector(repeating: weights[features])
-            for lane in 0..<count { values[start + lane] = z[lane] }
-            start += lanes
         }
     }
 

@@ -185,20 +185,13 @@ struct RowWeightTests {
             t.l2 = 0.01
             t.epochs = 15
             t.tolerance = 0
-            func run(_ threads: Int, _ policy: NUMAPolicy) -> [UInt64] {
+            expectSameBitsOverThreadsAndPolicies("\(T.precisionName) \(loss)") { threads, policy in
                 let dataset = makeDataset(
                     x, y, classes: classes, threads: threads, policy: policy, rowWeights: sw, as: T.self)
                 let r = trainLibrary(
                     dataset, t, threads: threads,
                     initial: [T](repeating: 0, count: 4 * loss.outputCount(classCount: classes)))
                 return r.history.map(\.loss.bitPattern) + bits(r.weights)
-            }
-            let serial = run(1, .auto)
-            for threads in [2, 3, 8] {
-                #expect(run(threads, .auto) == serial, "\(T.precisionName) \(loss): \(threads) threads differ")
-            }
-            for policy in [NUMAPolicy.off, .interleave] {
-                #expect(run(3, policy) == serial, "\(T.precisionName) \(loss): NUMA \(policy) differs")
             }
         }
     }

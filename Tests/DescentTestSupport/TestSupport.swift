@@ -124,3 +124,22 @@ package func expectSameBitsOverThreadsAndPolicies(
         #expect(fingerprint(3, policy) == serial, "\(what): NUMA \(policy)", sourceLocation: sourceLocation)
     }
 }
+
+/// SplitMix64, a seeded generator for randomised tests: the same cases on every run, so a
+/// failing seed can be run again.
+package struct SplitMix64: RandomNumberGenerator {
+    package var state: UInt64
+
+    package init(state: UInt64) { self.state = state }
+
+    package mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A whole number in 0 ..< n.
+    package mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+}

@@ -9,24 +9,8 @@ import Testing
 /// `MPI_Allgatherv` does), every rank finishes the tree; the result must have the bits of
 /// ``FixedOrderReduction`` over all partials in one process.
 struct BlockReductionTests {
-    /// SplitMix64, so the cases are the same on every run.
-    struct Generator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9e37_79b9_7f4a_7c15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-        /// A double of random sign and magnitude 1e-8 ... 1e8: sums of these depend on their order.
-        mutating func mixed() -> Double {
-            let mantissa = Double(next() >> 11) / Double(1 << 53) + 0.5
-            let sign: Double = next() & 1 == 0 ? 1 : -1
-            return sign * mantissa * pow(10, Double(below(17) - 8))
-        }
-    }
+    /// SplitMix64 (TestSupport), so the cases are the same on every run.
+    typealias Generator = SplitMix64
 
     static let stride = 2
 
@@ -199,5 +183,14 @@ struct BlockReductionTests {
         #expect(BlockReduction.ranges(count: 9, weights: [1, 2]) == [0..<3, 3..<9])
         #expect(BlockReduction.ranges(count: 2, weights: [1, 1, 1, 1]).map(\.count).reduce(0, +) == 2)
         #expect(BlockReduction.ranges(count: 0, weights: [3, 1]) == [0..<0, 0..<0])
+    }
+}
+
+extension SplitMix64 {
+    /// A double of random sign and magnitude 1e-8 ... 1e8: sums of these depend on their order.
+    mutating func mixed() -> Double {
+        let mantissa = Double(next() >> 11) / Double(1 << 53) + 0.5
+        let sign: Double = next() & 1 == 0 ? 1 : -1
+        return sign * mantissa * pow(10, Double(below(17) - 8))
     }
 }

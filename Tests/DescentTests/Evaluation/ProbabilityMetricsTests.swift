@@ -8,18 +8,6 @@ import Testing
 /// of every pair (ties half), the log loss against -log p of the prediction path's own
 /// probabilities, and both the same bits for every thread count.
 struct ProbabilityMetricsTests {
-    /// A seeded generator (SplitMix64), so a failing case can be run again.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     func auc(_ p: [Double], _ y: [Int32], classes: Int = 2) -> Double? {
         p.withUnsafeBufferPointer { p in
             y.withUnsafeBufferPointer { ProbabilityMetrics.rocAUC(probabilities: p, labels: $0, classCount: classes) }
@@ -63,7 +51,7 @@ struct ProbabilityMetricsTests {
     /// 4-class, against the brute-force pair count.
     @Test(arguments: [UInt64(1), 2, 3, 4, 5])
     func agreesWithEveryPairCounted(seed: UInt64) {
-        var random = SplitMix(state: seed)
+        var random = SplitMix64(state: seed)
         for (rows, grid) in [(50, 4.0), (300, 20.0), (999, 1e9)] {
             let y2 = (0..<rows).map { _ in Int32.random(in: 0...1, using: &random) }
             let p2 = (0..<rows).map { _ in (Double.random(in: 0...1, using: &random) * grid).rounded() / grid }
@@ -89,7 +77,7 @@ struct ProbabilityMetricsTests {
 
     @Test(arguments: [UInt64(7), 8])
     func radixSortSorts(seed: UInt64) {
-        var random = SplitMix(state: seed)
+        var random = SplitMix64(state: seed)
         for n in [0, 1, 2, 1000, 70_000] {
             // Keys that differ only in low bits, only in high bits, and anywhere.
             for mask in [UInt64(0xFFFF), 0xFFFF_0000_0000_0000, .max] {

@@ -89,10 +89,13 @@ package enum ScalingBenchmark {
         package var syncEvery: Int?
         /// The loss trained (binary: squared-error or log-loss).
         package var loss: Loss
+        /// SGD's order of each epoch (`--shuffle` of train).
+        package var shuffle: ShuffleMode
         package init(
             precision: Precision, optimizer: OptimizerKind, batchSize: Int = 0, workers: Int = 1, syncEvery: Int? = nil,
-            loss: Loss = .squaredError
+            loss: Loss = .squaredError, shuffle: ShuffleMode = .blocks
         ) {
+            self.shuffle = shuffle
             self.precision = precision
             self.optimizer = optimizer
             self.batchSize = batchSize
@@ -127,7 +130,8 @@ package enum ScalingBenchmark {
         let data = MemoryBudget.datasetBytes(
             rows: DataPreparation.heldRows(rows, ranks: dataRanks), features: features, scalarBytes: size)
         try MemoryBudget.check(
-            [.init("data", data)] + (series.optimizer == .sgd ? [.init("SGD epoch copy", data)] : []),
+            [.init("data", data)]
+                + (series.optimizer == .sgd && series.shuffle == .full ? [.init("SGD epoch copy", data)] : []),
             hint: "use fewer --rows, --rows-per-thread or --features, or --precision float32")
         let executor = ShardedExecutor(threads: threads)
         let generator = BlobGenerator(samples: rows, features: features, centers: 2, clusterStd: 1.5, seed: 3)
@@ -150,6 +154,7 @@ package enum ScalingBenchmark {
         if series.optimizer == .sgd {
             t.workers = min(series.workers, rows)
             t.syncEvery = series.syncEvery
+            t.shuffle = series.shuffle
             // Per-sample SGD diverges at the rate batches use; the bench measures speed only.
             if t.batchSize == 1 { t.alpha = 0.01 }
         }

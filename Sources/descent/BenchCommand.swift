@@ -31,6 +31,8 @@ struct BenchCommand: ParsableCommand {
     var workers = "1"
     @Option(name: .customLong("sync-every"), help: "SGD with workers: batches between averagings. Default: as train.")
     var syncEvery: Int?
+    @Option(help: "SGD: each epoch's order, blocks, full or none (--shuffle of train). Default blocks.")
+    var shuffle: ShuffleMode = .blocks
     @Option(
         name: .customLong("threads-list"),
         help: "Comma-separated thread counts. Default: 1, 2, 4, ... up to the usable CPUs.")
@@ -140,7 +142,7 @@ struct BenchCommand: ParsableCommand {
                                 series.append(
                                     .init(
                                         precision: p, optimizer: .sgd, batchSize: b, workers: k, syncEvery: syncEvery,
-                                        loss: loss))
+                                        loss: loss, shuffle: shuffle))
                             }
                         }
                     }

@@ -10,6 +10,7 @@ extension ClassWeight: ExpressibleByArgument {}
 extension TaskKind: ExpressibleByArgument {}
 extension ScheduleKind: ExpressibleByArgument {}
 extension Precision: ExpressibleByArgument {}
+extension ShuffleMode: ExpressibleByArgument {}
 extension L2Penalty: ExpressibleByArgument {
     public init?(argument: String) {
         guard let value = L2Penalty(json: Double(argument).map(JSONValue.number) ?? .string(argument)) else {
@@ -137,8 +138,12 @@ struct RunOptions: ParsableArguments {
     )
     var alpha: LearningRate?
     @Option(help: "Rows per SGD batch. Default 32.") var batchSize: Int?
-    @Flag(name: .long, inversion: .prefixedNo, help: "Shuffle the rows each SGD epoch (by seed and epoch). Default on.")
-    var shuffle: Bool?
+    @Option(
+        help:
+            "SGD's order of each epoch's rows, by seed and epoch: blocks (blocks of rows in a random order, shuffled again inside cache-sized windows: no copy of the epoch), full (a uniform permutation, through a copy of the epoch) or none (the stored order). Default blocks."
+    )
+    var shuffle: ShuffleMode?
+    @Flag(name: .customLong("no-shuffle"), help: "The same as --shuffle none.") var noShuffle = false
     @Flag(
         inversion: .prefixedNo,
         help: "Skip the last, shorter SGD batch (--no-drop-last overrides a configuration file).")
@@ -211,7 +216,7 @@ struct RunOptions: ParsableArguments {
 
     /// The options that are not settings of a run: the configuration file and what to do
     /// with the output folder.
-    static let notSettings: Set<String> = ["config", "overwrite", "resume"]
+    static let notSettings: Set<String> = ["config", "overwrite", "resume", "no-shuffle"]
 
     /// The settings given on the command line, by key. Every other option of this group is
     /// a setting (``RunConfiguration/settings``) whose key is the option's name: the property
@@ -225,6 +230,7 @@ struct RunOptions: ParsableArguments {
             guard !RunOptions.notSettings.contains(name), let value = option.given else { continue }
             given[name] = value
         }
+        if noShuffle { given["shuffle"] = ShuffleMode.none.json }
         return given
     }
 

@@ -103,6 +103,45 @@ struct TrainCommandTests {
         #expect(result.stdout.contains("[INFO] epoch=5,") && !result.stdout.contains("[INFO] epoch=10,"))
     }
 
+    /// `--shuffle blocks` is SGD's default; `full` is what `"shuffle": true` in a file meant
+    /// before it (so older files and checkpoints keep their bits); `none`, `--no-shuffle` and
+    /// `false` are one; anything else is refused with the choices.
+    @Test func shuffleModes() throws {
+        let folder = CLI.temporaryDirectory().path
+        func losses(_ flags: [String], config: String? = nil) throws -> String {
+            var arguments = [
+                "train", "--optimizer", "sgd", "--samples", "20000", "--epochs", "3", "--batch-size", "8",
+                "--threads", "2",
+            ]
+            if let config {
+                let path = folder + "/c\(abs(config.hashValue)).json"
+                try config.write(toFile: path, atomically: true, encoding: .utf8)
+                arguments += ["--config", path]
+            }
+            let result = try CLI.run(arguments + flags)
+            #expect(result.status == 0, "\(flags) \(config ?? ""): \(result.stderr)")
+            return result.stdout.split(separator: "\n").filter { $0.contains("[INFO] epoch=") }.joined(separator: "\n")
+        }
+        let blocks = try losses(["--shuffle", "blocks"])
+        let full = try losses(["--shuffle", "full"])
+        let none = try losses(["--shuffle", "none"])
+        #expect(!blocks.isEmpty && blocks != full && blocks != none && full != none)
+        #expect(try losses([]) == blocks)
+        #expect(try losses(["--no-shuffle"]) == none)
+        #expect(try losses([], config: "{\"shuffle\": true}") == full)
+        #expect(try losses([], config: "{\"shuffle\": false}") == none)
+        #expect(try losses([], config: "{\"shuffle\": \"blocks\"}") == blocks)
+        // A flag with an unknown value is a usage error (64, as every option of ArgumentParser).
+        let bad = try CLI.run(["train", "--optimizer", "sgd", "--shuffle", "rows"])
+        #expect(bad.status == 64 && bad.stderr.contains("blocks") && bad.stderr.contains("full"), "\(bad.stderr)")
+        let badFile = folder + "/bad.json"
+        try "{\"shuffle\": \"rows\"}".write(toFile: badFile, atomically: true, encoding: .utf8)
+        let refused = try CLI.run(["train", "--config", badFile])
+        #expect(
+            refused.status == 2 && refused.stderr.contains("'shuffle' must be one of blocks, full, none"),
+            "\(refused.stderr)")
+    }
+
     @Test func helpIsComplete() throws {
         let root = try CLI.run(["--help"])
         #expect(root.status == 0)

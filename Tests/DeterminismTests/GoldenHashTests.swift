@@ -44,29 +44,34 @@ struct GoldenHashTests {
                 try GoldenHashTests.hash(c)
         }
         // SGD workers: K = 1, 3, 16; averaging every batch and at the default interval;
-        // batch 1, 32 and 4096; momentum and Nesterov; both precisions.
+        // batch 1, 32 and 4096; momentum and Nesterov; both precisions; the uniform shuffle
+        // (`full`, whose hashes are those of every version before `--shuffle blocks`) and blocks.
         for precision in Precision.allCases {
             for batch in [1, 32, 4096] {
                 for workers in [1, 3, 16] {
                     for syncEvery in workers == 1 ? [nil] : [1, nil] as [Int?] {
                         for nesterov in [false, true] {
-                            var c = RunConfiguration()
-                            c.samples = batch == 4096 ? 40_000 : 3_000
-                            c.training.optimizer = .sgd
-                            c.training.batchSize = batch
-                            c.training.workers = workers
-                            c.training.syncEvery = syncEvery
-                            c.training.momentum = 0.9
-                            c.training.nesterov = nesterov
-                            c.training.gradient = .mean
-                            c.training.alpha = batch == 1 ? 0.01 : 0.1
-                            c.training.epochs = 2
-                            c.precision = precision
-                            c.threads = 3
-                            let name =
-                                "sgd b\(batch) K\(workers) S\(syncEvery.map(String.init) ?? "default")"
-                                + (nesterov ? " nesterov" : " momentum") + " " + precision.rawValue
-                            hashes[name] = try GoldenHashTests.hash(c)
+                            for shuffle in [ShuffleMode.full, .blocks] {
+                                var c = RunConfiguration()
+                                c.training.shuffle = shuffle
+                                c.samples = batch == 4096 ? 40_000 : 3_000
+                                c.training.optimizer = .sgd
+                                c.training.batchSize = batch
+                                c.training.workers = workers
+                                c.training.syncEvery = syncEvery
+                                c.training.momentum = 0.9
+                                c.training.nesterov = nesterov
+                                c.training.gradient = .mean
+                                c.training.alpha = batch == 1 ? 0.01 : 0.1
+                                c.training.epochs = 2
+                                c.precision = precision
+                                c.threads = 3
+                                let name =
+                                    "sgd b\(batch) K\(workers) S\(syncEvery.map(String.init) ?? "default")"
+                                    + (nesterov ? " nesterov" : " momentum") + " " + precision.rawValue
+                                    + (shuffle == .full ? "" : " " + shuffle.rawValue)
+                                hashes[name] = try GoldenHashTests.hash(c)
+                            }
                         }
                     }
                 }

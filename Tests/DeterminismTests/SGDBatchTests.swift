@@ -4,11 +4,11 @@ import Testing
 
 @testable import Descent
 
-/// SGD at the batch sizes the SGD issue names (1, 32, 1000, 65536), with and without
-/// shuffling, in both precisions: the same bits for 1, 2, 3 and 8 threads. Batches of 65536
+/// SGD at the batch sizes the SGD issue names (1, 32, 1000, 65536), with each shuffle
+/// (blocks, full, none), in both precisions: the same bits for 1, 2, 3 and 8 threads. Batches of 65536
 /// rows are split over the threads (16 chunks each); smaller ones are not.
 struct SGDBatchTests {
-    func run<T: KernelScalar>(_ type: T.Type, batch: Int, shuffle: Bool, rows: Int, threads: Int) -> [UInt64] {
+    func run<T: KernelScalar>(_ type: T.Type, batch: Int, shuffle: ShuffleMode, rows: Int, threads: Int) -> [UInt64] {
         let (x, y) = blobRows(samples: rows, seed: 5)
         let dataset = makeDataset(x, y, threads: threads, as: T.self)
         var t = TrainingConfiguration()
@@ -26,7 +26,7 @@ struct SGDBatchTests {
 
     func check<T: KernelScalar>(_ type: T.Type) {
         for (batch, rows) in [(1, 1500), (32, 5000), (1000, 20_000), (65_536, 140_000)] {
-            for shuffle in [true, false] {
+            for shuffle in ShuffleMode.allCases {
                 let serial = run(type, batch: batch, shuffle: shuffle, rows: rows, threads: 1)
                 for threads in [2, 3, 8] {
                     #expect(

@@ -178,6 +178,24 @@ extension Solver: SettingValue {}
 extension ScheduleKind: SettingValue {}
 extension NUMAPolicy: SettingValue {}
 
+/// `blocks`, `full` or `none`; also `true` (`full`: what `true` meant before `--shuffle blocks`,
+/// so older configuration files and checkpoints keep their bits) and `false` (`none`).
+extension ShuffleMode: SettingValue {
+    public init?(json: JSONValue) {
+        switch json {
+        case .bool(let on): self = on ? .full : .none
+        case .string(let s):
+            guard let value = ShuffleMode(rawValue: s) else { return nil }
+            self = value
+        default: return nil
+        }
+    }
+    public static func expected(from source: SettingSource) -> String {
+        "one of \(allCases.map(\.rawValue).joined(separator: ", "))"
+            + (source == .commandLine ? "" : ", or true (full) or false (none)")
+    }
+}
+
 /// A number, or the text `K/n` (K a number): K per training row.
 extension L2Penalty: SettingValue {
     public init?(json: JSONValue) {

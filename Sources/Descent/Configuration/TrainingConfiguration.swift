@@ -6,6 +6,18 @@ public enum OptimizerKind: String, Sendable, CaseIterable {
     case sgd
 }
 
+/// How SGD orders each epoch's rows (`--shuffle`).
+public enum ShuffleMode: String, Sendable, CaseIterable {
+    /// Blocks of consecutive rows in a random order, shuffled again inside cache-sized
+    /// windows (CorgiPile's two-level shuffle over the loader's seeded order): reads stay
+    /// sequential and no copy of the epoch is made. The default.
+    case blocks
+    /// A uniform permutation of all rows each epoch, materialised as a copy of the epoch.
+    case full
+    /// The stored order every epoch (`--no-shuffle`).
+    case none
+}
+
 /// How full-batch training finds its steps (`--solver`).
 public enum Solver: String, Sendable, CaseIterable {
     /// Gradient descent with the learning rate `--alpha` (the tutorial's).
@@ -53,7 +65,7 @@ public struct TrainingConfiguration: Sendable, Equatable {
     /// from twice the last one until the loss falls enough (Armijo); ``alpha`` is unused.
     public var autoAlpha = false
     public var batchSize: Int = 32
-    public var shuffle: Bool = true
+    public var shuffle: ShuffleMode = .blocks
     public var dropLast: Bool = false
     public var fullLoss: Bool = false
     public var momentum: Double = 0

@@ -15,6 +15,7 @@ package struct CounterRNG: Sendable, Hashable {
         case regressionFeatures = 7
         case regressionCoefficients = 8
         case regressionNoise = 9
+        case blockShuffle = 10
     }
 
     package let seed: UInt64

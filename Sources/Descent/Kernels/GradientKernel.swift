@@ -472,6 +472,57 @@ package enum GradientKernel {
         }
     }
 
+    /// Accumulates `rows` rows (at most one chunk) gathered through `order` into `partial`:
+    /// row i is row `order[i]` of a row-major window, its feature j at
+    /// `source[order[i] * width + j]` and its class index (as `T`) at
+    /// `source[order[i] * width + features]`, with `width = features + 1`. Bit for bit
+    /// ``rowMajor(_:weights:features:outputs:rows:source:into:)`` on those rows in that order:
+    /// they are gathered into a chunk-shaped block in L1 and go through
+    /// ``contiguous(_:weights:features:outputs:block:stride:labels:labelBytes:rows:into:prefetching:scratch:rowWeights:lossParameter:)``
+    /// (a block-shuffled epoch's batches).
+    @inlinable @inline(__always)
+    package static func gathered<T: KernelScalar, L: LossKernel>(
+        _ loss: L.Type, weights: UnsafePointer<T>, features: Int, outputs: Int, rows: Int,
+        source: UnsafePointer<T>, order: UnsafePointer<UInt32>,
+        into partial: UnsafeMutablePointer<T>, scratch: UnsafeMutablePointer<T.Vector>?
+    ) {
+        let lanes = T.lanes
+        let padded = (rows + lanes - 1) / lanes * lanes
+        let stride = max(padded, lanes)
+        let width = features + 1
+        withUnsafeTemporaryAllocation(of: T.self, capacity: features * stride) { buffer in
+            withUnsafeTemporaryAllocation(of: UInt16.self, capacity: stride) { labelBuffer in
+                let block = buffer.baseAddress!
+                let labelColumn = labelBuffer.baseAddress!
+                // In tiles of 32 rows, column by column: the tile's gathered rows (one or two cache
+                // lines each) and its piece of every column stay in L1 while it is transposed.
+                var tile = 0
+                while tile < rows {
+                    let end = min(rows, tile &+ 32)
+                    for j in 0..<features {
+                        let column = block + j &* stride
+                        let from = source + j
+                        for i in tile..<end { column[i] = from[Int(order[i]) &* width] }
+                    }
+                    let from = source + features
+                    for i in tile..<end {
+                        labelColumn[i] = UInt16(truncatingIfNeeded: RowSink<T>.integer(from[Int(order[i]) &* width]))
+                    }
+                    tile = end
+                }
+                if rows < stride {
+                    for j in 0..<features {
+                        (block + j &* stride + rows).initialize(repeating: 0, count: stride - rows)
+                    }
+                    (labelColumn + rows).initialize(repeating: 0, count: stride - rows)
+                }
+                contiguous(
+                    loss, weights: weights, features: features, outputs: outputs, block: block, stride: stride,
+                    labels: UnsafeRawPointer(labelColumn), labelBytes: 2, rows: rows, into: partial, scratch: scratch)
+            }
+        }
+    }
+
     /// Accumulates `rows` row-major rows (at most one chunk) into `partial`: row i's feature
     /// j at `source[i * width + j]`, its label (a class index as `T`) at
     /// `source[i * width + features]`, with `width = features + 1`. Bit for bit the same as

@@ -94,7 +94,14 @@ public enum Experiment {
         if training.optimizer == .sgd {
             let workers = training.workers
             items.append(.init("SGD workers", parameters.flatMap { MemoryBudget.product(workers, 4, $0, size) }))
-            if training.shuffle {
+            switch training.shuffle {
+            case .blocks:
+                let windowRows = min(
+                    data.train.rowCount,
+                    BlockShuffle.windowRows(batchSize: training.batchSize, rowBytes: (d + 1) * size))
+                items.append(.init("SGD windows", MemoryBudget.product(workers, windowRows, (d + 1) * size + 4)))
+            case .none: break
+            case .full:
                 let copy = MemoryBudget.datasetBytes(rows: data.train.rowCount, features: d, scalarBytes: size)
                 let scratch = MemoryBudget.product(threads, 2 * EpochShuffle.bucketRows, d + 1, size)
                 items.append(

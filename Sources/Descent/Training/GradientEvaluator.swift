@@ -84,16 +84,17 @@ package final class GradientEvaluator<T: KernelScalar> {
     @_specialize(where T == Double)
     @_specialize(where T == Float)
     func batch(
-        weights: UnsafePointer<T>, rows: EpochRows<T>, start: Int, count: Int, parallel: Bool,
-        gradient: UnsafeMutablePointer<T>
+        weights: UnsafePointer<T>, rows: EpochRows<T>, window: BlockWindow<T>? = nil, start: Int, count: Int,
+        parallel: Bool, gradient: UnsafeMutablePointer<T>
     ) -> T {
+        let w = window
         switch loss {
-        case .squaredError: return batch(SquaredErrorKernel.self, weights, rows, start, count, parallel, gradient)
-        case .logLoss: return batch(LogLossKernel.self, weights, rows, start, count, parallel, gradient)
-        case .crossEntropy: return batch(CrossEntropyKernel.self, weights, rows, start, count, parallel, gradient)
-        case .hinge: return batch(HingeKernel.self, weights, rows, start, count, parallel, gradient)
-        case .leastSquares: return batch(LeastSquaresKernel.self, weights, rows, start, count, parallel, gradient)
-        case .huber: return batch(HuberKernel.self, weights, rows, start, count, parallel, gradient)
+        case .squaredError: return batch(SquaredErrorKernel.self, weights, rows, w, start, count, parallel, gradient)
+        case .logLoss: return batch(LogLossKernel.self, weights, rows, w, start, count, parallel, gradient)
+        case .crossEntropy: return batch(CrossEntropyKernel.self, weights, rows, w, start, count, parallel, gradient)
+        case .hinge: return batch(HingeKernel.self, weights, rows, w, start, count, parallel, gradient)
+        case .leastSquares: return batch(LeastSquaresKernel.self, weights, rows, w, start, count, parallel, gradient)
+        case .huber: return batch(HuberKernel.self, weights, rows, w, start, count, parallel, gradient)
         }
     }
 
@@ -132,8 +133,8 @@ package final class GradientEvaluator<T: KernelScalar> {
 
     @inline(__always)
     func batch<L: LossKernel>(
-        _ kind: L.Type, _ weights: UnsafePointer<T>, _ rows: EpochRows<T>, _ start: Int, _ count: Int,
-        _ parallel: Bool, _ gradient: UnsafeMutablePointer<T>
+        _ kind: L.Type, _ weights: UnsafePointer<T>, _ rows: EpochRows<T>, _ window: BlockWindow<T>?, _ start: Int,
+        _ count: Int, _ parallel: Bool, _ gradient: UnsafeMutablePointer<T>
     ) -> T {
         let chunkRows = dataset.chunks.chunkRows
         let chunkCount = (count + chunkRows - 1) / chunkRows
@@ -161,21 +162,30 @@ package final class GradientEvaluator<T: KernelScalar> {
             {
                 let first = start + chunk * chunkRows
                 GradientEvaluator.piece(
-                    kind, weights.value, features, outputs, rows, first, min(chunkRows, start + count - first),
+                    kind, weights.value, features, outputs, rows, window, first, min(chunkRows, start + count - first),
                     into: partials.value + chunk * stride, scratch: scratch.value + s * perThread)
             }
         }
         return finish(count: chunkCount, gradient: gradient, share: share)
     }
 
-    /// One piece of at most a chunk of positions: from the shuffled copy, or in stored order
-    /// straight from the chunk block when the piece lies inside one (else through a copy).
+    /// One piece of at most a chunk of positions: gathered from a block-shuffled window, from
+    /// the shuffled copy, or in stored order straight from the chunk block when the piece lies
+    /// inside one (else through a copy).
     @inline(__always)
     static func piece<L: LossKernel>(
         _ kind: L.Type, _ weights: UnsafePointer<T>, _ features: Int, _ outputs: Int,
-        _ rows: EpochRows<T>, _ first: Int, _ count: Int, into partial: UnsafeMutablePointer<T>,
-        scratch: UnsafeMutablePointer<T.Vector>
+        _ rows: EpochRows<T>, _ window: BlockWindow<T>?, _ first: Int, _ count: Int,
+        into partial: UnsafeMutablePointer<T>, scratch: UnsafeMutablePointer<T.Vector>
     ) {
+        if let window {
+            GradientKernel.gathered(
+                kind, weights: weights, features: features, outputs: outputs, rows: count,
+                source: UnsafePointer(window.values),
+                order: UnsafePointer(window.order + (first - window.loaded.lowerBound)),
+                into: partial, scratch: scratch)
+            return
+        }
         if let copy = rows.copy {
             GradientKernel.rowMajor(
                 kind, weights: weights, features: features, outputs: outputs, rows: count,

@@ -189,7 +189,16 @@ package enum PlainReference {
                 update(g, rate: rate, &w, &velocity, &steps)
                 losses.append(loss)
             case .sgd:
-                let order = c.shuffle ? EpochShuffle(count: n, seed: c.seed, epoch: epoch).order() : all
+                let order: [Int]
+                switch c.shuffle {
+                case .full: order = EpochShuffle(count: n, seed: c.seed, epoch: epoch).order()
+                case .blocks:
+                    let windowRows = BlockShuffle.windowRows(
+                        batchSize: c.batchSize, rowBytes: (d + 1) * MemoryLayout<T>.stride)
+                    order = BlockShuffle(count: n, seed: c.seed, epoch: epoch, windowRows: windowRows)
+                        .order(shares: shares)
+                case .none: order = all
+                }
                 // Worker k: positions shares[k] of the order, in batches; every worker's
                 // model and momentum replaced by their mean every syncEvery batches.
                 let batchLists = shares.map { share in

@@ -12,13 +12,19 @@ final class SGDWorker<T: KernelScalar>: @unchecked Sendable {
     let scores: UnsafeMutablePointer<T.Vector>
     /// The sum of this epoch's batch losses, in batch order.
     var lossTotal = 0.0
+    /// The worker's current window of a block-shuffled epoch (`--shuffle blocks`).
+    let window: BlockWindow<T>?
 
-    init(weights: [T], optimizer: Optimizer<T>, evaluator: GradientEvaluator<T>, positions: Range<Int>) {
+    init(
+        weights: [T], optimizer: Optimizer<T>, evaluator: GradientEvaluator<T>, positions: Range<Int>,
+        window: BlockWindow<T>?
+    ) {
         self.weights = weights
         gradient = [T](repeating: 0, count: weights.count)
         self.optimizer = optimizer
         self.evaluator = evaluator
         self.positions = positions
+        self.window = window
         scores = .allocate(capacity: max(1, evaluator.outputs))
     }
 
@@ -72,6 +78,10 @@ final class SGDEpochs<T: KernelScalar> {
     let local: Range<Int>
     /// Every rank's workers (K > 1 over ranks), for gathering models and losses.
     let rankWorkers: [Range<Int>]
+    /// `--shuffle blocks`: positions per window, and the current epoch's order.
+    let windowRows: Int
+    var blockShuffle: BlockShuffle?
+    var epoch = 0
 
     init(trainer: Trainer<T>, initialWeights: [T]) {
         let c = trainer.configuration
@@ -99,8 +109,14 @@ final class SGDEpochs<T: KernelScalar> {
             trainer.train.weightOffset == nil && !trainer.train.holdsTargets,
             "SGD trains on unweighted classification rows in this version (row weights and regression targets are full batch only)"
         )
-        rows = EpochRows(dataset: trainer.train, shuffle: c.shuffle, executor: executor)
+        rows = EpochRows(dataset: trainer.train, shuffle: c.shuffle == .full, executor: executor)
         let parameters = trainer.parameterCount
+        let features = trainer.train.featureCount
+        let windowRows = BlockShuffle.windowRows(
+            batchSize: c.batchSize, rowBytes: (features + 1) * MemoryLayout<T>.stride)
+        self.windowRows = windowRows
+        let blocks = c.shuffle == .blocks
+        let hosted = Set(local)
         workers = shares.enumerated().map { index, share in
             let evaluator =
                 index == 0
@@ -113,7 +129,9 @@ final class SGDEpochs<T: KernelScalar> {
                 optimizer: Optimizer<T>(
                     parameterCount: parameters, momentum: c.momentum, dampening: c.dampening,
                     nesterov: c.nesterov, weightDecay: c.weightDecay),
-                evaluator: evaluator, positions: share)
+                evaluator: evaluator, positions: share,
+                window: blocks && hosted.contains(index)
+                    ? BlockWindow(features: features, windowRows: min(windowRows, max(1, share.count))) : nil)
         }
         averaging = k > 1 ? [T](repeating: 0, count: k * parameters) : []
         if k == 1, let ranks { workers[0].evaluator.batchRanks = ranks }
@@ -145,7 +163,13 @@ final class SGDEpochs<T: KernelScalar> {
     func run(epoch: Int, rate: T) -> (loss: Double, shuffleSeconds: Double, averageSeconds: Double) {
         let c = configuration
         rows.copySeconds = 0
-        if c.shuffle { rows.prepare(epoch: epoch, seed: c.seed) }
+        if c.shuffle == .full { rows.prepare(epoch: epoch, seed: c.seed) }
+        self.epoch = epoch
+        if c.shuffle == .blocks {
+            blockShuffle = BlockShuffle(
+                count: rows.dataset.rowCount, seed: c.seed, epoch: epoch, windowRows: windowRows)
+            for worker in workers { worker.window?.loadSeconds = 0 }
+        }
         let size = c.batchSize
         let counts = workers.map { $0.batchCount(size: size, dropLast: c.dropLast) }
         let most = counts.max() ?? 0
@@ -183,7 +207,9 @@ final class SGDEpochs<T: KernelScalar> {
         var total = workers[0].lossTotal
         for worker in workers.dropFirst() { total += worker.lossTotal }
         let batches = counts.reduce(0, +)
-        return (batches > 0 ? total / Double(batches) : 0, rows.copySeconds, averageSeconds)
+        // Windows load on the threads that host the workers, at once: their time per host.
+        let loading = workers.compactMap { $0.window?.loadSeconds }.reduce(0, +) / Double(max(1, hosts))
+        return (batches > 0 ? total / Double(batches) : 0, rows.copySeconds + loading, averageSeconds)
     }
 
     /// Runs batches `from ..< to` of `worker`.
@@ -217,8 +243,13 @@ final class SGDEpochs<T: KernelScalar> {
                 for b in from..<to {
                     let start = worker.positions.lowerBound + b * size
                     let count = min(size, end - start)
+                    if let window = worker.window, let shuffle = blockShuffle {
+                        window.ensure(
+                            position: start, share: worker.positions, shuffle: shuffle, epoch: epoch,
+                            dataset: rows.dataset)
+                    }
                     var loss = worker.evaluator.batch(
-                        weights: w.baseAddress!, rows: rows, start: start, count: count,
+                        weights: w.baseAddress!, rows: rows, window: worker.window, start: start, count: count,
                         parallel: parallel && count >= threshold, gradient: g.baseAddress!)
                     if mean {
                         let n = T(count)
@@ -257,15 +288,32 @@ final class SGDEpochs<T: KernelScalar> {
         let parameters = worker.weights.count
         var optimizer = worker.takeOptimizer()
         defer { worker.optimizer = optimizer }
+        let window = worker.window
+        let shuffle = blockShuffle
+        let share = worker.positions
+        let epoch = self.epoch
         worker.weights.withUnsafeMutableBufferPointer { w in
             worker.gradient.withUnsafeMutableBufferPointer { g in
                 for position in (base + from)..<(base + to) {
-                    let row =
-                        copy.map { UnsafePointer($0 + position &* width) } ?? UnsafePointer(dataset.rowBase(position))
-                    let label = copy == nil ? RowSink<T>.scalar(Double(dataset.label(position))) : row[features]
+                    let row: UnsafePointer<T>
+                    let label: T
+                    let stride: Int
+                    if let window, let shuffle {
+                        window.ensure(
+                            position: position, share: share, shuffle: shuffle, epoch: epoch, dataset: dataset)
+                        row = window.row(position &- window.loaded.lowerBound)
+                        label = row[features]
+                        stride = 1
+                    } else {
+                        row =
+                            copy.map { UnsafePointer($0 + position &* width) }
+                            ?? UnsafePointer(dataset.rowBase(position))
+                        label = copy == nil ? RowSink<T>.scalar(Double(dataset.label(position))) : row[features]
+                        stride = featureStride
+                    }
                     let loss = GradientKernel.single(
                         kind, weights: w.baseAddress!, features: features, outputs: outputs,
-                        row: row, featureStride: featureStride, label: label, scores: scores,
+                        row: row, featureStride: stride, label: label, scores: scores,
                         gradient: g.baseAddress!)
                     var penalty = 0.0
                     if l2 != 0 {

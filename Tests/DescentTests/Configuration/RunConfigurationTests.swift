@@ -63,7 +63,7 @@ struct RunConfigurationTests {
             try configuration.apply(json: Data("{\"epochs\": true}".utf8), source: "c.json")
         }
         try configuration.apply(json: Data("{\"epochs\": 7, \"shuffle\": false}".utf8), source: "c.json")
-        #expect(configuration.training.epochs == 7 && configuration.training.shuffle == false)
+        #expect(configuration.training.epochs == 7 && configuration.training.shuffle == .none)
     }
 
     @Test func validationMessagesNameTheFlag() {

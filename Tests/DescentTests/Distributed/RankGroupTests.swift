@@ -126,7 +126,7 @@ struct RankGroupTests {
         Self.check(Float.self, samples: 40_000, centers: 3, loss: .crossEntropy, rankThreads: splits) {
             $0.batchSize = 4096
             $0.parallelBatchRows = 1024
-            $0.shuffle = false
+            $0.shuffle = .none
         }
     }
 

@@ -19,7 +19,7 @@ struct SGDEpochsTests {
                 var sgd = gd
                 sgd.optimizer = .sgd
                 sgd.batchSize = rows
-                sgd.shuffle = false
+                sgd.shuffle = .none
                 sgd.parallelBatchRows = 1
                 let a = trainLibrary(dataset, gd, threads: threads)
                 let b = trainLibrary(dataset, sgd, threads: threads)
@@ -53,7 +53,7 @@ struct SGDEpochsTests {
         t.optimizer = .sgd
         t.batchSize = 300
         t.epochs = 1
-        t.shuffle = false
+        t.shuffle = .none
         t.dropLast = true
         t.alpha = 0.001
         let dropped = trainLibrary(dataset, t, threads: 1)

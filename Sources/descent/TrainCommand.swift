@@ -126,6 +126,7 @@ struct TrainCommand: ParsableCommand {
             print("[INFO] completed all \(epochsRun) epochs\(kept)")
         }
         if let warning = RunReport.convergenceWarning(result) { print("[WARN] \(warning)") }
+        if let warning = RunReport.workerWarning(result) { print("[WARN] \(warning)") }
         print("[INFO] evaluating...")
         if let regression = result.regression { print("[INFO] \(regression.rendered)") }
         guard result.report != nil || result.regression != nil else { return }

@@ -142,6 +142,27 @@ struct TrainCommandTests {
             "\(refused.stderr)")
     }
 
+    /// Workers with only a few batches an epoch each get a warning that names the cause and a
+    /// worker count that avoids it; enough batches (or one worker) get none.
+    @Test func workersOnSmallDataAreWarned() throws {
+        func run(_ workers: Int, samples: Int) throws -> String {
+            let result = try CLI.run([
+                "train", "--optimizer", "sgd", "--samples", "\(samples)", "--epochs", "2", "--batch-size", "32",
+                "--workers", "\(workers)", "--threads", "2",
+            ])
+            #expect(result.status == 0, "\(result.stderr)")
+            return result.stdout
+        }
+        // 1,500 training rows: 16 workers run 2 batches an epoch each; at most 5 workers run 8.
+        let warned = try run(16, samples: 3000)
+        #expect(
+            warned.contains("[WARN] each of the 16 workers runs only 2 batches of 32 rows an epoch")
+                && warned.contains("fewer --workers (at most 5 here)"), "\(warned)")
+        #expect(!(try run(1, samples: 3000)).contains("[WARN]"))
+        #expect(!(try run(5, samples: 3000)).contains("[WARN]"))
+        #expect((try run(6, samples: 3000)).contains("runs only 7 batches"))
+    }
+
     @Test func helpIsComplete() throws {
         let root = try CLI.run(["--help"])
         #expect(root.status == 0)

@@ -192,6 +192,9 @@ public struct TrainingConfiguration: Sendable, Equatable {
         syncEvery ?? TrainingConfiguration.defaultSyncEvery(batchSize: batchSize, workers: workers)
     }
 
+    /// Batches between averagings when there are several workers, nil for one.
+    var averagingRound: Int? { workers > 1 ? resolvedSyncEvery : nil }
+
     /// The learning rate for epoch `epoch` (0-based).
     public func learningRate(epoch: Int) -> Double {
         switch schedule {

@@ -98,7 +98,8 @@ public enum Experiment {
             case .blocks:
                 let windowRows = min(
                     data.train.rowCount,
-                    BlockShuffle.windowRows(batchSize: training.batchSize, rowBytes: (d + 1) * size))
+                    BlockShuffle.windowRows(
+                        batchSize: training.batchSize, rowBytes: (d + 1) * size, roundBatches: training.averagingRound))
                 items.append(.init("SGD windows", MemoryBudget.product(workers, windowRows, (d + 1) * size + 4)))
             case .none: break
             case .full:

@@ -194,7 +194,8 @@ package enum PlainReference {
                 case .full: order = EpochShuffle(count: n, seed: c.seed, epoch: epoch).order()
                 case .blocks:
                     let windowRows = BlockShuffle.windowRows(
-                        batchSize: c.batchSize, rowBytes: (d + 1) * MemoryLayout<T>.stride)
+                        batchSize: c.batchSize, rowBytes: (d + 1) * MemoryLayout<T>.stride,
+                        roundBatches: c.averagingRound)
                     order = BlockShuffle(count: n, seed: c.seed, epoch: epoch, windowRows: windowRows)
                         .order(shares: shares)
                 case .none: order = all

@@ -118,7 +118,7 @@ final class SGDEpochs<T: KernelScalar> {
         let parameters = trainer.parameterCount
         let features = trainer.train.featureCount
         let windowRows = BlockShuffle.windowRows(
-            batchSize: c.batchSize, rowBytes: (features + 1) * MemoryLayout<T>.stride)
+            batchSize: c.batchSize, rowBytes: (features + 1) * MemoryLayout<T>.stride, roundBatches: c.averagingRound)
         self.windowRows = windowRows
         let blocks = c.shuffle == .blocks
         let hosted = Set(local)

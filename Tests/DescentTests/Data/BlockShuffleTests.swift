@@ -107,8 +107,13 @@ struct BlockShuffleTests {
         #expect(sameWindow < n / 3, "\(sameWindow) of \(n) rows stayed in their window")
     }
 
-    /// Windows are whole batches near the target bytes, at least one batch.
+    /// Windows are whole batches near the target bytes, at least one batch, and with workers
+    /// at most one averaging round's batches.
     @Test func windowsAreWholeBatches() {
+        #expect(BlockShuffle.windowRows(batchSize: 1, rowBytes: 24, roundBatches: 2048) == 2048)
+        #expect(BlockShuffle.windowRows(batchSize: 32, rowBytes: 24, roundBatches: 1000) == 10_912)
+        #expect(BlockShuffle.windowRows(batchSize: 256, rowBytes: 24, roundBatches: 8) == 2048)
+        #expect(BlockShuffle.windowRows(batchSize: 4096, rowBytes: 24, roundBatches: Int.max) == 12_288)
         for (batch, rowBytes) in [(1, 24), (32, 24), (256, 168), (4096, 24), (65_536, 24), (100, 1_000_000)] {
             let rows = BlockShuffle.windowRows(batchSize: batch, rowBytes: rowBytes)
             #expect(rows % batch == 0 && rows >= batch, "batch \(batch): \(rows)")
@@ -123,20 +128,25 @@ struct BlockShuffleTests {
     /// batches of 1 and 32) and with one window per worker (which the next epoch must reload);
     /// both precisions give the same bits for 1, 2 and 5 threads.
     @Test func trainingFollowsTheReferenceOverSeveralWindows() {
-        for (samples, workers, batch) in [(36_000, 1, 1), (36_000, 1, 32), (36_000, 3, 32), (3000, 2, 8)] {
+        // (rows, K, batch, --sync-every): K = 3 averages every 7 batches, so its windows are
+        // one round's 224 rows; the last case's windows hold a worker's whole share.
+        for (samples, workers, batch, sync) in [
+            (36_000, 1, 1, 7), (36_000, 1, 32, 7), (36_000, 3, 32, 7), (3000, 2, 8, 1000),
+        ] {
             let (x, y) = blobRows(samples: samples, seed: 6)
             var t = TrainingConfiguration()
             t.optimizer = .sgd
             t.shuffle = .blocks
             t.batchSize = batch
             t.workers = workers
-            t.syncEvery = 7
+            t.syncEvery = sync
             t.gradient = .mean
             t.alpha = batch == 1 ? 0.005 : 0.05
             t.epochs = 2
             t.loss = .logLoss
             let dataset = makeDataset(x, y, threads: 2, as: Double.self)
-            let windowRows = BlockShuffle.windowRows(batchSize: batch, rowBytes: 3 * 8)
+            let windowRows = BlockShuffle.windowRows(batchSize: batch, rowBytes: 3 * 8, roundBatches: t.averagingRound)
+            #expect(windowRows == (workers == 3 ? 224 : samples == 3000 ? 8000 : batch == 1 ? 10_922 : 10_912))
             #expect((dataset.rowCount / workers > windowRows) == (samples > 3000), "windows per worker")
             let initial = Trainer<Double>.initialWeights(count: 3, seed: t.seed)
             let fast = trainLibrary(dataset, t, threads: 2, initial: initial)

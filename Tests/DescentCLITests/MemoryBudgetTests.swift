@@ -37,7 +37,11 @@ struct MemoryBudgetTests {
                 "--centers 65537 is more classes than descent trains (at most 65536)"
             ),
             (["verify", "--threads-list", "1,9223372036854775807"], [:], "thread counts from 1 to 4096"),
-            (["train", "--train", labels, "--optimizer", "sgd"], ["DESCENT_MEMORY_LIMIT": "200K"], "SGD epoch copy"),
+            (
+                ["train", "--train", labels, "--optimizer", "sgd", "--shuffle", "full"],
+                ["DESCENT_MEMORY_LIMIT": "200K"],
+                "SGD epoch copy"
+            ),
             (["train"], ["DESCENT_MEMORY_LIMIT": "1.5G"], "DESCENT_MEMORY_LIMIT='1.5G' is not a byte count"),
         ]
         for (arguments, environment, message) in cases {

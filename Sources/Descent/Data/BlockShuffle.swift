@@ -3,8 +3,8 @@
 /// sit in a seeded random order after loading (the split is a permutation: the offline
 /// shuffle of Corgi^2, Livne et al. 2023).
 ///
-/// - The stored rows are cut into blocks of ``blockRows`` consecutive rows (the last may be
-///   shorter). Each epoch lays the blocks end to end in a uniform permutation (Fisher-Yates,
+/// - The stored rows are cut into blocks of ``blockRows`` consecutive rows (256, or fewer for
+///   fewer than 16,384 rows; the last block may be shorter). Each epoch lays the blocks end to end in a uniform permutation (Fisher-Yates,
 ///   keyed by (seed, epoch)): the epoch's *block sequence*, whose position p holds one stored
 ///   row. (A keyed Feistel permutation, as the split uses, needs no array, but on a few blocks
 ///   its places are far from uniform: chi-square 693 against a bound of 68 for 6 blocks.)
@@ -24,6 +24,19 @@ package struct BlockShuffle: Sendable {
     /// chunk and copying it reads each feature's column sequentially (256 float64 rows: 2 KiB
     /// a column). Chosen by measurement (BENCHMARKS.md, "Block-shuffled epochs").
     package static let defaultBlockRows = 256
+    /// Blocks an epoch has at least, when the rows allow: smaller training sets get smaller
+    /// blocks (``blockRows(count:)``), so that the workers' shares still change every epoch
+    /// (with one block of 105 rows, 16 workers would each train on the same 6 rows forever).
+    package static let minimumBlocks = 64
+
+    /// Rows per block for `count` training rows: ``defaultBlockRows``, halved (down to 1)
+    /// while there would be fewer than ``minimumBlocks`` blocks. A power of two, so a block
+    /// still lies in one chunk.
+    package static func blockRows(count: Int) -> Int {
+        var rows = defaultBlockRows
+        while rows > 1 && rows * minimumBlocks > count { rows /= 2 }
+        return rows
+    }
     /// The bytes of a window the order aims at: its rows and their order fit in a core's L2
     /// cache with room for the model. Chosen by measurement, as ``defaultBlockRows``.
     package static let windowBytes = 256 * 1024
@@ -47,9 +60,9 @@ package struct BlockShuffle: Sendable {
     ///   - seed: the run's seed.
     ///   - epoch: the 0-based epoch.
     ///   - windowRows: positions per window (``windowRows(batchSize:rowBytes:roundBatches:)``).
-    ///   - blockRows: rows per block (tests use small blocks).
-    package init(count: Int, seed: UInt64, epoch: Int, windowRows: Int, blockRows: Int = BlockShuffle.defaultBlockRows)
-    {
+    ///   - blockRows: rows per block; nil: ``blockRows(count:)`` (tests choose their own).
+    package init(count: Int, seed: UInt64, epoch: Int, windowRows: Int, blockRows: Int? = nil) {
+        let blockRows = blockRows ?? BlockShuffle.blockRows(count: count)
         precondition(count >= 0 && count < Int(Int32.max), "shuffles hold up to 2^31 - 1 rows")
         precondition(blockRows >= 1 && windowRows >= 1, "blocks and windows need rows")
         self.count = count

@@ -107,6 +107,21 @@ struct BlockShuffleTests {
         #expect(sameWindow < n / 3, "\(sameWindow) of \(n) rows stayed in their window")
     }
 
+    /// Blocks are 256 rows from 16,384 rows on, and smaller powers of two below, so that
+    /// there are at least 64 blocks (one row each on fewer than 128 rows).
+    @Test func smallTrainingSetsGetSmallerBlocks() {
+        #expect(BlockShuffle.blockRows(count: 2_000_000) == 256 && BlockShuffle.blockRows(count: 16_384) == 256)
+        #expect(BlockShuffle.blockRows(count: 16_383) == 128 && BlockShuffle.blockRows(count: 880) == 8)
+        #expect(BlockShuffle.blockRows(count: 105) == 1 && BlockShuffle.blockRows(count: 0) == 1)
+        for count in [64, 100, 1000, 5000, 16_383, 16_384, 100_000] {
+            let rows = BlockShuffle.blockRows(count: count)
+            #expect(rows & (rows - 1) == 0 && rows <= 256, "\(count): \(rows)")
+            #expect(count / rows >= BlockShuffle.minimumBlocks, "\(count): \(rows)")
+            #expect(rows == 256 || count / (2 * rows) < BlockShuffle.minimumBlocks, "\(count): the largest such")
+            #expect(BlockShuffle(count: count, seed: 1, epoch: 0, windowRows: 10).blockRows == rows)
+        }
+    }
+
     /// Windows are whole batches near the target bytes, at least one batch, and with workers
     /// at most one averaging round's batches.
     @Test func windowsAreWholeBatches() {

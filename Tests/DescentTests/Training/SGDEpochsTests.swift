@@ -64,20 +64,26 @@ struct SGDEpochsTests {
         #expect(trainLibrary(dataset, t, threads: 1).weights != dropped.weights)
     }
 
-    func accuracy(_ configuration: RunConfiguration, workers: Int) throws -> Double {
+    func accuracy(_ configuration: RunConfiguration, workers: Int) throws -> (accuracy: Double, testRows: Int) {
         var c = configuration
         c.training.workers = workers
         c.threads = 2
-        let result = try Experiment.run(c, data: try Experiment.prepare(c, as: Double.self))
+        let data = try Experiment.prepare(c, as: Double.self)
+        let result = try Experiment.run(c, data: data)
         let report = try #require(result.report)
-        return report.accuracy
+        return (report.accuracy, data.test.rowCount)
     }
 
+    /// K = 16 within one point of K = 1, or within one test row where a row is more than a
+    /// point: on iris's 45 test rows one row is 2.2 points, and which model gets one borderline
+    /// row is a matter of the order's draw (measured: with `--shuffle full`, seed 4, K = 16
+    /// trails by one row; with `blocks`, seed 3; at seeds 4 and 5 both are equal).
     func compare(_ name: String, _ configuration: RunConfiguration) throws {
-        let one = try accuracy(configuration, workers: 1)
-        let sixteen = try accuracy(configuration, workers: 16)
+        let (one, rows) = try accuracy(configuration, workers: 1)
+        let sixteen = try accuracy(configuration, workers: 16).accuracy
         print("\(name): test accuracy K=1 \(one), K=16 \(sixteen)")
-        #expect(sixteen >= one - 0.01, "\(name): K=16 \(sixteen) vs K=1 \(one)")
+        let tolerance = max(0.01, 1 / Double(rows)) + 1e-12
+        #expect(sixteen >= one - tolerance, "\(name): K=16 \(sixteen) vs K=1 \(one) (\(rows) test rows)")
         #expect(one > 0.8, "\(name): the problem is learned (K=1 \(one))")
     }
 

@@ -549,14 +549,16 @@ struct TrainCommandTests {
     }
 
     /// D5: a batch size near Int.max is one full batch, not an overflow trap; with workers
-    /// the default averaging interval does not overflow either.
+    /// the default averaging interval does not overflow either, nor one near Int.max on two
+    /// threads (whose rounds run in one dispatch).
     @Test func hugeBatchSizeTrainsAsOneBatch() throws {
-        for extra in [[], ["--workers", "2"]] {
+        let huge = "9223372036854775807"
+        for extra in [
+            ["--batch-size", huge], ["--batch-size", huge, "--workers", "2"],
+            ["--batch-size", "8", "--workers", "2", "--sync-every", huge, "--threads", "2"],
+        ] {
             let result = try CLI.run(
-                [
-                    "train", "--samples", "400", "--epochs", "2", "--optimizer", "sgd",
-                    "--batch-size", "9223372036854775807", "--gradient", "mean",
-                ] + extra)
+                ["train", "--samples", "400", "--epochs", "2", "--optimizer", "sgd", "--gradient", "mean"] + extra)
             #expect(result.status == 0, "\(extra): \(result.stderr)")
             #expect(result.stdout.contains("accuracy"))
         }

@@ -243,7 +243,7 @@ final class SGDEpochs<T: KernelScalar> {
     func runRoundsInOneDispatch(counts: [Int], most: Int, every: Int, rate: T) -> Double {
         let k = workers.count
         let hosts = self.hosts
-        let rounds = (most + every - 1) / every
+        let rounds = most / every + (most % every == 0 ? 0 : 1)  // --sync-every may be near Int.max
         let tasks = rounds * hosts
         let state = RoundState()
         let plan = rows.dataset.placement

@@ -104,6 +104,16 @@ package struct BlockShuffle: Sendable {
         return overflow ? rows : min(rows, round)
     }
 
+    /// The window size training uses: ``windowRows(batchSize:rowBytes:roundBatches:)`` for the
+    /// configuration's batch size and averaging round, at most `rows` (a window larger than a
+    /// worker's share is the share), so that window arithmetic cannot overflow at batch sizes
+    /// near `Int.max`. The trainer, the plain reference and the memory budget all ask here.
+    package static func windowRows(for training: TrainingConfiguration, rows: Int, rowBytes: Int) -> Int {
+        min(
+            max(1, rows),
+            windowRows(batchSize: training.batchSize, rowBytes: rowBytes, roundBatches: training.averagingRound))
+    }
+
     /// The stored row at position `position` of the block sequence, and how many positions
     /// from there on hold the rows that follow it in storage (up to its block's end).
     @inline(__always)

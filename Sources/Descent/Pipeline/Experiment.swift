@@ -96,10 +96,8 @@ public enum Experiment {
             items.append(.init("SGD workers", parameters.flatMap { MemoryBudget.product(workers, 4, $0, size) }))
             switch training.shuffle {
             case .blocks:
-                let windowRows = min(
-                    data.train.rowCount,
-                    BlockShuffle.windowRows(
-                        batchSize: training.batchSize, rowBytes: (d + 1) * size, roundBatches: training.averagingRound))
+                let windowRows = BlockShuffle.windowRows(
+                    for: training, rows: data.train.rowCount, rowBytes: (d + 1) * size)
                 items.append(.init("SGD windows", MemoryBudget.product(workers, windowRows, (d + 1) * size + 4)))
             case .none: break
             case .full:

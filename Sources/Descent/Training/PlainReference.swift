@@ -193,11 +193,8 @@ package enum PlainReference {
                 switch c.shuffle {
                 case .full: order = EpochShuffle(count: n, seed: c.seed, epoch: epoch).order()
                 case .blocks:
-                    let windowRows = min(
-                        max(1, n),
-                        BlockShuffle.windowRows(
-                            batchSize: c.batchSize, rowBytes: (d + 1) * MemoryLayout<T>.stride,
-                            roundBatches: c.averagingRound))
+                    let windowRows = BlockShuffle.windowRows(
+                        for: c, rows: n, rowBytes: (d + 1) * MemoryLayout<T>.stride)
                     order = BlockShuffle(count: n, seed: c.seed, epoch: epoch, windowRows: windowRows)
                         .order(shares: shares)
                 case .none: order = all

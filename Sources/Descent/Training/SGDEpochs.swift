@@ -117,13 +117,7 @@ final class SGDEpochs<T: KernelScalar> {
         rows = EpochRows(dataset: trainer.train, shuffle: c.shuffle == .full, executor: executor)
         let parameters = trainer.parameterCount
         let features = trainer.train.featureCount
-        // At most the training rows (a window larger than a worker's share is the share), so
-        // that window arithmetic cannot overflow at batch sizes near Int.max.
-        let windowRows = min(
-            max(1, n),
-            BlockShuffle.windowRows(
-                batchSize: c.batchSize, rowBytes: (features + 1) * MemoryLayout<T>.stride,
-                roundBatches: c.averagingRound))
+        let windowRows = BlockShuffle.windowRows(for: c, rows: n, rowBytes: (features + 1) * MemoryLayout<T>.stride)
         self.windowRows = windowRows
         let blocks = c.shuffle == .blocks
         let hosted = Set(local)

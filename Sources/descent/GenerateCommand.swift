@@ -22,6 +22,12 @@ struct GenerateCommand: ParsableCommand {
             and written in place, never held twice; the file appears (atomically renamed) only \
             when complete.
 
+            With --sparse it writes a text-like classification problem in the svmlight format \
+            instead (NAME.svm, .svmlight or .libsvm): --samples rows over --features features, \
+            about --nonzeros draws of a feature a row from a Zipf-like law (a feature's value is \
+            its count), labels -1/+1 from a planted sparse weight vector with --noise. The bytes \
+            depend only on the settings and --seed, never on --threads.
+
             Exit status: 0 done; 2 bad input; 4 the file cannot be written (checked before any \
             work, including the free space).
             """
@@ -44,6 +50,10 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The file to write: NAME.npy, NAME.npz or NAME.csv.", valueName: "file")) var output:
         String
     @Flag(help: "Replace an existing file.") var overwrite = false
+    @Flag(help: "Write a sparse text-like problem in the svmlight format (NAME.svm, .svmlight or .libsvm).")
+    var sparse = false
+    @Option(help: "With --sparse: feature draws a row, on average (1 to 4000). Default 20.") var nonzeros: Int?
+    @Option(help: "With --sparse: the standard deviation of the label noise. Default 0.5.") var noise: Double?
 
     func run() throws {
         Interrupts.install()
@@ -58,6 +68,14 @@ struct GenerateCommand: ParsableCommand {
             if let threads { given["threads"] = .init(threads) }
             try options.apply(given, from: .commandLine)
             try options.validate()
+            if sparse {
+                try runSparse(threads: Experiment.threadCount(options))
+                return
+            }
+            if nonzeros != nil || noise != nil {
+                throw DescentError.configuration(
+                    "--nonzeros and --noise describe --sparse data; add --sparse or drop them")
+            }
             let format = try DataFileWriter.format(ofPath: output)
             try MemoryBudget.check(
                 [
@@ -99,5 +117,42 @@ struct GenerateCommand: ParsableCommand {
         } catch {
             throw Exit.fail(error)
         }
+    }
+
+    /// `--sparse`: the svmlight problem of ``SparseGenerator``.
+    func runSparse(threads: Int) throws {
+        guard SVMLightFile.named(output) else {
+            throw DescentError.configuration(
+                "--output \(output): --sparse writes the svmlight format; name the file NAME.svm, .svmlight or .libsvm")
+        }
+        let nonzeros = self.nonzeros ?? 20
+        let noise = self.noise ?? 0.5
+        guard (1...4000).contains(nonzeros) else {
+            throw DescentError.configuration("--nonzeros \(nonzeros): give 1 to 4000 feature draws a row")
+        }
+        guard noise >= 0 && noise.isFinite else {
+            throw DescentError.configuration("--noise \(noise): give a standard deviation of 0 or more")
+        }
+        guard features <= Int(UInt32.max) - 1 else {
+            throw DescentError.configuration("--features \(features): svmlight indices go up to \(UInt32.max - 1)")
+        }
+        // Each draw writes at most an index, a colon, a count and a space.
+        let perRow = MemoryBudget.product(3 * nonzeros / 2 + 1, String(features).count + 6)
+        let file = try DataFileWriter.create(
+            output, overwrite: overwrite, bytes: perRow.flatMap { MemoryBudget.product($0, samples) })
+        Interrupts.watch(file: file.temporary)
+        let started = DispatchTime.now().uptimeNanoseconds
+        let generator = SparseGenerator(
+            samples: samples, features: features, nonzeros: nonzeros, noise: noise, seed: UInt64(seed))
+        let written = try generator.write(to: file, executor: ShardedExecutor(threads: threads))
+        try file.commit()
+        Interrupts.watch(file: nil)
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        print(
+            "[INFO] wrote \(output): \(Format.count(samples)) rows x \(Format.count(features)) features (svmlight, about \(nonzeros) feature draws a row), "
+                + "\(MemoryBudget.format(written)) in \(String(format: "%.3f", seconds)) s (\(threads) thread\(threads == 1 ? "" : "s"))"
+        )
+        print("[INFO] train on it with: descent train --train \(output) --solver lbfgs")
+        try Exit.checkStandardOutput()
     }
 }

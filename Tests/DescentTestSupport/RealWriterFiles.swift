@@ -23,6 +23,27 @@ package enum RealWriterFiles {
 
     package static func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
+    /// The svmlight files of make-svmlight-fixtures.py (scikit-learn's `dump_svmlight_file`,
+    /// one- and zero-based, and the same rows as CSV): made fresh when python3 has
+    /// scikit-learn, else the checked-in copies.
+    package static let svmlightDirectory: URL = {
+        if let reason = Python.unavailable(["numpy", "scipy", "sklearn"]) {
+            print("RealWriterFiles: using the checked-in svmlight fixtures: \(reason)")
+            return fixtures
+        }
+        let dir = CLI.temporaryDirectory()
+        let script =
+            (try? String(contentsOf: fixtures.appendingPathComponent("make-svmlight-fixtures.py"), encoding: .utf8))
+            ?? ""
+        guard let result = try? Python.run(script, in: dir), result.status == 0 else {
+            print("RealWriterFiles: make-svmlight-fixtures.py failed; using the checked-in fixtures")
+            return fixtures
+        }
+        return dir
+    }()
+
+    package static func svmlightPath(_ name: String) -> String { svmlightDirectory.appendingPathComponent(name).path }
+
     package static let features: [[Double]] = (0..<50).map { (i: Int) -> [Double] in
         (0..<3).map { (j: Int) -> Double in Double(i * 10 + j) / 4.0 - 3.0 }
     }

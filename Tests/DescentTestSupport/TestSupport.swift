@@ -143,3 +143,56 @@ package struct SplitMix64: RandomNumberGenerator {
     /// A whole number in 0 ..< n.
     package mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }
+
+/// The rows of `makeDataset` (or, with `targets`, of `makeRegressionDataset`) as a sparse
+/// dataset: each row's non-zero features in compressed-row form (``SparseRows``).
+package func makeSparseDataset<T: KernelScalar>(
+    _ x: [[Double]], _ y: [Int], targets: [Double]? = nil, classes: Int = 2,
+    chunkRows: Int = ChunkPlan.defaultChunkRows, threads: Int = 1, policy: NUMAPolicy = .auto,
+    rowWeights: [Double]? = nil, as type: T.Type = T.self
+) -> Dataset<T> {
+    makeSparseDataset(
+        entries: x.map { row in row.indices.filter { row[$0] != 0 }.map { ($0, row[$0]) } },
+        features: x.first?.count ?? 1, y, targets: targets, classes: classes, chunkRows: chunkRows, threads: threads,
+        policy: policy, rowWeights: rowWeights, as: type)
+}
+
+/// A sparse dataset of `features` features from each row's (index, value) entries, indices
+/// increasing.
+package func makeSparseDataset<T: KernelScalar>(
+    entries x: [[(Int, Double)]], features d: Int, _ y: [Int], targets: [Double]? = nil, classes: Int = 2,
+    chunkRows: Int = ChunkPlan.defaultChunkRows, threads: Int = 1, policy: NUMAPolicy = .auto,
+    rowWeights: [Double]? = nil, as _: T.Type = T.self
+) -> Dataset<T> {
+    let executor = ShardedExecutor(threads: threads)
+    let chunks = ChunkPlan(rowCount: x.count, chunkRows: chunkRows)
+    let plan = PlacementPlan(
+        chunkCount: chunks.chunkCount, shardCount: threads, topology: .current, policy: policy)
+    let entries = x.map { Int32($0.count) }
+    let rows = entries.withUnsafeBufferPointer {
+        SparseRows<T>(chunks: chunks, placement: plan, entriesOfRow: $0, executor: executor)
+    }
+    for chunk in 0..<chunks.chunkCount {
+        let offsets = rows.offsets(chunk)
+        for (local, r) in chunks.rows(ofChunk: chunk).enumerated() {
+            var e = offsets[local]
+            for (j, value) in x[r] {
+                rows.indices(chunk)[e] = UInt32(j)
+                rows.values(chunk)[e] = T(value)
+                e += 1
+            }
+        }
+    }
+    let dataset = Dataset<T>(
+        rowCount: x.count, featureCount: d, classCount: targets == nil ? classes : 1, chunkRows: chunkRows,
+        placement: policy, executor: executor, packingLabels: targets == nil, weighted: rowWeights != nil,
+        sparse: rows
+    ) { range, block, stride in
+        for (local, row) in range.enumerated() {
+            block[local] = targets.map { T($0[row]) } ?? T(y[row])
+            if let rowWeights { block[stride + local] = T(rowWeights[row]) }
+        }
+    }
+    if targets != nil { dataset.holdTargets() }
+    return dataset
+}

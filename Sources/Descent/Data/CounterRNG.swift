@@ -16,6 +16,9 @@ package struct CounterRNG: Sendable, Hashable {
         case regressionCoefficients = 8
         case regressionNoise = 9
         case blockShuffle = 10
+        case sparseFeatures = 11
+        case sparseWeights = 12
+        case sparseNoise = 13
     }
 
     package let seed: UInt64

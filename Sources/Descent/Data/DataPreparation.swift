@@ -22,6 +22,9 @@ public struct PreparedData<T: KernelScalar>: Sendable {
     public var standardization: Standardization?
     /// The ranks of a multi-process run (nil in one process).
     public var ranks: RankGroup? = nil
+    /// How the svmlight file the data came from numbered its features (`.zero` or `.one`);
+    /// nil for dense data.
+    package var indexBase: IndexBase? = nil
     public var classCount: Int { classes.count }
 }
 
@@ -148,6 +151,20 @@ public enum DataPreparation {
         executor: ShardedExecutor, topology: Topology, ranks: RankGroup? = nil,
         everyTrainingRow: Bool = false
     ) throws -> PreparedData<T> {
+        if SVMLightFile.named(trainPath) || testPath.map(SVMLightFile.named) == true {
+            guard SVMLightFile.named(trainPath), testPath.map(SVMLightFile.named) ?? true else {
+                throw DescentError.configuration(
+                    "--train \(trainPath) and --test \(testPath ?? ""): one is an svmlight file (.svm, .svmlight, .libsvm) and one is not; give both files in one format"
+                )
+            }
+            if let labelColumn {
+                throw DescentError.configuration(
+                    "--label-column '\(labelColumn)': an svmlight file's label is the first field of each line; leave --label-column out"
+                )
+            }
+            return try prepareSVMLight(
+                source, train: trainPath, test: testPath, executor: executor, topology: topology, ranks: ranks)
+        }
         let trace = LoadTrace()
         defer { trace.finish() }
         let regression = source.regression
@@ -413,6 +430,7 @@ extension Standardization {
     /// tree over chunks, so the result is the same for every thread count. A feature with
     /// no spread gets a standard deviation of 1.
     public static func of<T: KernelScalar>(_ dataset: Dataset<T>, executor: ShardedExecutor) -> Standardization {
+        if let sparse = dataset.sparse { return scales(dataset, sparse) }
         let d = dataset.featureCount
         let n = dataset.rowCount
         let mean = columnSums(dataset, executor: executor) { v, _ in v }.map { $0 / Double(max(n, 1)) }
@@ -457,8 +475,67 @@ extension Standardization {
         return (0..<d).map { partials[$0] }
     }
 
-    /// Replaces every feature value v of `dataset` by (v - mean) / std, computed in float64.
+    /// Sparse rows are scaled, not centred (centring would fill them in), as scikit-learn's
+    /// `StandardScaler(with_mean=False)`: each feature's population standard deviation over
+    /// every row, its zeros included, and a mean of 0 in the result, so that (v - 0) / std
+    /// applies it. The sums go chunk by chunk and row by row in order, on one thread: the
+    /// same bits for every thread count.
+    static func scales<T: KernelScalar>(_ dataset: Dataset<T>, _ sparse: SparseRows<T>) -> Standardization {
+        let d = dataset.featureCount
+        let n = Double(max(dataset.rowCount, 1))
+        var sums = [Double](repeating: 0, count: d)
+        var stored = [Int](repeating: 0, count: d)
+        let chunks = dataset.chunks
+        for chunk in 0..<chunks.chunkCount {
+            let entries = sparse.offsets(chunk)[chunks.chunkRows]
+            let indices = sparse.indices(chunk)
+            let values = sparse.values(chunk)
+            for e in 0..<entries {
+                sums[Int(indices[e])] += Double(values[e])
+                stored[Int(indices[e])] += 1
+            }
+        }
+        let mean = sums.map { $0 / n }
+        var squares = [Double](repeating: 0, count: d)
+        for chunk in 0..<chunks.chunkCount {
+            let entries = sparse.offsets(chunk)[chunks.chunkRows]
+            let indices = sparse.indices(chunk)
+            let values = sparse.values(chunk)
+            for e in 0..<entries {
+                let j = Int(indices[e])
+                let c = Double(values[e]) - mean[j]
+                squares[j] += c * c
+            }
+        }
+        let std = (0..<d).map { j -> Double in
+            // The rows that hold no entry for j are zeros, each (0 - mean)^2 from the mean.
+            let total = squares[j] + Double(dataset.rowCount - stored[j]) * mean[j] * mean[j]
+            let s = (total / n).squareRoot()
+            return s == 0 ? 1 : s
+        }
+        return Standardization(mean: [Double](repeating: 0, count: d), std: std)
+    }
+
+    /// Replaces every feature value v of `dataset` by (v - mean) / std, computed in float64
+    /// (sparse rows: their stored values, with the mean of 0 that sparse data are given).
     public func apply<T: KernelScalar>(to dataset: Dataset<T>, executor: ShardedExecutor) {
+        if let sparse = dataset.sparse {
+            let plan = dataset.placement
+            let chunkRows = dataset.chunks.chunkRows
+            let mean = self.mean
+            let std = self.std
+            executor.run(iterations: plan.shards.count, node: { plan.node(ofShard: $0) }) { s in
+                for chunk in plan.shards[s].chunks {
+                    let indices = sparse.indices(chunk)
+                    let values = sparse.values(chunk)
+                    for e in 0..<sparse.offsets(chunk)[chunkRows] {
+                        let j = Int(indices[e])
+                        values[e] = T((Double(values[e]) - mean[j]) / std[j])
+                    }
+                }
+            }
+            return
+        }
         let d = dataset.featureCount
         let chunks = dataset.chunks
         let plan = dataset.placement

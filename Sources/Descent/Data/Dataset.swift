@@ -46,6 +46,13 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
     @usableFromInline let chunkShift: Int
     /// This process's part of a multi-process run (nil: it holds every chunk).
     package let share: RankShare?
+    /// The features in compressed-row form (a sparse dataset, read from an svmlight file);
+    /// nil for a dense one, whose blocks hold the feature columns. A sparse dataset's blocks
+    /// hold only the labels (and row weights): ``storedColumns`` is 0.
+    package let sparse: SparseRows<T>?
+    /// Feature columns stored in each block: ``featureCount`` for a dense dataset, 0 for a
+    /// sparse one.
+    @usableFromInline package let storedColumns: Int
     /// Where the chunks of other ranks point: one zeroed block that readers may write rows
     /// they do not keep into (nil without ranks).
     let discard: UnsafeMutablePointer<T>?
@@ -57,7 +64,7 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
     @inlinable package var blockStride: Int { chunks.chunkRows }
     /// Bytes of feature and label data per row (what a full-batch epoch reads).
     package var bytesPerRow: Int {
-        featureCount * MemoryLayout<T>.stride + (labelBytes == 0 ? MemoryLayout<T>.stride : labelBytes)
+        storedColumns * MemoryLayout<T>.stride + (labelBytes == 0 ? MemoryLayout<T>.stride : labelBytes)
     }
 
     /// Bytes of each packed class index for `classCount` classes.
@@ -85,16 +92,24 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
     ///     `setLabels(_:parts:classCount:executor:)` packs the classes).
     ///   - weighted: whether the rows have weights: `fill` then writes row i's weight at
     ///     `block[(featureCount + 1) * stride + i]` (the slot after the label's).
+    ///   - sparse: the rows of a sparse dataset (``SparseRows``), laid out on this chunk plan
+    ///     and placement: the blocks then hold no feature columns (`fill` writes row i's
+    ///     label at `block[i]`). Not with ranks.
     package init(
         rowCount: Int, featureCount: Int, classCount: Int, chunkRows: Int = ChunkPlan.defaultChunkRows,
         placement policy: NUMAPolicy = .auto, topology: Topology = .current, executor: ShardedExecutor,
         ranks: RankGroup? = nil, packingLabels: Bool = true, weighted: Bool = false,
+        sparse: SparseRows<T>? = nil,
         fill: (_ rows: Range<Int>, _ block: UnsafeMutablePointer<T>, _ stride: Int) -> Void
     ) {
         precondition(featureCount >= 1 && classCount >= 1, "a dataset needs features and classes")
+        precondition(sparse == nil || ranks == nil, "sparse rows: one process")
+        self.featureCount = featureCount
+        // The block layout below counts the stored columns: none for sparse rows.
+        let featureCount = sparse == nil ? featureCount : 0
+        storedColumns = featureCount
         precondition(!packingLabels || classCount <= Dataset.maximumClasses, "at most 65,536 classes")
         self.rowCount = rowCount
-        self.featureCount = featureCount
         self.classCount = classCount
         let labelBytes = packingLabels ? Dataset.labelBytes(classCount: classCount) : 0
         self.labelBytes = labelBytes
@@ -114,6 +129,9 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
             }
         }
         placement = plan
+        precondition(
+            sparse == nil || sparse!.shardChunks == plan.shards.map(\.chunks), "sparse rows on the dataset's shards")
+        self.sparse = sparse
         // A block packed from the start (labels known to `fill`) ends after its packed labels,
         // rounded up to a cache line; one whose labels come later keeps a full slot for the
         // readers' tokens. (Feature columns are whole cache lines: chunkRows is a multiple of 16.)
@@ -194,7 +212,7 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
     /// one `T` a row).
     @inlinable @inline(__always)
     package func labels(_ chunk: Int) -> UnsafeMutableRawPointer {
-        UnsafeMutableRawPointer(blocks[chunk] + featureCount &* chunks.chunkRows)
+        UnsafeMutableRawPointer(blocks[chunk] + storedColumns &* chunks.chunkRows)
     }
 
     /// Where row `row` starts: feature j is at `rowBase(row)[j * chunkRows]`; its label is
@@ -205,7 +223,21 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
     }
 
     /// Feature `feature` of row `row`.
-    public func feature(_ row: Int, _ feature: Int) -> T { rowBase(row)[feature * chunks.chunkRows] }
+    public func feature(_ row: Int, _ feature: Int) -> T {
+        guard let sparse else { return rowBase(row)[feature * chunks.chunkRows] }
+        let chunk = row &>> chunkShift
+        let local = row & (chunks.chunkRows - 1)
+        let offsets = sparse.offsets(chunk)
+        let indices = sparse.indices(chunk)
+        // The row's indices increase: a binary search.
+        var lo = offsets[local]
+        var hi = offsets[local + 1]
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if Int(indices[mid]) < feature { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < offsets[local + 1] && Int(indices[lo]) == feature ? sparse.values(chunk)[lo] : 0
+    }
 
     /// The row weights of chunk `chunk` (`chunkRows` values), nil when the rows are unweighted.
     @inlinable @inline(__always)
@@ -220,7 +252,7 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
     }
 
     /// The regression target of row `row` (``holdsTargets``).
-    public func target(_ row: Int) -> T { rowBase(row)[featureCount &* chunks.chunkRows] }
+    public func target(_ row: Int) -> T { rowBase(row)[storedColumns &* chunks.chunkRows] }
 
     /// The weight of row `row` (1 when the rows are unweighted).
     public func weight(_ row: Int) -> T {
@@ -253,7 +285,7 @@ public final class Dataset<T: KernelScalar>: @unchecked Sendable {
         let bytes = Dataset.labelBytes(classCount: classCount)
         let plan = placement
         let chunks = self.chunks
-        let d = featureCount
+        let d = storedColumns
         executor.run(iterations: plan.shards.count, node: { plan.node(ofShard: $0) }) { s in
             for chunk in plan.shards[s].chunks {
                 let rows = chunks.rows(ofChunk: chunk).count

@@ -21,6 +21,14 @@ package enum FiniteCheck {
         executor.run(iterations: shards, node: { plan.node(ofShard: $0) }) { s in
             var best: (column: Int, value: Double)?
             for chunk in plan.shards[s].chunks {
+                if let sparse = dataset.sparse {
+                    let indices = sparse.indices(chunk)
+                    let values = sparse.values(chunk)
+                    for e in 0..<sparse.offsets(chunk)[chunks.chunkRows] where !values[e].isFinite {
+                        if Int(indices[e]) < best?.column ?? d { best = (Int(indices[e]), Double(values[e])) }
+                    }
+                    continue
+                }
                 let block = dataset.block(chunk)
                 let rows = chunks.rows(ofChunk: chunk).count
                 columns: for j in 0..<min(d, best?.column ?? d) {

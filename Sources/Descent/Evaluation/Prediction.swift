@@ -80,6 +80,13 @@ extension PredictionKernel {
                     for chunk in plan.shards[s].chunks {
                         let rows = chunks.rows(ofChunk: chunk)
                         guard let base = box.value.0 else { continue }
+                        if let sparse = dataset.sparse {
+                            predictSparseValues(
+                                weights: box.value.1, features: d, offsets: sparse.offsets(chunk),
+                                indices: sparse.indices(chunk), values: sparse.values(chunk), rows: rows.count,
+                                into: base + rows.lowerBound)
+                            continue
+                        }
                         predictValues(
                             weights: box.value.1, features: d, block: dataset.block(chunk), stride: chunks.chunkRows,
                             rows: rows.count, into: base + rows.lowerBound)
@@ -128,6 +135,15 @@ extension PredictionKernel {
                     executor.run(iterations: plan.shards.count, node: { plan.node(ofShard: $0) }) { s in
                         for chunk in plan.shards[s].chunks {
                             let rows = chunks.rows(ofChunk: chunk)
+                            if let sparse = dataset.sparse {
+                                predictSparse(
+                                    weights: box.value.2, features: d, outputs: outputs, classCount: classCount,
+                                    offsets: sparse.offsets(chunk), indices: sparse.indices(chunk),
+                                    values: sparse.values(chunk), rows: rows.count,
+                                    classes: box.value.0 + rows.lowerBound,
+                                    probabilities: box.value.1.map { $0 + rows.lowerBound * classCount })
+                                continue
+                            }
                             predictContiguous(
                                 weights: box.value.2, features: d, outputs: outputs, classCount: classCount,
                                 block: dataset.block(chunk), stride: chunks.chunkRows, rows: rows.count,
@@ -173,10 +189,17 @@ public enum ConfusionMatrix {
                 let shardCounts = box.value.0 + s * cells
                 for chunk in plan.shards[s].chunks {
                     let rows = chunks.rows(ofChunk: chunk).count
-                    PredictionKernel.predictContiguous(
-                        weights: box.value.1, features: features, outputs: outputs, classCount: classes,
-                        block: dataset.block(chunk), stride: chunks.chunkRows, rows: rows,
-                        classes: predicted, probabilities: nil)
+                    if let sparse = dataset.sparse {
+                        PredictionKernel.predictSparse(
+                            weights: box.value.1, features: features, outputs: outputs, classCount: classes,
+                            offsets: sparse.offsets(chunk), indices: sparse.indices(chunk),
+                            values: sparse.values(chunk), rows: rows, classes: predicted, probabilities: nil)
+                    } else {
+                        PredictionKernel.predictContiguous(
+                            weights: box.value.1, features: features, outputs: outputs, classCount: classes,
+                            block: dataset.block(chunk), stride: chunks.chunkRows, rows: rows,
+                            classes: predicted, probabilities: nil)
+                    }
                     let labels = dataset.labels(chunk)
                     for i in 0..<rows {
                         shardCounts[

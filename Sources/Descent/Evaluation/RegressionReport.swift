@@ -84,10 +84,16 @@ public struct RegressionReport: Sendable, Equatable {
                 defer { predicted.deallocate() }
                 for chunk in plan.shards[s].chunks {
                     let rows = chunks.rows(ofChunk: chunk).count
-                    PredictionKernel.predictValues(
-                        weights: box.value.1, features: d, block: dataset.block(chunk), stride: chunks.chunkRows,
-                        rows: rows, into: predicted)
-                    let targets = dataset.block(chunk) + d * chunks.chunkRows
+                    if let sparse = dataset.sparse {
+                        PredictionKernel.predictSparseValues(
+                            weights: box.value.1, features: d, offsets: sparse.offsets(chunk),
+                            indices: sparse.indices(chunk), values: sparse.values(chunk), rows: rows, into: predicted)
+                    } else {
+                        PredictionKernel.predictValues(
+                            weights: box.value.1, features: d, block: dataset.block(chunk),
+                            stride: chunks.chunkRows, rows: rows, into: predicted)
+                    }
+                    let targets = dataset.labels(chunk).assumingMemoryBound(to: T.self)
                     let out = box.value.0 + chunk * stride
                     for i in 0..<rows { term(Double(predicted[i]), Double(targets[i]), out) }
                 }

@@ -40,17 +40,33 @@ public enum PredictionKernel {
         block: UnsafePointer<T>, stride: Int, rows: Int,
         classes: UnsafeMutablePointer<Int32>, probabilities: UnsafeMutablePointer<T>?
     ) {
+        predictRows(
+            outputs: outputs, classCount: classCount, rows: rows, classes: classes, probabilities: probabilities
+        ) {
+            start, count, scores in
+            @inline(__always) func load(_ column: Int) -> T.Vector {
+                rowVector(block, stride: stride, column: column, start: start, count: count)
+            }
+            return PredictionKernel.classes(
+                weights: weights, features: features, outputs: outputs, scores: scores, load: load)
+        }
+    }
+
+    /// Classes and probabilities of `rows` rows, `T.lanes` at a time, from `score(start, count,
+    /// scores)`, which leaves output k's scores of rows `start ..< start + count` in `scores[k]`
+    /// and returns their classes.
+    @inline(__always)
+    static func predictRows<T: KernelScalar>(
+        outputs: Int, classCount: Int, rows: Int, classes: UnsafeMutablePointer<Int32>,
+        probabilities: UnsafeMutablePointer<T>?,
+        score: (_ start: Int, _ count: Int, _ scores: UnsafeMutablePointer<T.Vector>) -> T.Vector
+    ) {
         let lanes = T.lanes
         withUnsafeTemporaryAllocation(of: T.Vector.self, capacity: outputs) { scores in
             var start = 0
             while start < rows {
                 let count = min(lanes, rows - start)
-                @inline(__always) func load(_ column: Int) -> T.Vector {
-                    rowVector(block, stride: stride, column: column, start: start, count: count)
-                }
-                let best = PredictionKernel.classes(
-                    weights: weights, features: features, outputs: outputs,
-                    scores: scores.baseAddress!, load: load)
+                let best = score(start, count, scores.baseAddress!)
                 for lane in 0..<count { classes[start + lane] = Int32(RowSink<T>.integer(best[lane])) }
                 if let probabilities {
                     if outputs == 1 {
@@ -82,6 +98,59 @@ public enum PredictionKernel {
 }
 
 extension PredictionKernel {
+    /// The classes of one vector of rows from their scores (`scores[k]` for output k), as
+    /// ``classes(weights:features:outputs:scores:load:)`` chooses them.
+    @inlinable @inline(__always)
+    package static func choose<T: KernelScalar>(_ scores: UnsafeMutablePointer<T.Vector>, outputs: Int, as _: T.Type)
+        -> T.Vector
+    {
+        if outputs == 1 { return T.indicatorPositive(T.vectorSigmoid(scores[0]) - T.Vector(repeating: 0.5)) }
+        var best = T.Vector(repeating: 0)
+        var bestScore = scores[0]
+        for k in 1..<outputs {
+            let better = T.indicatorPositive(scores[k] - bestScore)
+            best = best + (T.Vector(repeating: T(k)) - best) * better
+            bestScore = T.maximum(scores[k], bestScore)
+        }
+        return best
+    }
+
+    /// ``predictContiguous(weights:features:outputs:classCount:block:stride:rows:classes:probabilities:)``
+    /// over the compressed rows of one chunk.
+    package static func predictSparse<T: KernelScalar>(
+        weights: UnsafePointer<T>, features: Int, outputs: Int, classCount: Int, offsets: UnsafePointer<Int>,
+        indices: UnsafePointer<UInt32>, values: UnsafePointer<T>, rows: Int,
+        classes: UnsafeMutablePointer<Int32>, probabilities: UnsafeMutablePointer<T>?
+    ) {
+        predictRows(
+            outputs: outputs, classCount: classCount, rows: rows, classes: classes, probabilities: probabilities
+        ) {
+            start, count, scores in
+            SparseKernel.scores(
+                weights: weights, features: features, outputs: outputs, offsets: offsets, indices: indices,
+                values: values, start: start, count: count, into: scores)
+            return choose(scores, outputs: outputs, as: T.self)
+        }
+    }
+
+    /// ``predictValues(weights:features:block:stride:rows:into:)`` over compressed rows.
+    package static func predictSparseValues<T: KernelScalar>(
+        weights: UnsafePointer<T>, features: Int, offsets: UnsafePointer<Int>, indices: UnsafePointer<UInt32>,
+        values: UnsafePointer<T>, rows: Int, into out: UnsafeMutablePointer<T>
+    ) {
+        withUnsafeTemporaryAllocation(of: T.Vector.self, capacity: 1) { scores in
+            var start = 0
+            while start < rows {
+                let count = min(T.lanes, rows - start)
+                SparseKernel.scores(
+                    weights: weights, features: features, outputs: 1, offsets: offsets, indices: indices,
+                    values: values, start: start, count: count, into: scores.baseAddress!)
+                for lane in 0..<count { out[start + lane] = scores[0][lane] }
+                start += T.lanes
+            }
+        }
+    }
+
     /// Rows `start ..< start + count` (at most a vector's lanes) of column `column` of a block
     /// as one vector, zero past `count`.
     @inline(__always)

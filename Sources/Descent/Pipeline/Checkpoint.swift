@@ -234,7 +234,24 @@ extension Dataset {
         let classes = UnsafeMutablePointer<T>.allocate(capacity: chunkRows)
         defer { classes.deallocate() }
         for chunk in 0..<chunks.chunkCount {
-            mix(UnsafeRawPointer(block(chunk)), bytes: featureCount * chunkRows * MemoryLayout<T>.stride)
+            if let sparse {
+                // Compressed rows: the offsets, then the indices and values (each padded with
+                // zero bytes to whole words, from a copy: the entries end anywhere).
+                mix(UnsafeRawPointer(sparse.offsets(chunk)), bytes: (chunkRows + 1) * 8)
+                let entries = sparse.offsets(chunk)[chunkRows]
+                for (start, bytes) in [
+                    (UnsafeRawPointer(sparse.indices(chunk)), entries * 4),
+                    (UnsafeRawPointer(sparse.values(chunk)), entries * MemoryLayout<T>.stride),
+                ] {
+                    var words = [UInt64](repeating: 0, count: (bytes + 7) / 8)
+                    words.withUnsafeMutableBytes {
+                        $0.copyMemory(from: UnsafeRawBufferPointer(start: start, count: bytes))
+                    }
+                    words.withUnsafeBytes { mix($0.baseAddress!, bytes: words.count * 8) }
+                }
+            } else {
+                mix(UnsafeRawPointer(block(chunk)), bytes: featureCount * chunkRows * MemoryLayout<T>.stride)
+            }
             let rows = chunks.rows(ofChunk: chunk)
             if holdsTargets {
                 // Regression targets: their own bits (padding rows hold 0).

@@ -39,6 +39,11 @@ public enum Experiment {
         if training.l2PerRow, let k = training.l2 {
             training.l2Penalty = .value(k / Double(data.train.rowCount))
         }
+        if training.optimizer == .sgd, data.train.sparse != nil {
+            throw DescentError.configuration(
+                "--optimizer sgd: SGD does not read sparse (svmlight) rows in this version; train them full-batch with --solver lbfgs (or gd)"
+            )
+        }
         if training.optimizer == .sgd, training.dropLast, training.batchSize > data.train.rowCount {
             throw DescentError.configuration(
                 "--batch-size \(training.batchSize) is larger than the \(data.train.rowCount) training rows, and --drop-last would leave no batch"
@@ -83,8 +88,16 @@ public enum Experiment {
         let size = MemoryLayout<T>.stride
         let d = data.train.featureCount
         let parameters = MemoryBudget.product(outputs, d + 1)
+        // A partial per chunk; a sparse set's chunks share one per group (64 MB of them at most).
+        func partials(_ set: Dataset<T>) -> Int {
+            guard set.sparse != nil else { return set.chunks.chunkCount }
+            return GradientEvaluator<T>.sparseGroups(
+                chunkCount: set.chunks.chunkCount,
+                partialBytes: GradientKernel.partialStride(features: d, outputs: outputs) * size
+            ).count
+        }
         let chunks =
-            [data.train, data.test].map(\.chunks.chunkCount).reduce(0, +) + (data.validation?.chunks.chunkCount ?? 0)
+            [data.train, data.test].map(partials).reduce(0, +) + (data.validation.map(partials) ?? 0)
             + (training.optimizer == .sgd
                 ? min(training.batchSize, data.train.rowCount) / ChunkPlan.defaultChunkRows + 1 : 0)
         var items: [MemoryBudget.Item] = [

@@ -46,6 +46,22 @@ package struct PredictionRun<T: KernelScalar> {
         }
         let executor = ShardedExecutor(threads: threads)
         let started = DispatchTime.now().uptimeNanoseconds
+        if SVMLightFile.named(input) {
+            if let labelColumn {
+                throw DescentError.configuration(
+                    "--label-column '\(labelColumn)': an svmlight file's label is the first field of each line; leave --label-column out"
+                )
+            }
+            let dataset: Dataset<T> = try DataPreparation.readSVMLight(
+                path: input, role: "--input", featureCount: model.featureNames.count,
+                base: model.indexBase ?? .zero, classes: model.classes, regression: model.loss.isRegression,
+                executor: executor)
+            model.standardization?.apply(to: dataset, executor: executor)
+            try self.init(
+                model: model, input: input, dataset: dataset, labelled: true, probabilities: probabilities,
+                threads: threads, started: started)
+            return
+        }
         let file = try RowFiles.open(
             path: input, role: "--input",
             labelColumn: labelColumn.map { .named($0) }
@@ -68,6 +84,18 @@ package struct PredictionRun<T: KernelScalar> {
                 + " (\(FiniteCheck.rangeNote(T.self))); rescale the column"
                 + (MemoryLayout<T>.size == 4 ? " or use a float64 model" : "")
         }
+        try self.init(
+            model: model, input: input, dataset: dataset, labelled: file.labelName != nil,
+            probabilities: probabilities, threads: threads, started: started)
+    }
+
+    /// Predicts the rows of `dataset` (read from `input`, standardized by the model) and,
+    /// when `labelled`, scores the predictions against the labels.
+    init(
+        model: ModelFile, input: String, dataset: Dataset<T>, labelled: Bool, probabilities: Bool, threads: Int,
+        started: UInt64
+    ) throws {
+        let executor = ShardedExecutor(threads: threads)
         let loaded = DispatchTime.now().uptimeNanoseconds
         let weights = model.weights.flatMap { $0 }.map { T($0) }
         var predictions =
@@ -78,8 +106,8 @@ package struct PredictionRun<T: KernelScalar> {
                 probabilities: probabilities, executor: executor)
         if let share = dataset.share { predictions = predictions.gathered(share, chunks: dataset.chunks) }
         if model.loss.isRegression {
-            if file.labelName != nil { regression = RegressionReport.of(dataset, weights: weights, executor: executor) }
-        } else if file.labelName != nil {
+            if labelled { regression = RegressionReport.of(dataset, weights: weights, executor: executor) }
+        } else if labelled {
             let confusion = ConfusionMatrix.of(dataset, weights: weights, loss: model.loss, executor: executor)
             report = ClassificationReport(confusion: confusion, labels: model.classes.names)
             probabilityMetrics = ProbabilityMetrics.of(

@@ -24,6 +24,9 @@ public struct ModelFile: Equatable, Sendable {
     /// The training files' `--weight-column` (from the configuration): a column of that name
     /// in the rows to predict is skipped, not read as a feature.
     public var weightColumn: String? = nil
+    /// How the svmlight training file numbered its features (`.zero` or `.one`), so that
+    /// `descent predict` reads svmlight input the same way; nil for a model of dense data.
+    package var indexBase: IndexBase? = nil
     public var classCount: Int { classes.count }
 
     public init(
@@ -55,6 +58,7 @@ public struct ModelFile: Equatable, Sendable {
             "configuration": .object(configuration),
         ]
         if let s = standardization { o["standardization"] = ["mean": .init(s.mean), "std": .init(s.std)] }
+        if let indexBase { o["svmlight"] = ["index-base": .init(indexBase.rawValue)] }
         return o
     }
 
@@ -191,6 +195,14 @@ public struct ModelFile: Equatable, Sendable {
             case .string(let column)? = configuration["weight-column"]
         {
             model.weightColumn = column
+        }
+        if let value = object["svmlight"] {
+            guard case .object(let svm) = value, case .string(let name)? = svm["index-base"],
+                let base = IndexBase(rawValue: name), base != .auto
+            else {
+                throw DescentError.input("\(path): 'svmlight' must be {\"index-base\": \"zero\" or \"one\"}")
+            }
+            model.indexBase = base
         }
         return model
     }

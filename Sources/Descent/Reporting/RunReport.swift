@@ -173,10 +173,11 @@ package enum RunReport {
         let weights = (0..<result.outputs).map { k in
             (0..<width).map { Double(result.training.weights[k * width + $0]) }
         }
-        let model = ModelFile(
+        var model = ModelFile(
             weights: weights, precision: configuration.precision, loss: result.loss,
             featureNames: result.data.featureNames, labelName: result.data.labelName, classes: result.data.classes,
             standardization: result.data.standardization, seed: configuration.training.seed)
+        model.indexBase = result.data.indexBase
         var recorded = configuration
         recorded.loss = result.loss
         var object = model.json(configuration: recorded.settingsObject(role: .identity))

@@ -29,6 +29,22 @@ package final class GradientEvaluator<T: KernelScalar> {
 
     /// Whether the rows' weights (``Dataset/weightOffset``) multiply their losses and gradients.
     let weighted: Bool
+    /// A sparse dataset's chunks in groups, one partial each (nil for a dense dataset).
+    let sparseGroups: [Range<Int>]?
+
+    /// Bytes the partials of a sparse full-batch pass may take: each group of chunks sums into
+    /// one partial of the whole gradient, so with a million features a partial per chunk
+    /// would take gigabytes.
+    package static var sparsePartialBudget: Int { SparsePartials.budget }
+
+    /// A sparse dataset's `chunkCount` chunks in consecutive groups, as many as partials of
+    /// `partialBytes` fit ``sparsePartialBudget`` (at least one, at most one a chunk). The
+    /// groups depend only on the data's shape, never on the threads: a group's chunks add
+    /// into its partial in order, and the partials are combined by the fixed tree.
+    static func sparseGroups(chunkCount: Int, partialBytes: Int) -> [Range<Int>] {
+        let count = max(1, min(chunkCount, sparsePartialBudget / max(1, partialBytes)))
+        return (0..<count).map { g in (g * chunkCount / count)..<((g + 1) * chunkCount / count) }
+    }
 
     /// - Parameter rowWeights: whether the dataset's row weights count (true for training;
     ///   the test figures count rows unweighted, as scikit-learn's metrics without sample_weight).
@@ -49,11 +65,20 @@ package final class GradientEvaluator<T: KernelScalar> {
         outputs = loss.outputCount(classCount: dataset.classCount)
         stride = GradientKernel.partialStride(features: dataset.featureCount, outputs: outputs)
         let batchChunks = (maximumBatchRows + dataset.chunks.chunkRows - 1) / dataset.chunks.chunkRows
-        partialCapacity = max(1, dataset.chunks.chunkCount, batchChunks)
+        sparseGroups =
+            dataset.sparse == nil
+            ? nil
+            : GradientEvaluator.sparseGroups(
+                chunkCount: dataset.chunks.chunkCount, partialBytes: stride * MemoryLayout<T>.stride)
+        partialCapacity = sparseGroups?.count ?? max(1, dataset.chunks.chunkCount, batchChunks)
         partials = .allocate(capacity: partialCapacity * stride)
         partials.initialize(repeating: 0, count: partialCapacity * stride)
-        scratchPerThread = GradientKernel.scratchVectors(
-            T.self, features: dataset.featureCount, outputs: outputs, rows: dataset.chunks.chunkRows)
+        // The sparse kernel needs none (and a million features would make it 64 MB a thread).
+        scratchPerThread =
+            dataset.sparse != nil
+            ? 1
+            : GradientKernel.scratchVectors(
+                T.self, features: dataset.featureCount, outputs: outputs, rows: dataset.chunks.chunkRows)
         scratch = .allocate(capacity: scratchPerThread * max(1, executor.threads, dataset.placement.shards.count))
     }
 
@@ -100,6 +125,9 @@ package final class GradientEvaluator<T: KernelScalar> {
 
     @inline(__always)
     func fullBatch<L: LossKernel>(_ kind: L.Type, weights: UnsafePointer<T>, gradient: UnsafeMutablePointer<T>) -> T {
+        if let sparse = dataset.sparse, let groups = sparseGroups {
+            return sparseFullBatch(kind, rows: sparse, groups: groups, weights: weights, gradient: gradient)
+        }
         let dataset = self.dataset
         let plan = dataset.placement
         let chunks = dataset.chunks
@@ -129,6 +157,42 @@ package final class GradientEvaluator<T: KernelScalar> {
             }
         }
         return finish(count: chunks.chunkCount, gradient: gradient, share: dataset.share)
+    }
+
+    /// A full pass over sparse rows: each group's chunks add into the group's partial in
+    /// order, the threads taking consecutive groups; then the fixed tree over the groups.
+    @inline(__always)
+    func sparseFullBatch<L: LossKernel>(
+        _ kind: L.Type, rows sparse: SparseRows<T>, groups: [Range<Int>], weights: UnsafePointer<T>,
+        gradient: UnsafeMutablePointer<T>
+    ) -> T {
+        let dataset = self.dataset
+        let chunks = dataset.chunks
+        let features = dataset.featureCount
+        let outputs = self.outputs
+        let stride = self.stride
+        let labelBytes = dataset.labelBytes
+        let partials = UncheckedBox(self.partials)
+        let weights = UncheckedBox(weights)
+        let weighted = self.weighted
+        let lossParameter = self.lossParameter
+        let workers = max(1, min(executor.threads, groups.count))
+        executor.run(iterations: workers) { s in
+            for g in (s * groups.count / workers)..<((s + 1) * groups.count / workers) {
+                let partial = partials.value + g * stride
+                partial.update(repeating: 0, count: stride)
+                for chunk in groups[g] {
+                    SparseKernel.gradient(
+                        kind, weights: weights.value, features: features, outputs: outputs,
+                        offsets: sparse.offsets(chunk), indices: sparse.indices(chunk), values: sparse.values(chunk),
+                        labels: dataset.labels(chunk), labelBytes: labelBytes,
+                        rows: chunks.rows(ofChunk: chunk).count,
+                        rowWeights: weighted ? dataset.rowWeights(chunk).map { UnsafePointer($0) } : nil,
+                        lossParameter: lossParameter, into: partial)
+                }
+            }
+        }
+        return finish(count: groups.count, gradient: gradient)
     }
 
     @inline(__always)
@@ -247,4 +311,11 @@ enum ReductionOrder {
     /// In the order threads finish their chunks when they run in lockstep: the sum then
     /// depends on the thread count. For the harness's self-test only.
     case threadCompletionOrder
+}
+
+/// The bytes a sparse pass's partials may take (``GradientEvaluator/sparsePartialBudget``): a
+/// task-local value, 64 MB, that the determinism tests lower to make groups of several
+/// chunks without a million features.
+package enum SparsePartials {
+    @TaskLocal package static var budget = 64 << 20
 }

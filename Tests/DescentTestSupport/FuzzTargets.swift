@@ -12,7 +12,7 @@ import Descent
 package enum FuzzTargets {
     /// The targets by name, as `scripts/fuzz` and the corpus folders name them.
     package static let all: [String: @Sendable (UnsafeRawBufferPointer) -> Void] = [
-        "csv": { csv($0) }, "json": { configuration($0) }, "model": { model($0) },
+        "csv": { csv($0) }, "json": { configuration($0) }, "model": { model($0) }, "svmlight": { svmlight($0) },
     ]
 
     /// A scratch file that holds one input at a time (readers take paths).
@@ -60,6 +60,25 @@ package enum FuzzTargets {
     }
 
     package static func csv(_ bytes: UnsafeRawBufferPointer) { csv(bytes, differential: false) }
+
+    /// The data path of an svmlight `--train` file (sparse rows): count, parse into the split,
+    /// labels, finiteness, scaling. The input's length picks the precision and whether to
+    /// standardize; with `differential`, 1 and 3 threads must agree.
+    package static func svmlight(_ bytes: UnsafeRawBufferPointer, differential: Bool) {
+        withScratchFile(bytes, suffix: ".svm") { path in
+            let source = DataSource(
+                origin: .files(train: path, test: nil, labelColumn: nil), testFraction: 0.25,
+                validationFraction: bytes.count % 3 == 0 ? 0.2 : 0, standardize: bytes.count % 5 < 2, seed: 1,
+                placement: .off)
+            if bytes.count % 2 == 0 {
+                try prepare(source, as: Double.self, differential: differential)
+            } else {
+                try prepare(source, as: Float.self, differential: differential)
+            }
+        }
+    }
+
+    package static func svmlight(_ bytes: UnsafeRawBufferPointer) { svmlight(bytes, differential: false) }
 
     static func prepare<T: KernelScalar>(_ source: DataSource, as _: T.Type, differential: Bool) throws {
         guard differential else {

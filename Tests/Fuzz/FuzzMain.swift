@@ -9,6 +9,10 @@ let fuzzTarget: @Sendable (UnsafeRawBufferPointer) -> Void = {
         CSVFile.minimumSplitBytes = 16
         return { FuzzTargets.csv($0, differential: true) }
     }
+    if name == "svmlight" {
+        SVMLightFile.minimumPartBytes = 8
+        return { FuzzTargets.svmlight($0, differential: true) }
+    }
     guard let target = FuzzTargets.all[name] else {
         fatalError(
             "DESCENT_FUZZ_TARGET must be one of \(FuzzTargets.all.keys.sorted().joined(separator: ", ")) (got \(name))")

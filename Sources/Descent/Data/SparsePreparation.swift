@@ -4,9 +4,9 @@ extension DataPreparation {
     ///
     /// Indices are numbered as the training file says (`base`; `.auto` is scikit-learn's
     /// `zero_based="auto"`: one-based unless some index is 0), and a test file is read the
-    /// same way. The features are the training file's: its largest index is the last
-    /// (named `x0`, `x1`, ... from zero whatever the base); a test file with a larger index is
-    /// refused. Standardizing scales each feature by its standard deviation without centring
+    /// same way. The features run to the largest index of the two files (named `x0`, `x1`, ...
+    /// from zero whatever the base), as scikit-learn's `load_svmlight_files` reads a pair.
+    /// Standardizing scales each feature by its standard deviation without centring
     /// (``Standardization/scales(_:_:)``).
     static func prepareSVMLight<T: KernelScalar>(
         _ source: DataSource, train trainPath: String, test testPath: String?, base: IndexBase = .auto,
@@ -106,15 +106,11 @@ extension DataPreparation {
                 "\(testFile.path): an index of 0, but the training file is one-based (its smallest index is \(smallest)); number both files the same way"
             )
         }
-        let largest = results.map(\.maximumIndex).max() ?? 0
+        // The features: up to the largest index of either file, as scikit-learn's
+        // load_svmlight_files gives both files one width (a feature only the test file holds
+        // gets a weight of 0 from training, or from the penalty).
+        let largest = (results + (testResults ?? [])).filter { $0.minimumIndex != .max }.map(\.maximumIndex).max() ?? 0
         let features = max(1, Int(largest) + (oneBased ? 0 : 1))
-        if let testFile, let testResults, let testLargest = testResults.map(\.maximumIndex).max(),
-            Int(testLargest) + (oneBased ? 0 : 1) > features, testResults.contains(where: { $0.minimumIndex != .max })
-        {
-            throw DescentError.input(
-                "\(testFile.path): index \(testLargest) is beyond the training file's features (its largest index is \(largest)); the model has no weight for it: train on data that holds every feature"
-            )
-        }
         if oneBased {
             for rows in sparseRows {
                 let shards = rows.shardChunks

@@ -93,7 +93,8 @@ public enum Experiment {
             guard set.sparse != nil else { return set.chunks.chunkCount }
             return GradientEvaluator<T>.sparseGroups(
                 chunkCount: set.chunks.chunkCount,
-                partialBytes: GradientKernel.partialStride(features: d, outputs: outputs) * size
+                partialBytes: GradientKernel.partialStride(features: d, outputs: outputs) * size,
+                entries: set.sparse!.entryCount
             ).count
         }
         let chunks =

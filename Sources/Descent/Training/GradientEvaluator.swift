@@ -37,12 +37,21 @@ package final class GradientEvaluator<T: KernelScalar> {
     /// would take gigabytes.
     package static var sparsePartialBudget: Int { SparsePartials.budget }
 
-    /// A sparse dataset's `chunkCount` chunks in consecutive groups, as many as partials of
-    /// `partialBytes` fit ``sparsePartialBudget`` (at least one, at most one a chunk). The
-    /// groups depend only on the data's shape, never on the threads: a group's chunks add
-    /// into its partial in order, and the partials are combined by the fixed tree.
-    static func sparseGroups(chunkCount: Int, partialBytes: Int) -> [Range<Int>] {
-        let count = max(1, min(chunkCount, sparsePartialBudget / max(1, partialBytes)))
+    /// A sparse dataset's `chunkCount` chunks in consecutive groups, one partial each: as many
+    /// as partials of `partialBytes` fit ``sparsePartialBudget``, and no more than one for
+    /// every two entries a scalar of the partial (so that zeroing and adding a partial, which
+    /// touches every weight, costs less than the entries' gather and scatter); at least one,
+    /// at most one a chunk. The groups depend only on the data's shape, never on the threads:
+    /// a group's chunks add into its partial in order, and the partials are combined by the
+    /// fixed tree.
+    ///
+    /// Measured on 80,000 rows of 100,000 features and 76 entries a row (AMD EPYC, 2
+    /// threads): a partial a chunk spent most of each pass zeroing and adding 79 partials of
+    /// 800 KB for 6 MB of entries.
+    static func sparseGroups(chunkCount: Int, partialBytes: Int, entries: Int = .max) -> [Range<Int>] {
+        let scalars = max(1, partialBytes / MemoryLayout<T>.stride)
+        let byEntries = entries == .max ? Int.max : max(1, entries / (2 * scalars))
+        let count = max(1, min(chunkCount, sparsePartialBudget / max(1, partialBytes), byEntries))
         return (0..<count).map { g in (g * chunkCount / count)..<((g + 1) * chunkCount / count) }
     }
 
@@ -69,7 +78,8 @@ package final class GradientEvaluator<T: KernelScalar> {
             dataset.sparse == nil
             ? nil
             : GradientEvaluator.sparseGroups(
-                chunkCount: dataset.chunks.chunkCount, partialBytes: stride * MemoryLayout<T>.stride)
+                chunkCount: dataset.chunks.chunkCount, partialBytes: stride * MemoryLayout<T>.stride,
+                entries: dataset.sparse!.entryCount)
         partialCapacity = sparseGroups?.count ?? max(1, dataset.chunks.chunkCount, batchChunks)
         partials = .allocate(capacity: partialCapacity * stride)
         partials.initialize(repeating: 0, count: partialCapacity * stride)

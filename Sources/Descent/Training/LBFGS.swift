@@ -75,13 +75,21 @@ package struct LBFGS {
     private var rho: [Double]
     /// Objective evaluations since this value was made (the start counts one).
     package private(set) var evaluations = 0
+    /// A diagonal preconditioner M (nil: none): the recursion's initial inverse Hessian is
+    /// gamma M with gamma = s . y / (y . M y), instead of gamma I with s . y / (y . y). This is
+    /// L-BFGS in the variables u = M^(-1/2) x, where the objective's curvature is about the
+    /// same in every direction when M is the inverse of the Hessian's diagonal; the iterates,
+    /// the line search and the tolerance stay in x.
+    let metric: [Double]?
 
     /// Starts at `x` (or at a saved state's point with its history) and evaluates the
     /// objective there.
     package init(
         x: [Double], history: (s: [[Double]], y: [[Double]]) = ([], []), memory: Int, tolerance: Double,
-        l1: Double = 0, penalized: [Bool] = [], objective: Objective
+        l1: Double = 0, penalized: [Bool] = [], metric: [Double]? = nil, objective: Objective
     ) {
+        precondition(metric == nil || (metric!.count == x.count && l1 == 0), "a metric for L-BFGS without L1")
+        self.metric = metric
         precondition(memory >= 1 && history.s.count == history.y.count && history.s.count <= memory)
         precondition(penalized.isEmpty || penalized.count == x.count)
         self.memory = memory
@@ -275,7 +283,16 @@ package struct LBFGS {
             a[k] = rho[k] * LBFGS.dot(s[k], q)
             for i in 0..<q.count { q[i] = q[i] - a[k] * y[k][i] }
         }
-        if let last = count > 0 ? count - 1 : nil {
+        if let metric {
+            if let last = count > 0 ? count - 1 : nil {
+                var yMy = 0.0
+                for i in 0..<q.count { yMy = yMy + y[last][i] * metric[i] * y[last][i] }
+                let scale = 1 / (rho[last] * yMy)
+                for i in 0..<q.count { q[i] = scale * metric[i] * q[i] }
+            } else {
+                for i in 0..<q.count { q[i] = metric[i] * q[i] }
+            }
+        } else if let last = count > 0 ? count - 1 : nil {
             let scale = 1 / (rho[last] * LBFGS.dot(y[last], y[last]))
             for i in 0..<q.count { q[i] = scale * q[i] }
         }
@@ -383,10 +400,33 @@ package struct LBFGS {
     }
 
     /// The sum of a[i] b[i] in index order (the same bits on every machine and build).
+    /// a . b in a fixed order: four sums over the components in turn (component i to sum
+    /// i mod 4), combined as (s0 + s1) + (s2 + s3). One running sum waited four cycles on each
+    /// addition: with a million weights the recursion's twenty dot products took a tenth of a
+    /// sparse L-BFGS iteration (AMD EPYC).
     static func dot(_ a: [Double], _ b: [Double]) -> Double {
-        var sum = 0.0
-        for i in 0..<a.count { sum = sum + a[i] * b[i] }
-        return sum
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                let n = min(a.count, b.count)
+                var s0 = 0.0
+                var s1 = 0.0
+                var s2 = 0.0
+                var s3 = 0.0
+                var i = 0
+                while i + 4 <= n {
+                    s0 = s0 + a[i] * b[i]
+                    s1 = s1 + a[i + 1] * b[i + 1]
+                    s2 = s2 + a[i + 2] * b[i + 2]
+                    s3 = s3 + a[i + 3] * b[i + 3]
+                    i += 4
+                }
+                while i < n {
+                    s0 = s0 + a[i] * b[i]
+                    i += 1
+                }
+                return (s0 + s1) + (s2 + s3)
+            }
+        }
     }
 
     static func maximumMagnitude(_ a: [Double]) -> Double {

@@ -139,6 +139,22 @@ public final class Trainer<T: KernelScalar> {
         set { evaluator.reduction = newValue }
     }
     let validationEvaluator: GradientEvaluator<T>?
+    /// The buffers of ``lbfgsObjective()``: the weights and gradient in the run's precision.
+    final class ObjectiveScratch: @unchecked Sendable {
+        let weights: UnsafeMutablePointer<T>
+        let gradient: UnsafeMutablePointer<T>
+        init(count: Int) {
+            weights = .allocate(capacity: max(1, count))
+            weights.initialize(repeating: 0, count: max(1, count))
+            gradient = .allocate(capacity: max(1, count))
+            gradient.initialize(repeating: 0, count: max(1, count))
+        }
+        deinit {
+            weights.deallocate()
+            gradient.deallocate()
+        }
+    }
+    lazy var objectiveScratch = ObjectiveScratch(count: parameterCount)
     /// The ranks of a multi-process run, for SGD (full-batch passes reach them through the datasets).
     let ranks: RankGroup?
 
@@ -228,7 +244,9 @@ public final class Trainer<T: KernelScalar> {
             lbfgs = LBFGS(
                 x: start.x, history: (start.s, start.y), memory: memory,
                 tolerance: config.tolerance ?? TrainingConfiguration.defaultTolerance, l1: config.l1 ?? 0,
-                penalized: (0..<parameterCount).map { ($0 + 1) % width != 0 }, objective: lbfgsObjective())
+                penalized: (0..<parameterCount).map { ($0 + 1) % width != 0 },
+                metric: train.sparse != nil && (config.l1 ?? 0) == 0 ? lbfgsMetric() : nil,
+                objective: lbfgsObjective())
             if resume == nil, lbfgs!.gradientWithinTolerance { stop = .converged(iterations: 0) }
         }
         var passes = lbfgs?.evaluations ?? 0
@@ -453,6 +471,33 @@ public final class Trainer<T: KernelScalar> {
         }
     }
 
+    /// The diagonal preconditioner of L-BFGS on sparse rows: for weight j of each output,
+    /// 1 / (mean(x_j^2) / 4 + L), the inverse of the log loss's Hessian diagonal where every
+    /// probability is 1/2 (with the L2 penalty L); for a bias, 4. Sparse features are not
+    /// centred or scaled (counts, often), so their curvatures differ by orders of magnitude:
+    /// on 80,000 rows of 100,000 count features (AMD EPYC) L-BFGS took 635 iterations to
+    /// come within 1e-4 of its optimum without it. The sums go row by row in chunk order: the
+    /// same bits for every thread count.
+    func lbfgsMetric() -> [Double] {
+        let d = train.featureCount
+        let l2 = configuration.l2 ?? 0
+        var squares = [Double](repeating: 0, count: d)
+        if let sparse = train.sparse {
+            let chunkRows = train.chunks.chunkRows
+            for chunk in 0..<train.chunks.chunkCount {
+                let indices = sparse.indices(chunk)
+                let values = sparse.values(chunk)
+                for e in 0..<sparse.offsets(chunk)[chunkRows] {
+                    let v = Double(values[e])
+                    squares[Int(indices[e])] += v * v
+                }
+            }
+        }
+        let n = Double(max(1, train.rowCount))
+        let row = (0..<d).map { j -> Double in 1 / max(squares[j] / n / 4 + l2, 1e-12) } + [4]
+        return (0..<parameterCount / (d + 1)).flatMap { _ in row }
+    }
+
     /// L-BFGS's objective: the mean loss (half the mean for squared error, whose kernel
     /// leaves out the derivative's factor 2) plus L/2 |w|^2 over every weight but the biases,
     /// evaluated with weights of the run's precision.
@@ -463,15 +508,15 @@ public final class Trainer<T: KernelScalar> {
         let width = train.featureCount + 1
         let l2 = configuration.l2 ?? 0
         let count = parameterCount
+        let scratch = objectiveScratch
         return { x, out in
-            var w = [T](repeating: 0, count: count)
-            var g = [T](repeating: 0, count: count)
+            // The weights and gradient in the run's precision, in buffers kept for the run
+            // (two arrays of a million weights a call cost a page fault and a page clearing
+            // each: 13% of a sparse L-BFGS run's time).
+            let w = scratch.weights
+            let g = scratch.gradient
             for i in 0..<count { w[i] = T(x[i]) }
-            let loss = w.withUnsafeBufferPointer { wp in
-                g.withUnsafeMutableBufferPointer {
-                    evaluator.fullBatch(weights: wp.baseAddress!, gradient: $0.baseAddress!)
-                }
-            }
+            let loss = evaluator.fullBatch(weights: UnsafePointer(w), gradient: g)
             var squares = 0.0
             for i in 0..<count {
                 out[i] = Double(g[i]) / rows

@@ -125,5 +125,13 @@ struct SparseKernelTests {
             let expected = max(1, min(chunks, GradientEvaluator<Double>.sparsePartialBudget / bytes))
             #expect(groups.count == expected, "\(chunks) chunks of \(bytes)-byte partials")
         }
+        // Entries bound them too: a group for every two entries a scalar of the partial.
+        #expect(
+            GradientEvaluator<Double>.sparseGroups(chunkCount: 79, partialBytes: 800_008, entries: 6_000_000).count
+                == 29)
+        #expect(
+            GradientEvaluator<Float>.sparseGroups(chunkCount: 79, partialBytes: 400_004, entries: 6_000_000).count == 29
+        )
+        #expect(GradientEvaluator<Double>.sparseGroups(chunkCount: 79, partialBytes: 800_008, entries: 1000).count == 1)
     }
 }

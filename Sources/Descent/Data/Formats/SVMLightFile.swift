@@ -35,6 +35,9 @@ package final class SVMLightFile: @unchecked Sendable {
     let entries: [Int32]
     package var rowCount: Int { entries.count }
 
+    /// The smallest byte range read on its own (the fuzzer lowers it to split small files).
+    nonisolated(unsafe) static var minimumPartBytes = 1 << 16
+
     /// Whether `path` names an svmlight file by its extension (`.svm`, `.svmlight`, `.libsvm`).
     package static func named(_ path: String) -> Bool {
         let lower = path.lowercased()
@@ -50,7 +53,8 @@ package final class SVMLightFile: @unchecked Sendable {
             throw DescentError.input(
                 "\(path): \(problem.replacingOccurrences(of: "CSV", with: "svmlight"))")
         }
-        let parts = max(1, min(RowSink<Double>.maximumParts, executor.threads * 4, file.count / (64 << 10) + 1))
+        let parts = max(
+            1, min(RowSink<Double>.maximumParts, executor.threads * 4, file.count / SVMLightFile.minimumPartBytes + 1))
         var cuts = [0]
         for k in 1..<parts {
             var at = max(cuts.last!, file.count * k / parts)
@@ -67,6 +71,9 @@ package final class SVMLightFile: @unchecked Sendable {
                 let workers = min(parts, executor.threads)
                 for k in (s * parts / workers)..<((s + 1) * parts / workers) {
                     box.value[k] = SVMLightFile.count(file.bytes, in: ranges[k])
+                    // The pages go back as a range is done (they are read again from the page
+                    // cache): the file's bytes and the rows are never all resident at once.
+                    file.release(ranges[k])
                 }
             }
         }
@@ -170,6 +177,8 @@ package final class SVMLightFile: @unchecked Sendable {
         let end = ranges[k].upperBound
         var result = PartResult()
         var i = ranges[k].lowerBound
+        var released = i
+        defer { file.release(released..<end) }
         var line = firstLines[k]
         var row = firstRows[k]
         let parser = DecimalParser.shared
@@ -184,6 +193,10 @@ package final class SVMLightFile: @unchecked Sendable {
             defer {
                 i = lineEnd + 1
                 line += 1
+                if i - released >= 4 << 20 {
+                    file.release(released..<i)
+                    released = i
+                }
             }
             var p = lineStart
             while p < contentEnd && isSpace(bytes[p]) { p += 1 }
@@ -242,16 +255,19 @@ package final class SVMLightFile: @unchecked Sendable {
                 let tokenEnd = p
                 var colon = tokenStart
                 while colon < tokenEnd && bytes[colon] != 0x3A { colon += 1 }
-                let text = String(
-                    decoding: UnsafeBufferPointer(start: bytes + tokenStart, count: tokenEnd - tokenStart),
-                    as: UTF8.self)
+                // The token as text, for messages only (made when one is thrown).
+                var text: String {
+                    String(
+                        decoding: UnsafeBufferPointer(start: bytes + tokenStart, count: tokenEnd - tokenStart),
+                        as: UTF8.self)
+                }
                 guard colon < tokenEnd else {
                     throw fail(
                         tokenStart, "'\(text)' is not index:value; each feature is written index:value, as 3:0.5")
                 }
-                if colon - tokenStart == 3
-                    && String(decoding: UnsafeBufferPointer(start: bytes + tokenStart, count: 3), as: UTF8.self)
-                        .lowercased() == "qid"
+                // "qid", in any case.
+                if colon - tokenStart == 3 && bytes[tokenStart] | 0x20 == 0x71 && bytes[tokenStart + 1] | 0x20 == 0x69
+                    && bytes[tokenStart + 2] | 0x20 == 0x64
                 {
                     throw fail(
                         tokenStart,

@@ -40,6 +40,24 @@ struct SVMLightFileTests {
         }
     }
 
+    /// A file of many byte ranges (300 KB) reads to the same rows, labels and features on 1,
+    /// 2, 3 and 8 threads: each range's labels are numbered on their own and merged.
+    @Test func sameRowsForEveryThreadCount() throws {
+        var text = ""
+        for i in 0..<6000 {
+            let label = ["spam", "ham", "eggs"][(i * 7) % 3]
+            text += "\(label) \(i % 13 + 1):\(i % 5) \(i % 17 + 20):0.5 \(i % 400 + 40):\(Double(i) / 8)\n"
+        }
+        let path = temporaryFile(text, name: "many.svm")
+        let serial: PreparedData<Double> = try prepare(path, threads: 1)
+        #expect(serial.classes.names == ["eggs", "ham", "spam"] && serial.train.featureCount == 439)
+        for threads in [2, 3, 8] {
+            let data: PreparedData<Double> = try prepare(path, threads: threads)
+            expectSameRows(data.train, serial.train, "training, \(threads) threads")
+            expectSameRows(data.test, serial.test, "test, \(threads) threads")
+        }
+    }
+
     /// Scaling without centring: each feature divided by its population standard deviation
     /// over the training rows, zeros included (`StandardScaler(with_mean=False)`), worked out
     /// here from the dense rows.
@@ -115,7 +133,6 @@ struct SVMLightFileTests {
     @Test func filesThatDoNotFitAreRefused() throws {
         let train = temporaryFile("1 1:1\n-1 2:1\n1 2:3\n", name: "train.svm")
         let cases: [(test: String, message: String)] = [
-            ("1 5:1\n", "index 5 is beyond the training file's features"),
             ("7 1:1\n", "label '7' never occurs in the training data"),
             ("1 0:1\n", "an index of 0, but the training file is one-based"),
         ]
@@ -128,6 +145,9 @@ struct SVMLightFileTests {
                 #expect("\(error)".contains(message), "\(content.debugDescription): \(error)")
             }
         }
+        // A test file with a larger index widens the features, as load_svmlight_files does.
+        let wide: PreparedData<Double> = try prepare(train, test: temporaryFile("1 5:2\n", name: "wide.svm"))
+        #expect(wide.train.featureCount == 5 && wide.test.features(ofRow: 0) == [0, 0, 0, 0, 2])
         // A one-based reading of a file with index 0.
         do {
             let _: PreparedData<Double> = try DataPreparation.prepareSVMLight(

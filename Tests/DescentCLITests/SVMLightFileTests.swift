@@ -55,6 +55,23 @@ struct SVMLightFileTests {
         #expect(sgd.status == 2 && sgd.stderr.contains("SGD does not read sparse (svmlight) rows"), "\(sgd.stderr)")
     }
 
+    /// `descent verify` on sparse rows: L-BFGS (preconditioned, as the trainer runs it) and GD
+    /// give the serial run's bits on 2 and 3 threads, and the plain reference, which reads the
+    /// rows' non-zeros, agrees.
+    @Test func verifyOnSparseRows() throws {
+        let folder = CLI.temporaryDirectory()
+        let path = try generate(folder, threads: 2, samples: 2500)
+        for solver in ["lbfgs", "gd"] {
+            let result = try CLI.run([
+                "verify", "--train", path, "--solver", solver, "--l2", "0.01", "--epochs", "8",
+                "--threads-list", "2,3", "--json",
+            ])
+            #expect(result.status == 0, "\(solver): \(result.stdout)\(result.stderr)")
+            let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+            #expect(object?["passed"] as? Bool == true, "\(solver): \(result.stdout)")
+        }
+    }
+
     /// L-BFGS on CSR rows, scaled without centring (`--standardize`), reaches scikit-learn's
     /// `LogisticRegression(C=1/(n L))` on `StandardScaler(with_mean=False)` rows: the objective
     /// within 1e-6 (relative) and every coefficient within 1e-4.

@@ -46,7 +46,24 @@ package enum FuzzTargets {
     package static func csv(_ bytes: UnsafeRawBufferPointer, differential: Bool) {
         let last = bytes.last ?? 0
         let labelColumn: String? = last % 4 == 0 ? nil : (last % 4 == 1 ? "label" : String(Int(last % 7) - 3))
-        withScratchFile(bytes, suffix: ".data") { path in
+        trainingFile(bytes, suffix: ".data", labelColumn: labelColumn, differential: differential)
+    }
+
+    package static func csv(_ bytes: UnsafeRawBufferPointer) { csv(bytes, differential: false) }
+
+    /// The data path of an svmlight `--train` file (sparse rows), as ``csv(_:differential:)``
+    /// reads the others (an svmlight file has no label column to choose).
+    package static func svmlight(_ bytes: UnsafeRawBufferPointer, differential: Bool) {
+        trainingFile(bytes, suffix: ".svm", labelColumn: nil, differential: differential)
+    }
+
+    package static func svmlight(_ bytes: UnsafeRawBufferPointer) { svmlight(bytes, differential: false) }
+
+    /// `bytes` as a `--train` file named `*suffix`, prepared in the precision and with the
+    /// standardization and validation split the input's length picks.
+    static func trainingFile(_ bytes: UnsafeRawBufferPointer, suffix: String, labelColumn: String?, differential: Bool)
+    {
+        withScratchFile(bytes, suffix: suffix) { path in
             let source = DataSource(
                 origin: .files(train: path, test: nil, labelColumn: labelColumn), testFraction: 0.25,
                 validationFraction: bytes.count % 3 == 0 ? 0.2 : 0, standardize: bytes.count % 5 < 2, seed: 1,
@@ -58,27 +75,6 @@ package enum FuzzTargets {
             }
         }
     }
-
-    package static func csv(_ bytes: UnsafeRawBufferPointer) { csv(bytes, differential: false) }
-
-    /// The data path of an svmlight `--train` file (sparse rows): count, parse into the split,
-    /// labels, finiteness, scaling. The input's length picks the precision and whether to
-    /// standardize; with `differential`, 1 and 3 threads must agree.
-    package static func svmlight(_ bytes: UnsafeRawBufferPointer, differential: Bool) {
-        withScratchFile(bytes, suffix: ".svm") { path in
-            let source = DataSource(
-                origin: .files(train: path, test: nil, labelColumn: nil), testFraction: 0.25,
-                validationFraction: bytes.count % 3 == 0 ? 0.2 : 0, standardize: bytes.count % 5 < 2, seed: 1,
-                placement: .off)
-            if bytes.count % 2 == 0 {
-                try prepare(source, as: Double.self, differential: differential)
-            } else {
-                try prepare(source, as: Float.self, differential: differential)
-            }
-        }
-    }
-
-    package static func svmlight(_ bytes: UnsafeRawBufferPointer) { svmlight(bytes, differential: false) }
 
     static func prepare<T: KernelScalar>(_ source: DataSource, as _: T.Type, differential: Bool) throws {
         guard differential else {

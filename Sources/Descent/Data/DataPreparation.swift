@@ -191,13 +191,7 @@ public enum DataPreparation {
             }
             testFile = file
         }
-        let split = DataSplit(
-            count: trainFile.rowCount, testFraction: testFile == nil ? source.testFraction : 0,
-            validationFraction: source.validationFraction, seed: source.seed)
-        guard split.count - split.testCount >= 1 else {
-            throw DescentError.input("\(trainPath): too few rows (\(trainFile.rowCount)) to leave any for training")
-        }
-        try checkValidationLeavesTraining(split, validationFraction: source.validationFraction)
+        let split = try fileSplit(source, rows: trainFile.rowCount, path: trainPath, testFile: testFile != nil)
         trace.mark("open and count")
         try MemoryBudget.check(
             [
@@ -397,6 +391,19 @@ public enum DataPreparation {
             rows,
             Int((Double(rows) * Double(ranks.threads[ranks.rank]) / Double(total)).rounded(.up)) + 3
                 * ChunkPlan.defaultChunkRows)
+    }
+
+    /// The seeded split of a training file's `rows` (no test rows when a test file is given),
+    /// refused when it leaves no training rows.
+    static func fileSplit(_ source: DataSource, rows: Int, path: String, testFile: Bool) throws -> DataSplit {
+        let split = DataSplit(
+            count: rows, testFraction: testFile ? 0 : source.testFraction,
+            validationFraction: source.validationFraction, seed: source.seed)
+        guard split.count - split.testCount >= 1 else {
+            throw DescentError.input("\(path): too few rows (\(rows)) to leave any for training")
+        }
+        try checkValidationLeavesTraining(split, validationFraction: source.validationFraction)
+        return split
     }
 
     /// A validation set that leaves no training rows is --validation-fraction's doing.

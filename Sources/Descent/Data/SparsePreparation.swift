@@ -24,13 +24,7 @@ extension DataPreparation {
         }
         let trainFile = try SVMLightFile(path: trainPath, role: "--train", executor: executor)
         let testFile = try testPath.map { try SVMLightFile(path: $0, role: "--test", executor: executor) }
-        let split = DataSplit(
-            count: trainFile.rowCount, testFraction: testFile == nil ? source.testFraction : 0,
-            validationFraction: source.validationFraction, seed: source.seed)
-        guard split.count - split.testCount >= 1 else {
-            throw DescentError.input("\(trainPath): too few rows (\(trainFile.rowCount)) to leave any for training")
-        }
-        try checkValidationLeavesTraining(split, validationFraction: source.validationFraction)
+        let split = try fileSplit(source, rows: trainFile.rowCount, path: trainPath, testFile: testFile != nil)
         let allEntries = (trainFile.entries + (testFile?.entries ?? [])).reduce(0) { $0 + Int($1) }
         let allRows = trainFile.rowCount + (testFile?.rowCount ?? 0)
         try MemoryBudget.check(
@@ -111,17 +105,7 @@ extension DataPreparation {
         // gets a weight of 0 from training, or from the penalty).
         let largest = (results + (testResults ?? [])).filter { $0.minimumIndex != .max }.map(\.maximumIndex).max() ?? 0
         let features = max(1, Int(largest) + (oneBased ? 0 : 1))
-        if oneBased {
-            for rows in sparseRows {
-                let shards = rows.shardChunks
-                executor.run(iterations: shards.count) { s in
-                    for chunk in shards[s] {
-                        let indices = rows.indices(chunk)
-                        for e in 0..<rows.offsets(chunk)[chunkRows] { indices[e] -= 1 }
-                    }
-                }
-            }
-        }
+        if oneBased { for rows in sparseRows { rows.shiftIndicesDown(executor: executor) } }
         func dataset(_ k: Int) -> Dataset<T> {
             let slots = UncheckedBox(pointers[k])
             return Dataset<T>(
@@ -216,15 +200,7 @@ extension DataPreparation {
                 "\(path): index \(largest) is beyond the model's \(featureCount) features (\(oneBased ? "one" : "zero")-based); the model has no weight for it"
             )
         }
-        if oneBased {
-            let shards = rows.shardChunks
-            executor.run(iterations: shards.count) { s in
-                for chunk in shards[s] {
-                    let indices = rows.indices(chunk)
-                    for e in 0..<rows.offsets(chunk)[chunkRows] { indices[e] -= 1 }
-                }
-            }
-        }
+        if oneBased { rows.shiftIndicesDown(executor: executor) }
         let box = UncheckedBox(slots)
         let dataset = Dataset<T>(
             rowCount: file.rowCount, featureCount: featureCount, classCount: max(1, classes.count),

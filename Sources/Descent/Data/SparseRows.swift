@@ -13,6 +13,8 @@ package final class SparseRows<T: KernelScalar>: @unchecked Sendable {
     package let buffers: [NodeBuffer]
     /// The chunks of each shard (those of the dataset's placement plan).
     package let shardChunks: [Range<Int>]
+    /// Rows a chunk (the offsets of each chunk are `chunkRows + 1`).
+    let chunkRows: Int
     @usableFromInline let offsetTable: UnsafeMutablePointer<UnsafeMutablePointer<Int>>
     @usableFromInline let indexTable: UnsafeMutablePointer<UnsafeMutablePointer<UInt32>>
     @usableFromInline let valueTable: UnsafeMutablePointer<UnsafeMutablePointer<T>>
@@ -65,6 +67,7 @@ package final class SparseRows<T: KernelScalar>: @unchecked Sendable {
         }
         self.buffers = buffers
         shardChunks = plan.shards.map(\.chunks)
+        self.chunkRows = chunkRows
         let offsets = UncheckedBox(offsetTable)
         let counts = UncheckedBox(entriesOfRow.baseAddress)
         // The offsets are written (first touched) by the thread bound to each shard's node.
@@ -86,6 +89,18 @@ package final class SparseRows<T: KernelScalar>: @unchecked Sendable {
         offsetTable.deallocate()
         indexTable.deallocate()
         valueTable.deallocate()
+    }
+
+    /// Subtracts 1 from every index (a one-based file's, read as written), shard by shard.
+    func shiftIndicesDown(executor: ShardedExecutor) {
+        let shards = shardChunks
+        let chunkRows = self.chunkRows
+        executor.run(iterations: shards.count) { s in
+            for chunk in shards[s] {
+                let indices = self.indices(chunk)
+                for e in 0..<self.offsets(chunk)[chunkRows] { indices[e] -= 1 }
+            }
+        }
     }
 
     /// Row offsets of chunk `chunk` (`chunkRows + 1` of them).

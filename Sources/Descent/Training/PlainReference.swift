@@ -16,7 +16,21 @@ package enum PlainReference {
         let d = dataset.featureCount
         let outputs = c.loss.outputCount(classCount: dataset.classCount)
         let width = d + 1
-        let x: [[Double]] = (0..<n).map { r in (0..<d).map { Double(dataset.feature(r, $0)) } }
+        // Dense rows as they are; sparse rows (``Dataset/sparse``) as their non-zeros, so that
+        // a million features do not become a dense table.
+        let x: [[Double]] =
+            dataset.sparse == nil ? (0..<n).map { r in (0..<d).map { Double(dataset.feature(r, $0)) } } : []
+        let entries: [[(Int, Double)]] =
+            dataset.sparse.map { sparse in
+                (0..<n).map { r in
+                    let chunk = r / dataset.chunks.chunkRows
+                    let local = r % dataset.chunks.chunkRows
+                    let offsets = sparse.offsets(chunk)
+                    return (offsets[local]..<offsets[local + 1]).map {
+                        (Int(sparse.indices(chunk)[$0]), Double(sparse.values(chunk)[$0]))
+                    }
+                }
+            } ?? []
         let regression = dataset.holdsTargets
         let y: [Int] = regression ? [Int](repeating: 0, count: n) : (0..<n).map { dataset.label($0) }
         let targets: [Double] = regression ? (0..<n).map { Double(dataset.target($0)) } : []
@@ -39,7 +53,11 @@ package enum PlainReference {
                 var z = [Double](repeating: 0, count: outputs)
                 for k in 0..<outputs {
                     var s = 0.0
-                    for j in 0..<d { s += x[r][j] * w[k * width + j] }
+                    if x.isEmpty {
+                        for (j, v) in entries[r] { s += v * w[k * width + j] }
+                    } else {
+                        for j in 0..<d { s += x[r][j] * w[k * width + j] }
+                    }
                     z[k] = s + w[k * width + d]
                 }
                 var dz = [Double](repeating: 0, count: outputs)
@@ -85,7 +103,11 @@ package enum PlainReference {
                 total += sw[r] * rowLoss
                 for k in 0..<outputs { dz[k] *= sw[r] }
                 for k in 0..<outputs {
-                    for j in 0..<d { g[k * width + j] += dz[k] * x[r][j] }
+                    if x.isEmpty {
+                        for (j, v) in entries[r] { g[k * width + j] += dz[k] * v }
+                    } else {
+                        for j in 0..<d { g[k * width + j] += dz[k] * x[r][j] }
+                    }
                     g[k * width + d] += dz[k]
                 }
             }
@@ -138,7 +160,8 @@ package enum PlainReference {
             var solver = LBFGS(
                 x: w, memory: c.memory ?? TrainingConfiguration.defaultMemory,
                 tolerance: c.tolerance ?? TrainingConfiguration.defaultTolerance, l1: c.l1 ?? 0,
-                penalized: w.indices.map { ($0 + 1) % width != 0 }, objective: objective)
+                penalized: w.indices.map { ($0 + 1) % width != 0 },
+                metric: Trainer.lbfgsMetric(dataset, l2: l2, l1: c.l1 ?? 0, parameters: w.count), objective: objective)
             for _ in 0..<epochs {
                 let step = solver.iterate(objective)
                 losses.append(step.value)

@@ -56,6 +56,16 @@ struct SVMLightFileTests {
             expectSameRows(data.train, serial.train, "training, \(threads) threads")
             expectSameRows(data.test, serial.test, "test, \(threads) threads")
         }
+        // As a test file its rows keep the file's order: every label and a feature of each
+        // row, as written, on every thread count.
+        let train = temporaryFile("spam 1:1\nham 2:1\neggs 3:1\nspam 4:1\n", name: "three.svm")
+        for threads in [1, 3, 8] {
+            let data: PreparedData<Double> = try prepare(train, test: path, threads: threads)
+            let names = data.classes.names
+            let labels = (0..<6000).map { names[data.test.label($0)] }
+            #expect(labels == (0..<6000).map { ["spam", "ham", "eggs"][($0 * 7) % 3] }, "\(threads) threads")
+            #expect((0..<6000).allSatisfy { data.test.feature($0, $0 % 400 + 39) == Double($0) / 8 })
+        }
     }
 
     /// Scaling without centring: each feature divided by its population standard deviation

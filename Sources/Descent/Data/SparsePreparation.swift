@@ -39,9 +39,9 @@ extension DataPreparation {
         // Each set's rows and their entries, in the set's order.
         let sizes = [testFile?.rowCount ?? split.testCount, split.validationCount, split.trainCount]
         var counts = sizes.map { [Int32](repeating: 0, count: $0) }
+        // (With a test file the split has no test part: `fileSplit`.)
         for r in 0..<trainFile.rowCount {
             let (part, index) = split.destination(ofRow: r)
-            if testFile != nil && part == .test { continue }
             counts[part.rawValue][index] = trainFile.entries[r]
         }
         if let testFile { counts[0] = testFile.entries }
@@ -63,22 +63,18 @@ extension DataPreparation {
         }
         defer { for p in pointers { p.deallocate() } }
         let regression = source.regression
-        let results: [SVMLightFile.PartResult]
-        let testResults: [SVMLightFile.PartResult]?
-        do {
-            let shift = chunkRows.trailingZeroBitCount
-            results = try trainFile.parse(
-                into: SVMLightFile.Destination(
-                    rows: sparseRows, labels: pointers, chunkShift: shift,
-                    place: { r in
-                        let (part, index) = split.destination(ofRow: r)
-                        return testFile != nil && part == .test ? nil : (part.rawValue, index)
-                    }), targets: regression, executor: executor)
-            testResults = try testFile?.parse(
-                into: SVMLightFile.Destination(
-                    rows: sparseRows, labels: pointers, chunkShift: shift, place: { r in (0, r) }), targets: regression,
-                executor: executor)
-        }
+        let shift = chunkRows.trailingZeroBitCount
+        let results = try trainFile.parse(
+            into: SVMLightFile.Destination(
+                rows: sparseRows, labels: pointers, chunkShift: shift,
+                place: { r in
+                    let (part, index) = split.destination(ofRow: r)
+                    return (part.rawValue, index)
+                }), targets: regression, executor: executor)
+        let testResults = try testFile?.parse(
+            into: SVMLightFile.Destination(
+                rows: sparseRows, labels: pointers, chunkShift: shift, place: { r in (0, r) }), targets: regression,
+            executor: executor)
         // The base: one-based files are shifted down by one.
         let smallest = results.map(\.minimumIndex).min() ?? .max
         let oneBased: Bool
@@ -87,12 +83,11 @@ extension DataPreparation {
         case .zero: oneBased = false
         case .one:
             oneBased = true
-            for (file, parts) in [(trainFile, results), (testFile, testResults)] {
-                if let file, let parts, parts.contains(where: { $0.minimumIndex == 0 }) {
-                    throw DescentError.input(
-                        "\(file.path): an index of 0 in a one-based file (--zero-based false); index 0 means the file is zero-based: use --zero-based auto or true"
-                    )
-                }
+            // (A test file's index 0 is refused below, for every base.)
+            if results.contains(where: { $0.minimumIndex == 0 }) {
+                throw DescentError.input(
+                    "\(trainPath): an index of 0 in a one-based file; index 0 means the file is zero-based: read it as zero-based or automatic"
+                )
             }
         }
         if let testResults, oneBased, testResults.contains(where: { $0.minimumIndex == 0 }), let testFile {

@@ -140,7 +140,7 @@ package final class SVMLightFile: @unchecked Sendable {
         let rows: [SparseRows<T>]
         let labels: [UnsafeMutablePointer<T>]
         let chunkShift: Int
-        let place: @Sendable (Int) -> (set: Int, row: Int)?
+        let place: @Sendable (Int) -> (set: Int, row: Int)
     }
 
     /// Parses every row into `destination`. Labels become tokens (``RowSink/labelToken(part:id:)``)
@@ -234,17 +234,13 @@ package final class SVMLightFile: @unchecked Sendable {
                 token = RowSink<T>.labelToken(part: k, id: result.labels.id(text: labelText, at: line))
             }
             let expected = Int(entries[row])
-            var indices: UnsafeMutablePointer<UInt32>?
-            var values: UnsafeMutablePointer<T>?
-            if let place {
-                let chunk = place.row >> destination.chunkShift
-                let local = place.row & mask
-                let rows = destination.rows[place.set]
-                let start = rows.offsets(chunk)[local]
-                indices = rows.indices(chunk) + start
-                values = rows.values(chunk) + start
-                destination.labels[place.set][place.row] = token
-            }
+            let chunk = place.row >> destination.chunkShift
+            let local = place.row & mask
+            let rows = destination.rows[place.set]
+            let start = rows.offsets(chunk)[local]
+            let indices = rows.indices(chunk) + start
+            let values = rows.values(chunk) + start
+            destination.labels[place.set][place.row] = token
             var stored = 0
             var previous: UInt64?
             while true {
@@ -318,8 +314,8 @@ package final class SVMLightFile: @unchecked Sendable {
                     throw fail(
                         tokenStart, "more index:value pairs than colons counted; the line changed while it was read?")
                 }
-                indices?[stored] = UInt32(index)
-                values?[stored] = T(value)
+                indices[stored] = UInt32(index)
+                values[stored] = T(value)
                 stored += 1
                 result.minimumIndex = min(result.minimumIndex, index)
                 result.maximumIndex = max(result.maximumIndex, index)
